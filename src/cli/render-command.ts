@@ -1,0 +1,49 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatDiagnostic } from '../model/diagnostics.ts';
+import { render } from '../render/render.ts';
+import { loadManifestFolder } from '../sources/files/load-folder.ts';
+import { translate } from '../translate/translate.ts';
+import { ensureDefaultCertificate } from './default-certificate.ts';
+import type { ClassAndConfigFlags } from './options.ts';
+
+export interface RenderFlags extends ClassAndConfigFlags {
+  manifests: string;
+  out?: string;
+}
+
+/** `gatehouse render`: manifests → nginx.conf on stdout, or a complete tree under --out. */
+export async function renderCommand(
+  flags: RenderFlags,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number> {
+  const snapshot = await loadManifestFolder(flags.manifests);
+  const out = flags.out === undefined ? undefined : path.resolve(flags.out);
+  const defaultCertificatePem = await ensureDefaultCertificate(out);
+  const result = translate(snapshot, {
+    ingressClass: flags.ingressClass,
+    controllerClass: flags.controllerClass,
+    watchIngressWithoutClass: flags.watchIngressWithoutClass,
+    defaultBackendService: flags.defaultBackendService,
+    configMap: flags.configmap,
+    listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
+    defaultCertificatePem,
+    excluded: new Map(),
+  });
+  for (const d of result.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+  const root = out ?? '/etc/gatehouse';
+  const rendered = render(result.model, { confDir: root, runDir: path.join(root, 'run') });
+  if (out === undefined) {
+    io.stdout.write(rendered.nginxConf);
+    return 0;
+  }
+  await mkdir(path.join(out, 'run', 'tmp'), { recursive: true });
+  for (const file of rendered.files) {
+    await mkdir(path.dirname(path.join(out, file.path)), { recursive: true });
+    await writeFile(path.join(out, file.path), file.content, { mode: file.mode });
+  }
+  io.stderr.write(
+    `wrote ${rendered.files.length} files to ${out} (checksum ${rendered.checksum}); check with: nginx -t -c ${path.join(out, 'nginx.conf')}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { Diagnostic } from '../model/diagnostics.ts';
+import type { GlobalSettings, LocationSettings } from '../model/nginx.ts';
+
+/** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
+export interface GlobalConfig {
+  readonly global: GlobalSettings;
+  readonly locationDefaults: LocationSettings;
+  readonly upstreamKeepaliveConnections: number;
+}
+
+export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
+  global: {
+    workerProcesses: 'auto',
+    workerConnections: 16384,
+    keepaliveTimeoutSeconds: 75,
+    serverNamesHashBucketSize: 128,
+    useForwardedHeaders: false,
+    accessLog: true,
+    sslProtocols: ['TLSv1.2', 'TLSv1.3'],
+    hsts: false,
+    hstsMaxAgeSeconds: 31536000,
+  },
+  locationDefaults: {
+    sslRedirect: true,
+    proxyConnectTimeoutSeconds: 5,
+    proxyReadTimeoutSeconds: 60,
+    proxySendTimeoutSeconds: 60,
+    proxyBodySize: '1m',
+    proxyBuffering: false,
+    allowSourceRanges: [],
+  },
+  upstreamKeepaliveConnections: 320,
+};
+
+const bool = z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).transform((v) => v === 'true');
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
+const seconds = z
+  .string()
+  .regex(/^\d{1,5}s?$/, 'must be a whole number of seconds')
+  .transform((v) => Number(v.replace(/s$/, '')))
+  .refine((n) => n >= 1 && n <= 86400, { message: 'must be between 1 and 86400 seconds' });
+
+type Setter = (c: Mutable<GlobalConfig>, value: string) => string | undefined;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+
+function key<T>(schema: z.ZodType<T>, set: (c: Mutable<GlobalConfig>, v: T) => void): Setter {
+  return (c, value) => {
+    const r = schema.safeParse(value);
+    if (!r.success) return r.error.issues[0]?.message ?? 'invalid value';
+    set(c, r.data);
+    return undefined;
+  };
+}
+
+/** ConfigMap keys, named as in ingress-nginx so an existing ConfigMap carries over. */
+export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; readonly set: Setter }>> = {
+  'worker-processes': {
+    doc: 'NGINX worker processes: a number or "auto".',
+    set: key(
+      z.union([z.literal('auto'), int(1, 512).transform(String)]),
+      (c, v) => (c.global.workerProcesses = v),
+    ),
+  },
+  'max-worker-connections': {
+    doc: 'Connections each worker may hold.',
+    set: key(int(512, 1048576), (c, v) => (c.global.workerConnections = v)),
+  },
+  'keep-alive': {
+    doc: 'Seconds a client keep-alive connection stays open.',
+    set: key(seconds, (c, v) => (c.global.keepaliveTimeoutSeconds = v)),
+  },
+  'server-names-hash-bucket-size': {
+    doc: 'server_names_hash_bucket_size; raise it for very long host names.',
+    set: key(
+      z.enum(['32', '64', '128', '256', '512']).transform(Number),
+      (c, v) => (c.global.serverNamesHashBucketSize = v),
+    ),
+  },
+  'use-forwarded-headers': {
+    doc: 'Trust X-Forwarded-* headers from clients (only behind a trusted proxy).',
+    set: key(bool, (c, v) => (c.global.useForwardedHeaders = v)),
+  },
+  'disable-access-log': {
+    doc: 'Turn the access log off.',
+    set: key(bool, (c, v) => (c.global.accessLog = !v)),
+  },
+  'ssl-protocols': {
+    doc: 'Space-separated TLS versions, from TLSv1.2 and TLSv1.3.',
+    set: key(
+      z
+        .string()
+        .transform((v) => v.split(/\s+/).filter((s) => s !== ''))
+        .pipe(z.array(z.enum(['TLSv1.2', 'TLSv1.3'], { error: 'must list TLSv1.2 and/or TLSv1.3' })).min(1)),
+      (c, v) => (c.global.sslProtocols = [...new Set(v)].sort()),
+    ),
+  },
+  hsts: {
+    doc: 'Send Strict-Transport-Security on HTTPS responses.',
+    set: key(bool, (c, v) => (c.global.hsts = v)),
+  },
+  'hsts-max-age': {
+    doc: 'max-age of the Strict-Transport-Security header, in seconds.',
+    set: key(int(0, 63072000), (c, v) => (c.global.hstsMaxAgeSeconds = v)),
+  },
+  'ssl-redirect': {
+    doc: 'Default for the ssl-redirect annotation.',
+    set: key(bool, (c, v) => (c.locationDefaults.sslRedirect = v)),
+  },
+  'proxy-connect-timeout': {
+    doc: 'Default for the proxy-connect-timeout annotation.',
+    set: key(seconds, (c, v) => (c.locationDefaults.proxyConnectTimeoutSeconds = v)),
+  },
+  'proxy-read-timeout': {
+    doc: 'Default for the proxy-read-timeout annotation.',
+    set: key(seconds, (c, v) => (c.locationDefaults.proxyReadTimeoutSeconds = v)),
+  },
+  'proxy-send-timeout': {
+    doc: 'Default for the proxy-send-timeout annotation.',
+    set: key(seconds, (c, v) => (c.locationDefaults.proxySendTimeoutSeconds = v)),
+  },
+  'proxy-body-size': {
+    doc: 'Default for the proxy-body-size annotation.',
+    set: key(
+      z.string().regex(/^(0|[1-9]\d{0,5}[kKmMgG]?)$/, 'must be a size such as 0, 512k, 8m or 1g'),
+      (c, v) => {
+        c.locationDefaults.proxyBodySize = v.toLowerCase();
+      },
+    ),
+  },
+  'proxy-buffering': {
+    doc: 'Default for the proxy-buffering annotation: "on" or "off".',
+    set: key(z.enum(['on', 'off'], { error: 'must be "on" or "off"' }), (c, v) => {
+      c.locationDefaults.proxyBuffering = v === 'on';
+    }),
+  },
+  'upstream-keepalive-connections': {
+    doc: 'Idle keep-alive connections to pods kept per worker and upstream.',
+    set: key(int(0, 10000), (c, v) => (c.upstreamKeepaliveConnections = v)),
+  },
+  'allow-snippet-annotations': {
+    doc: 'Accepted only as "false": Gatehouse never renders snippet annotations.',
+    set: key(
+      z.literal('false', { error: 'only "false" is supported: snippets are never rendered' }),
+      () => undefined,
+    ),
+  },
+};
+
+/** Parses the controller ConfigMap; a bad key keeps its default and yields a diagnostic naming the key. */
+export function parseGlobalConfig(cm: V1ConfigMap | undefined): {
+  config: GlobalConfig;
+  diagnostics: Diagnostic[];
+} {
+  const config = structuredClone(DEFAULT_GLOBAL_CONFIG) as Mutable<GlobalConfig>;
+  const diagnostics: Diagnostic[] = [];
+  if (cm === undefined) return { config, diagnostics };
+  const object = {
+    kind: 'ConfigMap',
+    namespace: cm.metadata?.namespace ?? 'default',
+    name: cm.metadata?.name ?? '',
+  };
+  for (const name of Object.keys(cm.data ?? {}).sort()) {
+    const entry = Object.hasOwn(CONFIGMAP_KEYS, name) ? CONFIGMAP_KEYS[name] : undefined;
+    const field = `data.${name}`;
+    if (entry === undefined) {
+      diagnostics.push({
+        severity: 'warning',
+        object,
+        field,
+        reason: 'key is not supported and was ignored',
+      });
+      continue;
+    }
+    const error = entry.set(config, cm.data?.[name] ?? '');
+    if (error !== undefined)
+      diagnostics.push({ severity: 'error', object, field, reason: `${error}; the default is used` });
+  }
+  return { config, diagnostics };
+}

@@ -1,0 +1,94 @@
+/**
+ * The NGINX model: everything `render` needs and nothing it must decide. `translate` builds it from a
+ * snapshot; every string in it has already passed a strict schema, and every list is sorted.
+ */
+
+export interface Endpoint {
+  /** An IPv4 address, an IPv6 address (unbracketed) or a DNS name (ExternalName Services only). */
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Upstream {
+  /** `<namespace>_<service>_<port>`: `_` cannot occur in Kubernetes names, so the name is unambiguous. */
+  readonly name: string;
+  /** Human-readable origin, printed as a comment: `service default/coffee port 80`. */
+  readonly source: string;
+  readonly endpoints: readonly Endpoint[];
+  readonly keepaliveConnections: number;
+}
+
+export type BackendProtocol = 'HTTP' | 'HTTPS';
+
+export type Action =
+  | { readonly kind: 'proxy'; readonly upstream: string; readonly protocol: BackendProtocol }
+  | { readonly kind: 'status'; readonly code: 404 | 503 };
+
+export interface LocationSettings {
+  readonly sslRedirect: boolean;
+  readonly proxyConnectTimeoutSeconds: number;
+  readonly proxyReadTimeoutSeconds: number;
+  readonly proxySendTimeoutSeconds: number;
+  /** An NGINX size such as `1m`, `512k` or `0` (unlimited). */
+  readonly proxyBodySize: string;
+  readonly proxyBuffering: boolean;
+  /** CIDRs allowed to reach the location; empty means everyone. */
+  readonly allowSourceRanges: readonly string[];
+}
+
+export interface Location {
+  /** `=` for an exact match, `` for a prefix match. */
+  readonly modifier: '=' | '';
+  readonly path: string;
+  /** Where the location came from: `ingress default/cafe` or `default backend`. */
+  readonly source: string;
+  readonly action: Action;
+  readonly settings: LocationSettings;
+}
+
+export interface Server {
+  /** The host as written in the Ingress: `cafe.example.com` or `*.example.com`. */
+  readonly host: string;
+  /** What NGINX matches: the host itself, or an anchored regex for a one-label wildcard. */
+  readonly serverName: string;
+  readonly sources: readonly string[];
+  /** File name under the certificates folder; the default certificate when the host has no TLS entry. */
+  readonly certificate: string;
+  readonly hasTls: boolean;
+  readonly locations: readonly Location[];
+}
+
+export interface CertificateFile {
+  readonly fileName: string;
+  /** Certificate chain followed by the private key, PEM. */
+  readonly pem: string;
+}
+
+export interface GlobalSettings {
+  readonly workerProcesses: string;
+  readonly workerConnections: number;
+  readonly keepaliveTimeoutSeconds: number;
+  readonly serverNamesHashBucketSize: number;
+  readonly useForwardedHeaders: boolean;
+  readonly accessLog: boolean;
+  readonly sslProtocols: readonly string[];
+  readonly hsts: boolean;
+  readonly hstsMaxAgeSeconds: number;
+}
+
+export interface Listen {
+  readonly httpPort: number;
+  readonly httpsPort: number;
+}
+
+export interface NginxModel {
+  readonly listen: Listen;
+  readonly global: GlobalSettings;
+  readonly upstreams: readonly Upstream[];
+  /** Catch-all server for unknown hosts and for rules without a host. */
+  readonly defaultServer: Server;
+  readonly servers: readonly Server[];
+  readonly certificates: readonly CertificateFile[];
+}
+
+export const DEFAULT_CERTIFICATE_FILE = 'default.pem';

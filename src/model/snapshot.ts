@@ -1,0 +1,34 @@
+import type {
+  V1ConfigMap,
+  V1EndpointSlice,
+  V1Ingress,
+  V1IngressClass,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
+import type { Diagnostic } from './diagnostics.ts';
+
+/**
+ * Everything the controller knows about the cluster at one moment. Sources (a folder of manifests, or
+ * informers) build it; `translate` reads it whole. Order inside the arrays carries no meaning.
+ */
+export interface Snapshot {
+  readonly ingresses: readonly V1Ingress[];
+  readonly ingressClasses: readonly V1IngressClass[];
+  readonly services: readonly V1Service[];
+  readonly endpointSlices: readonly V1EndpointSlice[];
+  readonly secrets: readonly V1Secret[];
+  readonly configMaps: readonly V1ConfigMap[];
+  /** Problems the source found while loading (unreadable files, unknown kinds, ...). */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export const emptySnapshot: Snapshot = {
+  ingresses: [],
+  ingressClasses: [],
+  services: [],
+  endpointSlices: [],
+  secrets: [],
+  configMaps: [],
+  diagnostics: [],
+};

@@ -1,0 +1,39 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface HealthSource {
+  /** True while NGINX runs a configuration that was verified to be live. */
+  healthy(): Promise<boolean>;
+  /** Extra plain-text lines for humans: checksum, uptime. */
+  describe(): string;
+}
+
+/** `GET /healthz`: 200 while NGINX serves a valid config, 503 otherwise. */
+export async function startHealthServer(
+  port: number,
+  host: string,
+  source: HealthSource,
+): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url !== '/healthz' && req.url !== '/readyz')) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    source.healthy().then(
+      (ok) =>
+        res
+          .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
+          .end(`${ok ? 'ok' : 'not ready'}\n${source.describe()}\n`),
+      () => res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+export function boundPort(server: http.Server): number {
+  return (server.address() as AddressInfo).port;
+}

@@ -1,0 +1,56 @@
+/**
+ * Named filters: the only way a value is printed into nginx.conf. Each one checks that the value has the
+ * shape translate promised and prints it in its NGINX form. A value that fails the check is a broken
+ * invariant (translate validates all user input first), so the filter throws instead of printing it.
+ */
+
+export class UnsafeValueError extends Error {
+  override readonly name = 'UnsafeValueError';
+}
+
+function check(kind: string, value: unknown, pattern: RegExp): string {
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new UnsafeValueError(`render: ${kind} must be a string or number`);
+  }
+  const s = String(value);
+  if (!pattern.test(s)) throw new UnsafeValueError(`render: refusing to print an unsafe ${kind}`);
+  return s;
+}
+
+const PATH = /^\/[A-Za-z0-9._~!*+,=:@()/-]*$/;
+const HOSTNAME = /^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const SERVER_NAME_REGEX = /^~\^\[\^\.\]\+(\\\.[a-z0-9-]+)+\$$/;
+const IP_OR_NAME = /^([0-9.]+|[0-9a-fA-F:.]+|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/;
+const TOKEN = /^[A-Za-z0-9_.-]+$/;
+const CIDR = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
+const SIZE = /^(0|[1-9]\d{0,5}[kmg]?)$/;
+const ABS_PATH = /^\/[A-Za-z0-9._\-/+@=,]*$/;
+
+export const filters = {
+  /** A location path, double-quoted. */
+  location_path: (v: unknown): string => `"${check('location path', v, PATH)}"`,
+  /** A server_name: a host, `*.`-host, `_`, or the one-label wildcard regex translate builds. */
+  server_name: (v: unknown): string => {
+    const s = String(v);
+    if (s === '_' || SERVER_NAME_REGEX.test(s)) return s;
+    return check('server name', s, HOSTNAME);
+  },
+  /** `host:port` for an upstream server line; IPv6 addresses are bracketed. */
+  endpoint: (host: unknown, port: unknown): string => {
+    const h = check('upstream host', host, IP_OR_NAME);
+    const p = check('port', port, /^\d{1,5}$/);
+    return h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`;
+  },
+  /** An upstream or file name made of safe characters. */
+  token: (v: unknown): string => check('name', v, TOKEN),
+  /** A whole number. */
+  int: (v: unknown): string => check('number', v, /^\d{1,10}$/),
+  cidr: (v: unknown): string => check('CIDR', v, CIDR),
+  size: (v: unknown): string => check('size', v, SIZE),
+  /** An absolute file path, double-quoted. Paths come from the operator's flags, never from objects. */
+  file: (v: unknown): string => `"${check('file path', v, ABS_PATH)}"`,
+  /** A unix socket listen address. */
+  unix: (v: unknown): string => `unix:${check('socket path', v, ABS_PATH)}`,
+  /** A comment-safe label: names and kinds from validated objects, with nothing that could end the line. */
+  comment: (v: unknown): string => check('comment', v, /^[A-Za-z0-9 _./:(),*-]*$/),
+} as const;

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+import type { NginxModel } from '../model/nginx.ts';
+import { filters } from './filters.ts';
+
+/** Where the rendered tree lives: config and certificates in `confDir`, mutable state in `runDir`. */
+export interface RenderPaths {
+  /** Absolute folder the files are written to; the config names every file by its absolute path. */
+  readonly confDir: string;
+  /** Absolute folder for the pid file, temp folders and the status socket; survives reloads. */
+  readonly runDir: string;
+}
+
+export interface RenderedFile {
+  /** Path relative to `confDir`. */
+  readonly path: string;
+  readonly content: string;
+  readonly mode: number;
+}
+
+export interface RenderedConfig {
+  readonly files: readonly RenderedFile[];
+  /** sha256 over every file; also printed into nginx.conf and served on the status socket. */
+  readonly checksum: string;
+  readonly nginxConf: string;
+}
+
+const CHECKSUM_PLACEHOLDER = '@@GATEHOUSE_CHECKSUM@@';
+const TEMPLATES_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
+
+let environment: nunjucks.Environment | undefined;
+
+function env(): nunjucks.Environment {
+  if (environment === undefined) {
+    const e = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR), {
+      autoescape: false, // HTML escaping is wrong for NGINX; the named filters do the quoting.
+      throwOnUndefined: true,
+      trimBlocks: true,
+      lstripBlocks: true,
+    });
+    for (const [name, fn] of Object.entries(filters))
+      e.addFilter(name, fn as (...args: unknown[]) => unknown);
+    environment = e;
+  }
+  return environment;
+}
+
+/** Model → files. No decisions here: the template loops over the model and prints through filters. */
+export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
+  const certs = path.join(paths.confDir, 'certs');
+  const context = {
+    m: model,
+    checksum: CHECKSUM_PLACEHOLDER,
+    run: {
+      pid: path.join(paths.runDir, 'nginx.pid'),
+      statusSocket: path.join(paths.runDir, 'status.sock'),
+      temp: path.join(paths.runDir, 'tmp'),
+    },
+    certPath: Object.fromEntries(model.certificates.map((c) => [c.fileName, path.join(certs, c.fileName)])),
+    redirectPort: model.listen.httpsPort === 443 ? '' : `:${model.listen.httpsPort}`,
+  };
+  const draft = env().render('nginx.conf.njk', context);
+  const certFiles = model.certificates.map((c) => ({
+    path: `certs/${c.fileName}`,
+    content: c.pem,
+    mode: 0o600,
+  }));
+  const hash = createHash('sha256').update(draft);
+  for (const f of certFiles) hash.update(`\0${f.path}\0${f.content}`);
+  const checksum = hash.digest('hex').slice(0, 32);
+  const nginxConf = draft.replaceAll(CHECKSUM_PLACEHOLDER, checksum);
+  return {
+    files: [{ path: 'nginx.conf', content: nginxConf, mode: 0o644 }, ...certFiles],
+    checksum,
+    nginxConf,
+  };
+}

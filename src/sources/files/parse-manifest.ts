@@ -1,0 +1,93 @@
+import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { z } from 'zod';
+import type { Diagnostic } from '../../model/diagnostics.ts';
+import { KINDS, isKind, objectRef } from '../kube-objects.ts';
+
+const envelope = z.object({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: z.object({
+    name: z.string().min(1, 'metadata.name is required').max(253),
+    namespace: z.string().max(63).optional(),
+  }),
+});
+
+export interface ParsedManifest {
+  readonly objects: KubernetesObject[];
+  readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses one manifest file (multi-document YAML or JSON, `kind: List` flattened) with client-node's YAML
+ * loader. A broken file yields one diagnostic and no objects; a broken document only loses itself.
+ */
+export function parseManifest(fileName: string, text: string): ParsedManifest {
+  const file = { kind: 'File', namespace: '', name: fileName };
+  let docs: unknown[];
+  try {
+    docs = loadDocuments(text);
+  } catch (error) {
+    const reason = error instanceof Error ? firstLine(error.message) : 'unreadable';
+    return {
+      objects: [],
+      diagnostics: [{ severity: 'error', object: file, field: '', reason: `not valid YAML: ${reason}` }],
+    };
+  }
+  const objects: KubernetesObject[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const visit = (doc: unknown, index: string): void => {
+    if (doc === null || doc === undefined) return;
+    const list = doc as { kind?: unknown; items?: unknown };
+    if (typeof list.kind === 'string' && list.kind.endsWith('List') && Array.isArray(list.items)) {
+      list.items.forEach((item, i) => visit(item, `${index}.items[${i}]`));
+      return;
+    }
+    const parsed = envelope.safeParse(doc);
+    if (!parsed.success) {
+      const reason = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      diagnostics.push({
+        severity: 'error',
+        object: file,
+        field: index,
+        reason: `not a Kubernetes object (${reason})`,
+      });
+      return;
+    }
+    const obj = doc as KubernetesObject;
+    if (!isKind(parsed.data.kind)) {
+      diagnostics.push({
+        severity: 'warning',
+        object: file,
+        field: index,
+        reason: `kind ${parsed.data.kind.slice(0, 63)} is not used by Gatehouse and was ignored`,
+      });
+      return;
+    }
+    if (parsed.data.apiVersion !== KINDS[parsed.data.kind]) {
+      diagnostics.push({
+        severity: 'error',
+        object: objectRef(obj),
+        field: 'apiVersion',
+        reason: `${parsed.data.kind} must have apiVersion ${KINDS[parsed.data.kind]}`,
+      });
+      return;
+    }
+    // As `kubectl apply` does: a namespaced object without a namespace lands in "default".
+    if (parsed.data.kind !== 'IngressClass' && obj.metadata !== undefined)
+      obj.metadata.namespace ??= 'default';
+    objects.push(obj);
+  };
+  docs.forEach((doc, i) => visit(doc, `document[${i}]`));
+  return { objects, diagnostics };
+}
+
+function loadDocuments(text: string): unknown[] {
+  // client-node's loader deserialises each document into its typed model (dates become Date, as from the
+  // API server). It cannot take empty documents, which are legal YAML, so split those out first.
+  const chunks = text.split(/^---[ \t]*$/m).filter((chunk) => chunk.replace(/#.*$/gm, '').trim() !== '');
+  return chunks.flatMap((chunk) => loadAllYaml(chunk) as unknown[]);
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? '').slice(0, 200);
+}

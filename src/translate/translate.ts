@@ -1,0 +1,467 @@
+import type { V1Ingress } from '@kubernetes/client-node';
+import { parseAnnotations } from '../annotations/parse-annotations.ts';
+import type { AnnotationSettings } from '../annotations/registry.ts';
+import { parseGlobalConfig, type GlobalConfig } from '../config/global-config.ts';
+import { cmp, compareDiagnostics, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
+import {
+  DEFAULT_CERTIFICATE_FILE,
+  type Action,
+  type CertificateFile,
+  type Listen,
+  type Location,
+  type LocationSettings,
+  type NginxModel,
+  type Server,
+  type Upstream,
+} from '../model/nginx.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+import { ServiceIndex } from './backends.ts';
+import { certificateFromSecret } from './certificates.ts';
+import {
+  LEGACY_CLASS_ANNOTATION,
+  ingressRef,
+  parseIngress,
+  type ParsedIngress,
+  type ServiceBackendRef,
+} from './ingress-parse.ts';
+import { ownership, type ClassOptions } from './ownership.ts';
+import { claimFor, claimKey, locationsFor, type PathClaim } from './paths.ts';
+
+export interface NamespacedName {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface TranslateOptions extends ClassOptions {
+  readonly listen: Listen;
+  readonly defaultBackendService: NamespacedName | undefined;
+  /** The controller ConfigMap, looked up in the snapshot. */
+  readonly configMap: NamespacedName | undefined;
+  /** PEM (certificate, then key) served to clients that ask for a host without a certificate of its own. */
+  readonly defaultCertificatePem: string;
+  /**
+   * Objects to leave out, keyed by `refKey`, with the reason: filled by the controller when `nginx -t`
+   * rejected a config and pointed at an object. Keeps translate pure while still isolating the culprit.
+   */
+  readonly excluded: ReadonlyMap<string, string>;
+}
+
+export type IngressOutcome = 'served' | 'rejected';
+
+export interface TranslateResult {
+  readonly model: NginxModel;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Every Ingress of our class and what became of it, sorted by namespace/name. */
+  readonly ingresses: readonly { readonly ref: ObjectRef; readonly outcome: IngressOutcome }[];
+}
+
+interface Contribution {
+  readonly ingress: ParsedIngress;
+  readonly settings: AnnotationSettings;
+}
+
+interface ClaimedPath {
+  readonly claim: PathClaim;
+  readonly owner: Contribution;
+  readonly backend: ServiceBackendRef;
+  readonly field: string;
+}
+
+interface HostPlan {
+  readonly claims: Map<string, ClaimedPath>;
+  readonly contributors: Contribution[];
+}
+
+/**
+ * The pure core: snapshot + options → NGINX model + diagnostics. Rebuilds everything from the whole
+ * snapshot and sorts it, so the same objects in any order give the same model. Never throws on user input.
+ */
+export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
+  const diagnostics: Diagnostic[] = [...snapshot.diagnostics];
+  const report = (d: Diagnostic): void => void diagnostics.push(d);
+
+  const wanted = options.configMap;
+  const configMap =
+    wanted === undefined
+      ? undefined
+      : snapshot.configMaps.find(
+          (c) => c.metadata?.namespace === wanted.namespace && c.metadata.name === wanted.name,
+        );
+  const global = parseGlobalConfig(configMap);
+  global.diagnostics.forEach(report);
+  const config = global.config;
+
+  const services = new ServiceIndex(
+    snapshot.services.filter((s) => !options.excluded.has(refKey(serviceRef(s.metadata)))),
+    snapshot.endpointSlices,
+  );
+  const outcomes = new Map<string, { ref: ObjectRef; outcome: IngressOutcome }>();
+  const accepted = acceptIngresses(snapshot.ingresses, snapshot, options, report, outcomes);
+
+  // Oldest first: on any conflict, the older Ingress keeps what it claimed.
+  accepted.sort(
+    (a, b) =>
+      cmp(a.ingress.createdAt, b.ingress.createdAt) ||
+      cmp(a.ingress.ref.namespace, b.ingress.ref.namespace) ||
+      cmp(a.ingress.ref.name, b.ingress.ref.name),
+  );
+
+  const hosts = new Map<string, HostPlan>();
+  for (const contribution of accepted) claimPaths(contribution, hosts, report);
+
+  const upstreams = new Map<string, Upstream>();
+  const resolveAction = (
+    namespace: string,
+    ref: ServiceBackendRef,
+    who: ObjectRef,
+    field: string,
+  ): Action => {
+    const resolved = services.resolve(namespace, ref, config.upstreamKeepaliveConnections);
+    if (resolved.kind === 'unavailable') {
+      report({ severity: 'warning', object: who, field, reason: `${resolved.reason}; requests get 503` });
+      return { kind: 'status', code: 503 };
+    }
+    upstreams.set(resolved.upstream.name, resolved.upstream);
+    return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
+  };
+
+  const tls = assignCertificates(accepted, hosts, snapshot, report);
+  const globalDefault = globalDefaultAction(options, services, resolveAction, report);
+
+  const servers: Server[] = [];
+  const withDefaultBackend = (list: readonly Contribution[]): Contribution | undefined =>
+    list.find((c) => c.ingress.defaultBackend !== undefined);
+  for (const [host, plan] of [...hosts.entries()].sort(([a], [b]) => cmp(a, b))) {
+    if (host === '') continue;
+    const fallback = withDefaultBackend(plan.contributors);
+    servers.push(
+      buildServer(host, plan, tls.byHost.get(host), config, fallback, globalDefault, resolveAction),
+    );
+  }
+  // Unknown hosts and host-less rules; its fallback is the oldest Ingress defaultBackend of all.
+  const defaultServer = buildServer(
+    '',
+    hosts.get('') ?? { claims: new Map(), contributors: [] },
+    undefined,
+    config,
+    withDefaultBackend(accepted),
+    globalDefault,
+    resolveAction,
+  );
+
+  const certificates: CertificateFile[] = [
+    { fileName: DEFAULT_CERTIFICATE_FILE, pem: options.defaultCertificatePem },
+    ...[...tls.files.values()],
+  ].sort((a, b) => cmp(a.fileName, b.fileName));
+
+  diagnostics.sort(compareDiagnostics);
+  return {
+    model: {
+      listen: options.listen,
+      global: config.global,
+      upstreams: [...upstreams.values()].sort((a, b) => cmp(a.name, b.name)),
+      defaultServer,
+      servers,
+      certificates,
+    },
+    diagnostics: dedupe(diagnostics),
+    ingresses: [...outcomes.values()].sort(
+      (a, b) => cmp(a.ref.namespace, b.ref.namespace) || cmp(a.ref.name, b.ref.name),
+    ),
+  };
+}
+
+function serviceRef(meta: { namespace?: string; name?: string } | undefined): ObjectRef {
+  return { kind: 'Service', namespace: meta?.namespace ?? 'default', name: meta?.name ?? '' };
+}
+
+/** Keeps the Ingresses of our class that validate; reports the others of our class. */
+function acceptIngresses(
+  raw: readonly V1Ingress[],
+  snapshot: Snapshot,
+  options: TranslateOptions,
+  report: (d: Diagnostic) => void,
+  outcomes: Map<string, { ref: ObjectRef; outcome: IngressOutcome }>,
+): Contribution[] {
+  const accepted: Contribution[] = [];
+  const seen = new Set<string>();
+  for (const ing of raw) {
+    const ref = ingressRef(ing);
+    const key = refKey(ref);
+    if (seen.has(key)) continue; // duplicates are the source's to report
+    seen.add(key);
+    const className = ing.spec?.ingressClassName ?? undefined;
+    const legacyClass = ing.metadata?.annotations?.[LEGACY_CLASS_ANNOTATION];
+    const owner = ownership(
+      { className: typeof className === 'string' ? className : undefined, legacyClass },
+      snapshot.ingressClasses,
+      options,
+    );
+    if (!owner.ours) continue;
+    const excluded = options.excluded.get(key);
+    if (excluded !== undefined) {
+      report({ severity: 'error', object: ref, field: '', reason: excluded });
+      outcomes.set(key, { ref, outcome: 'rejected' });
+      continue;
+    }
+    const parsed = parseIngress(ing);
+    if (!parsed.ok) {
+      parsed.diagnostics.forEach(report);
+      outcomes.set(key, { ref, outcome: 'rejected' });
+      continue;
+    }
+    const annotations = parseAnnotations(ref, parsed.ingress.annotations);
+    annotations.diagnostics.forEach(report);
+    if (annotations.diagnostics.some((d) => d.severity === 'error')) {
+      outcomes.set(key, { ref, outcome: 'rejected' });
+      continue;
+    }
+    outcomes.set(key, { ref, outcome: 'served' });
+    accepted.push({ ingress: parsed.ingress, settings: annotations.settings });
+  }
+  return accepted;
+}
+
+function claimPaths(
+  contribution: Contribution,
+  hosts: Map<string, HostPlan>,
+  report: (d: Diagnostic) => void,
+): void {
+  const { ingress } = contribution;
+  for (const rule of ingress.rules) {
+    let plan = hosts.get(rule.host);
+    if (plan === undefined) {
+      plan = { claims: new Map(), contributors: [] };
+      hosts.set(rule.host, plan);
+    }
+    if (!plan.contributors.includes(contribution)) plan.contributors.push(contribution);
+    for (const p of rule.paths) {
+      const claim = claimFor(p.path, p.pathType);
+      const key = claimKey(claim);
+      const holder = plan.claims.get(key);
+      if (holder === undefined) {
+        plan.claims.set(key, { claim, owner: contribution, backend: p.backend, field: `${p.field}.backend` });
+      } else if (holder.owner !== contribution) {
+        const h = holder.owner.ingress.ref;
+        report({
+          severity: 'warning',
+          object: ingress.ref,
+          field: `${p.field}.path`,
+          reason: `${claim.match} path ${claim.path} on host ${rule.host === '' ? '(any)' : rule.host} is already served by the older Ingress ${h.namespace}/${h.name}; this path is not served`,
+        });
+      }
+    }
+  }
+}
+
+interface TlsAssignment {
+  readonly byHost: Map<string, string>;
+  readonly files: Map<string, CertificateFile>;
+}
+
+function assignCertificates(
+  accepted: readonly Contribution[],
+  hosts: ReadonlyMap<string, HostPlan>,
+  snapshot: Snapshot,
+  report: (d: Diagnostic) => void,
+): TlsAssignment {
+  const byHost = new Map<string, string>();
+  const files = new Map<string, CertificateFile>();
+  const owner = new Map<string, ObjectRef>();
+  for (const { ingress } of accepted) {
+    for (const entry of ingress.tls) {
+      const secret = snapshot.secrets.find(
+        (s) =>
+          (s.metadata?.namespace ?? 'default') === ingress.ref.namespace &&
+          s.metadata?.name === entry.secretName,
+      );
+      if (secret === undefined) {
+        report({
+          severity: 'warning',
+          object: ingress.ref,
+          field: `${entry.field}.secretName`,
+          reason: `Secret ${ingress.ref.namespace}/${entry.secretName} does not exist; its hosts use the default certificate`,
+        });
+        continue;
+      }
+      const cert = certificateFromSecret(secret);
+      if (!cert.ok) {
+        report({
+          severity: 'warning',
+          object: ingress.ref,
+          field: `${entry.field}.secretName`,
+          reason: `Secret ${ingress.ref.namespace}/${entry.secretName}: ${cert.reason}; its hosts use the default certificate`,
+        });
+        continue;
+      }
+      const covered = entry.hosts.length === 0 ? hostsOf(ingress) : entry.hosts;
+      for (const tlsHost of covered) {
+        for (const host of hosts.keys()) {
+          if (host === '' || !tlsCovers(tlsHost, host)) continue;
+          const existing = owner.get(host);
+          if (existing !== undefined) {
+            if (byHost.get(host) !== cert.file.fileName) {
+              report({
+                severity: 'warning',
+                object: ingress.ref,
+                field: `${entry.field}.hosts`,
+                reason: `host ${host} already has a certificate from the older Ingress ${existing.namespace}/${existing.name}`,
+              });
+            }
+            continue;
+          }
+          owner.set(host, ingress.ref);
+          byHost.set(host, cert.file.fileName);
+          files.set(cert.file.fileName, cert.file);
+        }
+      }
+    }
+  }
+  return { byHost, files };
+}
+
+function hostsOf(ingress: ParsedIngress): string[] {
+  return ingress.rules.map((r) => r.host).filter((h) => h !== '');
+}
+
+/** A TLS host covers a rule host when equal, or when `*.example.com` covers `one.example.com`. */
+function tlsCovers(tlsHost: string, host: string): boolean {
+  if (tlsHost === host) return true;
+  if (!tlsHost.startsWith('*.') || host.startsWith('*.')) return false;
+  const dot = host.indexOf('.');
+  return dot > 0 && host.slice(dot + 1) === tlsHost.slice(2);
+}
+
+type ResolveAction = (namespace: string, ref: ServiceBackendRef, who: ObjectRef, field: string) => Action;
+
+function globalDefaultAction(
+  options: TranslateOptions,
+  services: ServiceIndex,
+  resolveAction: ResolveAction,
+  report: (d: Diagnostic) => void,
+): { action: Action; source: string } {
+  const dbs = options.defaultBackendService;
+  if (dbs === undefined) return { action: { kind: 'status', code: 404 }, source: 'no default backend' };
+  const who: ObjectRef = { kind: 'Service', namespace: dbs.namespace, name: dbs.name };
+  const svc = services.lookupService(dbs.namespace, dbs.name);
+  const port = svc?.spec?.ports?.[0]?.port;
+  if (port === undefined) {
+    report({
+      severity: 'warning',
+      object: who,
+      field: '',
+      reason: 'default backend Service does not exist or has no port; requests get 503',
+    });
+    return { action: { kind: 'status', code: 503 }, source: 'default backend service' };
+  }
+  return {
+    action: resolveAction(dbs.namespace, { service: dbs.name, port: { number: port } }, who, 'spec.ports[0]'),
+    source: `default backend service ${dbs.namespace}/${dbs.name}`,
+  };
+}
+
+function settingsFor(
+  defaults: LocationSettings,
+  annotations: AnnotationSettings,
+  hostHasTls: boolean,
+): LocationSettings {
+  return {
+    sslRedirect:
+      (hostHasTls && (annotations.sslRedirect ?? defaults.sslRedirect)) ||
+      annotations.forceSslRedirect === true,
+    proxyConnectTimeoutSeconds: annotations.proxyConnectTimeoutSeconds ?? defaults.proxyConnectTimeoutSeconds,
+    proxyReadTimeoutSeconds: annotations.proxyReadTimeoutSeconds ?? defaults.proxyReadTimeoutSeconds,
+    proxySendTimeoutSeconds: annotations.proxySendTimeoutSeconds ?? defaults.proxySendTimeoutSeconds,
+    proxyBodySize: annotations.proxyBodySize ?? defaults.proxyBodySize,
+    proxyBuffering: annotations.proxyBuffering ?? defaults.proxyBuffering,
+    allowSourceRanges: annotations.allowSourceRanges ?? defaults.allowSourceRanges,
+  };
+}
+
+function withProtocol(action: Action, annotations: AnnotationSettings): Action {
+  return action.kind === 'proxy' && annotations.backendProtocol !== undefined
+    ? { ...action, protocol: annotations.backendProtocol }
+    : action;
+}
+
+function buildServer(
+  host: string,
+  plan: HostPlan,
+  certificate: string | undefined,
+  config: GlobalConfig,
+  fallback: Contribution | undefined,
+  globalDefault: { action: Action; source: string },
+  resolveAction: ResolveAction,
+): Server {
+  const hasTls = certificate !== undefined;
+  const exactPaths = new Set(
+    [...plan.claims.values()].filter((c) => c.claim.match === 'Exact').map((c) => c.claim.path),
+  );
+  const locations: Location[] = [];
+  for (const claimed of plan.claims.values()) {
+    const { ingress, settings: annotations } = claimed.owner;
+    const settings = settingsFor(config.locationDefaults, annotations, hasTls);
+    const action = withProtocol(
+      resolveAction(ingress.ref.namespace, claimed.backend, ingress.ref, claimed.field),
+      annotations,
+    );
+    for (const loc of locationsFor(claimed.claim, exactPaths)) {
+      locations.push({
+        ...loc,
+        source: `ingress ${ingress.ref.namespace}/${ingress.ref.name}`,
+        action,
+        settings,
+      });
+    }
+  }
+  if (!locations.some((l) => l.modifier === '' && l.path === '/')) {
+    // Paths no rule matches: the Ingress defaultBackend, else the global default backend, else 404.
+    const backend = fallback?.ingress.defaultBackend;
+    if (fallback !== undefined && backend !== undefined) {
+      const { ingress, settings: annotations } = fallback;
+      locations.push({
+        modifier: '',
+        path: '/',
+        source: `ingress ${ingress.ref.namespace}/${ingress.ref.name} defaultBackend`,
+        action: withProtocol(
+          resolveAction(ingress.ref.namespace, backend, ingress.ref, 'spec.defaultBackend'),
+          annotations,
+        ),
+        settings: settingsFor(config.locationDefaults, annotations, hasTls),
+      });
+    } else {
+      locations.push({
+        modifier: '',
+        path: '/',
+        source: globalDefault.source,
+        action: globalDefault.action,
+        settings: settingsFor(config.locationDefaults, {}, hasTls),
+      });
+    }
+  }
+  locations.sort((a, b) => cmp(a.path, b.path) || cmp(a.modifier, b.modifier));
+  return {
+    host,
+    serverName: serverNameFor(host),
+    sources: [
+      ...new Set(plan.contributors.map((c) => `ingress ${c.ingress.ref.namespace}/${c.ingress.ref.name}`)),
+    ].sort(),
+    certificate: certificate ?? DEFAULT_CERTIFICATE_FILE,
+    hasTls,
+    locations,
+  };
+}
+
+/** NGINX's `*.example.com` would match any depth; Kubernetes means exactly one label, so use a regex. */
+function serverNameFor(host: string): string {
+  if (host === '') return '_';
+  if (!host.startsWith('*.')) return host;
+  return `~^[^.]+${host.slice(1).replace(/\./g, '\\.')}$`;
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  return list.filter((d, i) => {
+    const previous = list[i - 1];
+    return previous === undefined || compareDiagnostics(d, previous) !== 0;
+  });
+}
