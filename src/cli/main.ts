@@ -1,6 +1,16 @@
 import { Command, Option } from 'commander';
 import { createLogger, type LogFormat } from '../observability/logger.ts';
-import { classAndConfigOptions, parsePort, type ClassAndConfigFlags } from './options.ts';
+import { hostname } from 'node:os';
+import {
+  classAndConfigOptions,
+  parseAddressList,
+  parseBool,
+  parseListenAddress,
+  parseNamespacedName,
+  parsePort,
+  parsePositiveInt,
+  type ClassAndConfigFlags,
+} from './options.ts';
 import { renderCommand, type RenderFlags } from './render-command.ts';
 import { serveCommand, type ServeFlags } from './serve-command.ts';
 
@@ -28,11 +38,65 @@ export async function main(argv: readonly string[]): Promise<number> {
   withShared(
     program
       .command('serve')
-      .description('Serve the Ingresses in a folder of manifests through NGINX, following every change.')
-      .requiredOption(
-        '--manifests <dir>',
-        'folder of *.yaml, *.yml and *.json manifests, watched for changes',
+      .description(
+        'Serve the Ingresses of a cluster (or of a folder of manifests) through NGINX, following every change.',
       )
+      .option(
+        '--manifests <dir>',
+        'serve a folder of *.yaml, *.yml and *.json manifests (watched for changes) instead of a cluster',
+      )
+      .option(
+        '--kubeconfig <file>',
+        'kubeconfig for the cluster (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)',
+      )
+      .option('--watch-namespace <ns>', 'watch only this namespace (default: all namespaces)', '')
+      .option(
+        '--election-id <name>',
+        'name of the coordination.k8s.io Lease used for leader election',
+        'gatehouse-leader',
+      )
+      .addOption(
+        new Option('--election-ttl <seconds>', 'Lease duration: how long a silent leader keeps the lead')
+          .argParser(parsePositiveInt)
+          .default(15),
+      )
+      .addOption(
+        new Option(
+          '--publish-service <ns/name>',
+          'Service whose address is written to Ingress status',
+        ).argParser(parseNamespacedName),
+      )
+      .addOption(
+        new Option(
+          '--publish-status-address <addresses>',
+          'comma-separated addresses written to Ingress status (overrides --publish-service)',
+        )
+          .argParser(parseAddressList)
+          .default([]),
+      )
+      .addOption(
+        new Option('--update-status <bool>', 'write .status.loadBalancer on our Ingresses (leader only)')
+          .argParser(parseBool)
+          .default(true),
+      )
+      .option(
+        '--report-node-internal-ip-address',
+        "without a publish flag, report the nodes' InternalIP instead of their ExternalIP",
+        false,
+      )
+      .addOption(
+        new Option('--status-resync <ms>', 'how often status is re-checked without a change')
+          .argParser(parsePositiveInt)
+          .default(30_000),
+      )
+      .addOption(
+        new Option(
+          '--validating-webhook <[host]:port>',
+          'serve the validating admission webhook (HTTPS) here',
+        ).argParser(parseListenAddress),
+      )
+      .option('--validating-webhook-certificate <file>', 'PEM certificate file for the webhook')
+      .option('--validating-webhook-key <file>', 'PEM private key file for the webhook')
       .addOption(
         new Option('--healthz-port <port>', 'port of GET /healthz').argParser(parsePort).default(10254),
       )
@@ -66,7 +130,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
     try {
-      exitCode = await serveCommand(flags, logger, controller.signal);
+      const podName = process.env['POD_NAME'];
+      const podNamespace = process.env['POD_NAMESPACE'];
+      const pod = {
+        name: podName ?? `${hostname()}-${process.pid}`,
+        namespace: podNamespace ?? 'default',
+        inPod: podName !== undefined && podNamespace !== undefined,
+      };
+      exitCode = await serveCommand(flags, pod, logger, controller.signal);
     } catch (error) {
       logger.error('gatehouse failed', { error: error instanceof Error ? error.message : String(error) });
       exitCode = 1;

@@ -9,6 +9,38 @@ export function parsePort(value: string): number {
   return n;
 }
 
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+export function parseBool(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('must be true or false');
+}
+
+/** `:8443`, `8443` or `127.0.0.1:8443`. */
+export function parseListenAddress(value: string): { host: string; port: number } {
+  const m = /^(?:(.*):)?(\d+)$/.exec(value);
+  if (m?.[2] === undefined) throw new InvalidArgumentError('must be [host]:port');
+  return { host: m[1] === undefined || m[1] === '' ? '0.0.0.0' : m[1], port: parsePort(m[2]) };
+}
+
+/** Comma-separated IP addresses or DNS names. */
+export function parseAddressList(value: string): string[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const a of list) {
+    if (!/^[A-Za-z0-9.:-]+$/.test(a))
+      throw new InvalidArgumentError(`"${a}" is not an IP address or DNS name`);
+  }
+  return list;
+}
+
 const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
 const subdomain = z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/);
 

@@ -1,52 +1,93 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import path from 'node:path';
+import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { Reconciler } from '../controller/reconciler.ts';
+import { ClusterReporter } from '../controller/cluster-reporter.ts';
+import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
+import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
 import { fetchLiveChecksum } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { ManifestFolderSource } from '../sources/files/watch-folder.ts';
+import { KubeSource } from '../sources/kube/kube-source.ts';
+import { EventRecorder } from '../status/events.ts';
+import { IngressStatusWriter } from '../status/ingress-status.ts';
+import { LeaderElector } from '../status/leader-election.ts';
+import type { NamespacedName, TranslateOptions } from '../translate/translate.ts';
+import { reviewIngress } from '../webhook/review.ts';
+import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
 import type { ClassAndConfigFlags } from './options.ts';
 
 export interface ServeFlags extends ClassAndConfigFlags {
-  manifests: string;
+  manifests?: string;
   healthzPort: number;
   healthzHost: string;
   confDir: string;
   nginxBinary: string;
   debounce: number;
+  // Cluster mode (no --manifests):
+  kubeconfig?: string;
+  watchNamespace: string;
+  electionId: string;
+  electionTtl: number;
+  publishService?: NamespacedName;
+  publishStatusAddress: string[];
+  updateStatus: boolean;
+  reportNodeInternalIpAddress: boolean;
+  statusResync: number;
+  validatingWebhook?: { host: string; port: number };
+  validatingWebhookCertificate?: string;
+  validatingWebhookKey?: string;
+}
+
+/** What only the CLI may read from the environment, handed in by main. */
+export interface PodIdentity {
+  readonly name: string;
+  readonly namespace: string;
+  /** True when POD_NAME/POD_NAMESPACE came from the downward API (running in a pod). */
+  readonly inPod: boolean;
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
 }
 
 /**
- * `gatehouse serve`: watch the manifests, keep NGINX serving what they describe. Resolves with the exit
- * code once a termination signal has stopped everything gracefully.
+ * `gatehouse serve`: keep NGINX serving what the manifests folder (--manifests) or the cluster describes.
+ * Resolves with the exit code once a termination signal has stopped everything gracefully.
  */
-export async function serveCommand(flags: ServeFlags, logger: Logger, signals: AbortSignal): Promise<number> {
+export async function serveCommand(
+  flags: ServeFlags,
+  pod: PodIdentity,
+  logger: Logger,
+  signals: AbortSignal,
+): Promise<number> {
   const confDir = path.resolve(flags.confDir);
   const runDir = path.join(confDir, 'run');
   await mkdir(runDir, { recursive: true });
   const nginx = new NginxProcess({ binary: flags.nginxBinary, confDir, runDir, logger });
-  logger.info('starting gatehouse', {
-    nginx: await nginx.version(),
-    confDir,
-    manifests: path.resolve(flags.manifests),
-  });
+  const source = flags.manifests === undefined ? 'cluster' : path.resolve(flags.manifests);
+  logger.info('starting gatehouse', { nginx: await nginx.version(), confDir, source });
 
+  const translateOptions: Omit<TranslateOptions, 'excluded'> = {
+    ingressClass: flags.ingressClass,
+    controllerClass: flags.controllerClass,
+    watchIngressWithoutClass: flags.watchIngressWithoutClass,
+    defaultBackendService: flags.defaultBackendService,
+    configMap: flags.configmap,
+    listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
+    defaultCertificatePem: await ensureDefaultCertificate(confDir),
+  };
+  const reportHandlers: ((r: ReconcileReport) => void)[] = [];
   const reconciler = new Reconciler({
-    translate: {
-      ingressClass: flags.ingressClass,
-      controllerClass: flags.controllerClass,
-      watchIngressWithoutClass: flags.watchIngressWithoutClass,
-      defaultBackendService: flags.defaultBackendService,
-      configMap: flags.configmap,
-      listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
-      defaultCertificatePem: await ensureDefaultCertificate(confDir),
-    },
+    translate: translateOptions,
     paths: { confDir, runDir },
     nginx,
     logger,
     debounceMs: flags.debounce,
+    onReconciled: (report) => reportHandlers.forEach((h) => h(report)),
   });
 
   const health = await startHealthServer(flags.healthzPort, flags.healthzHost, {
@@ -57,18 +98,123 @@ export async function serveCommand(flags: ServeFlags, logger: Logger, signals: A
     describe: () => `checksum ${nginx.servingChecksum ?? 'none'}`,
   });
 
-  const source = new ManifestFolderSource(flags.manifests, logger, (snapshot) => reconciler.update(snapshot));
-  await source.start();
+  const stoppables: Stoppable[] = [];
+  let latest: Snapshot | undefined;
+  const onSnapshot = (snapshot: Snapshot): void => {
+    latest = snapshot;
+    reconciler.update(snapshot);
+  };
+  if (flags.manifests !== undefined) {
+    const folder = new ManifestFolderSource(flags.manifests, logger, onSnapshot);
+    await folder.start();
+    stoppables.push(folder);
+  } else {
+    const kubeConfig = new KubeConfig();
+    if (flags.kubeconfig !== undefined) kubeConfig.loadFromFile(flags.kubeconfig);
+    else kubeConfig.loadFromDefault();
+    stoppables.push(
+      ...(await startClusterParts(
+        flags,
+        pod,
+        kubeConfig,
+        logger,
+        reportHandlers,
+        () => latest,
+        translateOptions,
+      )),
+    );
+    const kube = new KubeSource({
+      kubeConfig,
+      watchNamespace: flags.watchNamespace,
+      configMap: flags.configmap,
+      logger,
+    });
+    logger.info('waiting for every informer to sync before the first render', {
+      server: kubeConfig.getCurrentCluster()?.server,
+    });
+    await kube.start(onSnapshot);
+    stoppables.unshift(kube);
+  }
 
   await new Promise<void>((resolve) => {
     if (signals.aborted) resolve();
     else signals.addEventListener('abort', () => resolve(), { once: true });
   });
   logger.info('shutting down: finishing in-flight requests');
-  await source.stop();
+  for (const s of stoppables) await s.stop();
   await reconciler.close();
   await nginx.stop();
   await new Promise<void>((resolve) => health.close(() => resolve()));
   logger.info('stopped');
   return 0;
+}
+
+/** Leader election, status, Events and the admission webhook: what only a cluster has. */
+async function startClusterParts(
+  flags: ServeFlags,
+  pod: PodIdentity,
+  kubeConfig: KubeConfig,
+  logger: Logger,
+  reportHandlers: ((r: ReconcileReport) => void)[],
+  snapshot: () => Snapshot | undefined,
+  translateOptions: Omit<TranslateOptions, 'excluded'>,
+): Promise<Stoppable[]> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
+  const parts: Stoppable[] = [];
+  const kickReporter = { fn: (): void => undefined };
+  const elector = new LeaderElector({
+    kubeConfig,
+    namespace: pod.namespace,
+    name: flags.electionId,
+    identity: pod.name,
+    leaseDurationSeconds: flags.electionTtl,
+    retryPeriodMs: Math.max(200, (flags.electionTtl * 1000) / 5),
+    logger,
+    onChange: (leader) => {
+      if (leader) kickReporter.fn();
+    },
+  });
+  const reporter = new ClusterReporter({
+    core,
+    statusWriter: flags.updateStatus ? new IngressStatusWriter(networking, logger) : undefined,
+    events: new EventRecorder(core, logger, pod.name),
+    addressOptions: {
+      publishStatusAddress: flags.publishStatusAddress,
+      publishService: flags.publishService,
+      pod: pod.inPod ? { namespace: pod.namespace, name: pod.name } : undefined,
+      reportNodeInternalIp: flags.reportNodeInternalIpAddress,
+    },
+    isLeader: () => elector.isLeader,
+    logger,
+    resyncMs: flags.statusResync,
+  });
+  kickReporter.fn = () => reporter.kick();
+  reportHandlers.push((r) => reporter.onReconciled(r));
+  elector.start();
+  reporter.start();
+  parts.push(reporter, elector);
+
+  if (flags.validatingWebhook !== undefined) {
+    if (flags.validatingWebhookCertificate === undefined || flags.validatingWebhookKey === undefined) {
+      throw new Error(
+        '--validating-webhook needs --validating-webhook-certificate and --validating-webhook-key',
+      );
+    }
+    const server: Server = await startWebhookServer({
+      host: flags.validatingWebhook.host,
+      port: flags.validatingWebhook.port,
+      cert: await readFile(flags.validatingWebhookCertificate, 'utf8'),
+      key: await readFile(flags.validatingWebhookKey, 'utf8'),
+      logger,
+      review: (ingress) => {
+        const current = snapshot();
+        if (current === undefined) throw new Error('the controller has not synced yet');
+        return reviewIngress(current, translateOptions, ingress);
+      },
+    });
+    logger.info('validating webhook listening', { port: flags.validatingWebhook.port });
+    parts.push({ stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  }
+  return parts;
 }

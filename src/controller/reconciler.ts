@@ -13,6 +13,8 @@ export interface ConfigApplier {
 }
 
 export interface ReconcileReport {
+  /** The snapshot this reconcile was made from. */
+  readonly snapshot: Snapshot;
   readonly result: TranslateResult;
   readonly checksum: string;
   /** `unchanged` when the rendered config equals the live one, so NGINX was not reloaded. */
@@ -111,12 +113,12 @@ export class Reconciler {
         rendered = render(result.model, this.options.paths);
       } catch (error) {
         logger.error('rendering failed; the live configuration stays', { error: (error as Error).message });
-        return { result, checksum: '', outcome: 'failed', error: (error as Error).message };
+        return { snapshot, result, checksum: '', outcome: 'failed', error: (error as Error).message };
       }
       this.logDiagnostics(result.diagnostics);
       if (rendered.checksum === this.appliedChecksum) {
         logger.debug('configuration unchanged; no reload', { checksum: rendered.checksum });
-        return { result, checksum: rendered.checksum, outcome: 'unchanged' };
+        return { snapshot, result, checksum: rendered.checksum, outcome: 'unchanged' };
       }
       try {
         const started = Date.now();
@@ -128,7 +130,7 @@ export class Reconciler {
           upstreams: result.model.upstreams.length,
           ms: Date.now() - started,
         });
-        return { result, checksum: rendered.checksum, outcome };
+        return { snapshot, result, checksum: rendered.checksum, outcome };
       } catch (error) {
         const message =
           error instanceof NginxConfigError ? nginxMessage(error.stderr) : (error as Error).message;
@@ -145,7 +147,7 @@ export class Reconciler {
         logger.error('configuration not applied; the last valid configuration keeps serving', {
           nginx: message,
         });
-        return { result, checksum: rendered.checksum, outcome: 'failed', error: message };
+        return { snapshot, result, checksum: rendered.checksum, outcome: 'failed', error: message };
       }
     }
   }

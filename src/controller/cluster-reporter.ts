@@ -1,0 +1,90 @@
+import type { CoreV1Api, V1IngressLoadBalancerIngress } from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+import { eventIntents, type EventRecorder } from '../status/events.ts';
+import type { IngressStatusWriter } from '../status/ingress-status.ts';
+import { resolveStatusAddresses, type StatusAddressOptions } from '../status/status-addresses.ts';
+import type { ReconcileReport } from './reconciler.ts';
+
+export interface ClusterReporterOptions {
+  readonly core: CoreV1Api;
+  readonly statusWriter: IngressStatusWriter | undefined;
+  readonly events: EventRecorder;
+  readonly addressOptions: StatusAddressOptions;
+  readonly isLeader: () => boolean;
+  readonly logger: Logger;
+  /** How often status is re-checked without a reconcile (addresses such as a LoadBalancer IP may change). */
+  readonly resyncMs: number;
+}
+
+/**
+ * Tells the cluster what the last successful reconcile did: Ingress status and Events. Only the leader
+ * writes, and only about a config NGINX was verified to serve. One sync runs at a time; a newer report
+ * replaces a queued one.
+ */
+export class ClusterReporter {
+  private readonly options: ClusterReporterOptions;
+  private last: ReconcileReport | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(options: ClusterReporterOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.options.resyncMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.running;
+  }
+
+  onReconciled(report: ReconcileReport): void {
+    if (report.outcome === 'failed') return; // the new config is not live: say nothing about it
+    this.last = report;
+    this.kick();
+  }
+
+  /** Re-sync now (e.g. on becoming the leader). */
+  kick(): void {
+    if (this.running !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.running = this.sync().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async sync(): Promise<void> {
+    const report = this.last;
+    if (report === undefined || !this.options.isLeader()) return;
+    const served = report.result.ingresses.filter((i) => i.outcome === 'served').map((i) => i.ref);
+    const rejected = report.result.ingresses.filter((i) => i.outcome === 'rejected').map((i) => i.ref);
+    try {
+      await this.options.events.record(
+        eventIntents(report.result.diagnostics, served),
+        report.snapshot.ingresses,
+      );
+      if (this.options.statusWriter !== undefined) {
+        let addresses: V1IngressLoadBalancerIngress[];
+        try {
+          addresses = await resolveStatusAddresses(this.options.core, this.options.addressOptions);
+        } catch (error) {
+          this.options.logger.warn('cannot work out the status address', { error: (error as Error).message });
+          return;
+        }
+        await this.options.statusWriter.sync(report.snapshot.ingresses, served, rejected, addresses);
+      }
+    } catch (error) {
+      this.options.logger.warn('reporting to the cluster failed', { error: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,196 @@
+import {
+  CoreV1Api,
+  DiscoveryV1Api,
+  ListWatch,
+  NetworkingV1Api,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+import type { Snapshot } from '../../model/snapshot.ts';
+import { buildSnapshot, type SourcedObject } from '../kube-objects.ts';
+import { WatchdogWatch, type WatchLike } from './supervised-watch.ts';
+
+export interface KubeSourceOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Watch only this namespace (empty: all namespaces). */
+  readonly watchNamespace: string;
+  /** The controller ConfigMap, if any: only that one object is watched. */
+  readonly configMap: { namespace: string; name: string } | undefined;
+  readonly logger: Logger;
+  /** Backoff bounds for restarting a failed informer. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly watchTimeoutSeconds?: number;
+}
+
+interface InformerSpec {
+  readonly kind: string;
+  readonly path: string;
+  readonly list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  readonly fieldSelector?: string;
+}
+
+/**
+ * Supervised informers (list + watch + cache) for everything translate reads. Emits a whole Snapshot after
+ * each change, but only once every informer has synced. An informer that fails (API outage, 410 Gone, a
+ * stalled watch) is restarted with backoff; the caches, and so the served config, stay as they were.
+ */
+export class KubeSource {
+  private readonly options: KubeSourceOptions;
+  private readonly informers: {
+    spec: InformerSpec;
+    lw: ListWatch<KubernetesObject>;
+    synced: boolean;
+    failures: number;
+  }[] = [];
+  private onSnapshot: ((s: Snapshot) => void) | undefined;
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(options: KubeSourceOptions) {
+    this.options = options;
+  }
+
+  /** True once every informer has listed at least once. */
+  get synced(): boolean {
+    return this.informers.length > 0 && this.informers.every((i) => i.synced);
+  }
+
+  async start(onSnapshot: (s: Snapshot) => void): Promise<void> {
+    this.onSnapshot = onSnapshot;
+    const { kubeConfig, watchNamespace: ns, configMap } = this.options;
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const networking = kubeConfig.makeApiClient(NetworkingV1Api);
+    const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
+    const nsPath = (group: string, resource: string): string =>
+      ns === '' ? `${group}/${resource}` : `${group}/namespaces/${ns}/${resource}`;
+    const tls = 'type=kubernetes.io/tls';
+    const specs: InformerSpec[] = [
+      {
+        kind: 'Ingress',
+        path: nsPath('/apis/networking.k8s.io/v1', 'ingresses'),
+        list: () =>
+          ns === ''
+            ? networking.listIngressForAllNamespaces()
+            : networking.listNamespacedIngress({ namespace: ns }),
+      },
+      {
+        kind: 'IngressClass',
+        path: '/apis/networking.k8s.io/v1/ingressclasses',
+        list: () => networking.listIngressClass(),
+      },
+      {
+        kind: 'Service',
+        path: nsPath('/api/v1', 'services'),
+        list: () =>
+          ns === '' ? core.listServiceForAllNamespaces() : core.listNamespacedService({ namespace: ns }),
+      },
+      {
+        kind: 'EndpointSlice',
+        path: nsPath('/apis/discovery.k8s.io/v1', 'endpointslices'),
+        list: () =>
+          ns === ''
+            ? discovery.listEndpointSliceForAllNamespaces()
+            : discovery.listNamespacedEndpointSlice({ namespace: ns }),
+      },
+      {
+        kind: 'Secret',
+        path: nsPath('/api/v1', 'secrets'),
+        fieldSelector: tls,
+        list: () =>
+          ns === ''
+            ? core.listSecretForAllNamespaces({ fieldSelector: tls })
+            : core.listNamespacedSecret({ namespace: ns, fieldSelector: tls }),
+      },
+    ];
+    if (configMap !== undefined) {
+      const byName = `metadata.name=${configMap.name}`;
+      specs.push({
+        kind: 'ConfigMap',
+        path: `/api/v1/namespaces/${configMap.namespace}/configmaps`,
+        fieldSelector: byName,
+        list: () => core.listNamespacedConfigMap({ namespace: configMap.namespace, fieldSelector: byName }),
+      });
+    }
+    const watch: WatchLike = new WatchdogWatch(new Watch(kubeConfig), {
+      serverTimeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+      idleTimeoutMs: ((this.options.watchTimeoutSeconds ?? 300) + 30) * 1000,
+    });
+    for (const spec of specs) {
+      const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+        const result = await spec.list();
+        // Typed lists drop kind on items; put it back so every cached object says what it is.
+        for (const item of result.items) item.kind ??= spec.kind;
+        return result;
+      };
+      const lw = new ListWatch<KubernetesObject>(
+        spec.path,
+        watch as Watch,
+        list,
+        false,
+        undefined,
+        spec.fieldSelector,
+      );
+      const entry = { spec, lw, synced: false, failures: 0 };
+      this.informers.push(entry);
+      lw.on('add', () => this.changed());
+      lw.on('update', () => this.changed());
+      lw.on('delete', () => this.changed());
+      lw.on('error', (err: unknown) => this.restartLater(entry, err));
+    }
+    await Promise.all(this.informers.map((entry) => this.startInformer(entry)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all(this.informers.map((i) => i.lw.stop()));
+  }
+
+  private async startInformer(entry: (typeof this.informers)[number]): Promise<void> {
+    if (this.stopped) return;
+    await entry.lw.start();
+    // start() resolves after the list (and the watch request) — or after reporting an error.
+    if (entry.lw.latestResourceVersion() !== '' && !entry.synced) {
+      entry.synced = true;
+      this.options.logger.debug('informer synced', { kind: entry.spec.kind });
+      this.changed();
+    }
+  }
+
+  private restartLater(entry: (typeof this.informers)[number], err: unknown): void {
+    if (this.stopped) return;
+    entry.failures += 1;
+    const min = this.options.minBackoffMs ?? 200;
+    const max = this.options.maxBackoffMs ?? 10_000;
+    const delay = Math.min(max, min * 2 ** Math.min(entry.failures - 1, 10));
+    const message = err instanceof Error ? err.message : String(err);
+    this.options.logger.warn('informer failed; restarting', {
+      kind: entry.spec.kind,
+      error: message,
+      inMs: delay,
+    });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.startInformer(entry).then(() => {
+        if (entry.lw.latestResourceVersion() !== '') entry.failures = 0;
+      });
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  private changed(): void {
+    if (!this.synced || this.onSnapshot === undefined) return;
+    const objects: SourcedObject[] = [];
+    for (const { spec, lw } of this.informers) {
+      for (const object of lw.list()) {
+        object.kind ??= spec.kind;
+        objects.push({ origin: 'api', object });
+      }
+    }
+    this.onSnapshot(buildSnapshot(objects, []));
+  }
+}

@@ -1,0 +1,81 @@
+import type { V1Ingress } from '@kubernetes/client-node';
+import type { Diagnostic } from '../model/diagnostics.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+import { ingressRef, LEGACY_CLASS_ANNOTATION } from '../translate/ingress-parse.ts';
+import { translate, type TranslateOptions } from '../translate/translate.ts';
+
+export interface ReviewResult {
+  readonly allowed: boolean;
+  /** Why it was denied: the same sentences the reconciler would log and post as Events. */
+  readonly message: string;
+  /** Non-fatal findings, shown by kubectl as warnings. */
+  readonly warnings: readonly string[];
+}
+
+/** Created objects have no creationTimestamp yet; they are the newest, so they lose every conflict. */
+const NEWEST = '9999-12-31T23:59:59Z';
+
+/**
+ * The admission check: runs the reconciler's own pure translate on the current snapshot with the incoming
+ * Ingress in place, and denies what the reconciler would reject. No NGINX, no I/O, nothing executed from
+ * the request (ingress-nginx's CVE-2025-1974 came from running `nginx -t` on request content).
+ */
+export function reviewIngress(
+  snapshot: Snapshot,
+  options: Omit<TranslateOptions, 'excluded'>,
+  incoming: V1Ingress,
+): ReviewResult {
+  const ref = ingressRef(incoming);
+  const className = incoming.spec?.ingressClassName;
+  if (typeof className === 'string' && !snapshot.ingressClasses.some((c) => c.metadata?.name === className)) {
+    return {
+      allowed: false,
+      message: `spec.ingressClassName: IngressClass ${className.slice(0, 253)} does not exist`,
+      warnings: [],
+    };
+  }
+  const existing = snapshot.ingresses.find(
+    (i) => i.metadata?.namespace === ref.namespace && i.metadata.name === ref.name,
+  );
+  const candidate: V1Ingress = {
+    ...incoming,
+    metadata: {
+      ...incoming.metadata,
+      namespace: ref.namespace,
+      creationTimestamp: (existing?.metadata?.creationTimestamp ??
+        incoming.metadata?.creationTimestamp ??
+        NEWEST) as Date,
+    },
+  };
+  const others = snapshot.ingresses.filter(
+    (i) => !(i.metadata?.namespace === ref.namespace && i.metadata.name === ref.name),
+  );
+  const result = translate(
+    { ...snapshot, ingresses: [...others, candidate], diagnostics: [] },
+    { ...options, excluded: new Map() },
+  );
+  const outcome = result.ingresses.find((i) => i.ref.namespace === ref.namespace && i.ref.name === ref.name);
+  if (outcome === undefined) {
+    // Not ours (another controller's class, or no class and we are not the default): nothing to check.
+    const legacy = incoming.metadata?.annotations?.[LEGACY_CLASS_ANNOTATION];
+    return {
+      allowed: true,
+      message:
+        legacy === undefined ? 'not handled by this controller' : 'class belongs to another controller',
+      warnings: [],
+    };
+  }
+  const mine = result.diagnostics.filter(
+    (d) => d.object.kind === 'Ingress' && d.object.namespace === ref.namespace && d.object.name === ref.name,
+  );
+  const fatal = mine.filter((d) => d.severity === 'error' || isConflict(d));
+  const describe = (d: Diagnostic): string => (d.field === '' ? d.reason : `${d.field}: ${d.reason}`);
+  if (fatal.length > 0) {
+    return { allowed: false, message: fatal.map(describe).join('; ').slice(0, 4096), warnings: [] };
+  }
+  return { allowed: true, message: '', warnings: mine.map(describe).map((w) => w.slice(0, 512)) };
+}
+
+function isConflict(d: Diagnostic): boolean {
+  return /already (served by|has a certificate from) the older Ingress/.test(d.reason);
+}
