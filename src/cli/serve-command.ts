@@ -9,6 +9,7 @@ import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
 import { fetchLiveChecksum } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
+import { ControllerMetrics } from '../observability/metrics.ts';
 import { ManifestFolderSource } from '../sources/files/watch-folder.ts';
 import { KubeSource } from '../sources/kube/kube-source.ts';
 import { EventRecorder } from '../status/events.ts';
@@ -80,7 +81,8 @@ export async function serveCommand(
     listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
     defaultCertificatePem: await ensureDefaultCertificate(confDir),
   };
-  const reportHandlers: ((r: ReconcileReport) => void)[] = [];
+  const metrics = new ControllerMetrics();
+  const reportHandlers: ((r: ReconcileReport) => void)[] = [(r) => metrics.observe(r, Date.now() / 1000)];
   const reconciler = new Reconciler({
     translate: translateOptions,
     paths: { confDir, runDir },
@@ -90,13 +92,18 @@ export async function serveCommand(
     onReconciled: (report) => reportHandlers.forEach((h) => h(report)),
   });
 
-  const health = await startHealthServer(flags.healthzPort, flags.healthzHost, {
-    healthy: async () => {
-      const serving = nginx.servingChecksum;
-      return serving !== undefined && (await fetchLiveChecksum(nginx.statusSocket)) === serving;
+  const health = await startHealthServer(
+    flags.healthzPort,
+    flags.healthzHost,
+    {
+      healthy: async () => {
+        const serving = nginx.servingChecksum;
+        return serving !== undefined && (await fetchLiveChecksum(nginx.statusSocket)) === serving;
+      },
+      describe: () => `checksum ${nginx.servingChecksum ?? 'none'}`,
     },
-    describe: () => `checksum ${nginx.servingChecksum ?? 'none'}`,
-  });
+    { contentType: metrics.registry.contentType, metrics: () => metrics.registry.metrics() },
+  );
 
   const stoppables: Stoppable[] = [];
   let latest: Snapshot | undefined;

@@ -20,6 +20,8 @@ export interface ReconcileReport {
   /** `unchanged` when the rendered config equals the live one, so NGINX was not reloaded. */
   readonly outcome: ApplyOutcome | 'unchanged' | 'failed';
   readonly error?: string;
+  /** Wall time of this reconcile (translate, render, nginx -t, reload, verify). */
+  readonly seconds: number;
 }
 
 export interface ReconcilerOptions {
@@ -104,6 +106,12 @@ export class Reconciler {
 
   /** One reconcile; never throws. */
   async reconcile(snapshot: Snapshot): Promise<ReconcileReport> {
+    const started = performance.now();
+    const report = await this.reconcileOnce(snapshot);
+    return { ...report, seconds: (performance.now() - started) / 1000 };
+  }
+
+  private async reconcileOnce(snapshot: Snapshot): Promise<Omit<ReconcileReport, 'seconds'>> {
     const { logger } = this.options;
     const excluded = new Map<string, string>();
     for (let round = 0; ; round++) {

@@ -8,13 +8,26 @@ export interface HealthSource {
   describe(): string;
 }
 
-/** `GET /healthz`: 200 while NGINX serves a valid config, 503 otherwise. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+/** `GET /healthz`: 200 while NGINX serves a valid config, 503 otherwise; `GET /metrics`: Prometheus. */
 export async function startHealthServer(
   port: number,
   host: string,
   source: HealthSource,
+  metrics?: MetricsSource,
 ): Promise<http.Server> {
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics' && metrics !== undefined) {
+      metrics.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
     if (req.method !== 'GET' || (req.url !== '/healthz' && req.url !== '/readyz')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;

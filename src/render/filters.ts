@@ -43,6 +43,11 @@ export const filters = {
   },
   /** An upstream or file name made of safe characters. */
   token: (v: unknown): string => check('name', v, TOKEN),
+  /** The `:port` part of an https:// redirect target; empty for the default port 443. */
+  https_port_suffix: (v: unknown): string => {
+    const port = check('port', v, /^\d{1,5}$/);
+    return port === '443' ? '' : `:${port}`;
+  },
   /** A whole number. */
   int: (v: unknown): string => check('number', v, /^\d{1,10}$/),
   cidr: (v: unknown): string => check('CIDR', v, CIDR),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
-import type { NginxModel } from '../model/nginx.ts';
+import { DEFAULT_CERTIFICATE_FILE, type NginxModel } from '../model/nginx.ts';
 import { filters } from './filters.ts';
 
 /** Where the rendered tree lives: config and certificates in `confDir`, mutable state in `runDir`. */
@@ -59,7 +59,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
       temp: path.join(paths.runDir, 'tmp'),
     },
     certPath: Object.fromEntries(model.certificates.map((c) => [c.fileName, path.join(certs, c.fileName)])),
-    redirectPort: model.listen.httpsPort === 443 ? '' : `:${model.listen.httpsPort}`,
+    httpsPort: model.listen.httpsPort,
   };
   const draft = env().render('nginx.conf.njk', context);
   const certFiles = model.certificates.map((c) => ({
@@ -68,7 +68,10 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     mode: 0o600,
   }));
   const hash = createHash('sha256').update(draft);
-  for (const f of certFiles) hash.update(`\0${f.path}\0${f.content}`);
+  // The default certificate is made once per conf dir and never changes under a running config, so only
+  // its name counts: `gatehouse render` then prints the same bytes for the same objects every time.
+  for (const f of certFiles)
+    hash.update(`\0${f.path}\0${f.path === `certs/${DEFAULT_CERTIFICATE_FILE}` ? '' : f.content}`);
   const checksum = hash.digest('hex').slice(0, 32);
   const nginxConf = draft.replaceAll(CHECKSUM_PLACEHOLDER, checksum);
   return {

@@ -92,7 +92,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const config = global.config;
 
   const services = new ServiceIndex(
-    snapshot.services.filter((s) => !options.excluded.has(refKey(serviceRef(s.metadata)))),
+    snapshot.services.filter((s) => {
+      // Say why it is gone, as for an excluded Ingress; otherwise its users only read "does not exist".
+      const ref = serviceRef(s.metadata);
+      const reason = options.excluded.get(refKey(ref));
+      if (reason !== undefined) report({ severity: 'error', object: ref, field: '', reason });
+      return reason === undefined;
+    }),
     snapshot.endpointSlices,
   );
   const outcomes = new Map<string, { ref: ObjectRef; outcome: IngressOutcome }>();
@@ -435,7 +441,8 @@ function buildServer(
         path: '/',
         source: globalDefault.source,
         action: globalDefault.action,
-        settings: settingsFor(config.locationDefaults, {}, hasTls),
+        // The host's catch-all follows the oldest contributing Ingress's annotations (e.g. ssl-redirect).
+        settings: settingsFor(config.locationDefaults, plan.contributors[0]?.settings ?? {}, hasTls),
       });
     }
   }

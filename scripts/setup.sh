@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs, idempotent:
+#   scripts/setup.sh demo   npm packages (Node 24 included) and NGINX
+#   scripts/setup.sh test   the same, plus the test cluster binaries (kube-apiserver, etcd, kubectl, helm)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-test}
+case "$mode" in demo | test) ;; *) echo "usage: scripts/setup.sh demo|test" >&2; exit 2 ;; esac
+say() { printf '[setup] %s\n' "$*" >&2; }
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# NGINX: Debian's package. Its own service is not wanted; Gatehouse runs NGINX itself.
+if ! command -v nginx >/dev/null 2>&1; then
+  say "installing Debian's nginx"
+  as_root=""
+  [ "$(id -u)" -eq 0 ] || as_root="sudo"
+  $as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends nginx >/dev/null
+  $as_root service nginx stop >/dev/null 2>&1 || true
+fi
+say "$(nginx -v 2>&1)"
+
+# npm packages, including the `node` package that pins Node.js 24 for every npm script.
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+version=$(node_modules/.bin/node --version)
+case "$version" in v24.*) say "node $version (from the node package)" ;; *) echo "setup: expected Node 24, got $version" >&2; exit 1 ;; esac
+
+if [ "$mode" = test ]; then
+  bash scripts/build-envtest.sh >/dev/null
+  say "test cluster binaries: $(ls .cache/envtest/current/bin | tr '\n' ' ')"
+fi
+say "ready"

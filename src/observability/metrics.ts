@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ReconcileReport } from '../controller/reconciler.ts';
+
+/** Prometheus metrics, served on the health port at /metrics. One registry per controller process. */
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  private readonly reconciles = new Counter({
+    name: 'gatehouse_reconciles_total',
+    help: 'Reconciles by outcome: started, reloaded, unchanged (no reload needed) or failed.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'gatehouse_reconcile_duration_seconds',
+    help: 'Time from a settled change to a verified NGINX config (translate, render, nginx -t, reload, verify).',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly lastSuccess = new Gauge({
+    name: 'gatehouse_last_successful_reconcile_timestamp_seconds',
+    help: 'Unix time of the last reconcile that left NGINX serving the intended config.',
+    registers: [this.registry],
+  });
+  private readonly diagnostics = new Gauge({
+    name: 'gatehouse_diagnostics',
+    help: 'Current diagnostics (rejected or degraded objects) by severity.',
+    labelNames: ['severity'] as const,
+    registers: [this.registry],
+  });
+  private readonly ingresses = new Gauge({
+    name: 'gatehouse_ingresses',
+    help: 'Ingresses of our class by outcome: served or rejected.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_process_' });
+  }
+
+  observe(report: ReconcileReport, nowSeconds: number): void {
+    this.reconciles.inc({ outcome: report.outcome });
+    this.duration.observe(report.seconds);
+    if (report.outcome !== 'failed') this.lastSuccess.set(nowSeconds);
+    for (const severity of ['error', 'warning'] as const) {
+      this.diagnostics.set(
+        { severity },
+        report.result.diagnostics.filter((d) => d.severity === severity).length,
+      );
+    }
+    for (const outcome of ['served', 'rejected'] as const) {
+      this.ingresses.set({ outcome }, report.result.ingresses.filter((i) => i.outcome === outcome).length);
+    }
+  }
+}
