@@ -1,0 +1,164 @@
+// Benchmarks, printing their figures (no pass/fail): how long translate + render take and how much memory
+// they use for clusters of growing size, how long `nginx -t` and a verified reload take on real NGINX, and
+// how fast a manifest edit reaches traffic through `gatehouse serve`.
+// Run: npm run bench   (Node 24; needs nginx on PATH)
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { NginxProcess } from '../src/nginx/nginx-process.ts';
+import { render } from '../src/render/render.ts';
+import { buildSnapshot } from '../src/sources/kube-objects.ts';
+import { translate, type TranslateOptions } from '../src/translate/translate.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { startEchoBackend } from '../test/support/echo-backend.ts';
+import { ingress, ingressClass, serviceWithEndpoints, writeManifest } from '../test/support/fixtures.ts';
+import { startGatehouse } from '../test/support/gatehouse-process.ts';
+import { request } from '../test/support/http-client.ts';
+import { freePort } from '../test/support/ports.ts';
+import { ensureDefaultCertificate } from '../src/cli/default-certificate.ts';
+
+function cluster(ingresses: number): KubernetesObject[] {
+  const objects: KubernetesObject[] = [ingressClass()];
+  for (let i = 0; i < ingresses; i++) {
+    const ns = `team-${i % 50}`;
+    objects.push(
+      ingress({
+        name: `app-${i}`,
+        namespace: ns,
+        rules: [
+          {
+            host: `app-${i}.example.com`,
+            paths: [
+              { path: '/', service: `svc-${i}`, port: 80 },
+              { path: '/api', pathType: 'Prefix', service: `svc-${i}`, port: 80 },
+            ],
+          },
+        ],
+      }),
+      ...serviceWithEndpoints(
+        `svc-${i}`,
+        [1, 2, 3].map((k) => ({ ip: `10.${(i >> 8) & 255}.${i & 255}.${k}`, port: 8080 })),
+        { namespace: ns },
+      ),
+    );
+  }
+  return objects;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+const pem = await ensureDefaultCertificate(undefined);
+const options = (httpPort: number, httpsPort: number): Omit<TranslateOptions, 'excluded'> => ({
+  ingressClass: 'gatehouse',
+  controllerClass: 'gatehouse.dev/ingress-controller',
+  watchIngressWithoutClass: false,
+  defaultBackendService: undefined,
+  configMap: undefined,
+  listen: { httpPort, httpsPort },
+  defaultCertificatePem: pem,
+});
+
+console.log('translate + render (median of 5 runs)');
+console.log('ingresses  translate_ms  render_ms  conf_kib  heap_delta_mib');
+for (const n of [100, 1000, 5000]) {
+  const snapshot = buildSnapshot(
+    cluster(n).map((object) => ({ origin: 'bench', object })),
+    [],
+  );
+  const t: number[] = [];
+  const r: number[] = [];
+  let size = 0;
+  let heap = 0;
+  for (let run = 0; run < 5; run++) {
+    globalThis.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const result = translate(snapshot, { ...options(80, 443), excluded: new Map() });
+    const t1 = performance.now();
+    const rendered = render(result.model, { confDir: '/etc/gatehouse', runDir: '/etc/gatehouse/run' });
+    const t2 = performance.now();
+    heap = Math.max(heap, process.memoryUsage().heapUsed - before);
+    t.push(t1 - t0);
+    r.push(t2 - t1);
+    size = rendered.nginxConf.length;
+  }
+  console.log(
+    `${String(n).padStart(9)}  ${median(t).toFixed(1).padStart(12)}  ${median(r).toFixed(1).padStart(9)}  ${(size / 1024).toFixed(0).padStart(8)}  ${(heap / 2 ** 20).toFixed(1).padStart(14)}`,
+  );
+}
+
+console.log('\nreal NGINX: nginx -t and a verified reload (1000 ingresses, median of 5)');
+{
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-'));
+  const logger = createLogger({ level: 'error', format: 'text' });
+  const nginx = new NginxProcess({ binary: 'nginx', confDir: dir, runDir: path.join(dir, 'run'), logger });
+  const [http, https] = [await freePort(), await freePort()];
+  const snapshot = buildSnapshot(
+    cluster(1000).map((object) => ({ origin: 'bench', object })),
+    [],
+  );
+  const base = translate(snapshot, { ...options(http, https), excluded: new Map() });
+  await nginx.apply(render(base.model, { confDir: dir, runDir: path.join(dir, 'run') }));
+  const tests: number[] = [];
+  const reloads: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    // Change one upstream so every reload is real.
+    const model = { ...base.model, global: { ...base.model.global, keepaliveTimeoutSeconds: 70 + run } };
+    const rendered = render(model, { confDir: dir, runDir: path.join(dir, 'run') });
+    await writeFile(path.join(dir, 'bench.conf'), rendered.nginxConf);
+    const t0 = performance.now();
+    await nginx.test(path.join(dir, 'bench.conf'));
+    tests.push(performance.now() - t0);
+    const t1 = performance.now();
+    await nginx.apply(rendered); // stage, nginx -t, swap, SIGHUP, verify on the status socket
+    reloads.push(performance.now() - t1);
+  }
+  console.log(
+    `nginx -t: ${median(tests).toFixed(0)} ms; apply (test + swap + reload + verify): ${median(reloads).toFixed(0)} ms`,
+  );
+  await nginx.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+console.log(
+  '\nconvergence: manifest edit → first request served by the new backend (gatehouse serve, median of 5)',
+);
+{
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-manifests-'));
+  const blue = await startEchoBackend('blue');
+  const green = await startEchoBackend('green');
+  const write = (backend: typeof blue): Promise<string> =>
+    writeManifest(dir, 'app.yaml', [
+      ingressClass(),
+      ingress({
+        name: 'app',
+        rules: [{ host: 'app.example.com', paths: [{ path: '/', service: 'app', port: 80 }] }],
+      }),
+      ...serviceWithEndpoints('app', [{ ip: '127.0.0.1', port: backend.port }]),
+    ]);
+  await write(blue);
+  const gh = await startGatehouse(dir);
+  const samples: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const target = run % 2 === 0 ? green : blue;
+    const t0 = performance.now();
+    await write(target);
+    for (;;) {
+      const reply = await request('http', gh.httpPort, 'app.example.com', '/');
+      if (reply.body.includes(`"backend":"${target.name}"`)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    samples.push(performance.now() - t0);
+  }
+  console.log(
+    `median ${median(samples).toFixed(0)} ms, max ${Math.max(...samples).toFixed(0)} ms (debounce 100 ms included)`,
+  );
+  await gh.stop();
+  await blue.close();
+  await green.close();
+  await rm(dir, { recursive: true, force: true });
+}
