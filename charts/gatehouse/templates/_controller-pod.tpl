@@ -1,0 +1,226 @@
+{{/*
+The controller pod, shared by controller-deployment.yaml and controller-daemonset.yaml. The security context
+is fixed on purpose: no value loosens it.
+*/}}
+{{- define "gatehouse.controller.podTemplate" -}}
+{{- $c := .Values.controller -}}
+{{- $fullname := include "gatehouse.fullname" . -}}
+{{- $ports := list (int $c.containerPort.http) (int $c.containerPort.https) (int $c.containerPort.healthz) -}}
+{{- if $c.admissionWebhook.enabled }}{{ $ports = append $ports (int $c.admissionWebhook.port) }}{{ end -}}
+{{- if and $c.scope.namespace $c.defaultBackendService (ne (first (splitList "/" $c.defaultBackendService)) $c.scope.namespace) }}
+{{- fail (printf "controller.defaultBackendService (%s) must be in controller.scope.namespace (%s): the controller sees no other namespace" $c.defaultBackendService $c.scope.namespace) }}
+{{- end -}}
+{{- if ne (len $ports) (len (uniq $ports)) }}
+{{- fail (printf "controller.containerPort.http/https/healthz and controller.admissionWebhook.port must differ, got %v" $ports) }}
+{{- end -}}
+metadata:
+  labels:
+    {{- include "gatehouse.controller.selectorLabels" . | nindent 4 }}
+    {{- with $c.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with $c.podAnnotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  serviceAccountName: {{ include "gatehouse.serviceAccountName" . }}
+  automountServiceAccountToken: true
+  terminationGracePeriodSeconds: {{ $c.terminationGracePeriodSeconds }}
+  {{- if $c.hostNetwork }}
+  hostNetwork: true
+  dnsPolicy: ClusterFirstWithHostNet
+  {{- end }}
+  {{- with $c.priorityClassName }}
+  priorityClassName: {{ . }}
+  {{- end }}
+  {{- with $c.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $c.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $c.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- if and (eq $c.kind "Deployment") (ne $c.podAntiAffinity "none") }}
+  affinity:
+    podAntiAffinity:
+      {{- if eq $c.podAntiAffinity "hard" }}
+      requiredDuringSchedulingIgnoredDuringExecution:
+        - topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchLabels:
+              {{- include "gatehouse.controller.selectorLabels" . | nindent 14 }}
+      {{- else }}
+      preferredDuringSchedulingIgnoredDuringExecution:
+        - weight: 100
+          podAffinityTerm:
+            topologyKey: kubernetes.io/hostname
+            labelSelector:
+              matchLabels:
+                {{- include "gatehouse.controller.selectorLabels" . | nindent 16 }}
+      {{- end }}
+  {{- end }}
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 101
+    runAsGroup: 101
+    fsGroup: 101
+    seccompProfile:
+      type: RuntimeDefault
+    {{- if include "gatehouse.needsUnprivilegedPortSysctl" . }}
+    sysctls:
+      - name: net.ipv4.ip_unprivileged_port_start
+        value: "0"
+    {{- end }}
+  containers:
+    - name: controller
+      image: {{ include "gatehouse.image" . | quote }}
+      imagePullPolicy: {{ $c.image.pullPolicy }}
+      args:
+        - serve
+        - --http-port
+        - {{ $c.containerPort.http | quote }}
+        - --https-port
+        - {{ $c.containerPort.https | quote }}
+        - --healthz-port
+        - {{ $c.containerPort.healthz | quote }}
+        - --healthz-host
+        - 0.0.0.0
+        - --conf-dir
+        - /var/lib/gatehouse
+        - --ingress-class
+        - {{ $c.ingressClass.name | quote }}
+        - --controller-class
+        - {{ $c.ingressClass.controllerValue | quote }}
+        - --configmap
+        - {{ printf "$(POD_NAMESPACE)/%s" $fullname | quote }}
+        - --election-id
+        - {{ include "gatehouse.electionId" . | quote }}
+        {{- if $c.service.enabled }}
+        - --publish-service
+        - {{ printf "$(POD_NAMESPACE)/%s" $fullname | quote }}
+        {{- end }}
+        {{- with $c.scope.namespace }}
+        - --watch-namespace
+        - {{ . | quote }}
+        {{- end }}
+        {{- if $c.watchIngressWithoutClass }}
+        - --watch-ingress-without-class
+        {{- end }}
+        {{- with $c.defaultBackendService }}
+        - --default-backend-service
+        - {{ . | quote }}
+        {{- end }}
+        {{- if not $c.updateStatus }}
+        - --update-status
+        - "false"
+        {{- end }}
+        {{- with $c.publishStatusAddress }}
+        - --publish-status-address
+        - {{ . | quote }}
+        {{- end }}
+        {{- if $c.reportNodeInternalIp }}
+        - --report-node-internal-ip-address
+        {{- end }}
+        {{- if $c.admissionWebhook.enabled }}
+        - --validating-webhook
+        - {{ printf ":%d" (int $c.admissionWebhook.port) | quote }}
+        - --validating-webhook-certificate
+        - /etc/gatehouse/webhook/tls.crt
+        - --validating-webhook-key
+        - /etc/gatehouse/webhook/tls.key
+        {{- end }}
+        - --log-level
+        - {{ $c.logLevel }}
+        - --log-format
+        - {{ $c.logFormat }}
+      env:
+        - name: POD_NAME
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.name
+        - name: POD_NAMESPACE
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.namespace
+        - name: NODE_NAME
+          valueFrom:
+            fieldRef:
+              fieldPath: spec.nodeName
+      ports:
+        - name: http
+          containerPort: {{ $c.containerPort.http }}
+          protocol: TCP
+        - name: https
+          containerPort: {{ $c.containerPort.https }}
+          protocol: TCP
+        - name: healthz
+          containerPort: {{ $c.containerPort.healthz }}
+          protocol: TCP
+        {{- if $c.admissionWebhook.enabled }}
+        - name: webhook
+          containerPort: {{ $c.admissionWebhook.port }}
+          protocol: TCP
+        {{- end }}
+      livenessProbe:
+        httpGet:
+          path: /healthz
+          port: {{ $c.containerPort.healthz }}
+          scheme: HTTP
+        initialDelaySeconds: 10
+        periodSeconds: 10
+        timeoutSeconds: 2
+        failureThreshold: 5
+      readinessProbe:
+        httpGet:
+          path: /healthz
+          port: {{ $c.containerPort.healthz }}
+          scheme: HTTP
+        periodSeconds: 5
+        timeoutSeconds: 2
+        failureThreshold: 3
+      {{- with $c.resources }}
+      resources:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 101
+        runAsGroup: 101
+        privileged: false
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities:
+          drop:
+            - ALL
+          add:
+            - NET_BIND_SERVICE
+        seccompProfile:
+          type: RuntimeDefault
+      volumeMounts:
+        - name: conf
+          mountPath: /var/lib/gatehouse
+        - name: tmp
+          mountPath: /tmp
+        {{- if $c.admissionWebhook.enabled }}
+        - name: webhook-cert
+          mountPath: /etc/gatehouse/webhook
+          readOnly: true
+        {{- end }}
+  volumes:
+    - name: conf
+      emptyDir: {}
+    - name: tmp
+      emptyDir: {}
+    {{- if $c.admissionWebhook.enabled }}
+    - name: webhook-cert
+      secret:
+        secretName: {{ required "controller.admissionWebhook.certificateSecret is required when controller.admissionWebhook.enabled is true" $c.admissionWebhook.certificateSecret }}
+        defaultMode: 0440
+    {{- end }}
+{{- end }}

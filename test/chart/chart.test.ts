@@ -1,0 +1,615 @@
+// The Helm chart (charts/gatehouse): lint, strict schema, what it renders (security context, RBAC, class,
+// controller flags) and the freshness of its generated README. Needs the `helm` binary that
+// scripts/build-envtest.sh builds; without it these tests fail, they do not skip.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  loadAllYaml,
+  type KubernetesObject,
+  type V1ClusterRole,
+  type V1ClusterRoleBinding,
+  type V1ConfigMap,
+  type V1Container,
+  type V1DaemonSet,
+  type V1Deployment,
+  type V1IngressClass,
+  type V1PodDisruptionBudget,
+  type V1PodSpec,
+  type V1PolicyRule,
+  type V1Role,
+  type V1RoleBinding,
+  type V1Service,
+  type V1ValidatingWebhookConfiguration,
+} from '@kubernetes/client-node';
+import { CONFIGMAP_KEYS } from '../../src/config/global-config.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHART = path.join(ROOT, 'charts', 'gatehouse');
+const CI_VALUES = path.join(CHART, 'ci', 'daemonset-hostnetwork-webhook-values.yaml');
+const RELEASE = 'edge';
+const NAMESPACE = 'ingress';
+const FULLNAME = 'edge-gatehouse';
+
+/** $GATEHOUSE_ENVTEST_BIN/helm, else the envtest cache (`current` first, then any built key). */
+function findHelm(): string | undefined {
+  const candidates: string[] = [];
+  const bin = process.env['GATEHOUSE_ENVTEST_BIN'];
+  if (bin) candidates.push(path.join(path.resolve(bin), 'helm'));
+  const cache = process.env['GATEHOUSE_ENVTEST_DIR']
+    ? path.resolve(process.env['GATEHOUSE_ENVTEST_DIR'])
+    : path.join(ROOT, '.cache', 'envtest');
+  candidates.push(path.join(cache, 'current', 'bin', 'helm'));
+  if (existsSync(cache)) {
+    for (const key of readdirSync(cache).sort().reverse())
+      candidates.push(path.join(cache, key, 'bin', 'helm'));
+  }
+  return candidates.find((c) => existsSync(c));
+}
+
+const HELM = findHelm();
+let scratch = '';
+
+before(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'gatehouse-chart-'));
+});
+after(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      {
+        cwd: ROOT,
+        maxBuffer: 16 * 1024 * 1024,
+        // Keep helm away from the user's config, cache and cluster.
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HELM_CONFIG_HOME: path.join(scratch, 'config'),
+          HELM_CACHE_HOME: path.join(scratch, 'cache'),
+          HELM_DATA_HOME: path.join(scratch, 'data'),
+          KUBECONFIG: path.join(scratch, 'no-kubeconfig'),
+        },
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+let valuesFiles = 0;
+/** helm with values given as objects (written to files, JSON being YAML), failing clearly without helm. */
+async function helm(args: string[], ...values: object[]): Promise<Run> {
+  if (HELM === undefined) {
+    assert.fail(
+      'helm was not found in $GATEHOUSE_ENVTEST_BIN or .cache/envtest/*/bin: run `bash scripts/build-envtest.sh` ' +
+        '(builds kube-apiserver, etcd, kubectl and helm; the first build takes several minutes)',
+    );
+  }
+  const files: string[] = [];
+  for (const v of values) {
+    const file = path.join(scratch, `values-${++valuesFiles}.yaml`);
+    await writeFile(file, JSON.stringify(v));
+    files.push('--values', file);
+  }
+  return run(HELM, [...args, ...files]);
+}
+
+interface Rendered {
+  /** Objects in rendering order. */
+  objects: KubernetesObject[];
+  /** Template file each object came from (`# Source:` lines), same order. */
+  sources: string[];
+}
+
+async function template(...values: object[]): Promise<Rendered> {
+  const r = await helm(['template', RELEASE, CHART, '--namespace', NAMESPACE], ...values);
+  assert.equal(r.code, 0, `helm template failed:\n${r.stderr}`);
+  return parse(r.stdout);
+}
+
+async function templateFile(file: string): Promise<Rendered> {
+  const r = await helm(['template', RELEASE, CHART, '--namespace', NAMESPACE, '--values', file]);
+  assert.equal(r.code, 0, `helm template failed:\n${r.stderr}`);
+  return parse(r.stdout);
+}
+
+function parse(stdout: string): Rendered {
+  const objects: KubernetesObject[] = [];
+  const sources: string[] = [];
+  for (const doc of stdout.split(/^---$/m)) {
+    const source = /^# Source: gatehouse\/templates\/(\S+)$/m.exec(doc)?.[1];
+    // loadAllYaml hands out client-node model classes; JSON makes them plain objects for deepEqual.
+    const parsed = (JSON.parse(JSON.stringify(loadAllYaml(doc))) as unknown[]).filter((o) => o !== null);
+    if (parsed.length === 0) continue;
+    assert.equal(parsed.length, 1, 'one object per document');
+    assert.ok(source !== undefined, `document without a # Source line:\n${doc}`);
+    objects.push(parsed[0] as KubernetesObject);
+    sources.push(source);
+  }
+  return { objects, sources };
+}
+
+/** The kinds the chart renders, and their client-node types. */
+interface Kinds {
+  ClusterRole: V1ClusterRole;
+  ClusterRoleBinding: V1ClusterRoleBinding;
+  ConfigMap: V1ConfigMap;
+  DaemonSet: V1DaemonSet;
+  Deployment: V1Deployment;
+  IngressClass: V1IngressClass;
+  PodDisruptionBudget: V1PodDisruptionBudget;
+  Role: V1Role;
+  RoleBinding: V1RoleBinding;
+  Service: V1Service;
+  ValidatingWebhookConfiguration: V1ValidatingWebhookConfiguration;
+}
+
+function find<K extends keyof Kinds>(r: Rendered, kind: K, name?: string, namespace?: string): Kinds[K] {
+  const hits = r.objects.filter(
+    (o) =>
+      o.kind === kind &&
+      (name === undefined || o.metadata?.name === name) &&
+      (namespace === undefined || o.metadata?.namespace === namespace),
+  );
+  assert.equal(hits.length, 1, `expected one ${kind} ${namespace ?? ''}/${name ?? '*'}, got ${hits.length}`);
+  return hits[0] as Kinds[K];
+}
+
+function has(r: Rendered, kind: string): boolean {
+  return r.objects.some((o) => o.kind === kind);
+}
+
+function podSpec(workload: V1Deployment | V1DaemonSet): V1PodSpec {
+  const spec = workload.spec?.template.spec;
+  assert.ok(spec);
+  return spec;
+}
+
+function controllerContainer(workload: V1Deployment | V1DaemonSet): V1Container {
+  const c = podSpec(workload).containers.find((x) => x.name === 'controller');
+  assert.ok(c, 'container "controller"');
+  return c;
+}
+
+/** The value following a flag in the container args; undefined when the flag is absent. */
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : (args[i + 1] ?? '');
+}
+
+/** Policy rules flattened to sorted `group/resource[:name] verb` lines, for exact comparison. */
+function grants(rules: V1PolicyRule[] | undefined): string[] {
+  const out: string[] = [];
+  for (const rule of rules ?? []) {
+    for (const group of rule.apiGroups ?? []) {
+      for (const resource of rule.resources ?? []) {
+        for (const verb of rule.verbs) {
+          const names = rule.resourceNames?.length ? `:${rule.resourceNames.join(',')}` : '';
+          out.push(`${group === '' ? 'core' : group}/${resource}${names} ${verb}`);
+        }
+      }
+    }
+  }
+  return out.sort();
+}
+
+const read = (resource: string): string[] => ['get', 'list', 'watch'].map((v) => `${resource} ${v}`);
+
+/** Namespaced grants for the objects the controller serves: cluster-wide, or a Role in the scope namespace. */
+const WATCHED = [
+  ...read('networking.k8s.io/ingresses'),
+  'networking.k8s.io/ingresses/status update',
+  'networking.k8s.io/ingresses/status patch',
+  ...read('core/services'),
+  ...read('core/secrets'),
+  ...read('discovery.k8s.io/endpointslices'),
+  'core/events create',
+  'core/events patch',
+  'events.k8s.io/events create',
+  'events.k8s.io/events patch',
+];
+const CLUSTER_SCOPED = [...read('networking.k8s.io/ingressclasses'), 'core/nodes get'];
+const RELEASE_NAMESPACE = [
+  'coordination.k8s.io/leases create',
+  `coordination.k8s.io/leases:${FULLNAME}-leader get`,
+  `coordination.k8s.io/leases:${FULLNAME}-leader update`,
+  ...read('core/configmaps'),
+  'core/pods get',
+  'core/pods list',
+];
+
+void describe('helm lint --strict', () => {
+  void it('passes with the default values', async () => {
+    const r = await helm(['lint', '--strict', CHART]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  void it('passes as a DaemonSet on the host network with the admission webhook, watching one namespace', async () => {
+    const r = await helm(['lint', '--strict', CHART, '--values', CI_VALUES]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+});
+
+void describe('values.schema.json', () => {
+  const rejected: [string, object][] = [
+    ['a misspelt top-level key', { controler: {} }],
+    ['a misspelt nested key', { controller: { replicas: 2 } }],
+    ['a string where a number belongs', { controller: { replicaCount: 'two' } }],
+    ['a kind outside the enum', { controller: { kind: 'StatefulSet' } }],
+    ['a port above 65535', { controller: { containerPort: { http: 70000 } } }],
+    ['port 0', { controller: { service: { ports: { https: 0 } } } }],
+    ['a service type outside the enum', { controller: { service: { type: 'ExternalName' } } }],
+    ['an unknown ConfigMap key', { controller: { config: { 'proxy-body-sise': '8m' } } }],
+    ['a snippet through the ConfigMap', { controller: { config: { 'allow-snippet-annotations': 'true' } } }],
+    ['a snippet value', { controller: { config: { 'server-snippet': 'return 200;' } } }],
+    ['a malformed proxy-body-size', { controller: { config: { 'proxy-body-size': '8 MB' } } }],
+    ['a security context override', { controller: { securityContext: { runAsUser: 0 } } }],
+    ['the webhook without its certificate Secret', { controller: { admissionWebhook: { enabled: true } } }],
+  ];
+  for (const [what, values] of rejected) {
+    void it(`rejects ${what}`, async () => {
+      const r = await helm(['template', RELEASE, CHART], values);
+      assert.notEqual(r.code, 0, `helm template accepted ${JSON.stringify(values)}`);
+      assert.match(r.stderr, /values don't meet the specifications of the schema/);
+    });
+  }
+
+  void it('lists exactly the ConfigMap keys the controller understands', () => {
+    const schema = JSON.parse(readFileSync(path.join(CHART, 'values.schema.json'), 'utf8')) as {
+      properties: { controller: { properties: { config: { properties: Record<string, unknown> } } } };
+    };
+    assert.deepEqual(
+      Object.keys(schema.properties.controller.properties.config.properties).sort(),
+      Object.keys(CONFIGMAP_KEYS).sort(),
+    );
+  });
+});
+
+void describe('checks the schema cannot express', () => {
+  const failures: [string, object, RegExp][] = [
+    [
+      'a webhook without a CA bundle or cert-manager injection',
+      { controller: { admissionWebhook: { enabled: true, certificateSecret: 'tls' } } },
+      /caBundle is required/,
+    ],
+    ['two listeners on one port', { controller: { containerPort: { https: 80 } } }, /must differ/],
+    [
+      'a PodDisruptionBudget that blocks every drain',
+      { controller: { replicaCount: 2, podDisruptionBudget: { minAvailable: 2 } } },
+      /must be below controller.replicaCount/,
+    ],
+    [
+      'a default backend outside the watched namespace',
+      { controller: { scope: { namespace: 'shop' }, defaultBackendService: 'other/fallback' } },
+      /must be in controller.scope.namespace/,
+    ],
+  ];
+  for (const [what, values, message] of failures) {
+    void it(`fails on ${what}`, async () => {
+      const r = await helm(['template', RELEASE, CHART], values);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, message);
+    });
+  }
+});
+
+void describe('default values', () => {
+  let r: Rendered;
+  before(async () => {
+    r = await template();
+  });
+
+  void it('names templates <component>-<kind>.yaml after what they render', () => {
+    for (const [i, o] of r.objects.entries()) {
+      const component = o.metadata?.labels?.['app.kubernetes.io/component'];
+      const prefix = component === 'admission-webhook' ? 'webhook' : component;
+      assert.equal(r.sources[i], `${prefix ?? '?'}-${(o.kind ?? '').toLowerCase()}.yaml`);
+      const labels = o.metadata?.labels ?? {};
+      assert.equal(labels['app.kubernetes.io/instance'], RELEASE);
+      assert.equal(labels['app.kubernetes.io/name'], 'gatehouse');
+    }
+    const files = readdirSync(path.join(CHART, 'templates')).filter(
+      (f) => !f.startsWith('_') && f !== 'NOTES.txt',
+    );
+    for (const f of files) assert.match(f, /^(controller|webhook)-[a-z]+\.yaml$/);
+  });
+
+  void it('runs a Deployment of one locked-down pod', () => {
+    const deployment = find(r, 'Deployment', FULLNAME, NAMESPACE);
+    assert.equal(deployment.spec?.replicas, 1);
+    assert.ok(!has(r, 'DaemonSet'));
+    const pod = podSpec(deployment);
+    assert.equal(pod.hostNetwork, undefined);
+    assert.equal(pod.serviceAccountName, FULLNAME);
+    const psc = pod.securityContext;
+    assert.ok(psc);
+    assert.deepEqual(psc.seccompProfile, { type: 'RuntimeDefault' });
+    assert.equal(psc.runAsNonRoot, true);
+    assert.equal(psc.runAsUser, 101);
+    // Without privilege escalation NET_BIND_SERVICE never becomes effective for uid 101: the sysctl binds 80/443.
+    assert.deepEqual(psc.sysctls, [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }]);
+
+    const c = controllerContainer(deployment);
+    const sc = c.securityContext;
+    assert.ok(sc);
+    assert.equal(sc.runAsNonRoot, true);
+    assert.equal(sc.runAsUser, 101);
+    assert.equal(sc.readOnlyRootFilesystem, true);
+    assert.equal(sc.allowPrivilegeEscalation, false);
+    assert.equal(sc.privileged, false);
+    assert.deepEqual(sc.capabilities, { drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+    assert.deepEqual(sc.seccompProfile, { type: 'RuntimeDefault' });
+    assert.ok(c.resources?.requests?.['cpu'] !== undefined && c.resources.requests['memory'] !== undefined);
+
+    const mounts = Object.fromEntries((c.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
+    assert.deepEqual(mounts, { '/var/lib/gatehouse': 'conf', '/tmp': 'tmp' });
+    for (const v of pod.volumes ?? []) assert.deepEqual(v.emptyDir, {}, `volume ${v.name} is an emptyDir`);
+
+    for (const probe of [c.livenessProbe, c.readinessProbe]) {
+      assert.equal(probe?.httpGet?.path, '/healthz');
+      assert.equal(probe.httpGet.port, 10254);
+    }
+    assert.deepEqual(
+      (c.ports ?? []).map((p) => [p.name, p.containerPort]),
+      [
+        ['http', 80],
+        ['https', 443],
+        ['healthz', 10254],
+      ],
+    );
+    assert.deepEqual(
+      (c.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]),
+      [
+        ['POD_NAME', 'metadata.name'],
+        ['POD_NAMESPACE', 'metadata.namespace'],
+        ['NODE_NAME', 'spec.nodeName'],
+      ],
+    );
+  });
+
+  void it('passes the controller its flags', () => {
+    const args = controllerContainer(find(r, 'Deployment')).args ?? [];
+    assert.deepEqual(args.slice(0, 25), [
+      'serve',
+      '--http-port',
+      '80',
+      '--https-port',
+      '443',
+      '--healthz-port',
+      '10254',
+      '--healthz-host',
+      '0.0.0.0',
+      '--conf-dir',
+      '/var/lib/gatehouse',
+      '--ingress-class',
+      'gatehouse',
+      '--controller-class',
+      'gatehouse.dev/ingress-controller',
+      '--configmap',
+      `$(POD_NAMESPACE)/${FULLNAME}`,
+      '--election-id',
+      `${FULLNAME}-leader`,
+      '--publish-service',
+      `$(POD_NAMESPACE)/${FULLNAME}`,
+      '--log-level',
+      'info',
+      '--log-format',
+      'json',
+    ]);
+    assert.equal(args.length, 25);
+  });
+
+  void it('grants exactly the RBAC the controller uses', () => {
+    const clusterRole = find(r, 'ClusterRole', FULLNAME);
+    assert.deepEqual(grants(clusterRole.rules), [...CLUSTER_SCOPED, ...WATCHED].sort());
+    const role = find(r, 'Role', FULLNAME, NAMESPACE);
+    assert.deepEqual(grants(role.rules), [...RELEASE_NAMESPACE].sort());
+    assert.equal(r.objects.filter((o) => o.kind === 'Role').length, 1);
+
+    for (const [kind, roleKind] of [
+      ['ClusterRoleBinding', 'ClusterRole'],
+      ['RoleBinding', 'Role'],
+    ] as const) {
+      const binding = find(r, kind, FULLNAME);
+      assert.deepEqual(binding.roleRef, {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: roleKind,
+        name: FULLNAME,
+      });
+      assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NAMESPACE }]);
+    }
+  });
+
+  void it('creates the IngressClass, not as the default', () => {
+    const ic = find(r, 'IngressClass', 'gatehouse');
+    assert.equal(ic.spec?.controller, 'gatehouse.dev/ingress-controller');
+    assert.equal(ic.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'], undefined);
+  });
+
+  void it('fronts the pods with a LoadBalancer Service on 80 and 443', () => {
+    const spec = find(r, 'Service', FULLNAME, NAMESPACE).spec;
+    assert.ok(spec);
+    assert.equal(spec.type, 'LoadBalancer');
+    assert.deepEqual(
+      (spec.ports ?? []).map((p) => [p.name, p.port, p.targetPort]),
+      [
+        ['http', 80, 'http'],
+        ['https', 443, 'https'],
+      ],
+    );
+    assert.deepEqual(spec.selector, {
+      'app.kubernetes.io/name': 'gatehouse',
+      'app.kubernetes.io/instance': RELEASE,
+      'app.kubernetes.io/component': 'controller',
+    });
+  });
+
+  void it('creates an empty controller ConfigMap and nothing optional', () => {
+    const cm = find(r, 'ConfigMap', FULLNAME, NAMESPACE);
+    assert.equal(cm.data, undefined);
+    for (const kind of ['PodDisruptionBudget', 'ValidatingWebhookConfiguration'])
+      assert.ok(!has(r, kind), kind);
+  });
+});
+
+void describe('other values', () => {
+  void it('writes global NGINX settings to the ConfigMap as strings, whole numbers as such', async () => {
+    const r = await template({
+      controller: {
+        config: { 'hsts-max-age': 31536000, hsts: true, 'proxy-body-size': '8m', 'keep-alive': 75 },
+      },
+    });
+    assert.deepEqual(find(r, 'ConfigMap').data, {
+      'hsts-max-age': '31536000',
+      hsts: 'true',
+      'proxy-body-size': '8m',
+      'keep-alive': '75',
+    });
+  });
+
+  void it('adds a PodDisruptionBudget and hard anti-affinity for several replicas', async () => {
+    const r = await template({ controller: { replicaCount: 3, podAntiAffinity: 'hard' } });
+    const pdb = find(r, 'PodDisruptionBudget', FULLNAME);
+    assert.equal(pdb.spec?.minAvailable, 1);
+    const affinity = podSpec(find(r, 'Deployment')).affinity?.podAntiAffinity;
+    assert.equal(
+      affinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.topologyKey,
+      'kubernetes.io/hostname',
+    );
+  });
+
+  void it('marks the IngressClass as default and passes the optional flags', async () => {
+    const r = await template({
+      controller: {
+        ingressClass: { name: 'edge', default: true },
+        watchIngressWithoutClass: true,
+        defaultBackendService: 'web/fallback',
+        updateStatus: false,
+        publishStatusAddress: '203.0.113.7,edge.example.com',
+        reportNodeInternalIp: true,
+      },
+    });
+    const ic = find(r, 'IngressClass', 'edge');
+    assert.equal(ic.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'], 'true');
+    const args = controllerContainer(find(r, 'Deployment')).args ?? [];
+    assert.equal(flag(args, '--ingress-class'), 'edge');
+    assert.ok(args.includes('--watch-ingress-without-class'));
+    assert.equal(flag(args, '--default-backend-service'), 'web/fallback');
+    assert.equal(flag(args, '--update-status'), 'false');
+    assert.equal(flag(args, '--publish-status-address'), '203.0.113.7,edge.example.com');
+    assert.ok(args.includes('--report-node-internal-ip-address'));
+    assert.equal(flag(args, '--watch-namespace'), undefined);
+    assert.equal(flag(args, '--validating-webhook'), undefined);
+  });
+
+  void it('runs as a DaemonSet on the host network with the webhook, RBAC held to one namespace', async () => {
+    const r = await templateFile(CI_VALUES);
+    assert.ok(!has(r, 'Deployment') && !has(r, 'PodDisruptionBudget'));
+    const ds = find(r, 'DaemonSet', FULLNAME, NAMESPACE);
+    const pod = podSpec(ds);
+    assert.equal(pod.hostNetwork, true);
+    assert.equal(pod.dnsPolicy, 'ClusterFirstWithHostNet');
+    assert.equal(pod.securityContext?.sysctls, undefined, 'a host-network pod cannot set sysctls');
+    assert.equal(pod.affinity, undefined);
+
+    const c = controllerContainer(ds);
+    const args = c.args ?? [];
+    assert.equal(flag(args, '--http-port'), '8080');
+    assert.equal(flag(args, '--watch-namespace'), 'shop');
+    assert.equal(flag(args, '--validating-webhook'), ':9443');
+    assert.equal(flag(args, '--validating-webhook-certificate'), '/etc/gatehouse/webhook/tls.crt');
+    assert.equal(flag(args, '--validating-webhook-key'), '/etc/gatehouse/webhook/tls.key');
+    assert.equal(flag(args, '--election-id'), `${FULLNAME}-leader`);
+    assert.deepEqual(
+      c.volumeMounts?.find((m) => m.name === 'webhook-cert'),
+      { name: 'webhook-cert', mountPath: '/etc/gatehouse/webhook', readOnly: true },
+    );
+    assert.equal(
+      pod.volumes?.find((v) => v.name === 'webhook-cert')?.secret?.secretName,
+      'gatehouse-admission-tls',
+    );
+
+    const webhook = find(r, 'ValidatingWebhookConfiguration', `${FULLNAME}-admission`);
+    const hook = webhook.webhooks?.[0];
+    assert.equal(hook?.clientConfig.service?.name, `${FULLNAME}-admission`);
+    assert.equal(hook.clientConfig.service.namespace, NAMESPACE);
+    assert.ok((hook.clientConfig.caBundle ?? '') !== '');
+    assert.equal(hook.failurePolicy, 'Fail');
+    assert.equal(hook.sideEffects, 'None');
+    assert.deepEqual(hook.rules?.[0]?.resources, ['ingresses']);
+    assert.deepEqual(hook.namespaceSelector?.matchLabels, { 'kubernetes.io/metadata.name': 'shop' });
+    const svc = find(r, 'Service', `${FULLNAME}-admission`, NAMESPACE);
+    assert.deepEqual(
+      svc.spec?.ports?.map((p) => [p.port, p.targetPort]),
+      [[443, 'webhook']],
+    );
+
+    assert.deepEqual(grants(find(r, 'ClusterRole', FULLNAME).rules), [...CLUSTER_SCOPED].sort());
+    assert.deepEqual(
+      grants(find(r, 'Role', FULLNAME, NAMESPACE).rules),
+      [...RELEASE_NAMESPACE, `core/services:${FULLNAME} get`].sort(),
+    );
+    assert.deepEqual(grants(find(r, 'Role', `${FULLNAME}-watch`, 'shop').rules), [...WATCHED].sort());
+    const binding = find(r, 'RoleBinding', `${FULLNAME}-watch`, 'shop');
+    assert.equal(binding.subjects?.[0]?.namespace, NAMESPACE);
+  });
+
+  void it('renders no RBAC when rbac.create is false', async () => {
+    const r = await template({ rbac: { create: false } });
+    for (const kind of ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'])
+      assert.ok(!has(r, kind), kind);
+  });
+});
+
+void describe('the controller CLI', () => {
+  void it('knows every flag the chart passes', async () => {
+    const help = await run(process.execPath, [path.join(ROOT, 'src', 'cli', 'entry.ts'), 'serve', '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    const known = new Set(help.stdout.match(/--[a-z][a-z-]*/g));
+    const everything = {
+      controller: {
+        watchIngressWithoutClass: true,
+        defaultBackendService: 'shop/fallback',
+        updateStatus: false,
+        publishStatusAddress: '203.0.113.7',
+        reportNodeInternalIp: true,
+      },
+    };
+    const rendered = [await template(everything), await templateFile(CI_VALUES)];
+    const flags = new Set(
+      rendered.flatMap((r) =>
+        r.objects
+          .filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet')
+          .flatMap((o) =>
+            (controllerContainer(o as V1Deployment).args ?? []).filter((a) => a.startsWith('--')),
+          ),
+      ),
+    );
+    assert.ok(flags.size >= 20, [...flags].join(' '));
+    for (const f of flags) assert.ok(known.has(f), `gatehouse serve has no ${f}`);
+  });
+});
+
+void describe('charts/gatehouse/README.md', () => {
+  void it('has the parameter table generate-readme.mjs makes from values.yaml', async () => {
+    const r = await run(process.execPath, [path.join(CHART, 'generate-readme.mjs'), '--check']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+});
