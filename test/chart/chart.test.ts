@@ -222,8 +222,6 @@ const WATCHED = [
   ...read('discovery.k8s.io/endpointslices'),
   'core/events create',
   'core/events patch',
-  'events.k8s.io/events create',
-  'events.k8s.io/events patch',
 ];
 const CLUSTER_SCOPED = [...read('networking.k8s.io/ingressclasses'), 'core/nodes get'];
 const RELEASE_NAMESPACE = [

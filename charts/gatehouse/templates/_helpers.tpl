@@ -126,9 +126,6 @@ selector, which RBAC cannot express, hence list on all Secrets.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
 {{- end }}
 
 {{/* Cluster-scoped objects, needed whatever the scope: IngressClasses, and Nodes for status addresses. */}}
