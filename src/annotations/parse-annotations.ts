@@ -42,6 +42,16 @@ export function parseAnnotations(
       });
       continue;
     }
+    if (spec.aliasOf !== undefined && Object.hasOwn(annotations, ANNOTATION_PREFIX + spec.aliasOf)) {
+      // Otherwise the old name, sorting after the new one, would silently override it.
+      diagnostics.push({
+        severity: 'warning',
+        object: ref,
+        field,
+        reason: `ignored: ${spec.aliasOf} is also set and takes precedence`,
+      });
+      continue;
+    }
     const parsed = spec.parse(annotations[key] ?? '');
     if (parsed.ok) settings = { ...settings, ...parsed.settings };
     else diagnostics.push({ severity: 'error', object: ref, field, reason: parsed.reason });

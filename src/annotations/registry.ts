@@ -26,6 +26,8 @@ export interface AnnotationSpec {
   readonly risk: Risk;
   readonly description: string;
   readonly example: string;
+  /** Set on an old name: the current name, which wins when both are set. */
+  readonly aliasOf?: string;
   /** Validates the value; on success writes it into the settings. */
   readonly parse: (
     value: string,
@@ -60,6 +62,25 @@ const seconds = z
   .regex(/^\d{1,4}s?$/, 'must be a whole number of seconds (1-3600), optionally ending in "s"')
   .transform((v) => Number(v.replace(/s$/, '')))
   .refine((n) => n >= 1 && n <= 3600, { message: 'must be between 1 and 3600 seconds' });
+// The message belongs on each element: on the array it only covers a non-array, never a bad CIDR.
+const sourceRanges = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  )
+  .pipe(
+    z
+      .array(
+        z.string().refine((s) => cidr.safeParse(s).success, {
+          message: 'must be a comma-separated list of IP addresses or CIDRs',
+        }),
+      )
+      .min(1, 'must list at least one IP address or CIDR')
+      .max(256, 'must list at most 256 addresses or CIDRs'),
+  );
 const size = z.string().regex(/^(0|[1-9]\d{0,5}[kKmMgG]?)$/, 'must be a size such as 0, 512k, 8m or 1g');
 
 /** Every annotation Gatehouse understands, sorted by name. The README table is generated from this list. */
@@ -69,17 +90,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
     'low',
     'Comma-separated CIDRs allowed to reach the Ingress; others get 403.',
     '10.0.0.0/8,192.168.1.1',
-    z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-      )
-      .pipe(
-        z.array(cidr, { error: 'must be a comma-separated list of IP addresses or CIDRs' }).min(1).max(256),
-      ),
+    sourceRanges,
     (v) => ({ allowSourceRanges: [...new Set(v)].sort() }),
   ),
   spec(
@@ -128,24 +139,17 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
     bool,
     (v) => ({ sslRedirect: v }),
   ),
-  spec(
-    'whitelist-source-range',
-    'low',
-    'Old name of allowlist-source-range.',
-    '10.0.0.0/8',
-    z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-      )
-      .pipe(
-        z.array(cidr, { error: 'must be a comma-separated list of IP addresses or CIDRs' }).min(1).max(256),
-      ),
-    (v) => ({ allowSourceRanges: [...new Set(v)].sort() }),
-  ),
+  {
+    ...spec(
+      'whitelist-source-range',
+      'low',
+      'Old name of allowlist-source-range; ignored when that is also set.',
+      '10.0.0.0/8',
+      sourceRanges,
+      (v) => ({ allowSourceRanges: [...new Set(v)].sort() }),
+    ),
+    aliasOf: 'allowlist-source-range',
+  },
 ];
 
 /**

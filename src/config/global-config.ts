@@ -64,7 +64,9 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'worker-processes': {
     doc: 'NGINX worker processes: a number or "auto".',
     set: key(
-      z.union([z.literal('auto'), int(1, 512).transform(String)]),
+      z.union([z.literal('auto'), int(1, 512).transform(String)], {
+        error: 'must be "auto" or a whole number between 1 and 512',
+      }),
       (c, v) => (c.global.workerProcesses = v),
     ),
   },
@@ -97,7 +99,11 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
       z
         .string()
         .transform((v) => v.split(/\s+/).filter((s) => s !== ''))
-        .pipe(z.array(z.enum(['TLSv1.2', 'TLSv1.3'], { error: 'must list TLSv1.2 and/or TLSv1.3' })).min(1)),
+        .pipe(
+          z
+            .array(z.enum(['TLSv1.2', 'TLSv1.3'], { error: 'must list TLSv1.2 and/or TLSv1.3' }))
+            .min(1, 'must list TLSv1.2 and/or TLSv1.3'),
+        ),
       (c, v) => (c.global.sslProtocols = [...new Set(v)].sort()),
     ),
   },

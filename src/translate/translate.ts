@@ -131,7 +131,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
   };
 
-  const tls = assignCertificates(accepted, hosts, snapshot, report);
+  const tls = assignCertificates(accepted, snapshot, report);
   const globalDefault = globalDefaultAction(options, services, resolveAction, report);
 
   const servers: Server[] = [];
@@ -267,13 +267,12 @@ interface TlsAssignment {
 
 function assignCertificates(
   accepted: readonly Contribution[],
-  hosts: ReadonlyMap<string, HostPlan>,
   snapshot: Snapshot,
   report: (d: Diagnostic) => void,
 ): TlsAssignment {
   const byHost = new Map<string, string>();
   const files = new Map<string, CertificateFile>();
-  const owner = new Map<string, ObjectRef>();
+  const owner = new Map<string, { readonly ref: ObjectRef; readonly field: string }>();
   for (const { ingress } of accepted) {
     for (const entry of ingress.tls) {
       const secret = snapshot.secrets.find(
@@ -302,21 +301,26 @@ function assignCertificates(
       }
       const covered = entry.hosts.length === 0 ? hostsOf(ingress) : entry.hosts;
       for (const tlsHost of covered) {
-        for (const host of hosts.keys()) {
-          if (host === '' || !tlsCovers(tlsHost, host)) continue;
+        // Only the Ingress's own hosts: its TLS section must not hand a certificate to another team's host.
+        for (const host of new Set(hostsOf(ingress))) {
+          if (!tlsCovers(tlsHost, host)) continue;
           const existing = owner.get(host);
           if (existing !== undefined) {
             if (byHost.get(host) !== cert.file.fileName) {
+              const from =
+                existing.ref === ingress.ref
+                  ? `${existing.field} of this Ingress`
+                  : `the older Ingress ${existing.ref.namespace}/${existing.ref.name}`;
               report({
                 severity: 'warning',
                 object: ingress.ref,
                 field: `${entry.field}.hosts`,
-                reason: `host ${host} already has a certificate from the older Ingress ${existing.namespace}/${existing.name}`,
+                reason: `host ${host} already has a certificate from ${from}`,
               });
             }
             continue;
           }
-          owner.set(host, ingress.ref);
+          owner.set(host, { ref: ingress.ref, field: entry.field });
           byHost.set(host, cert.file.fileName);
           files.set(cert.file.fileName, cert.file);
         }

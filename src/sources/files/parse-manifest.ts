@@ -3,12 +3,22 @@ import { z } from 'zod';
 import type { Diagnostic } from '../../model/diagnostics.ts';
 import { KINDS, isKind, objectRef } from '../kube-objects.ts';
 
+// Names and kinds end up in diagnostics (log lines, Events), so refuse what the API server would refuse.
+const label = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const envelope = z.object({
   apiVersion: z.string(),
-  kind: z.string(),
+  kind: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,62}$/, 'must be a Kubernetes kind such as Ingress'),
   metadata: z.object({
-    name: z.string().min(1, 'metadata.name is required').max(253),
-    namespace: z.string().max(63).optional(),
+    name: z
+      .string()
+      .min(1, 'metadata.name is required')
+      .max(253)
+      .regex(new RegExp(`^${label}(\\.${label})*$`), 'must be a lowercase RFC 1123 DNS name'),
+    namespace: z
+      .string()
+      .max(63)
+      .regex(new RegExp(`^${label}$`), 'must be a lowercase RFC 1123 DNS label')
+      .optional(),
   }),
 });
 

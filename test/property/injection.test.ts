@@ -1,0 +1,183 @@
+// Arbitrary strings in any user-controlled field are either rejected (the config is exactly what any other
+// rejected value gives) or reach nginx.conf only as a safe token. Render never throws on user input.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ANNOTATIONS, ANNOTATION_PREFIX } from '../../src/annotations/registry.ts';
+import { CONFIGMAP_KEYS } from '../../src/config/global-config.ts';
+import type { TranslateOptions } from '../../src/translate/translate.ts';
+import {
+  certificateFor,
+  externalNameService,
+  ingress,
+  ingressClass,
+  serviceWithEndpoints,
+  tlsSecret,
+  type IngressSpec,
+  type TestCertificate,
+} from '../support/fixtures.ts';
+import { renderObjects } from '../unit/harness.ts';
+
+let cert: TestCertificate;
+before(async () => {
+  cert = await certificateFor('web.example.com');
+});
+
+const NASTY = [
+  'a;b',
+  '}',
+  '{',
+  '"',
+  "'",
+  "' '",
+  ' ',
+  '`',
+  '$host',
+  '${host}',
+  '\n',
+  '\r\n',
+  '\t',
+  '#',
+  '\\',
+  '\0',
+  '\u2028',
+  '%00',
+  '../',
+  '/..',
+  'include /etc/passwd;',
+  'ssl_certificate /etc/shadow;',
+  'x;\n}\nserver {\nlisten 81;',
+  'x'.repeat(300),
+];
+/** Values that pass some validator, to put in front of a nasty tail. */
+const VALIDISH = [
+  'a',
+  'web',
+  'http',
+  '30',
+  'true',
+  'on',
+  'HTTPS',
+  '10.0.0.1',
+  '8m',
+  'auto',
+  'TLSv1.3',
+  '/app',
+  'web.example.com',
+  '*.example.com',
+];
+
+const payload = fc.oneof(
+  fc.constantFrom(...NASTY),
+  fc.string(),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'binary-ascii', maxLength: 40 }),
+  fc.tuple(fc.constantFrom(...VALIDISH), fc.constantFrom(...NASTY)).map(([a, b]) => a + b),
+  fc.tuple(fc.constantFrom(...NASTY), fc.constantFrom(...VALIDISH)).map(([a, b]) => a + b),
+);
+
+/** What nginx.conf may contain of a user value: characters no NGINX token needs quoted or escaped. */
+const SAFE_PIECE = /^[A-Za-z0-9._~!*+,=:@()/-]*$/;
+const isSafe = (value: string): boolean => value.split(/[\s,]+/).every((piece) => SAFE_PIECE.test(piece));
+
+/** A value every field rejects: the config it gives is the config of a rejected value. */
+const REJECTED = 'bad value;';
+
+interface Target {
+  readonly name: string;
+  readonly objects: (value: string) => KubernetesObject[];
+  readonly options?: Partial<TranslateOptions>;
+}
+
+const CONFIG = { namespace: 'gatehouse', name: 'config' };
+
+function cluster(web: Partial<IngressSpec> = {}, extra: KubernetesObject[] = []): KubernetesObject[] {
+  return [
+    ingressClass(),
+    ingress({
+      name: 'web',
+      tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }],
+      rules: [{ host: 'web.example.com', paths: [{ path: '/app', service: 'web', port: 80 }] }],
+      ...web,
+    }),
+    ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
+    tlsSecret('web-tls', cert),
+    ...extra,
+  ];
+}
+
+const rule = (host: string, path = '/app', service = 'web', port: number | string = 80) => ({
+  rules: [{ host, paths: [{ path, service, port }] }],
+});
+
+const targets: Target[] = [
+  { name: 'host', objects: (v) => cluster(rule(v)) },
+  { name: 'first label of a host', objects: (v) => cluster(rule(`${v}.example.com`)) },
+  { name: 'last label of a host', objects: (v) => cluster(rule(`web.example.${v}`)) },
+  { name: 'path', objects: (v) => cluster(rule('web.example.com', v)) },
+  { name: 'path after /', objects: (v) => cluster(rule('web.example.com', `/app/${v}`)) },
+  { name: 'service name', objects: (v) => cluster(rule('web.example.com', '/app', v)) },
+  { name: 'service port name', objects: (v) => cluster(rule('web.example.com', '/app', 'web', v)) },
+  {
+    name: 'defaultBackend service name',
+    objects: (v) => cluster({ defaultBackend: { service: v, port: 80 } }),
+  },
+  {
+    name: 'TLS secret name',
+    objects: (v) => cluster({ tls: [{ hosts: ['web.example.com'], secretName: v }] }),
+  },
+  { name: 'TLS host', objects: (v) => cluster({ tls: [{ hosts: [v], secretName: 'web-tls' }] }) },
+  { name: 'Ingress name', objects: (v) => cluster({ name: v }) },
+  { name: 'Ingress namespace', objects: (v) => cluster({ namespace: v }) },
+  {
+    name: 'ExternalName',
+    objects: (v) => cluster(rule('web.example.com', '/app', 'ext'), [externalNameService('ext', v)]),
+  },
+  {
+    name: 'EndpointSlice address',
+    objects: (v) => [
+      ...cluster(rule('web.example.com', '/app', 'pods')),
+      ...serviceWithEndpoints('pods', [{ ip: v, port: 8080 }]).map((o) =>
+        o.kind === 'EndpointSlice' ? { ...o, addressType: v.includes(':') ? 'IPv6' : 'IPv4' } : o,
+      ),
+    ],
+  },
+  ...ANNOTATIONS.map((a): Target => ({
+    name: `annotation ${a.name}`,
+    objects: (v) => cluster({ annotations: { [ANNOTATION_PREFIX + a.name]: v } }),
+  })),
+  ...Object.keys(CONFIGMAP_KEYS).map((key): Target => ({
+    name: `ConfigMap ${key}`,
+    options: { configMap: CONFIG },
+    objects: (v) =>
+      cluster({}, [
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { ...CONFIG },
+          data: { [key]: v },
+        } as KubernetesObject,
+      ]),
+  })),
+];
+
+describe('hostile strings in user fields', () => {
+  for (const target of targets) {
+    it(`${target.name}: rejected, or printed as a safe token`, () => {
+      const rejected = renderObjects(target.objects(REJECTED), target.options).conf;
+      assert.ok(!rejected.includes(REJECTED));
+      fc.assert(
+        fc.property(payload, fc.boolean(), (raw, marked) => {
+          // The marker makes "the value is in the config" checkable even for payloads like ";" or "}".
+          const value = marked ? `qx7${raw}qx7` : raw;
+          const { conf } = renderObjects(target.objects(value), target.options);
+          if (isSafe(value)) return;
+          if (marked) assert.ok(!conf.includes(value), 'the value reached the config');
+          assert.equal(conf, rejected, 'an unsafe value changed the config');
+        }),
+        { numRuns: 120 },
+      );
+    });
+  }
+});

@@ -1,0 +1,242 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { CONFIGMAP_KEYS } from '../../src/config/global-config.ts';
+import {
+  certificateFor,
+  ingress,
+  ingressClass,
+  serviceWithEndpoints,
+  tlsSecret,
+  type TestCertificate,
+} from '../support/fixtures.ts';
+import { messages, renderObjects } from './harness.ts';
+
+let cert: TestCertificate;
+/** The config rendered without a ConfigMap. */
+let defaults: string;
+before(async () => {
+  cert = await certificateFor('web.example.com');
+  defaults = renderWithConfig(undefined).conf;
+});
+
+const CONFIG = { namespace: 'gatehouse', name: 'config' };
+
+function configMap(data: Record<string, string>): KubernetesObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...CONFIG }, data } as KubernetesObject;
+}
+
+function renderWithConfig(
+  data: Record<string, string> | undefined,
+  annotations: Record<string, string> = {},
+) {
+  return renderObjects(
+    [
+      ingressClass(),
+      ingress({
+        name: 'web',
+        annotations,
+        tls: [{ secretName: 'web-tls' }],
+        rules: [{ host: 'web.example.com', paths: [{ service: 'web', port: 80 }] }],
+      }),
+      ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
+      tlsSecret('web-tls', cert),
+      ...(data ? [configMap(data)] : []),
+    ],
+    { configMap: CONFIG },
+  );
+}
+
+const lines = (conf: string): string[] => conf.split('\n').map((l) => l.trim());
+
+/** Lines the default config has, which a key changes. */
+const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = [
+  { key: 'worker-processes', value: '4', has: ['worker_processes 4;'], lacks: ['worker_processes auto;'] },
+  { key: 'worker-processes', value: 'auto', has: ['worker_processes auto;'], lacks: [] },
+  {
+    key: 'max-worker-connections',
+    value: '1024',
+    has: ['worker_connections 1024;'],
+    lacks: ['worker_connections 16384;'],
+  },
+  { key: 'keep-alive', value: '30s', has: ['keepalive_timeout 30s;'], lacks: ['keepalive_timeout 75s;'] },
+  {
+    key: 'server-names-hash-bucket-size',
+    value: '256',
+    has: ['server_names_hash_bucket_size 256;'],
+    lacks: ['server_names_hash_bucket_size 128;'],
+  },
+  {
+    key: 'use-forwarded-headers',
+    value: 'true',
+    has: [
+      'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      'map $http_x_forwarded_proto $gatehouse_forwarded_proto {',
+    ],
+    lacks: ['proxy_set_header X-Forwarded-For $remote_addr;'],
+  },
+  {
+    key: 'disable-access-log',
+    value: 'true',
+    has: ['access_log off;'],
+    lacks: ['access_log /dev/stdout gatehouse;'],
+  },
+  {
+    key: 'ssl-protocols',
+    value: 'TLSv1.3',
+    has: ['ssl_protocols TLSv1.3;'],
+    lacks: ['ssl_protocols TLSv1.2 TLSv1.3;'],
+  },
+  {
+    key: 'ssl-protocols',
+    value: ' TLSv1.3  TLSv1.2 TLSv1.3 ',
+    has: ['ssl_protocols TLSv1.2 TLSv1.3;'],
+    lacks: [],
+  },
+  {
+    key: 'hsts',
+    value: 'true',
+    has: ['https "max-age=31536000";', 'add_header Strict-Transport-Security $gatehouse_hsts always;'],
+    lacks: [],
+  },
+  { key: 'ssl-redirect', value: 'false', has: [], lacks: ['return 308 https://$host$request_uri;'] },
+  {
+    key: 'proxy-connect-timeout',
+    value: '15',
+    has: ['proxy_connect_timeout 15s;'],
+    lacks: ['proxy_connect_timeout 5s;'],
+  },
+  {
+    key: 'proxy-read-timeout',
+    value: '86400',
+    has: ['proxy_read_timeout 86400s;'],
+    lacks: ['proxy_read_timeout 60s;'],
+  },
+  {
+    key: 'proxy-send-timeout',
+    value: '120s',
+    has: ['proxy_send_timeout 120s;'],
+    lacks: ['proxy_send_timeout 60s;'],
+  },
+  {
+    key: 'proxy-body-size',
+    value: '10M',
+    has: ['client_max_body_size 10m;'],
+    lacks: ['client_max_body_size 1m;'],
+  },
+  { key: 'proxy-buffering', value: 'on', has: ['proxy_buffering on;'], lacks: ['proxy_buffering off;'] },
+  { key: 'upstream-keepalive-connections', value: '16', has: ['keepalive 16;'], lacks: ['keepalive 320;'] },
+  { key: 'upstream-keepalive-connections', value: '0', has: [], lacks: ['keepalive 320;', 'keepalive 0;'] },
+  { key: 'allow-snippet-annotations', value: 'false', has: [], lacks: [] },
+];
+
+const invalid: { key: string; value: string; reason: string }[] = [
+  { key: 'worker-processes', value: '0', reason: 'must be "auto" or a whole number between 1 and 512' },
+  {
+    key: 'worker-processes',
+    value: 'auto; include /etc/passwd',
+    reason: 'must be "auto" or a whole number between 1 and 512',
+  },
+  { key: 'max-worker-connections', value: '100', reason: 'must be between 512 and 1048576' },
+  { key: 'keep-alive', value: '0', reason: 'must be between 1 and 86400 seconds' },
+  {
+    key: 'server-names-hash-bucket-size',
+    value: '100',
+    reason: 'Invalid option: expected one of "32"|"64"|"128"|"256"|"512"',
+  },
+  { key: 'use-forwarded-headers', value: 'yes', reason: 'must be "true" or "false"' },
+  { key: 'disable-access-log', value: '1', reason: 'must be "true" or "false"' },
+  { key: 'ssl-protocols', value: 'TLSv1.1', reason: 'must list TLSv1.2 and/or TLSv1.3' },
+  { key: 'ssl-protocols', value: '', reason: 'must list TLSv1.2 and/or TLSv1.3' },
+  { key: 'hsts', value: 'on', reason: 'must be "true" or "false"' },
+  { key: 'hsts-max-age', value: '-1', reason: 'must be a whole number' },
+  { key: 'ssl-redirect', value: 'TRUE', reason: 'must be "true" or "false"' },
+  { key: 'proxy-connect-timeout', value: '5m', reason: 'must be a whole number of seconds' },
+  { key: 'proxy-read-timeout', value: '86401', reason: 'must be between 1 and 86400 seconds' },
+  { key: 'proxy-send-timeout', value: '', reason: 'must be a whole number of seconds' },
+  { key: 'proxy-body-size', value: '1 m', reason: 'must be a size such as 0, 512k, 8m or 1g' },
+  { key: 'proxy-buffering', value: 'off;', reason: 'must be "on" or "off"' },
+  { key: 'upstream-keepalive-connections', value: '10001', reason: 'must be between 0 and 10000' },
+  {
+    key: 'allow-snippet-annotations',
+    value: 'true',
+    reason: 'only "false" is supported: snippets are never rendered',
+  },
+];
+
+describe('ConfigMap keys', () => {
+  it('has a case here for every supported key', () => {
+    const covered = new Set([...valid.map((c) => c.key), ...invalid.map((c) => c.key), 'hsts-max-age']);
+    assert.deepEqual([...covered].sort(), Object.keys(CONFIGMAP_KEYS).sort());
+  });
+
+  it('uses the defaults when the ConfigMap does not exist', () => {
+    const { result } = renderWithConfig(undefined);
+    assert.deepEqual(messages(result), []);
+    for (const line of [
+      'worker_processes auto;',
+      'keepalive 320;',
+      'proxy_read_timeout 60s;',
+      'ssl_protocols TLSv1.2 TLSv1.3;',
+    ])
+      assert.ok(lines(defaults).includes(line), line);
+    assert.ok(lines(defaults).includes('return 308 https://$host$request_uri;'));
+    assert.ok(!defaults.includes('Strict-Transport-Security'));
+  });
+
+  for (const c of valid) {
+    it(`${c.key}: ${JSON.stringify(c.value)} is applied`, () => {
+      const { result, conf } = renderWithConfig({ [c.key]: c.value });
+      assert.deepEqual(messages(result), []);
+      for (const line of c.has) assert.ok(lines(conf).includes(line), `missing ${line}`);
+      for (const line of c.lacks) assert.ok(!lines(conf).includes(line), `unexpected ${line}`);
+      for (const line of c.lacks)
+        assert.ok(lines(defaults).includes(line) || line === 'keepalive 0;', `${line} is no default`);
+    });
+  }
+
+  for (const c of invalid) {
+    it(`${c.key}: ${JSON.stringify(c.value)} keeps the default, with an error naming the key`, () => {
+      const { result, conf } = renderWithConfig({ [c.key]: c.value });
+      assert.deepEqual(messages(result), [
+        `error: ConfigMap gatehouse/config: data.${c.key}: ${c.reason}; the default is used`,
+      ]);
+      assert.equal(conf.replace(/[0-9a-f]{32}/g, 'X'), defaults.replace(/[0-9a-f]{32}/g, 'X'));
+    });
+  }
+
+  it('hsts-max-age sets the max-age of the HSTS header', () => {
+    const { conf } = renderWithConfig({ hsts: 'true', 'hsts-max-age': '600' });
+    assert.ok(lines(conf).includes('https "max-age=600";'));
+  });
+
+  it('lets an annotation override the ConfigMap default for its Ingress', () => {
+    const { conf } = renderWithConfig(
+      { 'proxy-read-timeout': '120' },
+      { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '30' },
+    );
+    const server = conf.slice(conf.indexOf('server_name web.example.com;'));
+    assert.match(server, /location "\/" \{[^}]*\}[^}]*proxy_read_timeout 30s;/);
+    assert.ok(!server.includes('proxy_read_timeout 60s;'));
+  });
+
+  for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'unknown-key']) {
+    it(`ignores the unsupported key ${key} with a warning`, () => {
+      const data = JSON.parse(`{${JSON.stringify(key)}: "1", "keep-alive": "10"}`) as Record<string, string>;
+      assert.ok(Object.hasOwn(data, key));
+      const { result, conf } = renderWithConfig(data);
+      assert.deepEqual(messages(result), [
+        `warning: ConfigMap gatehouse/config: data.${key}: key is not supported and was ignored`,
+      ]);
+      assert.ok(lines(conf).includes('keepalive_timeout 10s;'));
+      assert.equal(({} as Record<string, unknown>)['1'], undefined);
+    });
+  }
+
+  it('reads only the ConfigMap named by the option', () => {
+    const other = { ...configMap({ 'keep-alive': '5' }), metadata: { name: 'config', namespace: 'other' } };
+    const { result, conf } = renderObjects([other], { configMap: CONFIG });
+    assert.deepEqual(messages(result), []);
+    assert.ok(lines(conf).includes('keepalive_timeout 75s;'));
+  });
+});
