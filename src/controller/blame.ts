@@ -23,6 +23,8 @@ export function blameConfigLine(nginxConf: string, stderr: string): ObjectRef | 
     if (host?.[1] !== undefined && host[2] !== undefined)
       return { kind: 'Ingress', namespace: host[1], name: host[2] };
     if (line.startsWith('# host ') || line.startsWith('# default server')) return undefined;
+    // Gatehouse's own blocks come from no object: nothing to leave out.
+    if (line.startsWith("# Gatehouse's own")) return undefined;
   }
   return undefined;
 }

@@ -37,8 +37,11 @@ export interface LocationSettings {
 }
 
 export interface Location {
-  /** `=` for an exact match, `` for a prefix match. */
-  readonly modifier: '=' | '';
+  /**
+   * `=` for an exact match, `` for a prefix match, `~` for an exact match written as an anchored regex
+   * (`path` stays the literal path; render builds the regex).
+   */
+  readonly modifier: '=' | '' | '~';
   readonly path: string;
   /** Where the location came from: `ingress default/cafe` or `default backend`. */
   readonly source: string;

@@ -27,6 +27,11 @@ const SIZE = /^(0|[1-9]\d{0,5}[kmg]?)$/;
 const ABS_PATH = /^\/[A-Za-z0-9._\-/+@=,]*$/;
 
 export const filters = {
+  /** An exact path as an anchored, double-quoted regex; regex metacharacters become bracket classes. */
+  exact_path_regex: (v: unknown): string => {
+    const path = check('location path', v, PATH);
+    return `"^${path.replace(/[.*+()]/g, (c) => `[${c}]`)}$"`;
+  },
   /** A location path, double-quoted. */
   location_path: (v: unknown): string => `"${check('location path', v, PATH)}"`,
   /** A server_name: a host, `*.`-host, `_`, or the one-label wildcard regex translate builds. */

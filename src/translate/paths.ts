@@ -27,10 +27,13 @@ export function claimKey(c: PathClaim): string {
 export function locationsFor(
   c: PathClaim,
   exactPaths: ReadonlySet<string>,
-): { modifier: '=' | ''; path: string }[] {
-  if (c.match === 'Exact') return [{ modifier: '=', path: c.path }];
+): { modifier: '=' | '' | '~'; path: string }[] {
+  // NGINX answers `/foo` with a 301 to `/foo/` when a proxying location is named `/foo/`, even an `=` one.
+  // Kubernetes says Exact `/foo/` does not match `/foo`, so such a path is written as the regex ^/foo/$.
+  if (c.match === 'Exact')
+    return [{ modifier: c.path.length > 1 && c.path.endsWith('/') ? '~' : '=', path: c.path }];
   if (c.path === '/') return [{ modifier: '', path: '/' }];
-  const out: { modifier: '=' | ''; path: string }[] = [];
+  const out: { modifier: '=' | '' | '~'; path: string }[] = [];
   if (!exactPaths.has(c.path)) out.push({ modifier: '=', path: c.path });
   out.push({ modifier: '', path: `${c.path}/` });
   return out;

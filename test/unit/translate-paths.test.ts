@@ -54,9 +54,10 @@ const pathCases: { name: string; paths: PathSpec[]; routes: string[] }[] = [
     routes: ['/ -> 404', '= /api -> http://default_a_80', '/api/ -> http://default_a_80'],
   },
   {
-    name: 'an Exact path keeps its trailing slash',
+    // A regex location, because NGINX would answer /api with a 301 to /api/ for `location = /api/`.
+    name: 'an Exact path keeps its trailing slash, as an anchored regex',
     paths: [{ path: '/api/', pathType: 'Exact', service: 'a', port: 80 }],
-    routes: ['/ -> 404', '= /api/ -> http://default_a_80'],
+    routes: ['/ -> 404', '~ /api/ -> http://default_a_80'],
   },
   {
     name: 'Exact beats Prefix on the same path',
