@@ -78,7 +78,7 @@ function describeAction(loc: Location): string {
 /** A server's locations as `= /tea -> http://default_tea_80`: what its `location` blocks do, in order. */
 export function routes(model: NginxModel, host: string): string[] {
   return serverFor(model, host).locations.map(
-    (l) => `${l.modifier === '=' ? '= ' : ''}${l.path} -> ${describeAction(l)}`,
+    (l) => `${l.modifier === '' ? '' : `${l.modifier} `}${l.path} -> ${describeAction(l)}`,
   );
 }
 
