@@ -152,7 +152,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       .option(
         '--out <dir>',
         'write nginx.conf and certificates here (absolute paths), ready for nginx -t -c DIR/nginx.conf',
-      ),
+      )
+      .option('--nginx-binary <path>', 'NGINX whose version decides version-specific syntax', 'nginx'),
   ).action(async (flags: RenderFlags & ClassAndConfigFlags) => {
     exitCode = await renderCommand(flags, { stdout: process.stdout, stderr: process.stderr });
   });

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic } from '../model/diagnostics.ts';
+import { nginxVersion } from '../nginx/nginx-process.ts';
 import { render } from '../render/render.ts';
 import { loadManifestFolder } from '../sources/files/load-folder.ts';
 import { translate } from '../translate/translate.ts';
@@ -10,6 +11,7 @@ import type { ClassAndConfigFlags } from './options.ts';
 export interface RenderFlags extends ClassAndConfigFlags {
   manifests: string;
   out?: string;
+  nginxBinary: string;
 }
 
 /** `gatehouse render`: manifests → nginx.conf on stdout, or a complete tree under --out. */
@@ -32,7 +34,13 @@ export async function renderCommand(
   });
   for (const d of result.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
   const root = out ?? '/etc/gatehouse';
-  const rendered = render(result.model, { confDir: root, runDir: path.join(root, 'run') });
+  // The syntax follows the NGINX that will load the config; without one on PATH, 1.22's.
+  const version = await nginxVersion(flags.nginxBinary).catch(() => undefined);
+  const rendered = render(result.model, {
+    confDir: root,
+    runDir: path.join(root, 'run'),
+    ...(version === undefined ? {} : { nginxVersion: version }),
+  });
   if (out === undefined) {
     io.stdout.write(rendered.nginxConf);
     return 0;

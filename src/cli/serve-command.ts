@@ -70,7 +70,8 @@ export async function serveCommand(
   await mkdir(runDir, { recursive: true });
   const nginx = new NginxProcess({ binary: flags.nginxBinary, confDir, runDir, logger });
   const source = flags.manifests === undefined ? 'cluster' : path.resolve(flags.manifests);
-  logger.info('starting gatehouse', { nginx: await nginx.version(), confDir, source });
+  const nginxVersion = await nginx.version();
+  logger.info('starting gatehouse', { nginx: nginxVersion, confDir, source });
 
   const translateOptions: Omit<TranslateOptions, 'excluded'> = {
     ingressClass: flags.ingressClass,
@@ -85,7 +86,7 @@ export async function serveCommand(
   const reportHandlers: ((r: ReconcileReport) => void)[] = [(r) => metrics.observe(r, Date.now() / 1000)];
   const reconciler = new Reconciler({
     translate: translateOptions,
-    paths: { confDir, runDir },
+    paths: { confDir, runDir, nginxVersion },
     nginx,
     logger,
     debounceMs: flags.debounce,

@@ -21,6 +21,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     sslProtocols: ['TLSv1.2', 'TLSv1.3'],
     hsts: false,
     hstsMaxAgeSeconds: 31536000,
+    http2: true,
   },
   locationDefaults: {
     sslRedirect: true,
@@ -114,6 +115,10 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'hsts-max-age': {
     doc: 'max-age of the Strict-Transport-Security header, in seconds.',
     set: key(int(0, 63072000), (c, v) => (c.global.hstsMaxAgeSeconds = v)),
+  },
+  'use-http2': {
+    doc: 'Offer HTTP/2 to HTTPS clients (ALPN).',
+    set: key(bool, (c, v) => (c.global.http2 = v)),
   },
   'ssl-redirect': {
     doc: 'Default for the ssl-redirect annotation.',

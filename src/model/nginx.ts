@@ -77,6 +77,8 @@ export interface GlobalSettings {
   readonly sslProtocols: readonly string[];
   readonly hsts: boolean;
   readonly hstsMaxAgeSeconds: number;
+  /** Offer HTTP/2 on HTTPS (ALPN). */
+  readonly http2: boolean;
 }
 
 export interface Listen {

@@ -11,6 +11,18 @@ export interface RenderPaths {
   readonly confDir: string;
   /** Absolute folder for the pid file, temp folders and the status socket; survives reloads. */
   readonly runDir: string;
+  /**
+   * Version of the NGINX that will load the config (`1.22.1`), for the little syntax that differs:
+   * HTTP/2 is a `listen` parameter before 1.25.1 and the `http2` directive from then on. Default 1.22.
+   */
+  readonly nginxVersion?: string;
+}
+
+/** How HTTP/2 is switched on for this NGINX, if the model wants it. */
+export function http2Syntax(version: string | undefined): 'listen' | 'directive' {
+  const [major = 0, minor = 0, patch = 0] = (version ?? '1.22.0').split('.').map(Number);
+  const at = major * 1_000_000 + minor * 1000 + patch;
+  return at >= 1_025_001 ? 'directive' : 'listen';
 }
 
 export interface RenderedFile {
@@ -60,6 +72,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     },
     certPath: Object.fromEntries(model.certificates.map((c) => [c.fileName, path.join(certs, c.fileName)])),
     httpsPort: model.listen.httpsPort,
+    http2: model.global.http2 ? http2Syntax(paths.nginxVersion) : 'off',
   };
   const draft = env().render('nginx.conf.njk', context);
   const certFiles = model.certificates.map((c) => ({

@@ -29,6 +29,7 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private lastRenew = 0;
+  private refused = false;
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
@@ -81,8 +82,20 @@ export class LeaderElector {
     if (this.stopped) return;
     try {
       await this.tryAcquireOrRenew();
+      this.refused = false;
     } catch (error) {
-      this.options.logger.debug('leader election: lease update failed', { error: (error as Error).message });
+      // Refused (RBAC, credentials) is a setup problem that would keep status from ever being written:
+      // say so at warn level, once per run of refusals. Anything else (conflicts, outages) is transient.
+      const code = (error as { code?: number }).code;
+      const refused = code === 401 || code === 403;
+      this.options.logger.log(
+        refused && !this.refused ? 'warn' : 'debug',
+        refused
+          ? 'leader election: the API server refused the Lease request'
+          : 'leader election: lease update failed',
+        { lease: `${this.options.namespace}/${this.options.name}`, error: apiErrorMessage(error) },
+      );
+      this.refused = refused;
       if (this.leading && !this.isLeader) this.setLeading(false);
     }
     // stop() may have run while we awaited; TypeScript's narrowing does not see that.
@@ -151,4 +164,18 @@ function microTimes(spec: NonNullable<V1Lease['spec']>): NonNullable<V1Lease['sp
   if (out.acquireTime !== undefined) out.acquireTime = new V1MicroTime(new Date(out.acquireTime).getTime());
   if (out.renewTime !== undefined) out.renewTime = new V1MicroTime(new Date(out.renewTime).getTime());
   return out;
+}
+
+/** The API server's own sentence (the Status message) when there is one, not the whole HTTP exchange. */
+function apiErrorMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const message = (JSON.parse(body) as { message?: unknown }).message;
+      if (typeof message === 'string') return message;
+    } catch {
+      // not a Status
+    }
+  }
+  return error instanceof Error ? error.message : String(error);
 }

@@ -54,6 +54,13 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   { key: 'worker-processes', value: '4', has: ['worker_processes 4;'], lacks: ['worker_processes auto;'] },
   { key: 'worker-processes', value: 'auto', has: ['worker_processes auto;'], lacks: [] },
   {
+    key: 'use-http2',
+    value: 'false',
+    has: ['listen 443 ssl default_server;'],
+    lacks: ['listen 443 ssl http2 default_server;'],
+  },
+  { key: 'use-http2', value: 'true', has: ['listen 443 ssl http2 default_server;'], lacks: [] },
+  {
     key: 'max-worker-connections',
     value: '1024',
     has: ['worker_connections 1024;'],
@@ -149,6 +156,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'ssl-protocols', value: 'TLSv1.1', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'ssl-protocols', value: '', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'hsts', value: 'on', reason: 'must be "true" or "false"' },
+  { key: 'use-http2', value: 'yes', reason: 'must be "true" or "false"' },
   { key: 'hsts-max-age', value: '-1', reason: 'must be a whole number' },
   { key: 'ssl-redirect', value: 'TRUE', reason: 'must be "true" or "false"' },
   { key: 'proxy-connect-timeout', value: '5m', reason: 'must be a whole number of seconds' },

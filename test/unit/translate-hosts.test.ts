@@ -60,7 +60,10 @@ describe('translate: hosts', () => {
     assert.deepEqual(result.model.servers, []);
     assert.deepEqual(routes(result.model, ''), ['/ -> 404', '= /health -> http://default_web_80']);
     assert.match(serverBlock(conf, '_'), /location = "\/health" \{[^}]*proxy_pass http:\/\/default_web_80;/);
-    assert.match(conf, /listen 80 default_server;\n\s+listen 443 ssl default_server;\n\s+server_name _;/);
+    assert.match(
+      conf,
+      /listen 80 default_server;\n\s+listen 443 ssl http2 default_server;\n\s+server_name _;/,
+    );
   });
 
   it('merges the rules of several Ingresses for one host into one server', () => {
