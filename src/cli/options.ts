@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import type { NamespacedName } from '../translate/translate.ts';
+import type { NamespacedName, TranslateOptions } from '../translate/translate.ts';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -84,4 +84,20 @@ export interface ClassAndConfigFlags {
   configmap?: NamespacedName;
   httpPort: number;
   httpsPort: number;
+}
+
+/** What translate needs from the shared flags; `excluded` is the reconciler's to fill. */
+export function translateOptionsFrom(
+  flags: ClassAndConfigFlags,
+  defaultCertificatePem: string,
+): Omit<TranslateOptions, 'excluded'> {
+  return {
+    ingressClass: flags.ingressClass,
+    controllerClass: flags.controllerClass,
+    watchIngressWithoutClass: flags.watchIngressWithoutClass,
+    defaultBackendService: flags.defaultBackendService,
+    configMap: flags.configmap,
+    listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
+    defaultCertificatePem,
+  };
 }

@@ -6,7 +6,7 @@ import { render } from '../render/render.ts';
 import { loadManifestFolder } from '../sources/files/load-folder.ts';
 import { translate } from '../translate/translate.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
-import type { ClassAndConfigFlags } from './options.ts';
+import { translateOptionsFrom, type ClassAndConfigFlags } from './options.ts';
 
 export interface RenderFlags extends ClassAndConfigFlags {
   manifests: string;
@@ -23,13 +23,7 @@ export async function renderCommand(
   const out = flags.out === undefined ? undefined : path.resolve(flags.out);
   const defaultCertificatePem = await ensureDefaultCertificate(out);
   const result = translate(snapshot, {
-    ingressClass: flags.ingressClass,
-    controllerClass: flags.controllerClass,
-    watchIngressWithoutClass: flags.watchIngressWithoutClass,
-    defaultBackendService: flags.defaultBackendService,
-    configMap: flags.configmap,
-    listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
-    defaultCertificatePem,
+    ...translateOptionsFrom(flags, defaultCertificatePem),
     excluded: new Map(),
   });
   for (const d of result.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);

@@ -19,7 +19,7 @@ import type { NamespacedName, TranslateOptions } from '../translate/translate.ts
 import { reviewIngress } from '../webhook/review.ts';
 import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
-import type { ClassAndConfigFlags } from './options.ts';
+import { translateOptionsFrom, type ClassAndConfigFlags } from './options.ts';
 
 export interface ServeFlags extends ClassAndConfigFlags {
   manifests?: string;
@@ -73,15 +73,7 @@ export async function serveCommand(
   const nginxVersion = await nginx.version();
   logger.info('starting gatehouse', { nginx: nginxVersion, confDir, source });
 
-  const translateOptions: Omit<TranslateOptions, 'excluded'> = {
-    ingressClass: flags.ingressClass,
-    controllerClass: flags.controllerClass,
-    watchIngressWithoutClass: flags.watchIngressWithoutClass,
-    defaultBackendService: flags.defaultBackendService,
-    configMap: flags.configmap,
-    listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
-    defaultCertificatePem: await ensureDefaultCertificate(confDir),
-  };
+  const translateOptions = translateOptionsFrom(flags, await ensureDefaultCertificate(confDir));
   const metrics = new ControllerMetrics();
   const reportHandlers: ((r: ReconcileReport) => void)[] = [(r) => metrics.observe(r, Date.now() / 1000)];
   const reconciler = new Reconciler({
