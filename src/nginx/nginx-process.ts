@@ -147,7 +147,7 @@ export class NginxProcess {
     child.on('exit', (code, signal) => {
       // Workers outlive a killed master: they would keep the ports (no new master could bind) and our
       // stderr pipe. Let them finish their requests and go.
-      // TEMP-DISABLED signalGroup
+      if (child.pid !== undefined) signalGroup(child.pid, 'SIGQUIT');
       if (this.child === child) this.child = undefined;
       this.liveChecksum = undefined;
       const waiters = this.exitWaiters;

@@ -9,6 +9,8 @@ export interface EchoBackend {
   readonly port: number;
   /** Requests answered so far. */
   readonly hits: () => number;
+  /** TCP connections accepted so far (keep-alive reuses one for many requests). */
+  readonly connections: () => number;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startEchoBackend(
   options: { host?: string; port?: number } = {},
 ): Promise<EchoBackend> {
   let hits = 0;
+  let connections = 0;
   const sockets = new Set<Duplex>();
   const server = http.createServer((req, res) => {
     hits += 1;
@@ -54,6 +57,7 @@ export async function startEchoBackend(
   });
   server.keepAliveTimeout = 65_000;
   server.on('connection', (s) => {
+    connections += 1;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -85,6 +89,7 @@ export async function startEchoBackend(
     host: address.address,
     port: address.port,
     hits: () => hits,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

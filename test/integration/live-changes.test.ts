@@ -1,0 +1,143 @@
+// Editing, adding and deleting manifest files while Gatehouse runs: traffic follows within about a second,
+// and requests in flight during the reloads never fail.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ingress, writeManifest } from '../support/fixtures.ts';
+import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
+import { eventually } from '../support/http-client.ts';
+import { Backends, countMatches, manifestsFolder, removeFolder, served } from '../support/integration.ts';
+
+/** Allowed time from the write to the new answer: about one second, plus room for CI noise. */
+const FOLLOW_MS = 2000;
+
+describe('live changes to the manifests folder', () => {
+  let manifests = '';
+  let backends: Backends | undefined;
+  let gatehouse: RunningGatehouse | undefined;
+
+  const get = (host: string, urlPath = '/'): Promise<string> => {
+    assert.ok(gatehouse);
+    return served('http', gatehouse.httpPort, host, urlPath);
+  };
+
+  /** Runs `change`, then polls `host` until it answers `expected`; returns the milliseconds that took. */
+  const timeUntil = async (
+    change: () => Promise<unknown>,
+    host: string,
+    expected: string,
+  ): Promise<number> => {
+    const started = Date.now();
+    await change();
+    const answer = await eventually(
+      () => get(host),
+      (v) => v === expected,
+      FOLLOW_MS + 3000,
+    );
+    const elapsed = Date.now() - started;
+    assert.equal(answer, expected);
+    return elapsed;
+  };
+
+  const app = (host: string, service: string, name = 'app'): ReturnType<typeof ingress> =>
+    ingress({ name, rules: [{ host, paths: [{ service, port: 80 }] }] });
+
+  before(async () => {
+    manifests = await manifestsFolder();
+    backends = await Backends.start(['v1', 'v2', 'extra', 'blue', 'green', 'noise']);
+    await writeManifest(manifests, 'services.yaml', backends.services());
+    await writeManifest(manifests, 'app.yaml', [app('app.example.com', 'v1')]);
+    await writeManifest(manifests, 'steady.yaml', [app('steady.example.com', 'blue', 'steady')]);
+    gatehouse = await startGatehouse(manifests);
+  });
+
+  after(async () => {
+    await gatehouse?.stop();
+    await backends?.close();
+    await removeFolder(manifests);
+  });
+
+  it('editing a manifest moves traffic to the new backend', async () => {
+    assert.equal(await get('app.example.com'), '200 v1');
+    const ms = await timeUntil(
+      () => writeManifest(manifests, 'app.yaml', [app('app.example.com', 'v2')]),
+      'app.example.com',
+      '200 v2',
+    );
+    assert.ok(ms <= FOLLOW_MS, `took ${ms}ms`);
+  });
+
+  it('adding a file serves its new host', async () => {
+    assert.equal(await get('extra.example.com'), '404');
+    const ms = await timeUntil(
+      () => writeManifest(manifests, 'extra.yaml', [app('extra.example.com', 'extra', 'extra')]),
+      'extra.example.com',
+      '200 extra',
+    );
+    assert.ok(ms <= FOLLOW_MS, `took ${ms}ms`);
+  });
+
+  it('deleting a file takes its host away (404)', async () => {
+    assert.equal(await get('extra.example.com'), '200 extra');
+    const ms = await timeUntil(() => rm(path.join(manifests, 'extra.yaml')), 'extra.example.com', '404');
+    assert.ok(ms <= FOLLOW_MS, `took ${ms}ms`);
+    assert.equal(await get('app.example.com'), '200 v2', 'other hosts are untouched');
+  });
+
+  it('no request fails while a series of edits reloads NGINX', async () => {
+    assert.ok(gatehouse);
+    const g = gatehouse;
+    const answers = new Map<string, number>();
+    let stop = false;
+    const loop = async (): Promise<void> => {
+      while (!stop) {
+        let answer: string;
+        try {
+          answer = await get('steady.example.com', '/during-reload');
+        } catch (error) {
+          answer = `error ${(error as Error).message}`;
+        }
+        answers.set(answer, (answers.get(answer) ?? 0) + 1);
+      }
+    };
+    const reloadsBefore = countMatches(g.logs(), 'nginx reloaded');
+    const loops = [loop(), loop(), loop()];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const colour = i % 2 === 0 ? 'green' : 'blue';
+        await writeManifest(manifests, 'steady.yaml', [app('steady.example.com', colour, 'steady')]);
+        // An unrelated host changes too, so each edit reloads NGINX with more than one difference.
+        await writeManifest(manifests, 'noise.yaml', [app(`noise-${i}.example.com`, 'noise', 'noise')]);
+        assert.equal(
+          await eventually(
+            () => get('steady.example.com'),
+            (v) => v === `200 ${colour}`,
+            FOLLOW_MS + 3000,
+          ),
+          `200 ${colour}`,
+        );
+        assert.equal(
+          await eventually(
+            () => get(`noise-${i}.example.com`),
+            (v) => v === '200 noise',
+          ),
+          '200 noise',
+        );
+      }
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+    }
+    // Each reload is logged just after NGINX confirmed it, so the last line may trail the traffic a little.
+    const reloads = await eventually(
+      () => Promise.resolve(countMatches(g.logs(), 'nginx reloaded') - reloadsBefore),
+      (n) => n >= 6,
+    );
+    const total = [...answers.values()].reduce((a, b) => a + b, 0);
+    assert.ok(reloads >= 6, `expected at least 6 reloads during the loop, saw ${reloads}`);
+    assert.ok(total >= 100, `only ${total} requests ran during the reloads`);
+    const failures = [...answers].filter(([answer]) => answer !== '200 blue' && answer !== '200 green');
+    assert.deepEqual(failures, [], `every answer: ${JSON.stringify([...answers])}`);
+  });
+});
