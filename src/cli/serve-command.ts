@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
 import { fetchLiveChecksum } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
+import { startAccessLogRelay } from '../observability/access-log-relay.ts';
 import { ControllerMetrics } from '../observability/metrics.ts';
 import { ManifestFolderSource } from '../sources/files/watch-folder.ts';
 import { KubeSource } from '../sources/kube/kube-source.ts';
@@ -73,12 +75,16 @@ export async function serveCommand(
   const nginxVersion = await nginx.version();
   logger.info('starting gatehouse', { nginx: nginxVersion, confDir, source });
 
+  // NGINX cannot open /dev/stdout when it is a socket (journald, a parent's pipe): relay the log instead.
+  const relay = fstatSync(1).isSocket() ? await startAccessLogRelay(process.stdout) : undefined;
+  if (relay !== undefined)
+    logger.info('stdout is a socket: the NGINX access log is relayed to it over loopback syslog');
   const translateOptions = translateOptionsFrom(flags, await ensureDefaultCertificate(confDir));
   const metrics = new ControllerMetrics();
   const reportHandlers: ((r: ReconcileReport) => void)[] = [(r) => metrics.observe(r, Date.now() / 1000)];
   const reconciler = new Reconciler({
     translate: translateOptions,
-    paths: { confDir, runDir, nginxVersion },
+    paths: { confDir, runDir, nginxVersion, ...(relay === undefined ? {} : { accessLog: relay.target }) },
     nginx,
     logger,
     debounceMs: flags.debounce,
@@ -144,6 +150,7 @@ export async function serveCommand(
   for (const s of stoppables) await s.stop();
   await reconciler.close();
   await nginx.stop();
+  await relay?.close();
   await new Promise<void>((resolve) => health.close(() => resolve()));
   logger.info('stopped');
   return 0;

@@ -20,6 +20,8 @@ export interface ReconcileReport {
   /** `unchanged` when the rendered config equals the live one, so NGINX was not reloaded. */
   readonly outcome: ApplyOutcome | 'unchanged' | 'failed';
   readonly error?: string;
+  /** A failure NGINX's process caused (not the config): the same snapshot is tried again after a pause. */
+  readonly retry?: boolean;
   /** Wall time of this reconcile (translate, render, nginx -t, reload, verify). */
   readonly seconds: number;
 }
@@ -49,6 +51,9 @@ export class Reconciler {
   private appliedChecksum: string | undefined;
   private reportedDiagnostics = new Set<string>();
   private idleWaiters: (() => void)[] = [];
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -77,6 +82,8 @@ export class Reconciler {
 
   /** Stops scheduling; lets a running reconcile finish. */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
@@ -101,7 +108,23 @@ export class Reconciler {
       this.pending = undefined;
       const report = await this.reconcile(snapshot);
       this.options.onReconciled?.(report);
+      if (report.retry === true) this.retryLater(snapshot);
+      else if (report.outcome !== 'failed') this.failures = 0;
     }
+  }
+
+  /** Tries a snapshot again after a growing pause, unless a newer one arrives first. */
+  private retryLater(snapshot: Snapshot): void {
+    this.failures += 1;
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.failures - 1, 6));
+    this.options.logger.info('retrying the configuration', { inMs: delay });
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.closed || this.pending !== undefined || this.timer !== undefined) return;
+      this.pending = snapshot;
+      this.kick();
+    }, delay);
   }
 
   /** One reconcile; never throws. */
@@ -155,7 +178,14 @@ export class Reconciler {
         logger.error('configuration not applied; the last valid configuration keeps serving', {
           nginx: message,
         });
-        return { snapshot, result, checksum: rendered.checksum, outcome: 'failed', error: message };
+        return {
+          snapshot,
+          result,
+          checksum: rendered.checksum,
+          outcome: 'failed',
+          error: message,
+          retry: !(error instanceof NginxConfigError),
+        };
       }
     }
   }

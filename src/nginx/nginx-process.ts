@@ -31,6 +31,8 @@ export class NginxProcess {
   private stopping = false;
   private restarts = 0;
   private liveChecksum: string | undefined;
+  /** Whether any config was ever verified live: only then is a dead master restarted on it. */
+  private everServed = false;
   private exitWaiters: (() => void)[] = [];
 
   constructor(options: NginxOptions) {
@@ -154,6 +156,12 @@ export class NginxProcess {
       this.exitWaiters = [];
       waiters.forEach((w) => w());
       if (this.stopping) return;
+      if (!this.everServed) {
+        // It never served: the config on disk is not known to work. The apply that started it fails and
+        // the reconciler tries again.
+        logger.error('nginx exited before serving any configuration', { code, signal });
+        return;
+      }
       logger.error('nginx exited unexpectedly; restarting it on the last good config', { code, signal });
       void this.restartAfterCrash();
     });
@@ -182,6 +190,7 @@ export class NginxProcess {
         throw new NginxProcessError('nginx exited while loading the configuration');
       if ((await fetchLiveChecksum(this.statusSocket)) === checksum) {
         this.liveChecksum = checksum;
+        this.everServed = true;
         return;
       }
       await sleep(20);

@@ -59,6 +59,12 @@ export const filters = {
   size: (v: unknown): string => check('size', v, SIZE),
   /** An absolute file path, double-quoted. Paths come from the operator's flags, never from objects. */
   file: (v: unknown): string => `"${check('file path', v, ABS_PATH)}"`,
+  /** An access log target: an absolute path, or a syslog server on loopback (see access-log-relay.ts). */
+  access_log_target: (v: unknown): string => {
+    const s = String(v);
+    if (/^syslog:server=127\.0\.0\.1:\d{1,5},nohostname,tag=nginx$/.test(s)) return s;
+    return `"${check('access log path', s, ABS_PATH)}"`;
+  },
   /** A unix socket listen address. */
   unix: (v: unknown): string => `unix:${check('socket path', v, ABS_PATH)}`,
   /** A comment-safe label: names and kinds from validated objects, with nothing that could end the line. */

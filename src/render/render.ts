@@ -16,6 +16,8 @@ export interface RenderPaths {
    * HTTP/2 is a `listen` parameter before 1.25.1 and the `http2` directive from then on. Default 1.22.
    */
   readonly nginxVersion?: string;
+  /** Where the access log goes: a file path, or a loopback syslog target. Default `/dev/stdout`. */
+  readonly accessLog?: string;
 }
 
 /** How HTTP/2 is switched on for this NGINX, if the model wants it. */
@@ -73,6 +75,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     certPath: Object.fromEntries(model.certificates.map((c) => [c.fileName, path.join(certs, c.fileName)])),
     httpsPort: model.listen.httpsPort,
     http2: model.global.http2 ? http2Syntax(paths.nginxVersion) : 'off',
+    accessLog: paths.accessLog ?? '/dev/stdout',
   };
   const draft = env().render('nginx.conf.njk', context);
   const certFiles = model.certificates.map((c) => ({
