@@ -5,7 +5,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Ingress } from '@kubernetes/client-node';
+import { reviewIngress } from '../src/webhook/review.ts';
 import { NginxProcess } from '../src/nginx/nginx-process.ts';
 import { render } from '../src/render/render.ts';
 import { buildSnapshot } from '../src/sources/kube-objects.ts';
@@ -89,6 +90,26 @@ for (const n of [100, 1000, 5000]) {
   console.log(
     `${String(n).padStart(9)}  ${median(t).toFixed(1).padStart(12)}  ${median(r).toFixed(1).padStart(9)}  ${(size / 1024).toFixed(0).padStart(8)}  ${(heap / 2 ** 20).toFixed(1).padStart(14)}`,
   );
+}
+
+console.log('\nadmission review of one new Ingress against the snapshot (median of 5)');
+for (const n of [100, 1000]) {
+  const snapshot = buildSnapshot(
+    cluster(n).map((object) => ({ origin: 'bench', object })),
+    [],
+  );
+  const incoming = ingress({
+    name: 'incoming',
+    rules: [{ host: 'new.example.com', paths: [{ path: '/', service: 'svc-1', port: 80 }] }],
+  }) as V1Ingress;
+  const times: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const t0 = performance.now();
+    const verdict = reviewIngress(snapshot, options(80, 443), incoming);
+    times.push(performance.now() - t0);
+    if (!verdict.allowed) throw new Error(`bench: review denied a good Ingress: ${verdict.message}`);
+  }
+  console.log(`${String(n).padStart(5)} ingresses: ${median(times).toFixed(1)} ms`);
 }
 
 console.log('\nreal NGINX: nginx -t and a verified reload (1000 ingresses, median of 5)');
