@@ -29,6 +29,14 @@ version=$(node_modules/.bin/node --version)
 case "$version" in v24.*) say "node $version (from the node package)" ;; *) echo "setup: expected Node 24, got $version" >&2; exit 1 ;; esac
 
 if [ "$mode" = test ]; then
+  # The cluster tests' backends live on a test host in a network namespace (ip netns, veth).
+  if ! command -v ip >/dev/null 2>&1; then
+    say "installing iproute2"
+    as_root=""
+    [ "$(id -u)" -eq 0 ] || as_root="sudo"
+    $as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends iproute2 >/dev/null
+  fi
   bash scripts/build-envtest.sh >/dev/null
   say "test cluster binaries: $(ls .cache/envtest/current/bin | tr '\n' ' ')"
 fi

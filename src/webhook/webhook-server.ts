@@ -36,19 +36,19 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let aborted = false;
+    // Past the limit, keep nothing but read on, and answer 413 once the body is in: closing a socket the
+    // client is still writing to resets the connection, and the client loses the answer with it.
+    // requestTimeout bounds how long a client can keep sending.
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit && !aborted) {
-        aborted = true;
-        reply(413, { error: `request larger than ${limit} bytes` });
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      if (size > limit) chunks.length = 0;
+      else chunks.push(c);
     });
     req.on('end', () => {
-      if (aborted) return;
+      if (size > limit) {
+        reply(413, { error: `request larger than ${limit} bytes` });
+        return;
+      }
       let review: AdmissionReviewRequest;
       try {
         review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AdmissionReviewRequest;

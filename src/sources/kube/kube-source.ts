@@ -175,8 +175,11 @@ export class KubeSource {
     });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      const failuresBefore = entry.failures;
       void this.startInformer(entry).then(() => {
-        if (entry.lw.latestResourceVersion() !== '') entry.failures = 0;
+        // A restart that failed again has already counted itself (and scheduled the next, longer wait);
+        // only one that got its list and watch through ends the backoff.
+        if (entry.failures === failuresBefore && entry.lw.latestResourceVersion() !== '') entry.failures = 0;
       });
     }, delay);
     this.timers.add(timer);
