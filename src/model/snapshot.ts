@@ -22,13 +22,3 @@ export interface Snapshot {
   /** Problems the source found while loading (unreadable files, unknown kinds, ...). */
   readonly diagnostics: readonly Diagnostic[];
 }
-
-export const emptySnapshot: Snapshot = {
-  ingresses: [],
-  ingressClasses: [],
-  services: [],
-  endpointSlices: [],
-  secrets: [],
-  configMaps: [],
-  diagnostics: [],
-};

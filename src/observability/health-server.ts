@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 export interface HealthSource {
   /** True while NGINX runs a configuration that was verified to be live. */
@@ -45,8 +44,4 @@ export async function startHealthServer(
     server.listen(port, host, () => resolve());
   });
   return server;
-}
-
-export function boundPort(server: http.Server): number {
-  return (server.address() as AddressInfo).port;
 }

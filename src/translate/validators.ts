@@ -61,10 +61,3 @@ export const portName = z
 export const ipAddress = z.union([z.ipv4(), z.ipv6()]);
 
 export const cidr = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()]);
-
-/** Describes a zod failure in one line for a diagnostic; never echoes the offending value. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
-}
