@@ -32,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('gatehouse')
     .description('A Kubernetes Ingress controller that drives real NGINX.')
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for the flags)')
     .exitOverride();
 
   withShared(
