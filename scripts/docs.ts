@@ -2,7 +2,12 @@
 // cannot drift from the code. `node scripts/docs.ts --check` fails when the README is stale.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { ANNOTATION_PREFIX, ANNOTATIONS, SNIPPET_ANNOTATIONS } from '../src/annotations/registry.ts';
+import {
+  ANNOTATION_PREFIX,
+  ANNOTATIONS,
+  SNIPPET_ANNOTATIONS,
+  UNSUPPORTED_ACCESS_CONTROL,
+} from '../src/annotations/registry.ts';
 import { CONFIGMAP_KEYS, DEFAULT_GLOBAL_CONFIG } from '../src/config/global-config.ts';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -17,7 +22,9 @@ export function annotationTable(): string {
     '| --- | --- | --- | --- |',
     ...rows,
     '',
-    `Snippet annotations (${snippets}) are never rendered: an Ingress that carries one is rejected with a Warning Event. Other \`${ANNOTATION_PREFIX}*\` annotations are reported as unsupported and ignored.`,
+    `Snippet annotations (${snippets}) are never rendered: an Ingress that carries one is rejected with a Warning Event.`,
+    '',
+    `Access-control annotations Gatehouse does not implement yet (${UNSUPPORTED_ACCESS_CONTROL.map((n) => `\`${n}\``).join(', ')}) also reject the Ingress: serving it without the protection it asks for would be worse. Other \`${ANNOTATION_PREFIX}*\` annotations are reported as unsupported and ignored.`,
   ].join('\n');
 }
 

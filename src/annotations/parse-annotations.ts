@@ -2,6 +2,7 @@ import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import {
   ANNOTATION_PREFIX,
   SNIPPET_ANNOTATIONS,
+  UNSUPPORTED_ACCESS_CONTROL,
   lookupAnnotation,
   type AnnotationSettings,
 } from './registry.ts';
@@ -29,6 +30,16 @@ export function parseAnnotations(
         object: ref,
         field,
         reason: 'snippet annotations are disabled: they would paste raw NGINX configuration',
+      });
+      continue;
+    }
+    if (UNSUPPORTED_ACCESS_CONTROL.includes(name)) {
+      diagnostics.push({
+        severity: 'error',
+        object: ref,
+        field,
+        reason:
+          'this access-control annotation is not supported yet; the Ingress is not served rather than served unprotected',
       });
       continue;
     }

@@ -165,6 +165,29 @@ export const SNIPPET_ANNOTATIONS: readonly string[] = [
   'stream-snippet',
 ];
 
+/**
+ * ingress-nginx annotations that restrict who may reach a path, which Gatehouse does not implement yet.
+ * Ignoring one would quietly open what the Ingress meant to protect, so an Ingress carrying one is
+ * rejected instead, like a snippet.
+ */
+export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = [
+  'auth-realm',
+  'auth-secret',
+  'auth-secret-type',
+  'auth-signin',
+  'auth-tls-secret',
+  'auth-tls-verify-client',
+  'auth-type',
+  'auth-url',
+  'denylist-source-range',
+  'enable-global-auth',
+  'global-rate-limit',
+  'limit-connections',
+  'limit-rpm',
+  'limit-rps',
+  'satisfy',
+];
+
 const byName = new Map(ANNOTATIONS.map((a) => [a.name, a]));
 
 export function lookupAnnotation(name: string): AnnotationSpec | undefined {

@@ -1,7 +1,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ANNOTATIONS, ANNOTATION_PREFIX, SNIPPET_ANNOTATIONS } from '../../src/annotations/registry.ts';
+import {
+  ANNOTATIONS,
+  ANNOTATION_PREFIX,
+  SNIPPET_ANNOTATIONS,
+  UNSUPPORTED_ACCESS_CONTROL,
+} from '../../src/annotations/registry.ts';
 import {
   certificateFor,
   ingress,
@@ -187,6 +192,18 @@ describe('annotations', () => {
       assert.equal(outcome(result, 'web'), 'rejected');
       assert.deepEqual(messages(result), [
         `error: Ingress default/web: metadata.annotations[${key}]: snippet annotations are disabled: they would paste raw NGINX configuration`,
+      ]);
+      assert.equal(location, '(no location)');
+    });
+  }
+
+  for (const name of UNSUPPORTED_ACCESS_CONTROL) {
+    it(`rejects the Ingress for the unsupported access-control annotation ${name}`, () => {
+      const key = ANNOTATION_PREFIX + name;
+      const { result, location } = renderWith({ [key]: 'basic' });
+      assert.equal(outcome(result, 'web'), 'rejected');
+      assert.deepEqual(messages(result), [
+        `error: Ingress default/web: metadata.annotations[${key}]: this access-control annotation is not supported yet; the Ingress is not served rather than served unprotected`,
       ]);
       assert.equal(location, '(no location)');
     });
