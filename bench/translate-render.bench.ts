@@ -61,6 +61,7 @@ const options = (httpPort: number, httpsPort: number): Omit<TranslateOptions, 'e
   configMap: undefined,
   listen: { httpPort, httpsPort },
   defaultCertificatePem: pem,
+  defaultCertificateSecret: undefined,
 });
 
 console.log('translate + render (median of 5 runs)');

@@ -71,6 +71,10 @@ export function classAndConfigOptions(): Option[] {
     new Option('--configmap <ns/name>', 'ConfigMap with global NGINX settings').argParser(
       parseNamespacedName,
     ),
+    new Option(
+      '--default-ssl-certificate <ns/name>',
+      'kubernetes.io/tls Secret served to hosts without a certificate of their own (else a generated one)',
+    ).argParser(parseNamespacedName),
     new Option('--http-port <port>', 'port NGINX serves HTTP on').argParser(parsePort).default(80),
     new Option('--https-port <port>', 'port NGINX serves HTTPS on').argParser(parsePort).default(443),
   ];
@@ -82,6 +86,7 @@ export interface ClassAndConfigFlags {
   watchIngressWithoutClass: boolean;
   defaultBackendService?: NamespacedName;
   configmap?: NamespacedName;
+  defaultSslCertificate?: NamespacedName;
   httpPort: number;
   httpsPort: number;
 }
@@ -99,5 +104,6 @@ export function translateOptionsFrom(
     configMap: flags.configmap,
     listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
     defaultCertificatePem,
+    defaultCertificateSecret: flags.defaultSslCertificate,
   };
 }

@@ -39,6 +39,8 @@ export interface TranslateOptions extends ClassOptions {
   readonly configMap: NamespacedName | undefined;
   /** PEM (certificate, then key) served to clients that ask for a host without a certificate of its own. */
   readonly defaultCertificatePem: string;
+  /** `--default-ssl-certificate`: a `kubernetes.io/tls` Secret served instead of the generated one. */
+  readonly defaultCertificateSecret: NamespacedName | undefined;
   /**
    * Objects to leave out, keyed by `refKey`, with the reason: filled by the controller when `nginx -t`
    * rejected a config and pointed at an object. Keeps translate pure while still isolating the culprit.
@@ -134,30 +136,32 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const tls = assignCertificates(accepted, snapshot, report);
   const globalDefault = globalDefaultAction(options, services, resolveAction, report);
 
+  const defaultCertificate = chooseDefaultCertificate(snapshot, options, report);
+  const context: ServerContext = {
+    config,
+    globalDefault,
+    resolveAction,
+    defaultCertificate: defaultCertificate.fileName,
+  };
   const servers: Server[] = [];
   const withDefaultBackend = (list: readonly Contribution[]): Contribution | undefined =>
     list.find((c) => c.ingress.defaultBackend !== undefined);
   for (const [host, plan] of [...hosts.entries()].sort(([a], [b]) => cmp(a, b))) {
     if (host === '') continue;
     const fallback = withDefaultBackend(plan.contributors);
-    servers.push(
-      buildServer(host, plan, tls.byHost.get(host), config, fallback, globalDefault, resolveAction),
-    );
+    servers.push(buildServer(host, plan, tls.byHost.get(host), fallback, context));
   }
   // Unknown hosts and host-less rules; its fallback is the oldest Ingress defaultBackend of all.
   const defaultServer = buildServer(
     '',
     hosts.get('') ?? { claims: new Map(), contributors: [] },
     undefined,
-    config,
     withDefaultBackend(accepted),
-    globalDefault,
-    resolveAction,
+    context,
   );
 
   const certificates: CertificateFile[] = [
-    { fileName: DEFAULT_CERTIFICATE_FILE, pem: options.defaultCertificatePem },
-    ...[...tls.files.values()],
+    ...new Map([defaultCertificate, ...tls.files.values()].map((f) => [f.fileName, f])).values(),
   ].sort((a, b) => cmp(a.fileName, b.fileName));
 
   diagnostics.sort(compareDiagnostics);
@@ -394,14 +398,49 @@ function withProtocol(action: Action, annotations: AnnotationSettings): Action {
     : action;
 }
 
+/** What every server block is built with. */
+interface ServerContext {
+  readonly config: GlobalConfig;
+  readonly globalDefault: { action: Action; source: string };
+  readonly resolveAction: ResolveAction;
+  /** File name of the certificate for hosts without one of their own. */
+  readonly defaultCertificate: string;
+}
+
+/**
+ * `--default-ssl-certificate`'s Secret when it is usable, else the generated certificate. The Secret's
+ * file is content-addressed like any other, so a rotated certificate changes the config and reloads.
+ */
+function chooseDefaultCertificate(
+  snapshot: Snapshot,
+  options: TranslateOptions,
+  report: (d: Diagnostic) => void,
+): CertificateFile {
+  const generated = { fileName: DEFAULT_CERTIFICATE_FILE, pem: options.defaultCertificatePem };
+  const wanted = options.defaultCertificateSecret;
+  if (wanted === undefined) return generated;
+  const object: ObjectRef = { kind: 'Secret', namespace: wanted.namespace, name: wanted.name };
+  const secret = snapshot.secrets.find(
+    (s) => (s.metadata?.namespace ?? 'default') === wanted.namespace && s.metadata?.name === wanted.name,
+  );
+  const cert = secret === undefined ? undefined : certificateFromSecret(secret);
+  if (cert?.ok === true) return cert.file;
+  const why = cert === undefined ? 'does not exist' : cert.reason;
+  report({
+    severity: 'warning',
+    object,
+    field: '',
+    reason: `--default-ssl-certificate: ${why}; the generated default certificate is served instead`,
+  });
+  return generated;
+}
+
 function buildServer(
   host: string,
   plan: HostPlan,
   certificate: string | undefined,
-  config: GlobalConfig,
   fallback: Contribution | undefined,
-  globalDefault: { action: Action; source: string },
-  resolveAction: ResolveAction,
+  { config, globalDefault, resolveAction, defaultCertificate }: ServerContext,
 ): Server {
   const hasTls = certificate !== undefined;
   const exactPaths = new Set(
@@ -457,7 +496,7 @@ function buildServer(
     sources: [
       ...new Set(plan.contributors.map((c) => `ingress ${c.ingress.ref.namespace}/${c.ingress.ref.name}`)),
     ].sort(),
-    certificate: certificate ?? DEFAULT_CERTIFICATE_FILE,
+    certificate: certificate ?? defaultCertificate,
     hasTls,
     locations,
   };

@@ -499,6 +499,7 @@ void describe('other values', () => {
         ingressClass: { name: 'edge', default: true },
         watchIngressWithoutClass: true,
         defaultBackendService: 'web/fallback',
+        defaultSSLCertificate: 'edge/wildcard-tls',
         updateStatus: false,
         publishStatusAddress: '203.0.113.7,edge.example.com',
         reportNodeInternalIp: true,
@@ -510,6 +511,7 @@ void describe('other values', () => {
     assert.equal(flag(args, '--ingress-class'), 'edge');
     assert.ok(args.includes('--watch-ingress-without-class'));
     assert.equal(flag(args, '--default-backend-service'), 'web/fallback');
+    assert.equal(flag(args, '--default-ssl-certificate'), 'edge/wildcard-tls');
     assert.equal(flag(args, '--update-status'), 'false');
     assert.equal(flag(args, '--publish-status-address'), '203.0.113.7,edge.example.com');
     assert.ok(args.includes('--report-node-internal-ip-address'));

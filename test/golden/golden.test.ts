@@ -57,6 +57,7 @@ function optionsFor(dir: string): TranslateOptions {
     defaultBackendService: namespacedName(extra['defaultBackendService']),
     configMap: namespacedName(extra['configMap']),
     defaultCertificatePem: DEFAULT_PEM,
+    defaultCertificateSecret: namespacedName(extra['defaultCertificateSecret']),
     excluded: new Map(),
   };
 }

@@ -26,6 +26,7 @@ export const OPTIONS: TranslateOptions = {
   defaultBackendService: undefined,
   configMap: undefined,
   defaultCertificatePem: DEFAULT_PEM,
+  defaultCertificateSecret: undefined,
   excluded: new Map(),
 };
 

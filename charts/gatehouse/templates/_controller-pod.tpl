@@ -116,6 +116,10 @@ spec:
         - --default-backend-service
         - {{ . | quote }}
         {{- end }}
+        {{- with $c.defaultSSLCertificate }}
+        - --default-ssl-certificate
+        - {{ . | quote }}
+        {{- end }}
         {{- if not $c.updateStatus }}
         - --update-status
         - "false"
