@@ -8,14 +8,18 @@ mode=${1:-test}
 case "$mode" in demo | test) ;; *) echo "usage: scripts/setup.sh demo|test" >&2; exit 2 ;; esac
 say() { printf '[setup] %s\n' "$*" >&2; }
 export PATH="$PATH:/usr/sbin:/sbin"
+as_root=""
+[ "$(id -u)" -eq 0 ] || as_root="sudo"
+# Debian packages, installed only when their command is missing.
+apt_install() {
+  say "installing Debian's $*"
+  $as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 
 # NGINX: Debian's package. Its own service is not wanted; Gatehouse runs NGINX itself.
 if ! command -v nginx >/dev/null 2>&1; then
-  say "installing Debian's nginx"
-  as_root=""
-  [ "$(id -u)" -eq 0 ] || as_root="sudo"
-  $as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends nginx >/dev/null
+  apt_install nginx
   $as_root service nginx stop >/dev/null 2>&1 || true
 fi
 say "$(nginx -v 2>&1)"
@@ -30,13 +34,7 @@ case "$version" in v24.*) say "node $version (from the node package)" ;; *) echo
 
 if [ "$mode" = test ]; then
   # The cluster tests' backends live on a test host in a network namespace (ip netns, veth).
-  if ! command -v ip >/dev/null 2>&1; then
-    say "installing iproute2"
-    as_root=""
-    [ "$(id -u)" -eq 0 ] || as_root="sudo"
-    $as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends iproute2 >/dev/null
-  fi
+  command -v ip >/dev/null 2>&1 || apt_install iproute2
   bash scripts/build-envtest.sh >/dev/null
   say "test cluster binaries: $(ls .cache/envtest/current/bin | tr '\n' ' ')"
 fi
