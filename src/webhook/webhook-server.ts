@@ -17,7 +17,13 @@ export interface WebhookServerOptions {
 
 interface AdmissionReviewRequest {
   apiVersion?: string;
-  request?: { uid?: string; kind?: { kind?: string }; operation?: string; object?: V1Ingress };
+  request?: {
+    uid?: string;
+    kind?: { kind?: string };
+    operation?: string;
+    namespace?: string;
+    object?: V1Ingress;
+  };
 }
 
 /**
@@ -57,7 +63,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         return;
       }
       const uid = review.request?.uid ?? '';
-      const object = review.request?.object;
+      const raw = review.request?.object;
+      // The request names the namespace even where the object leaves it out.
+      const object =
+        raw === undefined || raw.metadata?.namespace !== undefined || review.request?.namespace === undefined
+          ? raw
+          : { ...raw, metadata: { ...raw.metadata, namespace: review.request.namespace } };
       const respond = (allowed: boolean, message: string, warnings: readonly string[] = []): void =>
         reply(200, {
           apiVersion: 'admission.k8s.io/v1',
