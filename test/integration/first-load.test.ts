@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ingress, writeManifest } from '../support/fixtures.ts';
 import { launchGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
+import { eventually } from '../support/http-client.ts';
 import { Backends, manifestsFolder, removeFolder, served } from '../support/integration.ts';
 
 const FILES = 40;
@@ -56,8 +57,13 @@ describe('first load', () => {
       'the host defined in the last file is served from the first answer',
     );
     assert.equal(await served('http', g.httpPort, first, '/'), '200 site');
-    // One start, with every host in it, and no reload was needed to get there.
-    const started = /nginx started .*"servers":(\d+)/.exec(g.logs());
+    // One start, with every host in it, and no reload was needed to get there. NGINX answers before the
+    // controller has finished verifying the start and logged it, so wait for the line.
+    const logs = await eventually(
+      () => Promise.resolve(g.logs()),
+      (text) => /nginx started/.test(text),
+    );
+    const started = /nginx started .*"servers":(\d+)/.exec(logs);
     assert.equal(started?.[1], String(FILES));
     assert.doesNotMatch(g.logs(), /nginx reloaded/);
   });
