@@ -115,6 +115,11 @@ describe('process lifecycle', () => {
       request('http', g.httpPort, HOST, '/', { timeoutMs: 2000 }),
       'nothing listens any more',
     );
-    assert.match(g.logs(), /stopped/);
+    // 'exit' can come before the last of stderr is read.
+    const logs = await eventually(
+      () => Promise.resolve(g.logs()),
+      (text) => /stopped/.test(text),
+    );
+    assert.match(logs, /stopped/);
   });
 });
