@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { createLogger, type LogFormat } from '../observability/logger.ts';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   classAndConfigOptions,
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('gatehouse')
     .description('A Kubernetes Ingress controller that drives real NGINX.')
     .showHelpAfterError('(add --help for the flags)')
+    .version(packageVersion(), '--version', 'print the Gatehouse version')
     .exitOverride();
 
   withShared(
@@ -167,4 +169,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   return exitCode;
+}
+
+/** The version in package.json (two levels up from src/cli and from dist/cli alike). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? 'unknown';
 }
