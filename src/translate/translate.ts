@@ -4,7 +4,6 @@ import type { AnnotationSettings } from '../annotations/registry.ts';
 import { parseGlobalConfig, type GlobalConfig } from '../config/global-config.ts';
 import { cmp, compareDiagnostics, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import {
-  DEFAULT_CERTIFICATE_FILE,
   type Action,
   type CertificateFile,
   type Listen,
@@ -16,7 +15,7 @@ import {
 } from '../model/nginx.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { ServiceIndex } from './backends.ts';
-import { certificateFromSecret } from './certificates.ts';
+import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
 import {
   LEGACY_CLASS_ANNOTATION,
   ingressRef,
@@ -133,7 +132,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
   };
 
-  const tls = assignCertificates(accepted, snapshot, report);
+  const tls = assignCertificates(
+    accepted.map((c) => c.ingress),
+    snapshot,
+    report,
+  );
   const globalDefault = globalDefaultAction(options, services, resolveAction, report);
 
   const defaultCertificate = chooseDefaultCertificate(snapshot, options, report);
@@ -264,88 +267,6 @@ function claimPaths(
   }
 }
 
-interface TlsAssignment {
-  readonly byHost: Map<string, string>;
-  readonly files: Map<string, CertificateFile>;
-}
-
-function assignCertificates(
-  accepted: readonly Contribution[],
-  snapshot: Snapshot,
-  report: (d: Diagnostic) => void,
-): TlsAssignment {
-  const byHost = new Map<string, string>();
-  const files = new Map<string, CertificateFile>();
-  const owner = new Map<string, { readonly ref: ObjectRef; readonly field: string }>();
-  for (const { ingress } of accepted) {
-    for (const entry of ingress.tls) {
-      const secret = snapshot.secrets.find(
-        (s) =>
-          (s.metadata?.namespace ?? 'default') === ingress.ref.namespace &&
-          s.metadata?.name === entry.secretName,
-      );
-      if (secret === undefined) {
-        report({
-          severity: 'warning',
-          object: ingress.ref,
-          field: `${entry.field}.secretName`,
-          reason: `Secret ${ingress.ref.namespace}/${entry.secretName} does not exist; its hosts use the default certificate`,
-        });
-        continue;
-      }
-      const cert = certificateFromSecret(secret);
-      if (!cert.ok) {
-        report({
-          severity: 'warning',
-          object: ingress.ref,
-          field: `${entry.field}.secretName`,
-          reason: `Secret ${ingress.ref.namespace}/${entry.secretName}: ${cert.reason}; its hosts use the default certificate`,
-        });
-        continue;
-      }
-      const covered = entry.hosts.length === 0 ? hostsOf(ingress) : entry.hosts;
-      for (const tlsHost of covered) {
-        // Only the Ingress's own hosts: its TLS section must not hand a certificate to another team's host.
-        for (const host of new Set(hostsOf(ingress))) {
-          if (!tlsCovers(tlsHost, host)) continue;
-          const existing = owner.get(host);
-          if (existing !== undefined) {
-            if (byHost.get(host) !== cert.file.fileName) {
-              const from =
-                existing.ref === ingress.ref
-                  ? `${existing.field} of this Ingress`
-                  : `the older Ingress ${existing.ref.namespace}/${existing.ref.name}`;
-              report({
-                severity: 'warning',
-                object: ingress.ref,
-                field: `${entry.field}.hosts`,
-                reason: `host ${host} already has a certificate from ${from}`,
-              });
-            }
-            continue;
-          }
-          owner.set(host, { ref: ingress.ref, field: entry.field });
-          byHost.set(host, cert.file.fileName);
-          files.set(cert.file.fileName, cert.file);
-        }
-      }
-    }
-  }
-  return { byHost, files };
-}
-
-function hostsOf(ingress: ParsedIngress): string[] {
-  return ingress.rules.map((r) => r.host).filter((h) => h !== '');
-}
-
-/** A TLS host covers a rule host when equal, or when `*.example.com` covers `one.example.com`. */
-function tlsCovers(tlsHost: string, host: string): boolean {
-  if (tlsHost === host) return true;
-  if (!tlsHost.startsWith('*.') || host.startsWith('*.')) return false;
-  const dot = host.indexOf('.');
-  return dot > 0 && host.slice(dot + 1) === tlsHost.slice(2);
-}
-
 type ResolveAction = (namespace: string, ref: ServiceBackendRef, who: ObjectRef, field: string) => Action;
 
 function globalDefaultAction(
@@ -405,34 +326,6 @@ interface ServerContext {
   readonly resolveAction: ResolveAction;
   /** File name of the certificate for hosts without one of their own. */
   readonly defaultCertificate: string;
-}
-
-/**
- * `--default-ssl-certificate`'s Secret when it is usable, else the generated certificate. The Secret's
- * file is content-addressed like any other, so a rotated certificate changes the config and reloads.
- */
-function chooseDefaultCertificate(
-  snapshot: Snapshot,
-  options: TranslateOptions,
-  report: (d: Diagnostic) => void,
-): CertificateFile {
-  const generated = { fileName: DEFAULT_CERTIFICATE_FILE, pem: options.defaultCertificatePem };
-  const wanted = options.defaultCertificateSecret;
-  if (wanted === undefined) return generated;
-  const object: ObjectRef = { kind: 'Secret', namespace: wanted.namespace, name: wanted.name };
-  const secret = snapshot.secrets.find(
-    (s) => (s.metadata?.namespace ?? 'default') === wanted.namespace && s.metadata?.name === wanted.name,
-  );
-  const cert = secret === undefined ? undefined : certificateFromSecret(secret);
-  if (cert?.ok === true) return cert.file;
-  const why = cert === undefined ? 'does not exist' : cert.reason;
-  report({
-    severity: 'warning',
-    object,
-    field: '',
-    reason: `--default-ssl-certificate: ${why}; the generated default certificate is served instead`,
-  });
-  return generated;
 }
 
 function buildServer(
