@@ -40,6 +40,7 @@ export function configMapTable(): string {
     hsts: String(DEFAULT_GLOBAL_CONFIG.global.hsts),
     'hsts-max-age': String(DEFAULT_GLOBAL_CONFIG.global.hstsMaxAgeSeconds),
     'use-http2': String(DEFAULT_GLOBAL_CONFIG.global.http2),
+    'disable-ipv6': String(!DEFAULT_GLOBAL_CONFIG.global.ipv6),
     'ssl-redirect': String(DEFAULT_GLOBAL_CONFIG.locationDefaults.sslRedirect),
     'proxy-connect-timeout': String(DEFAULT_GLOBAL_CONFIG.locationDefaults.proxyConnectTimeoutSeconds),
     'proxy-read-timeout': String(DEFAULT_GLOBAL_CONFIG.locationDefaults.proxyReadTimeoutSeconds),

@@ -6,6 +6,7 @@ import { render } from '../render/render.ts';
 import { loadManifestFolder } from '../sources/files/load-folder.ts';
 import { translate } from '../translate/translate.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
+import { canListenOnIpv6 } from './ipv6.ts';
 import { translateOptionsFrom, type ClassAndConfigFlags } from './options.ts';
 
 export interface RenderFlags extends ClassAndConfigFlags {
@@ -33,6 +34,7 @@ export async function renderCommand(
   const rendered = render(result.model, {
     confDir: root,
     runDir: path.join(root, 'run'),
+    ipv6Available: await canListenOnIpv6(),
     ...(version === undefined ? {} : { nginxVersion: version }),
   });
   if (out === undefined) {

@@ -21,6 +21,7 @@ import type { NamespacedName, TranslateOptions } from '../translate/translate.ts
 import { reviewIngress } from '../webhook/review.ts';
 import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
+import { canListenOnIpv6 } from './ipv6.ts';
 import { translateOptionsFrom, type ClassAndConfigFlags } from './options.ts';
 
 export interface ServeFlags extends ClassAndConfigFlags {
@@ -84,7 +85,13 @@ export async function serveCommand(
   const reportHandlers: ((r: ReconcileReport) => void)[] = [(r) => metrics.observe(r, Date.now() / 1000)];
   const reconciler = new Reconciler({
     translate: translateOptions,
-    paths: { confDir, runDir, nginxVersion, ...(relay === undefined ? {} : { accessLog: relay.target }) },
+    paths: {
+      confDir,
+      runDir,
+      nginxVersion,
+      ipv6Available: await canListenOnIpv6(),
+      ...(relay === undefined ? {} : { accessLog: relay.target }),
+    },
     nginx,
     logger,
     debounceMs: flags.debounce,

@@ -22,6 +22,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     hsts: false,
     hstsMaxAgeSeconds: 31536000,
     http2: true,
+    ipv6: true,
   },
   locationDefaults: {
     sslRedirect: true,
@@ -115,6 +116,10 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'hsts-max-age': {
     doc: 'max-age of the Strict-Transport-Security header, in seconds.',
     set: key(int(0, 63072000), (c, v) => (c.global.hstsMaxAgeSeconds = v)),
+  },
+  'disable-ipv6': {
+    doc: 'Do not listen on IPv6 (by default NGINX listens on IPv6 too when the host has it).',
+    set: key(bool, (c, v) => (c.global.ipv6 = !v)),
   },
   'use-http2': {
     doc: 'Offer HTTP/2 to HTTPS clients (ALPN).',

@@ -79,6 +79,8 @@ export interface GlobalSettings {
   readonly hstsMaxAgeSeconds: number;
   /** Offer HTTP/2 on HTTPS (ALPN). */
   readonly http2: boolean;
+  /** Also listen on IPv6 where the host has it (ConfigMap `disable-ipv6`). */
+  readonly ipv6: boolean;
 }
 
 export interface Listen {

@@ -18,6 +18,8 @@ export interface RenderPaths {
   readonly nginxVersion?: string;
   /** Where the access log goes: a file path, or a loopback syslog target. Default `/dev/stdout`. */
   readonly accessLog?: string;
+  /** Whether this host can listen on IPv6 (the CLI probes it); NGINX then also listens on `[::]`. */
+  readonly ipv6Available?: boolean;
 }
 
 /** How HTTP/2 is switched on for this NGINX, if the model wants it. */
@@ -76,6 +78,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     httpsPort: model.listen.httpsPort,
     http2: model.global.http2 ? http2Syntax(paths.nginxVersion) : 'off',
     accessLog: paths.accessLog ?? '/dev/stdout',
+    ipv6: model.global.ipv6 && paths.ipv6Available === true,
   };
   const draft = env().render('nginx.conf.njk', context);
   const certFiles = model.certificates.map((c) => ({

@@ -157,6 +157,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'ssl-protocols', value: '', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'hsts', value: 'on', reason: 'must be "true" or "false"' },
   { key: 'use-http2', value: 'yes', reason: 'must be "true" or "false"' },
+  { key: 'disable-ipv6', value: 'no', reason: 'must be "true" or "false"' },
   { key: 'hsts-max-age', value: '-1', reason: 'must be a whole number' },
   { key: 'ssl-redirect', value: 'TRUE', reason: 'must be "true" or "false"' },
   { key: 'proxy-connect-timeout', value: '5m', reason: 'must be a whole number of seconds' },
