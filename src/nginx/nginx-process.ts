@@ -6,6 +6,7 @@ import type { Logger } from 'winston';
 import type { RenderedConfig } from '../render/render.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
 import { fetchLiveChecksum } from './status-client.ts';
+import { childPids, stoppedAccepting } from './workers.ts';
 
 export interface NginxOptions {
   readonly binary: string;
@@ -88,14 +89,16 @@ export class NginxProcess {
     await rename(staged, this.confPath);
     try {
       let outcome: ApplyOutcome;
+      let oldWorkers: number[] = [];
       if (this.child === undefined) {
         await this.start();
         outcome = 'started';
       } else {
+        oldWorkers = this.child.pid === undefined ? [] : await childPids(this.child.pid);
         this.child.kill('SIGHUP');
         outcome = 'reloaded';
       }
-      await this.verify(config.checksum);
+      await this.verify(config.checksum, oldWorkers);
       await this.removeUnusedCertificates(config);
       return outcome;
     } catch (error) {
@@ -183,12 +186,16 @@ export class NginxProcess {
     }
   }
 
-  private async verify(checksum: string): Promise<void> {
+  /**
+   * Waits until the new workers answer with `checksum` on the status socket and every old worker has
+   * stopped taking connections; only then can no new request meet the old config.
+   */
+  private async verify(checksum: string, oldWorkers: readonly number[] = []): Promise<void> {
     const deadline = Date.now() + (this.options.verifyTimeoutMs ?? 10_000);
     while (Date.now() < deadline) {
       if (this.child === undefined)
         throw new NginxProcessError('nginx exited while loading the configuration');
-      if ((await fetchLiveChecksum(this.statusSocket)) === checksum) {
+      if ((await fetchLiveChecksum(this.statusSocket)) === checksum && (await stoppedAccepting(oldWorkers))) {
         this.liveChecksum = checksum;
         this.everServed = true;
         return;

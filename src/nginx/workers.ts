@@ -1,0 +1,38 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+/**
+ * NGINX's worker processes, read from /proc (Linux). After a reload the old workers keep accepting
+ * connections until they handle the shutdown signal; a worker that has handled it has already renamed
+ * itself "worker process is shutting down", and closes its listening sockets in the same step.
+ */
+
+/** Pids of the children of `masterPid`; empty where /proc cannot be read. */
+export async function childPids(masterPid: number): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (pid) => {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+        // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === masterPid) children.push(Number(pid));
+      }),
+  );
+  return children.sort((a, b) => a - b);
+}
+
+/** True once none of `pids` still takes new connections: each has exited or is shutting down. */
+export async function stoppedAccepting(pids: readonly number[]): Promise<boolean> {
+  for (const pid of pids) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+    if (cmdline !== undefined && cmdline !== '' && !cmdline.includes('shutting down')) return false;
+  }
+  return true;
+}
