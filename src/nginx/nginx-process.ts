@@ -224,30 +224,28 @@ export class NginxProcess {
   }
 
   private run(args: string[]): Promise<{ code: number; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(this.options.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', (error) => resolve({ code: -1, stderr: error.message }));
-      child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
-    });
+    return runNginx(this.options.binary, args);
   }
 }
 
 /** `nginx -v` of a binary, e.g. `1.22.1`; throws NginxProcessError when it cannot be run. */
-export function nginxVersion(binary: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['-v'], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function nginxVersion(binary: string): Promise<string> {
+  const { code, stderr } = await runNginx(binary, ['-v']);
+  const m = /nginx\/(\S+)/.exec(stderr);
+  if (code !== 0 || m?.[1] === undefined)
+    throw new NginxProcessError(`cannot run ${binary} -v: ${stderr.trim()}`);
+  return m[1];
+}
+
+/** Runs NGINX to completion and collects what it says (it says everything on stderr). */
+function runNginx(binary: string, args: readonly string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => reject(new NginxProcessError(`cannot run ${binary} -v: ${error.message}`)));
-    child.on('close', (code) => {
-      const m = /nginx\/(\S+)/.exec(stderr);
-      if (code === 0 && m?.[1] !== undefined) resolve(m[1]);
-      else reject(new NginxProcessError(`cannot run ${binary} -v: ${stderr.trim()}`));
-    });
+    child.on('error', (error) => resolve({ code: -1, stderr: error.message }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
   });
 }
 
