@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
-import { certificateFor, ingress, tlsSecret, writeManifest } from '../support/fixtures.ts';
-import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
-import { Backends, manifestsFolder, removeFolder } from '../support/integration.ts';
+import { certificateFor, ingress, tlsSecret } from '../support/fixtures.ts';
+import { serveFolder, type ServedFolder } from '../support/integration.ts';
 
 /** One HTTP/2 GET over TLS with SNI, as a browser would make it; returns the ALPN protocol and reply. */
 function h2Get(
@@ -34,33 +33,26 @@ function h2Get(
 }
 
 describe('HTTP/2', () => {
-  let dir: string | undefined;
-  let backends: Backends | undefined;
-  let gatehouse: RunningGatehouse | undefined;
+  let served: ServedFolder | undefined;
 
   before(async () => {
-    dir = await manifestsFolder();
-    backends = await Backends.start(['web']);
-    await writeManifest(dir, 'web.yaml', [
-      tlsSecret('web-tls', await certificateFor('web.example.com')),
-      ingress({
-        name: 'web',
-        tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }],
-        rules: [{ host: 'web.example.com', paths: [{ path: '/', service: 'web', port: 80 }] }],
-      }),
-      ...backends.services(),
-    ]);
-    gatehouse = await startGatehouse(dir);
+    served = await serveFolder(
+      ['web'],
+      [
+        tlsSecret('web-tls', await certificateFor('web.example.com')),
+        ingress({
+          name: 'web',
+          tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }],
+          rules: [{ host: 'web.example.com', paths: [{ path: '/', service: 'web', port: 80 }] }],
+        }),
+      ],
+    );
   });
 
-  after(async () => {
-    await gatehouse?.stop();
-    await backends?.close();
-    await removeFolder(dir);
-  });
+  after(() => served?.stop());
 
   it('is negotiated by ALPN on HTTPS and reaches the pods (over HTTP/1.1 keep-alive)', async () => {
-    const reply = await h2Get(gatehouse!.httpsPort, 'web.example.com', '/hello');
+    const reply = await h2Get(served!.gatehouse.httpsPort, 'web.example.com', '/hello');
     assert.equal(reply.alpn, 'h2');
     assert.equal(reply.status, 200);
     const echoed = JSON.parse(reply.body) as {
@@ -74,7 +66,7 @@ describe('HTTP/2', () => {
   });
 
   it('is also offered for hosts on the default certificate', async () => {
-    const reply = await h2Get(gatehouse!.httpsPort, 'unknown.example.com', '/');
+    const reply = await h2Get(served!.gatehouse.httpsPort, 'unknown.example.com', '/');
     assert.equal(reply.alpn, 'h2');
     assert.equal(reply.status, 404);
   });

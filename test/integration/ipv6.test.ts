@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { ingress, writeManifest } from '../support/fixtures.ts';
-import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
-import { Backends, manifestsFolder, removeFolder } from '../support/integration.ts';
+import { ingress } from '../support/fixtures.ts';
+import { serveFolder, type ServedFolder } from '../support/integration.ts';
 
 /** GET over IPv6 loopback, as a dual-stack client would connect. */
 function getOverIpv6(port: number, host: string): Promise<{ status: number; body: string }> {
@@ -22,31 +21,24 @@ function getOverIpv6(port: number, host: string): Promise<{ status: number; body
 }
 
 describe('IPv6', () => {
-  let dir: string | undefined;
-  let backends: Backends | undefined;
-  let gatehouse: RunningGatehouse | undefined;
+  let served: ServedFolder | undefined;
 
   before(async () => {
-    dir = await manifestsFolder();
-    backends = await Backends.start(['web']);
-    await writeManifest(dir, 'web.yaml', [
-      ingress({
-        name: 'web',
-        rules: [{ host: 'web.example.com', paths: [{ path: '/', service: 'web', port: 80 }] }],
-      }),
-      ...backends.services(),
-    ]);
-    gatehouse = await startGatehouse(dir);
+    served = await serveFolder(
+      ['web'],
+      [
+        ingress({
+          name: 'web',
+          rules: [{ host: 'web.example.com', paths: [{ path: '/', service: 'web', port: 80 }] }],
+        }),
+      ],
+    );
   });
 
-  after(async () => {
-    await gatehouse?.stop();
-    await backends?.close();
-    await removeFolder(dir);
-  });
+  after(() => served?.stop());
 
   it('NGINX also answers on [::1], and the pod sees the client’s IPv6 address', async () => {
-    const reply = await getOverIpv6(gatehouse!.httpPort, 'web.example.com');
+    const reply = await getOverIpv6(served!.gatehouse.httpPort, 'web.example.com');
     assert.equal(reply.status, 200);
     const echoed = JSON.parse(reply.body) as { backend: string; headers: Record<string, string> };
     assert.equal(echoed.backend, 'web');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { startEchoBackend, type EchoBackend, type EchoReply } from './echo-backend.ts';
 import { ingressClass, serviceWithEndpoints, writeManifest } from './fixtures.ts';
-import { CLI_ENTRY, REPO_ROOT, type RunningGatehouse } from './gatehouse-process.ts';
+import { CLI_ENTRY, REPO_ROOT, startGatehouse, type RunningGatehouse } from './gatehouse-process.ts';
 import { eventually, request, type Reply, type RequestOptions } from './http-client.ts';
 
 /** Shared plumbing for the integration tests: a manifests folder, named echo backends, short answers. */
@@ -61,6 +61,49 @@ export class Backends {
   async close(): Promise<void> {
     await Promise.all([...this.byName.values()].map((b) => b.close()));
     this.byName.clear();
+  }
+}
+
+/** One `gatehouse serve` on a manifests folder, with echo backends for its Services. */
+export interface ServedFolder {
+  readonly dir: string;
+  readonly backends: Backends;
+  readonly gatehouse: RunningGatehouse;
+  /** Rewrites the folder's manifest: these objects plus a Service per backend. */
+  write(objects: readonly KubernetesObject[]): Promise<void>;
+  /** Stops Gatehouse and the backends and removes the folder. */
+  stop(): Promise<void>;
+}
+
+/** Starts echo backends, writes `objects` (and their Services) to a fresh folder, and serves it. */
+export async function serveFolder(
+  backendNames: readonly string[],
+  objects: readonly KubernetesObject[],
+  args: readonly string[] = [],
+): Promise<ServedFolder> {
+  const dir = await manifestsFolder();
+  const backends = await Backends.start(backendNames);
+  const write = async (list: readonly KubernetesObject[]): Promise<void> => {
+    await writeManifest(dir, 'app.yaml', [...list, ...backends.services()]);
+  };
+  try {
+    await write(objects);
+    const gatehouse = await startGatehouse(dir, [...args]);
+    return {
+      dir,
+      backends,
+      gatehouse,
+      write,
+      stop: async () => {
+        await gatehouse.stop();
+        await backends.close();
+        await removeFolder(dir);
+      },
+    };
+  } catch (error) {
+    await backends.close();
+    await removeFolder(dir);
+    throw error;
   }
 }
 
