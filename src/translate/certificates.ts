@@ -29,11 +29,15 @@ export function certificateFromSecret(secret: V1Secret): CertificateResult {
   if (certs.length === 0) return { ok: false, reason: 'tls.crt holds no PEM certificate' };
   if (keyBlock === undefined) return { ok: false, reason: 'tls.key holds no PEM private key' };
   try {
-    const leaf = new X509Certificate(certs[0] ?? '');
-    for (const extra of certs.slice(1)) new X509Certificate(extra);
+    const chain = certs.map((c) => new X509Certificate(c));
+    const leaf = chain[0];
+    if (leaf === undefined) return { ok: false, reason: 'tls.crt holds no PEM certificate' };
     const privateKey = createPrivateKey(keyBlock);
     if (!leaf.checkPrivateKey(privateKey))
       return { ok: false, reason: 'tls.key does not match the certificate in tls.crt' };
+    const weak = chain.map((c, i) => securityProblem(c, i === 0 ? 'certificate' : `chain certificate ${i}`));
+    const problem = weak.find((w) => w !== undefined);
+    if (problem !== undefined) return { ok: false, reason: problem };
   } catch (error) {
     return {
       ok: false,
@@ -47,6 +51,58 @@ export function certificateFromSecret(secret: V1Secret): CertificateResult {
   const digest = createHash('sha256').update(pem).digest('hex').slice(0, 12);
   return { ok: true, file: { fileName: `${ns}_${name}_${digest}.pem`, pem } };
 }
+
+/**
+ * What OpenSSL's default security level (2, Debian's and most distributions') refuses when NGINX loads a
+ * certificate, checked here so that a weak certificate is rejected alone instead of failing `nginx -t` for
+ * everyone ("ee key too small", "ca md too weak"): RSA keys under 2048 bits, elliptic curves other than
+ * P-256, P-384 and P-521 (P-192 is too small; TLS clients offer no others), DSA keys (no current TLS
+ * client negotiates them), and MD5 or SHA-1 signatures on certificates that are not self-signed (OpenSSL
+ * does not check a self-signed certificate's own signature).
+ */
+export function securityProblem(cert: X509Certificate, role: string): string | undefined {
+  const key = cert.publicKey;
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss': {
+      const bits = details.modulusLength ?? 0;
+      if (bits < MIN_RSA_BITS)
+        return `${role} has a ${bits}-bit RSA key; NGINX's OpenSSL refuses keys under ${MIN_RSA_BITS} bits`;
+      break;
+    }
+    case 'ec': {
+      const curve = details.namedCurve ?? 'explicit parameters';
+      if (!ALLOWED_CURVES.has(curve))
+        return `${role} uses the elliptic curve ${curve}; use P-256, P-384 or P-521`;
+      break;
+    }
+    case 'ed25519':
+    case 'ed448':
+      break;
+    default:
+      return `${role} has a ${key.asymmetricKeyType ?? 'unknown'} key; use RSA (2048 bits or more) or ECDSA (P-256, P-384, P-521)`;
+  }
+  if (!cert.checkIssued(cert) && WEAK_SIGNATURE_OIDS.has(cert.signatureAlgorithmOid ?? ''))
+    return `${role} is signed with ${cert.signatureAlgorithm ?? 'a weak digest'}; NGINX's OpenSSL refuses MD5 and SHA-1 signatures`;
+  return undefined;
+}
+
+const MIN_RSA_BITS = 2048;
+const ALLOWED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+/** MD2, MD4, MD5, SHA-0 and SHA-1 signatures (RSA, DSA, ECDSA; PKCS #1 and the older OIW numbers). */
+const WEAK_SIGNATURE_OIDS = new Set([
+  '1.2.840.113549.1.1.2',
+  '1.2.840.113549.1.1.3',
+  '1.2.840.113549.1.1.4',
+  '1.2.840.113549.1.1.5',
+  '1.2.840.10040.4.3',
+  '1.2.840.10045.4.1',
+  '1.3.14.3.2.3',
+  '1.3.14.3.2.15',
+  '1.3.14.3.2.27',
+  '1.3.14.3.2.29',
+]);
 
 function decode(base64: string | undefined, plain: string | undefined): string | undefined {
   if (plain !== undefined) return plain;
