@@ -81,9 +81,8 @@ export async function serveCommand(
   if (relay !== undefined)
     logger.info('stdout is a socket: the NGINX access log is relayed to it over loopback syslog');
   const translateOptions = translateOptionsFrom(flags, await ensureDefaultCertificate(confDir));
-  const metrics = new ControllerMetrics();
-  const reportHandlers: ((r: ReconcileReport) => void)[] = [(r) => metrics.observe(r, Date.now() / 1000)];
-  const reconciler = new Reconciler({
+  const reportHandlers: ((r: ReconcileReport) => void)[] = [];
+  const reconciler: Reconciler = new Reconciler({
     translate: translateOptions,
     paths: {
       confDir,
@@ -97,6 +96,8 @@ export async function serveCommand(
     debounceMs: flags.debounce,
     onReconciled: (report) => reportHandlers.forEach((h) => h(report)),
   });
+  const metrics = new ControllerMetrics(() => reconciler.stale?.since);
+  reportHandlers.push((r) => metrics.observe(r, Date.now() / 1000));
 
   const health = await startHealthServer(
     flags.healthzPort,
@@ -106,7 +107,13 @@ export async function serveCommand(
         const serving = nginx.servingChecksum;
         return serving !== undefined && (await fetchLiveChecksum(nginx.statusSocket)) === serving;
       },
-      describe: () => `checksum ${nginx.servingChecksum ?? 'none'}`,
+      describe: () => {
+        const stale = reconciler.stale;
+        const serving = `checksum ${nginx.servingChecksum ?? 'none'}`;
+        if (stale === undefined) return serving;
+        const seconds = Math.round((Date.now() - stale.since.getTime()) / 1000);
+        return `${serving}\nstale: serving a config older than the cluster state since ${stale.since.toISOString()} (${seconds}s)${stale.error === undefined ? '' : `: ${stale.error}`}`;
+      },
     },
     { contentType: metrics.registry.contentType, metrics: () => metrics.registry.metrics() },
   );

@@ -3,9 +3,14 @@ import type { ObjectRef } from '../model/diagnostics.ts';
 /**
  * Finds the object behind an `nginx -t` failure: NGINX names the line (`in /…/nginx.conf:123`), and the
  * rendered config marks every upstream (`# service ns/name port p`) and location (`# ingress ns/name`) with
- * the object it came from. The nearest marker above the line is the culprit. Pure.
+ * the object it came from. The nearest marker above the line is the culprit; a certificate file NGINX could
+ * not load points at its Secret. Pure.
  */
 export function blameConfigLine(nginxConf: string, stderr: string): ObjectRef | undefined {
+  // A certificate NGINX could not load names its file, and certificate files are named after their Secret.
+  const file = /\/certs\/([a-z0-9-]+)_([a-z0-9.-]+)_[0-9a-f]{12}\.pem/.exec(stderr);
+  if (file?.[1] !== undefined && file[2] !== undefined)
+    return { kind: 'Secret', namespace: file[1], name: file[2] };
   const m = /nginx\.conf:(\d+)/.exec(stderr);
   if (m?.[1] === undefined) return undefined;
   const lines = nginxConf.split('\n');

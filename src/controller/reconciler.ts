@@ -1,15 +1,19 @@
 import type { Logger } from 'winston';
-import { formatDiagnostic, refKey, type Diagnostic } from '../model/diagnostics.ts';
+import { formatDiagnostic, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxConfigError, nginxMessage } from '../nginx/errors.ts';
 import type { ApplyOutcome } from '../nginx/nginx-process.ts';
 import { render, type RenderPaths, type RenderedConfig } from '../render/render.ts';
 import { translate, type TranslateOptions, type TranslateResult } from '../translate/translate.ts';
 import { blameConfigLine } from './blame.ts';
+import { findCulprits } from './culprit-search.ts';
+import { findObject, fingerprintOf } from './object-fingerprint.ts';
 
 /** What the reconciler needs of NGINX: apply a rendered tree (stage, test, swap, reload, verify). */
 export interface ConfigApplier {
   apply(config: RenderedConfig): Promise<ApplyOutcome>;
+  /** `nginx -t` on a rendered tree, without applying it; throws NginxConfigError when NGINX refuses it. */
+  check(config: RenderedConfig): Promise<void>;
 }
 
 export interface ReconcileReport {
@@ -36,12 +40,12 @@ export interface ReconcilerOptions {
   readonly onReconciled?: (report: ReconcileReport) => void;
 }
 
-const MAX_BLAME_ROUNDS = 3;
-
 /**
  * The control loop: takes the newest snapshot, waits for changes to settle, and runs one reconcile at a
- * time: translate → render → (skip if unchanged) → apply. When NGINX rejects a config and the error points
- * at an object, that object is left out and the rest is tried again, so one bad object never blocks others.
+ * time: translate → render → (skip if unchanged) → apply. When NGINX rejects a config, the objects that
+ * caused it are left out and the rest is applied, so a bad object never blocks others: the one NGINX's
+ * message points at, else every culprit a binary search over the objects finds (no cap on how many). An
+ * object left out stays out, without being tested again, until it changes.
  */
 export class Reconciler {
   private readonly options: ReconcilerOptions;
@@ -54,6 +58,10 @@ export class Reconciler {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Objects NGINX refused, by refKey: the object's fingerprint then, and why. */
+  private refused = new Map<string, { readonly fingerprint: string; readonly reason: string }>();
+  /** Since when the newest snapshot has not been served (undefined: NGINX serves the newest). */
+  private staleFrom: { readonly at: number; error?: string } | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -64,8 +72,19 @@ export class Reconciler {
     return this.appliedChecksum;
   }
 
+  /**
+   * Since when NGINX has been serving a config older than the newest snapshot, and the last error, if
+   * any: a freeze shows here (and in /healthz and gatehouse_config_stale_seconds) at once.
+   */
+  get stale(): { readonly since: Date; readonly error?: string } | undefined {
+    const s = this.staleFrom;
+    if (s === undefined) return undefined;
+    return s.error === undefined ? { since: new Date(s.at) } : { since: new Date(s.at), error: s.error };
+  }
+
   /** Hands over a new snapshot; the reconcile starts once changes have been quiet for `debounceMs`. */
   update(snapshot: Snapshot): void {
+    this.staleFrom ??= { at: Date.now() };
     this.pending = snapshot;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -107,10 +126,20 @@ export class Reconciler {
       const snapshot = this.pending;
       this.pending = undefined;
       const report = await this.reconcile(snapshot);
+      if (report.outcome === 'failed') {
+        if (this.staleFrom !== undefined && report.error !== undefined) this.staleFrom.error = report.error;
+      } else if (!this.newerWaiting()) {
+        this.staleFrom = undefined;
+      }
       this.options.onReconciled?.(report);
       if (report.retry === true) this.retryLater(snapshot);
       else if (report.outcome !== 'failed') this.failures = 0;
     }
+  }
+
+  /** Whether a snapshot newer than the one just reconciled has arrived. */
+  private newerWaiting(): boolean {
+    return this.pending !== undefined || this.timer !== undefined;
   }
 
   /** Tries a snapshot again after a growing pause, unless a newer one arrives first. */
@@ -136,25 +165,22 @@ export class Reconciler {
 
   private async reconcileOnce(snapshot: Snapshot): Promise<Omit<ReconcileReport, 'seconds'>> {
     const { logger } = this.options;
-    const excluded = new Map<string, string>();
-    for (let round = 0; ; round++) {
-      const result = translate(snapshot, { ...this.options.translate, excluded });
-      let rendered: RenderedConfig;
-      try {
-        rendered = render(result.model, this.options.paths);
-      } catch (error) {
-        logger.error('rendering failed; the live configuration stays', { error: (error as Error).message });
-        return { snapshot, result, checksum: '', outcome: 'failed', error: (error as Error).message };
-      }
+    const excluded = this.stillRefused(snapshot);
+    for (;;) {
+      const built = this.build(snapshot, excluded);
+      if ('error' in built) return { ...built, snapshot, checksum: '', outcome: 'failed' };
+      const { result, rendered } = built;
       this.logDiagnostics(result.diagnostics);
       if (rendered.checksum === this.appliedChecksum) {
         logger.debug('configuration unchanged; no reload', { checksum: rendered.checksum });
+        this.remember(snapshot, excluded);
         return { snapshot, result, checksum: rendered.checksum, outcome: 'unchanged' };
       }
       try {
         const started = Date.now();
         const outcome = await this.options.nginx.apply(rendered);
         this.appliedChecksum = rendered.checksum;
+        this.remember(snapshot, excluded);
         logger.info(`nginx ${outcome}`, {
           checksum: rendered.checksum,
           servers: result.model.servers.length,
@@ -163,30 +189,104 @@ export class Reconciler {
         });
         return { snapshot, result, checksum: rendered.checksum, outcome };
       } catch (error) {
-        const message =
-          error instanceof NginxConfigError ? nginxMessage(error.stderr) : (error as Error).message;
-        const culprit =
-          error instanceof NginxConfigError ? blameConfigLine(rendered.nginxConf, error.stderr) : undefined;
-        if (culprit !== undefined && !excluded.has(refKey(culprit)) && round < MAX_BLAME_ROUNDS) {
-          logger.warn('nginx rejected the configuration; leaving out the object it points at and retrying', {
-            object: refKey(culprit),
+        const failed = { snapshot, result, checksum: rendered.checksum, outcome: 'failed' as const };
+        if (!(error instanceof NginxConfigError)) {
+          const message = (error as Error).message;
+          logger.error('configuration not applied; the last valid configuration keeps serving', { message });
+          return { ...failed, error: message, retry: true };
+        }
+        const message = nginxMessage(error.stderr);
+        const culprits = await this.culprits(snapshot, excluded, result, rendered, error.stderr);
+        if (culprits === undefined) {
+          logger.error(
+            'NGINX refused the configuration and no object is to blame; the last valid configuration keeps serving',
+            { nginx: message },
+          );
+          return { ...failed, error: message };
+        }
+        for (const { ref, how } of culprits) {
+          logger.warn(`NGINX refused the configuration; leaving out ${refKey(ref)} and applying the rest`, {
+            object: refKey(ref),
+            found: how,
             nginx: message,
           });
-          excluded.set(refKey(culprit), `NGINX rejected the configuration made from this object: ${message}`);
-          continue;
+          excluded.set(refKey(ref), `NGINX refused the configuration made with this object: ${message}`);
         }
-        logger.error('configuration not applied; the last valid configuration keeps serving', {
-          nginx: message,
-        });
-        return {
-          snapshot,
-          result,
-          checksum: rendered.checksum,
-          outcome: 'failed',
-          error: message,
-          retry: !(error instanceof NginxConfigError),
-        };
       }
+    }
+  }
+
+  private build(
+    snapshot: Snapshot,
+    excluded: ReadonlyMap<string, string>,
+  ): { result: TranslateResult; rendered: RenderedConfig } | { result: TranslateResult; error: string } {
+    const result = translate(snapshot, { ...this.options.translate, excluded });
+    try {
+      return { result, rendered: render(result.model, this.options.paths) };
+    } catch (error) {
+      const message = (error as Error).message;
+      this.options.logger.error('rendering failed; the live configuration stays', { error: message });
+      return { result, error: message };
+    }
+  }
+
+  /**
+   * The objects behind a config NGINX refused: the one its message points at, else every culprit a binary
+   * search finds by testing the config without some of the objects. Undefined when no object is to blame.
+   */
+  private async culprits(
+    snapshot: Snapshot,
+    excluded: ReadonlyMap<string, string>,
+    result: TranslateResult,
+    rendered: RenderedConfig,
+    stderr: string,
+  ): Promise<{ ref: ObjectRef; how: string }[] | undefined> {
+    const blamed = blameConfigLine(rendered.nginxConf, stderr);
+    if (blamed !== undefined && !excluded.has(refKey(blamed)))
+      return [{ ref: blamed, how: 'named by NGINX' }];
+    const candidates = result.objects.filter((o) => !excluded.has(refKey(o)));
+    this.options.logger.warn('NGINX refused the configuration without naming an object; searching for it', {
+      objects: candidates.length,
+    });
+    let tests = 0;
+    const found = await findCulprits(candidates, async (more) => {
+      tests += 1;
+      const without = new Map(excluded);
+      for (const key of more) without.set(key, 'left out while searching');
+      const attempt = this.build(snapshot, without);
+      if ('error' in attempt) return false;
+      try {
+        await this.options.nginx.check(attempt.rendered);
+        return true;
+      } catch (error) {
+        if (error instanceof NginxConfigError) return false;
+        throw error;
+      }
+    });
+    this.options.logger.info('search for the refused objects finished', {
+      tests,
+      culprits: found?.map(refKey) ?? [],
+    });
+    return found === undefined || found.length === 0
+      ? undefined
+      : found.map((ref) => ({ ref, how: `by testing the configuration without it (${tests} tests)` }));
+  }
+
+  /** Objects NGINX refused that have not changed since: left out again without testing them again. */
+  private stillRefused(snapshot: Snapshot): Map<string, string> {
+    const excluded = new Map<string, string>();
+    for (const [key, { fingerprint, reason }] of this.refused) {
+      const object = findObject(snapshot, key);
+      if (object !== undefined && fingerprintOf(object) === fingerprint) excluded.set(key, reason);
+    }
+    return excluded;
+  }
+
+  private remember(snapshot: Snapshot, excluded: ReadonlyMap<string, string>): void {
+    this.refused = new Map();
+    for (const [key, reason] of excluded) {
+      const object = findObject(snapshot, key);
+      if (object !== undefined) this.refused.set(key, { fingerprint: fingerprintOf(object), reason });
     }
   }
 

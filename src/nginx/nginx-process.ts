@@ -70,8 +70,13 @@ export class NginxProcess {
       throw new NginxConfigError(`nginx -t rejected the configuration: ${nginxMessage(stderr)}`, stderr);
   }
 
-  /** Stages, tests, swaps in and loads a rendered config. Leaves the live config untouched on failure. */
-  async apply(config: RenderedConfig): Promise<ApplyOutcome> {
+  /** Stages a rendered config and tests it with `nginx -t`, without touching the live one. */
+  async check(config: RenderedConfig): Promise<void> {
+    await this.test(await this.stage(config));
+  }
+
+  /** Writes a rendered tree next to the live one; returns the staged nginx.conf. */
+  private async stage(config: RenderedConfig): Promise<string> {
     const { confDir } = this.options;
     const staging = path.join(confDir, 'staging');
     await mkdir(path.join(confDir, 'certs'), { recursive: true, mode: 0o700 });
@@ -83,6 +88,12 @@ export class NginxProcess {
     }
     const staged = path.join(staging, 'nginx.conf');
     await writeFile(staged, config.nginxConf, { mode: 0o644 });
+    return staged;
+  }
+
+  /** Stages, tests, swaps in and loads a rendered config. Leaves the live config untouched on failure. */
+  async apply(config: RenderedConfig): Promise<ApplyOutcome> {
+    const staged = await this.stage(config);
     await this.test(staged);
 
     const previous = await readFile(this.confPath, 'utf8').catch(() => undefined);

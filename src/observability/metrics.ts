@@ -34,8 +34,21 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /**
+   * @param staleSince since when NGINX has served a config older than the newest snapshot (undefined
+   *   while it serves the newest), read on every scrape.
+   */
+  constructor(staleSince: () => Date | undefined = () => undefined) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_process_' });
+    new Gauge({
+      name: 'gatehouse_config_stale_seconds',
+      help: 'How long NGINX has been serving a config older than the newest cluster state (0: up to date). A value that keeps growing is a freeze: see the log and /healthz.',
+      registers: [this.registry],
+      collect() {
+        const since = staleSince();
+        this.set(since === undefined ? 0 : Math.max(0, (Date.now() - since.getTime()) / 1000));
+      },
+    });
   }
 
   observe(report: ReconcileReport, nowSeconds: number): void {

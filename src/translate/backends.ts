@@ -15,8 +15,18 @@ export type ResolvedBackend =
 export class ServiceIndex {
   private readonly services = new Map<string, V1Service>();
   private readonly slices = new Map<string, V1EndpointSlice[]>();
+  private readonly leftOut: (namespace: string, name: string) => string | undefined;
 
-  constructor(services: readonly V1Service[], slices: readonly V1EndpointSlice[]) {
+  /**
+   * @param leftOut why a Service that is missing from `services` was left out on purpose, if it was; its
+   *   users then read that instead of "does not exist".
+   */
+  constructor(
+    services: readonly V1Service[],
+    slices: readonly V1EndpointSlice[],
+    leftOut: (namespace: string, name: string) => string | undefined = () => undefined,
+  ) {
+    this.leftOut = leftOut;
     for (const s of services) {
       this.services.set(`${s.metadata?.namespace ?? 'default'}/${s.metadata?.name ?? ''}`, s);
     }
@@ -43,8 +53,11 @@ export class ServiceIndex {
     const portLabel = 'number' in ref.port ? String(ref.port.number) : ref.port.name;
     const name = `${namespace}_${ref.service}_${portLabel}`;
     const source = `service ${namespace}/${ref.service} port ${portLabel}`;
-    if (svc === undefined)
-      return { kind: 'unavailable', reason: `Service ${namespace}/${ref.service} does not exist` };
+    if (svc === undefined) {
+      const reason =
+        this.leftOut(namespace, ref.service) ?? `Service ${namespace}/${ref.service} does not exist`;
+      return { kind: 'unavailable', reason };
+    }
     const ports = svc.spec?.ports ?? [];
     const servicePort = ports.find((p) =>
       'number' in ref.port ? p.port === ref.port.number : p.name === ref.port.name,

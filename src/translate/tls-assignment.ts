@@ -17,6 +17,8 @@ function findSecret(snapshot: Snapshot, namespace: string, name: string): V1Secr
 export interface TlsAssignment {
   readonly byHost: Map<string, string>;
   readonly files: Map<string, CertificateFile>;
+  /** The Secrets whose certificates are served. */
+  readonly secrets: readonly ObjectRef[];
 }
 
 /**
@@ -27,19 +29,24 @@ export function assignCertificates(
   accepted: readonly ParsedIngress[],
   snapshot: Snapshot,
   report: (d: Diagnostic) => void,
+  leftOut: (namespace: string, name: string) => string | undefined = () => undefined,
 ): TlsAssignment {
   const byHost = new Map<string, string>();
   const files = new Map<string, CertificateFile>();
   const owner = new Map<string, { readonly ref: ObjectRef; readonly field: string }>();
+  const secrets = new Map<string, ObjectRef>();
   for (const ingress of accepted) {
     for (const entry of ingress.tls) {
       const secret = findSecret(snapshot, ingress.ref.namespace, entry.secretName);
       if (secret === undefined) {
+        const why =
+          leftOut(ingress.ref.namespace, entry.secretName) ??
+          `Secret ${ingress.ref.namespace}/${entry.secretName} does not exist`;
         report({
           severity: 'warning',
           object: ingress.ref,
           field: `${entry.field}.secretName`,
-          reason: `Secret ${ingress.ref.namespace}/${entry.secretName} does not exist; its hosts use the default certificate`,
+          reason: `${why}; its hosts use the default certificate`,
         });
         continue;
       }
@@ -77,11 +84,16 @@ export function assignCertificates(
           owner.set(host, { ref: ingress.ref, field: entry.field });
           byHost.set(host, cert.file.fileName);
           files.set(cert.file.fileName, cert.file);
+          secrets.set(cert.file.fileName, {
+            kind: 'Secret',
+            namespace: ingress.ref.namespace,
+            name: entry.secretName,
+          });
         }
       }
     }
   }
-  return { byHost, files };
+  return { byHost, files, secrets: [...secrets.values()] };
 }
 
 function hostsOf(ingress: ParsedIngress): string[] {
@@ -104,14 +116,14 @@ export function chooseDefaultCertificate(
   snapshot: Snapshot,
   options: TranslateOptions,
   report: (d: Diagnostic) => void,
-): CertificateFile {
-  const generated = { fileName: DEFAULT_CERTIFICATE_FILE, pem: options.defaultCertificatePem };
+): { readonly file: CertificateFile; readonly secret?: ObjectRef } {
+  const generated = { file: { fileName: DEFAULT_CERTIFICATE_FILE, pem: options.defaultCertificatePem } };
   const wanted = options.defaultCertificateSecret;
   if (wanted === undefined) return generated;
   const object: ObjectRef = { kind: 'Secret', namespace: wanted.namespace, name: wanted.name };
   const secret = findSecret(snapshot, wanted.namespace, wanted.name);
   const cert = secret === undefined ? undefined : certificateFromSecret(secret);
-  if (cert?.ok === true) return cert.file;
+  if (cert?.ok === true) return { file: cert.file, secret: object };
   const why = cert === undefined ? 'does not exist' : cert.reason;
   report({
     severity: 'warning',

@@ -54,6 +54,12 @@ export interface TranslateResult {
   readonly diagnostics: readonly Diagnostic[];
   /** Every Ingress of our class and what became of it, sorted by namespace/name. */
   readonly ingresses: readonly { readonly ref: ObjectRef; readonly outcome: IngressOutcome }[];
+  /**
+   * Every object whose content reached the model (served Ingresses, the Services and Secrets they use,
+   * the ConfigMap), sorted: what the controller may leave out, one by one, when NGINX refuses a config
+   * without saying which object caused it.
+   */
+  readonly objects: readonly ObjectRef[];
 }
 
 interface Contribution {
@@ -92,16 +98,26 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   global.diagnostics.forEach(report);
   const config = global.config;
 
-  const services = new ServiceIndex(
-    snapshot.services.filter((s) => {
-      // Say why it is gone, as for an excluded Ingress; otherwise its users only read "does not exist".
-      const ref = serviceRef(s.metadata);
+  // Objects NGINX refused are left out; each says why, and so does every user of it (a Service's or
+  // Secret's users would otherwise only read "does not exist").
+  const keep = <T extends { metadata?: { namespace?: string; name?: string } }>(
+    kind: string,
+    list: readonly T[],
+  ): T[] =>
+    list.filter((o) => {
+      const ref = { kind, namespace: o.metadata?.namespace ?? 'default', name: o.metadata?.name ?? '' };
       const reason = options.excluded.get(refKey(ref));
       if (reason !== undefined) report({ severity: 'error', object: ref, field: '', reason });
       return reason === undefined;
-    }),
-    snapshot.endpointSlices,
+    });
+  const leftOut = (kind: string, namespace: string, name: string): string | undefined => {
+    const reason = options.excluded.get(refKey({ kind, namespace, name }));
+    return reason === undefined ? undefined : `${kind} ${namespace}/${name} was left out (${reason})`;
+  };
+  const services = new ServiceIndex(keep('Service', snapshot.services), snapshot.endpointSlices, (ns, name) =>
+    leftOut('Service', ns, name),
   );
+  const usable: Snapshot = { ...snapshot, secrets: keep('Secret', snapshot.secrets) };
   const outcomes = new Map<string, { ref: ObjectRef; outcome: IngressOutcome }>();
   const accepted = acceptIngresses(snapshot.ingresses, snapshot, options, report, outcomes);
 
@@ -117,6 +133,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   for (const contribution of accepted) claimPaths(contribution, hosts, report);
 
   const upstreams = new Map<string, Upstream>();
+  const used = new Map<string, ObjectRef>();
+  const use = (ref: ObjectRef): void => void used.set(refKey(ref), ref);
+  if (configMap !== undefined && wanted !== undefined) use({ kind: 'ConfigMap', ...wanted });
   const resolveAction = (
     namespace: string,
     ref: ServiceBackendRef,
@@ -129,22 +148,24 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       return { kind: 'status', code: 503 };
     }
     upstreams.set(resolved.upstream.name, resolved.upstream);
+    use({ kind: 'Service', namespace, name: ref.service });
     return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
   };
 
   const tls = assignCertificates(
     accepted.map((c) => c.ingress),
-    snapshot,
+    usable,
     report,
+    (ns, name) => leftOut('Secret', ns, name),
   );
   const globalDefault = globalDefaultAction(options, services, resolveAction, report);
 
-  const defaultCertificate = chooseDefaultCertificate(snapshot, options, report);
+  const defaultCertificate = chooseDefaultCertificate(usable, options, report);
   const context: ServerContext = {
     config,
     globalDefault,
     resolveAction,
-    defaultCertificate: defaultCertificate.fileName,
+    defaultCertificate: defaultCertificate.file.fileName,
   };
   const servers: Server[] = [];
   const withDefaultBackend = (list: readonly Contribution[]): Contribution | undefined =>
@@ -163,8 +184,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     context,
   );
 
+  tls.secrets.forEach(use);
+  if (defaultCertificate.secret !== undefined) use(defaultCertificate.secret);
+  for (const c of accepted) use(c.ingress.ref);
+
   const certificates: CertificateFile[] = [
-    ...new Map([defaultCertificate, ...tls.files.values()].map((f) => [f.fileName, f])).values(),
+    ...new Map([defaultCertificate.file, ...tls.files.values()].map((f) => [f.fileName, f])).values(),
   ].sort((a, b) => cmp(a.fileName, b.fileName));
 
   diagnostics.sort(compareDiagnostics);
@@ -181,11 +206,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ingresses: [...outcomes.values()].sort(
       (a, b) => cmp(a.ref.namespace, b.ref.namespace) || cmp(a.ref.name, b.ref.name),
     ),
+    objects: [...used.entries()].sort(([a], [b]) => cmp(a, b)).map(([, ref]) => ref),
   };
-}
-
-function serviceRef(meta: { namespace?: string; name?: string } | undefined): ObjectRef {
-  return { kind: 'Service', namespace: meta?.namespace ?? 'default', name: meta?.name ?? '' };
 }
 
 /** Keeps the Ingresses of our class that validate; reports the others of our class. */

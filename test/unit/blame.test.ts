@@ -119,6 +119,16 @@ describe('blameConfigLine', () => {
     assert.equal(blameConfigLine(conf, ''), undefined);
   });
 
+  it('blames the Secret of a certificate file NGINX could not load', () => {
+    const stderr =
+      'nginx: [emerg] SSL_CTX_use_certificate("/etc/gatehouse/certs/team-a_shop.tls_0123456789ab.pem") failed (SSL: error:0A00018F:SSL routines::ee key too small)\n';
+    assert.deepEqual(blameConfigLine(conf, stderr), {
+      kind: 'Secret',
+      namespace: 'team-a',
+      name: 'shop.tls',
+    });
+  });
+
   it('reads the line from the first nginx.conf:N in the message', () => {
     const upstream = lineOf('server 10.0.0.1:8080', 'upstream default_tea_80');
     const stderr = `nginx: [emerg] host not found in upstream "x:80" in /etc/gatehouse/nginx.conf:${upstream}\nnginx: [emerg] also nginx.conf:1\n`;

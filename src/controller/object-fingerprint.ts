@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { refKey } from '../model/diagnostics.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+
+/** The object of the snapshot that a refKey (`Ingress ns/name`) names, for the kinds translate reads. */
+export function findObject(snapshot: Snapshot, key: string): KubernetesObject | undefined {
+  const kind = key.slice(0, key.indexOf(' '));
+  const lists: Record<string, readonly KubernetesObject[]> = {
+    Ingress: snapshot.ingresses,
+    Service: snapshot.services,
+    Secret: snapshot.secrets,
+    ConfigMap: snapshot.configMaps,
+  };
+  return lists[kind]?.find(
+    (o) =>
+      refKey({ kind, namespace: o.metadata?.namespace ?? 'default', name: o.metadata?.name ?? '' }) === key,
+  );
+}
+
+/** What an object says (not its bookkeeping): equal fingerprints, same config. */
+export function fingerprintOf(object: KubernetesObject): string {
+  const o = object as KubernetesObject & {
+    spec?: unknown;
+    data?: unknown;
+    stringData?: unknown;
+    type?: unknown;
+  };
+  return createHash('sha256')
+    .update(
+      JSON.stringify([o.metadata?.annotations, o.metadata?.labels, o.spec, o.data, o.stringData, o.type]),
+    )
+    .digest('hex');
+}

@@ -1,0 +1,114 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import winston from 'winston';
+import { Reconciler, type ConfigApplier } from '../../src/controller/reconciler.ts';
+import { NginxConfigError } from '../../src/nginx/errors.ts';
+import type { RenderedConfig } from '../../src/render/render.ts';
+import { ingress, ingressClass, serviceWithEndpoints } from '../support/fixtures.ts';
+import { OPTIONS, PATHS, snapshotOf } from './harness.ts';
+
+const silent = winston.createLogger({ silent: true });
+
+/**
+ * NGINX as far as the reconciler can tell: refuses any config that serves a host starting with `evil`,
+ * with a message that names no line and no file (as OpenSSL's and hash-building errors do).
+ */
+class RefusingNginx implements ConfigApplier {
+  applied: RenderedConfig | undefined;
+  checks = 0;
+  applies = 0;
+  check(config: RenderedConfig): Promise<void> {
+    this.checks += 1;
+    return this.verdict(config);
+  }
+  async apply(config: RenderedConfig): Promise<'reloaded'> {
+    this.applies += 1;
+    await this.verdict(config);
+    this.applied = config;
+    return 'reloaded';
+  }
+  private verdict(config: RenderedConfig): Promise<void> {
+    return /server_name evil/.test(config.nginxConf)
+      ? Promise.reject(new NginxConfigError('nginx -t failed', 'nginx: [emerg] something went wrong\n'))
+      : Promise.resolve();
+  }
+}
+
+function world(evil: number[], endpoint = '10.0.0.1', changedEvil = false): ReturnType<typeof snapshotOf> {
+  const tenants = Array.from({ length: 40 }, (_, i) =>
+    ingress({
+      name: `team-${i}`,
+      namespace: `ns-${i}`,
+      ...(changedEvil && evil.includes(i) ? { annotations: { changed: 'yes' } } : {}),
+      rules: [
+        {
+          host: `${evil.includes(i) ? 'evil' : 'good'}-${i}.example.com`,
+          paths: [{ service: 'web', port: 80 }],
+        },
+      ],
+    }),
+  );
+  const services = Array.from({ length: 40 }, (_, i) =>
+    serviceWithEndpoints('web', [{ ip: endpoint, port: 8080 }], { namespace: `ns-${i}` }),
+  ).flat();
+  return snapshotOf([ingressClass(), ...tenants, ...services]);
+}
+
+function reconciler(nginx: RefusingNginx): Reconciler {
+  const { excluded: _, ...translate } = OPTIONS;
+  return new Reconciler({ translate, paths: PATHS, nginx, logger: silent, debounceMs: 0 });
+}
+
+describe('Reconciler: objects NGINX refuses without naming them', () => {
+  it('leaves out every culprit, however many, and applies the rest', async () => {
+    const nginx = new RefusingNginx();
+    const report = await reconciler(nginx).reconcile(world([3, 7, 11, 20, 31, 39]));
+    assert.equal(report.outcome, 'reloaded');
+    const rejected = report.result.ingresses.filter((i) => i.outcome === 'rejected').map((i) => i.ref.name);
+    assert.deepEqual(rejected, ['team-11', 'team-20', 'team-3', 'team-31', 'team-39', 'team-7']);
+    assert.match(nginx.applied?.nginxConf ?? '', /server_name good-0\.example\.com;/);
+    assert.doesNotMatch(nginx.applied?.nginxConf ?? '', /evil/);
+    const reasons = report.result.diagnostics.filter((d) => d.object.name === 'team-3').map((d) => d.reason);
+    assert.deepEqual(reasons, [
+      'NGINX refused the configuration made with this object: [emerg] something went wrong',
+    ]);
+  });
+
+  it('does not search again while the culprits stay unchanged: an endpoint move applies at once', async () => {
+    const nginx = new RefusingNginx();
+    const r = reconciler(nginx);
+    await r.reconcile(world([5, 6]));
+    const checks = nginx.checks;
+    const applies = nginx.applies;
+    const report = await r.reconcile(world([5, 6], '10.0.0.9'));
+    assert.equal(report.outcome, 'reloaded');
+    assert.equal(nginx.checks, checks, 'no new search');
+    assert.equal(nginx.applies, applies + 1, 'one apply, which NGINX accepts');
+    assert.match(nginx.applied?.nginxConf ?? '', /10\.0\.0\.9:8080/);
+  });
+
+  it('tries a culprit again once it changes', async () => {
+    const nginx = new RefusingNginx();
+    const r = reconciler(nginx);
+    await r.reconcile(world([5]));
+    const checks = nginx.checks;
+    const report = await r.reconcile(world([5], '10.0.0.1', true));
+    assert.ok(nginx.checks > checks, 'searched again');
+    assert.deepEqual(
+      report.result.ingresses.filter((i) => i.outcome === 'rejected').map((i) => i.ref.name),
+      ['team-5'],
+    );
+  });
+
+  it('keeps the last config and blames nobody when NGINX refuses even without every object', async () => {
+    const nginx = new RefusingNginx();
+    const r = reconciler(nginx);
+    const everyoneEvil = Array.from({ length: 40 }, (_, i) => i);
+    // With every object left out only the default server remains, which NGINX here accepts; make it refuse.
+    nginx.check = () => Promise.reject(new NginxConfigError('x', 'nginx: [emerg] broken everywhere\n'));
+    nginx.apply = () => Promise.reject(new NginxConfigError('x', 'nginx: [emerg] broken everywhere\n'));
+    const report = await r.reconcile(world(everyoneEvil));
+    assert.equal(report.outcome, 'failed');
+    assert.equal(report.error, '[emerg] broken everywhere');
+  });
+});
