@@ -83,7 +83,7 @@ export function securityProblem(cert: X509Certificate, role: string): string | u
     default:
       return `${role} has a ${key.asymmetricKeyType ?? 'unknown'} key; use RSA (2048 bits or more) or ECDSA (P-256, P-384, P-521)`;
   }
-  if (!cert.checkIssued(cert) && WEAK_SIGNATURE_OIDS.has(cert.signatureAlgorithmOid ?? ''))
+  if (!cert.checkIssued(cert) && WEAK_SIGNATURE_OIDS.has(cert.signatureAlgorithmOid))
     return `${role} is signed with ${cert.signatureAlgorithm ?? 'a weak digest'}; NGINX's OpenSSL refuses MD5 and SHA-1 signatures`;
   return undefined;
 }

@@ -55,8 +55,7 @@ function world(evil: number[], endpoint = '10.0.0.1', changedEvil = false): Retu
 }
 
 function reconciler(nginx: RefusingNginx): Reconciler {
-  const { excluded: _, ...translate } = OPTIONS;
-  return new Reconciler({ translate, paths: PATHS, nginx, logger: silent, debounceMs: 0 });
+  return new Reconciler({ translate: OPTIONS, paths: PATHS, nginx, logger: silent, debounceMs: 0 });
 }
 
 describe('Reconciler: objects NGINX refuses without naming them', () => {
