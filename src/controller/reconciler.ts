@@ -38,6 +38,8 @@ export interface ReconcilerOptions {
   /** Quiet period after the last change before a reconcile starts; a burst of changes gives one reload. */
   readonly debounceMs: number;
   readonly onReconciled?: (report: ReconcileReport) => void;
+  /** Called with each config just before NGINX is asked to load it (traffic metrics map its routes). */
+  readonly onRendered?: (result: TranslateResult, rendered: RenderedConfig) => void;
 }
 
 /**
@@ -176,6 +178,7 @@ export class Reconciler {
         this.remember(snapshot, excluded);
         return { snapshot, result, checksum: rendered.checksum, outcome: 'unchanged' };
       }
+      this.options.onRendered?.(result, rendered);
       try {
         const started = Date.now();
         const outcome = await this.options.nginx.apply(rendered);

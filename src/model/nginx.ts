@@ -47,6 +47,8 @@ export interface Location {
   readonly source: string;
   readonly action: Action;
   readonly settings: LocationSettings;
+  /** Index of the route this location serves, in `TranslateResult.routes` (metrics and `explain`). */
+  readonly route: number;
 }
 
 export interface Server {

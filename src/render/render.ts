@@ -20,6 +20,11 @@ export interface RenderPaths {
   readonly accessLog?: string;
   /** Whether this host can listen on IPv6 (the CLI probes it); NGINX then also listens on `[::]`. */
   readonly ipv6Available?: boolean;
+  /**
+   * Loopback syslog target of the metrics log (see src/observability/traffic-metrics.ts): when set, every
+   * request is also logged there in a structured format naming its route. Unset: no metrics log.
+   */
+  readonly metricsLog?: string;
 }
 
 /** How HTTP/2 is switched on for this NGINX, if the model wants it. */
@@ -79,6 +84,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     http2: model.global.http2 ? http2Syntax(paths.nginxVersion) : 'off',
     accessLog: paths.accessLog ?? '/dev/stdout',
     ipv6: model.global.ipv6 && paths.ipv6Available === true,
+    metricsLog: paths.metricsLog ?? '',
   };
   const draft = env().render('nginx.conf.njk', context);
   const certFiles = model.certificates.map((c) => ({

@@ -13,6 +13,7 @@ import {
   type Server,
   type Upstream,
 } from '../model/nginx.ts';
+import type { Route } from '../model/routes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { ServiceIndex } from './backends.ts';
 import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
@@ -21,6 +22,7 @@ import {
   ingressRef,
   parseIngress,
   type ParsedIngress,
+  type ParsedPath,
   type ServiceBackendRef,
 } from './ingress-parse.ts';
 import { ownership, type ClassOptions } from './ownership.ts';
@@ -60,6 +62,8 @@ export interface TranslateResult {
    * without saying which object caused it.
    */
   readonly objects: readonly ObjectRef[];
+  /** What each location serves, indexed by `Location.route`. */
+  readonly routes: readonly Route[];
 }
 
 interface Contribution {
@@ -70,8 +74,8 @@ interface Contribution {
 interface ClaimedPath {
   readonly claim: PathClaim;
   readonly owner: Contribution;
-  readonly backend: ServiceBackendRef;
-  readonly field: string;
+  /** The path rule as written, with its field (`spec.rules[0].http.paths[1]`). */
+  readonly rule: ParsedPath;
 }
 
 interface HostPlan {
@@ -161,11 +165,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const globalDefault = globalDefaultAction(options, services, resolveAction, report);
 
   const defaultCertificate = chooseDefaultCertificate(usable, options, report);
+  const routes: Route[] = [];
   const context: ServerContext = {
     config,
     globalDefault,
     resolveAction,
     defaultCertificate: defaultCertificate.file.fileName,
+    addRoute: (route) => routes.push(route) - 1,
   };
   const servers: Server[] = [];
   const withDefaultBackend = (list: readonly Contribution[]): Contribution | undefined =>
@@ -207,6 +213,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       (a, b) => cmp(a.ref.namespace, b.ref.namespace) || cmp(a.ref.name, b.ref.name),
     ),
     objects: [...used.entries()].sort(([a], [b]) => cmp(a, b)).map(([, ref]) => ref),
+    routes,
   };
 }
 
@@ -275,7 +282,7 @@ function claimPaths(
       const key = claimKey(claim);
       const holder = plan.claims.get(key);
       if (holder === undefined) {
-        plan.claims.set(key, { claim, owner: contribution, backend: p.backend, field: `${p.field}.backend` });
+        plan.claims.set(key, { claim, owner: contribution, rule: p });
       } else if (holder.owner !== contribution) {
         const h = holder.owner.ingress.ref;
         report({
@@ -296,9 +303,10 @@ function globalDefaultAction(
   services: ServiceIndex,
   resolveAction: ResolveAction,
   report: (d: Diagnostic) => void,
-): { action: Action; source: string } {
+): GlobalDefault {
   const dbs = options.defaultBackendService;
-  if (dbs === undefined) return { action: { kind: 'status', code: 404 }, source: 'no default backend' };
+  if (dbs === undefined)
+    return { action: { kind: 'status', code: 404 }, source: 'no default backend', route: NO_ROUTE };
   const who: ObjectRef = { kind: 'Service', namespace: dbs.namespace, name: dbs.name };
   const svc = services.lookupService(dbs.namespace, dbs.name);
   const port = svc?.spec?.ports?.[0]?.port;
@@ -309,11 +317,52 @@ function globalDefaultAction(
       field: '',
       reason: 'default backend Service does not exist or has no port; requests get 503',
     });
-    return { action: { kind: 'status', code: 503 }, source: 'default backend service' };
+    return {
+      action: { kind: 'status', code: 503 },
+      source: 'default backend service',
+      route: { ...NO_ROUTE, namespace: dbs.namespace, service: dbs.name },
+    };
   }
   return {
     action: resolveAction(dbs.namespace, { service: dbs.name, port: { number: port } }, who, 'spec.ports[0]'),
     source: `default backend service ${dbs.namespace}/${dbs.name}`,
+    route: { ...NO_ROUTE, namespace: dbs.namespace, service: dbs.name, servicePort: String(port) },
+  };
+}
+
+/** The global default backend: what it does, its comment, and its route (less the host). */
+interface GlobalDefault {
+  readonly action: Action;
+  readonly source: string;
+  readonly route: Route;
+}
+
+const NO_ROUTE: Route = {
+  host: '',
+  namespace: '',
+  ingress: '',
+  path: '',
+  pathType: '',
+  field: '',
+  service: '',
+  servicePort: '',
+};
+
+function routeTo(
+  host: string,
+  ingress: ParsedIngress,
+  backend: ServiceBackendRef,
+  rule: { path: string; pathType: string; field: string },
+): Route {
+  return {
+    host,
+    namespace: ingress.ref.namespace,
+    ingress: ingress.ref.name,
+    path: rule.path,
+    pathType: rule.pathType,
+    field: rule.field,
+    service: backend.service,
+    servicePort: 'number' in backend.port ? String(backend.port.number) : backend.port.name,
   };
 }
 
@@ -344,10 +393,12 @@ function withProtocol(action: Action, annotations: AnnotationSettings): Action {
 /** What every server block is built with. */
 interface ServerContext {
   readonly config: GlobalConfig;
-  readonly globalDefault: { action: Action; source: string };
+  readonly globalDefault: GlobalDefault;
   readonly resolveAction: ResolveAction;
   /** File name of the certificate for hosts without one of their own. */
   readonly defaultCertificate: string;
+  /** Records a route; returns its index. */
+  readonly addRoute: (route: Route) => number;
 }
 
 function buildServer(
@@ -355,7 +406,7 @@ function buildServer(
   plan: HostPlan,
   certificate: string | undefined,
   fallback: Contribution | undefined,
-  { config, globalDefault, resolveAction, defaultCertificate }: ServerContext,
+  { config, globalDefault, resolveAction, defaultCertificate, addRoute }: ServerContext,
 ): Server {
   const hasTls = certificate !== undefined;
   const exactPaths = new Set(
@@ -364,17 +415,20 @@ function buildServer(
   const locations: Location[] = [];
   for (const claimed of plan.claims.values()) {
     const { ingress, settings: annotations } = claimed.owner;
+    const { rule } = claimed;
     const settings = settingsFor(config.locationDefaults, annotations, hasTls);
     const action = withProtocol(
-      resolveAction(ingress.ref.namespace, claimed.backend, ingress.ref, claimed.field),
+      resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
       annotations,
     );
+    const route = addRoute(routeTo(host, ingress, rule.backend, rule));
     for (const loc of locationsFor(claimed.claim, exactPaths)) {
       locations.push({
         ...loc,
         source: `ingress ${ingress.ref.namespace}/${ingress.ref.name}`,
         action,
         settings,
+        route,
       });
     }
   }
@@ -392,6 +446,9 @@ function buildServer(
           annotations,
         ),
         settings: settingsFor(config.locationDefaults, annotations, hasTls),
+        route: addRoute(
+          routeTo(host, ingress, backend, { path: '', pathType: '', field: 'spec.defaultBackend' }),
+        ),
       });
     } else {
       locations.push({
@@ -401,6 +458,7 @@ function buildServer(
         action: globalDefault.action,
         // The host's catch-all follows the oldest contributing Ingress's annotations (e.g. ssl-redirect).
         settings: settingsFor(config.locationDefaults, plan.contributors[0]?.settings ?? {}, hasTls),
+        route: addRoute({ ...globalDefault.route, host }),
       });
     }
   }

@@ -7,7 +7,8 @@
 //
 // Byte-stable inputs: the default certificate (default-certificate.pem) and the TLS Secrets inside the
 // objects.yaml files are fixed self-signed EC P-256 certificates valid 2026-2036, and the render paths are fixed.
-// An optional options.json sets the flags a scenario needs (defaultBackendService, configMap, watchIngressWithoutClass).
+// An optional options.json sets the flags a scenario needs (defaultBackendService, configMap, watchIngressWithoutClass,
+// metricsLog).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -62,6 +63,13 @@ function optionsFor(dir: string): TranslateOptions {
   };
 }
 
+/** Render options from options.json: `metricsLog` turns the metrics log (and route ids) on. */
+function renderExtras(dir: string): Pick<RenderPaths, 'metricsLog'> {
+  const file = path.join(dir, 'options.json');
+  const extra = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  return typeof extra['metricsLog'] === 'string' ? { metricsLog: extra['metricsLog'] } : {};
+}
+
 function translateScenario(dir: string) {
   const parsed = parseManifest('objects.yaml', readFileSync(path.join(dir, 'objects.yaml'), 'utf8'));
   const snapshot = buildSnapshot(
@@ -94,7 +102,10 @@ describe('golden configs', () => {
 
     it(`${scenario}: renders the golden nginx.conf and diagnostics`, () => {
       const result = translateScenario(dir);
-      compareOrUpdate(path.join(dir, 'nginx.conf'), render(result.model, GOLDEN_PATHS).nginxConf);
+      compareOrUpdate(
+        path.join(dir, 'nginx.conf'),
+        render(result.model, { ...GOLDEN_PATHS, ...renderExtras(dir) }).nginxConf,
+      );
       compareOrUpdate(
         path.join(dir, 'diagnostics.txt'),
         result.diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join(''),
@@ -108,6 +119,7 @@ describe('golden configs', () => {
         const rendered = render(translateScenario(dir).model, {
           confDir: root,
           runDir: path.join(root, 'run'),
+          ...renderExtras(dir),
         });
         mkdirSync(path.join(root, 'run', 'tmp'), { recursive: true });
         for (const file of rendered.files) {
