@@ -37,6 +37,7 @@ export function configMapTable(): string {
     'use-forwarded-headers': String(DEFAULT_GLOBAL_CONFIG.global.useForwardedHeaders),
     'disable-access-log': String(!DEFAULT_GLOBAL_CONFIG.global.accessLog),
     'ssl-protocols': DEFAULT_GLOBAL_CONFIG.global.sslProtocols.join(' '),
+    'ssl-ciphers': DEFAULT_GLOBAL_CONFIG.global.sslCiphers,
     hsts: String(DEFAULT_GLOBAL_CONFIG.global.hsts),
     'hsts-max-age': String(DEFAULT_GLOBAL_CONFIG.global.hstsMaxAgeSeconds),
     'use-http2': String(DEFAULT_GLOBAL_CONFIG.global.http2),

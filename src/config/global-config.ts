@@ -10,6 +10,21 @@ export interface GlobalConfig {
   readonly upstreamKeepaliveConnections: number;
 }
 
+/**
+ * TLS 1.2 ciphers offered by default: forward-secret AEAD suites only (ingress-nginx's default list), so no
+ * CBC or SHA-1 suite is negotiated unless an admin asks for one with `ssl-ciphers`.
+ */
+export const DEFAULT_SSL_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'DHE-RSA-AES128-GCM-SHA256',
+  'DHE-RSA-AES256-GCM-SHA384',
+].join(':');
+
 export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   global: {
     workerProcesses: 'auto',
@@ -19,6 +34,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     useForwardedHeaders: false,
     accessLog: true,
     sslProtocols: ['TLSv1.2', 'TLSv1.3'],
+    sslCiphers: DEFAULT_SSL_CIPHERS,
     hsts: false,
     hstsMaxAgeSeconds: 31536000,
     http2: true,
@@ -81,7 +97,7 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
     set: key(seconds, (c, v) => (c.global.keepaliveTimeoutSeconds = v)),
   },
   'server-names-hash-bucket-size': {
-    doc: 'server_names_hash_bucket_size; raise it for very long host names.',
+    doc: 'Smallest server_names_hash_bucket_size; Gatehouse raises it to fit the longest host (up to 253 characters).',
     set: key(
       z.enum(['32', '64', '128', '256', '512']).transform(Number),
       (c, v) => (c.global.serverNamesHashBucketSize = v),
@@ -107,6 +123,20 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
             .min(1, 'must list TLSv1.2 and/or TLSv1.3'),
         ),
       (c, v) => (c.global.sslProtocols = [...new Set(v)].sort()),
+    ),
+  },
+  'ssl-ciphers': {
+    doc: 'OpenSSL cipher list offered to TLS 1.2 clients (colon-separated, as `openssl ciphers` takes it). The default offers only forward-secret AEAD suites.',
+    set: key(
+      z
+        .string()
+        .trim()
+        .regex(
+          /^[A-Za-z0-9!+@._=-]+(:[A-Za-z0-9!+@._=-]+)*$/,
+          'must be an OpenSSL cipher list: names, "!", "+", "-" and "@" separated by ":"',
+        )
+        .max(2048),
+      (c, v) => (c.global.sslCiphers = v),
     ),
   },
   hsts: {

@@ -77,6 +77,8 @@ export interface GlobalSettings {
   readonly useForwardedHeaders: boolean;
   readonly accessLog: boolean;
   readonly sslProtocols: readonly string[];
+  /** OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are OpenSSL's own). */
+  readonly sslCiphers: string;
   readonly hsts: boolean;
   readonly hstsMaxAgeSeconds: number;
   /** Offer HTTP/2 on HTTPS (ALPN). */

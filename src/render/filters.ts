@@ -56,6 +56,9 @@ export const filters = {
   /** A whole number. */
   int: (v: unknown): string => check('number', v, /^\d{1,10}$/),
   cidr: (v: unknown): string => check('CIDR', v, CIDR),
+  /** An OpenSSL cipher list, double-quoted. */
+  cipher_list: (v: unknown): string =>
+    `"${check('cipher list', v, /^[A-Za-z0-9!+@._=-]+(:[A-Za-z0-9!+@._=-]+)*$/)}"`,
   size: (v: unknown): string => check('size', v, SIZE),
   /** An absolute file path, double-quoted. Paths come from the operator's flags, never from objects. */
   file: (v: unknown): string => `"${check('file path', v, ABS_PATH)}"`,

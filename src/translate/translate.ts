@@ -202,7 +202,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   return {
     model: {
       listen: options.listen,
-      global: config.global,
+      global: {
+        ...config.global,
+        serverNamesHashBucketSize: Math.max(
+          config.global.serverNamesHashBucketSize,
+          serverNamesBucketFor(servers.map((s) => s.serverName)),
+        ),
+      },
       upstreams: [...upstreams.values()].sort((a, b) => cmp(a.name, b.name)),
       defaultServer,
       servers,
@@ -473,6 +479,22 @@ function buildServer(
     hasTls,
     locations,
   };
+}
+
+/**
+ * The smallest `server_names_hash_bucket_size` that holds the longest exact server name. NGINX refuses the
+ * whole config otherwise ("could not build server_names_hash"), so one long, valid host (up to 253
+ * characters) would stop every change. A bucket must hold one entry (a pointer, then the name and two
+ * bytes of length, aligned to a pointer) and the pointer that ends the bucket; powers of two, as NGINX
+ * rounds to cache lines anyway.
+ */
+export function serverNamesBucketFor(serverNames: readonly string[]): number {
+  const pointer = 8;
+  const longest = serverNames.reduce((max, n) => (n.startsWith('~') ? max : Math.max(max, n.length)), 0);
+  const entry = pointer + Math.ceil((longest + 2) / pointer) * pointer;
+  let size = 32;
+  while (size < entry + pointer) size *= 2;
+  return size;
 }
 
 /** NGINX's `*.example.com` would match any depth; Kubernetes means exactly one label, so use a regex. */
