@@ -1,7 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { CONFIGMAP_KEYS } from '../../src/config/global-config.ts';
+import { CONFIGMAP_KEYS, DEFAULT_SSL_CIPHERS } from '../../src/config/global-config.ts';
 import {
   certificateFor,
   ingress,
@@ -101,6 +101,12 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
     lacks: [],
   },
   {
+    key: 'ssl-ciphers',
+    value: ' ECDHE-RSA-AES256-GCM-SHA384:!aNULL:@STRENGTH ',
+    has: ['ssl_ciphers "ECDHE-RSA-AES256-GCM-SHA384:!aNULL:@STRENGTH";'],
+    lacks: [`ssl_ciphers "${DEFAULT_SSL_CIPHERS}";`],
+  },
+  {
     key: 'hsts',
     value: 'true',
     has: ['https "max-age=31536000";', 'add_header Strict-Transport-Security $gatehouse_hsts always;'],
@@ -156,6 +162,16 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'ssl-protocols', value: 'TLSv1.1', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'ssl-protocols', value: '', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'hsts', value: 'on', reason: 'must be "true" or "false"' },
+  {
+    key: 'ssl-ciphers',
+    value: 'HIGH"; include /etc/passwd; #',
+    reason: 'must be an OpenSSL cipher list: names, "!", "+", "-" and "@" separated by ":"',
+  },
+  {
+    key: 'ssl-ciphers',
+    value: 'HIGH MEDIUM',
+    reason: 'must be an OpenSSL cipher list: names, "!", "+", "-" and "@" separated by ":"',
+  },
   { key: 'use-http2', value: 'yes', reason: 'must be "true" or "false"' },
   { key: 'disable-ipv6', value: 'no', reason: 'must be "true" or "false"' },
   { key: 'hsts-max-age', value: '-1', reason: 'must be a whole number' },
