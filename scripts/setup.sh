@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, idempotent:
 #   scripts/setup.sh demo   npm packages (Node 24 included) and NGINX
-#   scripts/setup.sh test   the same, plus the test cluster binaries (kube-apiserver, etcd, kubectl, helm)
+#   scripts/setup.sh test   the same, plus the test cluster binaries (kube-apiserver, etcd, kubectl, helm),
+#                           podman and the Gatehouse image (scripts/build-image.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
@@ -37,5 +38,11 @@ if [ "$mode" = test ]; then
   command -v ip >/dev/null 2>&1 || apt_install iproute2
   bash scripts/build-envtest.sh >/dev/null
   say "test cluster binaries: $(ls .cache/envtest/current/bin | tr '\n' ' ')"
+  # The image and pod tests: podman with runc, debootstrap for the locally made base images.
+  missing=()
+  for tool in podman runc debootstrap; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+  [ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
+  say "$(podman --version)"
+  say "image: $(bash scripts/build-image.sh)"
 fi
 say "ready"
