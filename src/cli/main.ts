@@ -110,6 +110,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       )
       .option('--nginx-binary <path>', 'NGINX executable', 'nginx')
       .addOption(
+        new Option(
+          '--nginx-test-timeout <seconds>',
+          'longest nginx -t may run before the configuration counts as refused',
+        )
+          .argParser(parsePositiveInt)
+          .default(120),
+      )
+      .addOption(
         new Option('--debounce <ms>', 'quiet time after a change before reconciling')
           .argParser(Number)
           .default(100),

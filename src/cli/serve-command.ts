@@ -30,6 +30,7 @@ export interface ServeFlags extends ClassAndConfigFlags {
   healthzHost: string;
   confDir: string;
   nginxBinary: string;
+  nginxTestTimeout: number;
   debounce: number;
   // Cluster mode (no --manifests):
   kubeconfig?: string;
@@ -71,7 +72,13 @@ export async function serveCommand(
   const confDir = path.resolve(flags.confDir);
   const runDir = path.join(confDir, 'run');
   await mkdir(runDir, { recursive: true });
-  const nginx = new NginxProcess({ binary: flags.nginxBinary, confDir, runDir, logger });
+  const nginx = new NginxProcess({
+    binary: flags.nginxBinary,
+    confDir,
+    runDir,
+    logger,
+    testTimeoutMs: flags.nginxTestTimeout * 1000,
+  });
   const source = flags.manifests === undefined ? 'cluster' : path.resolve(flags.manifests);
   const nginxVersion = await nginx.version();
   logger.info('starting gatehouse', { nginx: nginxVersion, confDir, source });
@@ -105,11 +112,15 @@ export async function serveCommand(
     {
       healthy: async () => {
         const serving = nginx.servingChecksum;
-        return serving !== undefined && (await fetchLiveChecksum(nginx.statusSocket)) === serving;
+        return (
+          serving !== undefined &&
+          nginx.problem === undefined &&
+          (await fetchLiveChecksum(nginx.statusSocket)) === serving
+        );
       },
       describe: () => {
         const stale = reconciler.stale;
-        const serving = `checksum ${nginx.servingChecksum ?? 'none'}`;
+        const serving = `checksum ${nginx.servingChecksum ?? 'none'}${nginx.problem === undefined ? '' : `\n${nginx.problem}`}`;
         if (stale === undefined) return serving;
         const seconds = Math.round((Date.now() - stale.since.getTime()) / 1000);
         return `${serving}\nstale: serving a config older than the cluster state since ${stale.since.toISOString()} (${seconds}s)${stale.error === undefined ? '' : `: ${stale.error}`}`;

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import type { RenderedConfig } from '../render/render.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
 import { fetchLiveChecksum } from './status-client.ts';
-import { childPids, stoppedAccepting } from './workers.ts';
+import { keepCopy, restoreCopy, writeFileAtomic } from './atomic-files.ts';
+import { childPids, processStat, stoppedAccepting } from './workers.ts';
 
 export interface NginxOptions {
   readonly binary: string;
@@ -15,16 +16,35 @@ export interface NginxOptions {
   /** Folder for the pid file, temp folders and the status socket (what render was told). */
   readonly runDir: string;
   readonly logger: Logger;
-  /** How long a reload may take to show up on the status socket. */
-  readonly verifyTimeoutMs?: number;
+  /** Longest a `nginx -t` may run; past it the test is stopped and the config counts as refused. */
+  readonly testTimeoutMs?: number;
+  /**
+   * How long a start or reload may show no sign of progress (no CPU used by the master, no new workers)
+   * before NGINX counts as hung. A slow parse uses CPU, so it is waited for however long it takes.
+   */
+  readonly stallTimeoutMs?: number;
+  /** How long the master may stay stopped (SIGSTOP), or the status socket silent, before a restart. */
+  readonly livenessTimeoutMs?: number;
+  /** How often the liveness check runs. */
+  readonly livenessIntervalMs?: number;
 }
 
 export type ApplyOutcome = 'started' | 'reloaded';
 
+const DEFAULT_TEST_TIMEOUT_MS = 120_000;
+const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+const DEFAULT_LIVENESS_TIMEOUT_MS = 5_000;
+
 /**
  * The NGINX process: stage a rendered tree, test it with `nginx -t`, swap it in, start or reload, and
  * verify on the status socket that the workers serve the new checksum. An invalid config never replaces
- * a valid one. A master that dies is restarted on the last good config.
+ * a valid one. A master that dies, stops or hangs is restarted on the last good config.
+ *
+ * Timing: one operation at a time (apply, restart), so NGINX is never signalled before it is ready (its
+ * status socket answered the checksum it was started with). A start or reload is waited for as long as
+ * the master makes progress; only a stopped or stalled master is escalated (killed and started afresh).
+ * Files are replaced by rename, never rewritten in place, and a failed reload is rolled back by renaming
+ * the previous file back, without another signal: the master still holds the old config in memory.
  */
 export class NginxProcess {
   private readonly options: NginxOptions;
@@ -35,6 +55,15 @@ export class NginxProcess {
   /** Whether any config was ever verified live: only then is a dead master restarted on it. */
   private everServed = false;
   private exitWaiters: (() => void)[] = [];
+  /** Serialises apply and restart: NGINX is only ever signalled by the one operation holding it. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private busy = false;
+  /** `[emerg]` lines NGINX printed so far, and the last one: a reload that failed says so there. */
+  private emergencies = 0;
+  private lastEmergency = '';
+  private liveness: NodeJS.Timeout | undefined;
+  private unhealthySince: number | undefined;
+  private problemText: string | undefined;
 
   constructor(options: NginxOptions) {
     this.options = options;
@@ -57,6 +86,11 @@ export class NginxProcess {
     return this.child !== undefined;
   }
 
+  /** What the liveness check found wrong (a stopped master, a silent status socket), if anything. */
+  get problem(): string | undefined {
+    return this.problemText;
+  }
+
   /** `nginx -v`, e.g. `1.22.1`. */
   async version(): Promise<string> {
     return nginxVersion(this.options.binary);
@@ -65,58 +99,78 @@ export class NginxProcess {
   /** Runs `nginx -t` on a config file; throws NginxConfigError with NGINX's message when it fails. */
   async test(confPath: string): Promise<void> {
     await this.prepareRunDir();
-    const { code, stderr } = await this.run(this.baseArgs(confPath).concat('-t', '-q'));
+    const timeoutMs = this.options.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+    const { code, stderr, timedOut } = await runNginx(
+      this.options.binary,
+      this.baseArgs(confPath).concat('-t', '-q'),
+      timeoutMs,
+    );
+    if (timedOut) {
+      throw new NginxConfigError(
+        `nginx -t did not finish within ${timeoutMs / 1000} s and was stopped`,
+        `${stderr}\nnginx: [emerg] nginx -t did not finish within ${timeoutMs / 1000} s`,
+      );
+    }
     if (code !== 0)
       throw new NginxConfigError(`nginx -t rejected the configuration: ${nginxMessage(stderr)}`, stderr);
   }
 
   /** Stages a rendered config and tests it with `nginx -t`, without touching the live one. */
-  async check(config: RenderedConfig): Promise<void> {
-    await this.test(await this.stage(config));
+  check(config: RenderedConfig): Promise<void> {
+    return this.exclusive(async () => {
+      await this.test(await this.stage(config));
+    });
+  }
+
+  /** Stages, tests, swaps in and loads a rendered config. Leaves the live config untouched on failure. */
+  apply(config: RenderedConfig): Promise<ApplyOutcome> {
+    return this.exclusive(() => this.applyNow(config));
   }
 
   /** Writes a rendered tree next to the live one; returns the staged nginx.conf. */
   private async stage(config: RenderedConfig): Promise<string> {
     const { confDir } = this.options;
-    const staging = path.join(confDir, 'staging');
     await mkdir(path.join(confDir, 'certs'), { recursive: true, mode: 0o700 });
-    await mkdir(staging, { recursive: true });
+    await mkdir(path.join(confDir, 'staging'), { recursive: true });
     for (const file of config.files) {
       if (file.path === 'nginx.conf') continue;
-      // Certificate files are content-addressed: writing one never changes a file the live config uses.
-      await writeFile(path.join(confDir, file.path), file.content, { mode: file.mode });
+      // Certificate files are content-addressed: one that exists already holds these very bytes, and a
+      // new one is written beside the live ones and renamed into place.
+      const target = path.join(confDir, file.path);
+      if (!(await exists(target))) await writeFileAtomic(target, file.content, file.mode);
     }
-    const staged = path.join(staging, 'nginx.conf');
-    await writeFile(staged, config.nginxConf, { mode: 0o644 });
+    const staged = path.join(confDir, 'staging', 'nginx.conf');
+    await writeFileAtomic(staged, config.nginxConf, 0o644);
     return staged;
   }
 
-  /** Stages, tests, swaps in and loads a rendered config. Leaves the live config untouched on failure. */
-  async apply(config: RenderedConfig): Promise<ApplyOutcome> {
+  private async applyNow(config: RenderedConfig): Promise<ApplyOutcome> {
     const staged = await this.stage(config);
     await this.test(staged);
 
-    const previous = await readFile(this.confPath, 'utf8').catch(() => undefined);
+    const previous = path.join(this.options.confDir, 'staging', 'nginx.conf.previous');
+    const hadPrevious = await keepCopy(this.confPath, previous);
     await rename(staged, this.confPath);
     try {
       let outcome: ApplyOutcome;
-      let oldWorkers: number[] = [];
       if (this.child === undefined) {
-        await this.start();
+        await this.startAndVerify(config.checksum);
         outcome = 'started';
       } else {
-        oldWorkers = this.child.pid === undefined ? [] : await childPids(this.child.pid);
-        this.child.kill('SIGHUP');
+        await this.reloadAndVerify(config.checksum);
         outcome = 'reloaded';
       }
-      await this.verify(config.checksum, oldWorkers);
       await this.removeUnusedCertificates(config);
       return outcome;
     } catch (error) {
-      // The new config did not take: put the last good one back for the next (re)start.
-      if (previous !== undefined) {
-        await writeFile(this.confPath, previous);
-        if (this.child !== undefined) this.child.kill('SIGHUP');
+      // The new config did not take. The file goes back by rename; NGINX is not signalled again: a master
+      // that refused the reload still runs the old config, and one that died restarts on the old file.
+      if (hadPrevious) await restoreCopy(previous, this.confPath);
+      if (this.child === undefined && this.everServed && !this.stopping) {
+        this.options.logger.warn('starting nginx again on the last good configuration');
+        await this.startOnDisk().catch((e: unknown) =>
+          this.options.logger.error('nginx restart failed', { error: (e as Error).message }),
+        );
       }
       throw error;
     }
@@ -125,9 +179,11 @@ export class NginxProcess {
   /** Stops NGINX gracefully (SIGQUIT lets workers finish their requests), then hard after a grace period. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
+    this.stopLiveness();
     const child = this.child;
     if (child === undefined) return;
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGCONT'); // a stopped master could not quit
     child.kill('SIGQUIT');
     const timer = setTimeout(() => {
       if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
@@ -136,7 +192,43 @@ export class NginxProcess {
     clearTimeout(timer);
   }
 
-  private async start(): Promise<void> {
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(async () => {
+      this.busy = true;
+      try {
+        return await operation();
+      } finally {
+        this.busy = false;
+      }
+    });
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async startAndVerify(checksum: string | undefined): Promise<void> {
+    const child = await this.spawnMaster();
+    await this.verify(child, checksum, [], this.emergencies);
+  }
+
+  private async reloadAndVerify(checksum: string): Promise<void> {
+    const child = this.child;
+    if (child?.pid === undefined) throw new NginxProcessError('nginx is not running');
+    const oldWorkers = await childPids(child.pid);
+    const emergenciesBefore = this.emergencies;
+    child.kill('SIGHUP');
+    try {
+      await this.verify(child, checksum, oldWorkers, emergenciesBefore);
+    } catch (error) {
+      if (!(error instanceof NginxStalledError) || this.stopping) throw error;
+      // Escalate: the master is stopped or hung and will not load anything. Kill it (and its workers)
+      // and start afresh on the new config, which nginx -t has accepted.
+      this.options.logger.error(`${error.message}; killing it and starting nginx afresh`);
+      await this.killAndWait(child);
+      await this.startAndVerify(checksum);
+    }
+  }
+
+  private async spawnMaster(): Promise<ChildProcess> {
     await this.prepareRunDir();
     const { logger, binary } = this.options;
     // Its own process group: the workers can be found (and stopped) if the master dies without them, and a
@@ -156,6 +248,10 @@ export class NginxProcess {
           : /\[warn\]/.test(line)
             ? 'warn'
             : 'debug';
+        if (/\[emerg\]/.test(line)) {
+          this.emergencies += 1;
+          this.lastEmergency = line;
+        }
         logger.log(level, line.replace(/^nginx: /, ''), { component: 'nginx' });
       }
     });
@@ -179,41 +275,159 @@ export class NginxProcess {
       logger.error('nginx exited unexpectedly; restarting it on the last good config', { code, signal });
       void this.restartAfterCrash();
     });
+    this.startLiveness();
+    return child;
   }
 
-  private async restartAfterCrash(): Promise<void> {
-    this.restarts += 1;
-    await sleep(Math.min(5000, 100 * 2 ** Math.min(this.restarts, 6)));
-    if (this.stopping || this.child !== undefined) return;
-    try {
-      const conf = await readFile(this.confPath, 'utf8');
-      const checksum = /^# checksum ([0-9a-f]+)$/m.exec(conf)?.[1];
-      await this.start();
-      if (checksum !== undefined) await this.verify(checksum);
-      this.restarts = 0;
-      this.options.logger.info('nginx restarted', { checksum });
-    } catch (error) {
-      this.options.logger.error('nginx restart failed', { error: (error as Error).message });
+  private restartAfterCrash(): Promise<void> {
+    return this.exclusive(async () => {
+      this.restarts += 1;
+      await sleep(Math.min(5000, 100 * 2 ** Math.min(this.restarts, 6)));
+      if (this.stopping || this.child !== undefined) return;
+      try {
+        const checksum = await this.startOnDisk();
+        this.restarts = 0;
+        this.options.logger.info('nginx restarted', { checksum });
+      } catch (error) {
+        this.options.logger.error('nginx restart failed', { error: (error as Error).message });
+      }
+    });
+  }
+
+  /** Starts NGINX on the nginx.conf on disk (the last good one) and verifies it; returns its checksum. */
+  private async startOnDisk(): Promise<string | undefined> {
+    const conf = await readFile(this.confPath, 'utf8');
+    const checksum = /^# checksum ([0-9a-f]+)$/m.exec(conf)?.[1];
+    await this.startAndVerify(checksum);
+    return checksum;
+  }
+
+  /**
+   * Waits until the workers answer with `checksum` on the status socket and every old worker has stopped
+   * taking connections; only then can no new request meet the old config. There is no fixed deadline:
+   * a master that parses a large config uses CPU and is waited for. It fails when the master exits, when a
+   * reload printed an `[emerg]` and the master went back to waiting (NGINX refused the reload and kept the
+   * old config), and with NginxStalledError when the master is stopped or shows no progress for the
+   * stall timeout.
+   */
+  private async verify(
+    child: ChildProcess,
+    checksum: string | undefined,
+    oldWorkers: readonly number[],
+    emergenciesBefore: number,
+  ): Promise<void> {
+    const pid = child.pid;
+    if (pid === undefined) throw new NginxProcessError('nginx could not be started');
+    const stallMs = this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    let lastProgress = Date.now();
+    let lastTicks = -1;
+    let lastWorkers = '';
+    for (;;) {
+      if (this.child !== child) throw new NginxProcessError('nginx exited while loading the configuration');
+      const live = await fetchLiveChecksum(this.statusSocket);
+      if (
+        (checksum === undefined ? live !== undefined : live === checksum) &&
+        (await stoppedAccepting(oldWorkers))
+      ) {
+        this.liveChecksum = live;
+        this.everServed = true;
+        this.problemText = undefined;
+        this.unhealthySince = undefined;
+        return;
+      }
+      const master = await processStat(pid);
+      if (master === undefined || master.state === 'Z') {
+        await sleep(20);
+        continue; // exiting: the exit handler settles it
+      }
+      if (master.state === 'T' || master.state === 't')
+        throw new NginxStalledError('the nginx master is stopped (SIGSTOP)');
+      if (this.emergencies > emergenciesBefore && master.state === 'S' && live !== checksum) {
+        // A reload NGINX refused: it printed why and went back to serving the previous config.
+        await sleep(100);
+        if ((await fetchLiveChecksum(this.statusSocket)) !== checksum)
+          throw new NginxConfigError(
+            `nginx refused the new configuration: ${nginxMessage(this.lastEmergency)}`,
+            this.lastEmergency,
+          );
+      }
+      const workers = (await childPids(pid)).join(',');
+      if (master.cpuTicks !== lastTicks || workers !== lastWorkers || master.state === 'R') {
+        lastTicks = master.cpuTicks;
+        lastWorkers = workers;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > stallMs) {
+        throw new NginxStalledError(`the nginx master made no progress for ${stallMs / 1000} s`);
+      }
+      await sleep(20);
     }
   }
 
   /**
-   * Waits until the new workers answer with `checksum` on the status socket and every old worker has
-   * stopped taking connections; only then can no new request meet the old config.
+   * The supervisor's liveness check, between operations: a master that stays stopped (SIGSTOP) or a status
+   * socket that stays silent for the liveness timeout counts as dead: NGINX is killed and restarted on the
+   * last good config. A check never interrupts an apply or restart in progress.
    */
-  private async verify(checksum: string, oldWorkers: readonly number[] = []): Promise<void> {
-    const deadline = Date.now() + (this.options.verifyTimeoutMs ?? 10_000);
-    while (Date.now() < deadline) {
-      if (this.child === undefined)
-        throw new NginxProcessError('nginx exited while loading the configuration');
-      if ((await fetchLiveChecksum(this.statusSocket)) === checksum && (await stoppedAccepting(oldWorkers))) {
-        this.liveChecksum = checksum;
-        this.everServed = true;
-        return;
-      }
-      await sleep(20);
+  private startLiveness(): void {
+    if (this.liveness !== undefined) return;
+    const interval = this.options.livenessIntervalMs ?? 1000;
+    this.liveness = setInterval(() => void this.checkLiveness(), interval);
+    this.liveness.unref();
+  }
+
+  private stopLiveness(): void {
+    if (this.liveness !== undefined) clearInterval(this.liveness);
+    this.liveness = undefined;
+  }
+
+  private async checkLiveness(): Promise<void> {
+    const child = this.child;
+    if (child?.pid === undefined || !this.everServed || !this.quietWith(child)) return;
+    const stat = await processStat(child.pid);
+    let problem: string | undefined;
+    if (stat?.state === 'T' || stat?.state === 't') problem = 'the nginx master is stopped (SIGSTOP)';
+    else if ((await fetchLiveChecksum(this.statusSocket, 2000)) === undefined)
+      problem = 'nginx does not answer on its status socket';
+    if (!this.quietWith(child)) return; // an operation started meanwhile; it checks for itself
+    if (problem === undefined) {
+      if (this.problemText !== undefined) this.options.logger.info('nginx answers again');
+      this.problemText = undefined;
+      this.unhealthySince = undefined;
+      return;
     }
-    throw new NginxProcessError(`nginx did not start serving configuration ${checksum} in time`);
+    if (this.problemText === undefined) this.options.logger.warn(problem);
+    this.problemText = problem;
+    this.unhealthySince ??= Date.now();
+    if (Date.now() - this.unhealthySince < (this.options.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS))
+      return;
+    this.unhealthySince = undefined;
+    await this.exclusive(async () => {
+      if (this.child !== child || this.stopping) return;
+      this.options.logger.error(`${problem}; killing nginx and starting it again on the last good config`);
+      await this.killAndWait(child);
+      try {
+        await this.startOnDisk();
+        this.options.logger.info('nginx restarted');
+      } catch (error) {
+        this.options.logger.error('nginx restart failed', { error: (error as Error).message });
+      }
+    });
+  }
+
+  /** True when `child` is the running master and no operation (apply, restart) is under way. */
+  private quietWith(child: ChildProcess): boolean {
+    return !this.busy && !this.stopping && this.child === child;
+  }
+
+  /** SIGKILLs the master and its workers (a stopped process dies too) and waits for the exit. */
+  private async killAndWait(child: ChildProcess): Promise<void> {
+    if (this.child !== child || child.pid === undefined) return;
+    const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    const wasStopping = this.stopping;
+    this.stopping = true; // no automatic restart: the caller starts it
+    signalGroup(child.pid, 'SIGKILL');
+    await exited;
+    this.stopping = wasStopping;
   }
 
   private async prepareRunDir(): Promise<void> {
@@ -233,30 +447,52 @@ export class NginxProcess {
   private baseArgs(confPath: string): string[] {
     return ['-p', this.options.runDir, '-e', 'stderr', '-c', confPath];
   }
+}
 
-  private run(args: string[]): Promise<{ code: number; stderr: string }> {
-    return runNginx(this.options.binary, args);
-  }
+/** NGINX is stopped or hung: waiting longer will not help. */
+class NginxStalledError extends NginxProcessError {}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** `nginx -v` of a binary, e.g. `1.22.1`; throws NginxProcessError when it cannot be run. */
 export async function nginxVersion(binary: string): Promise<string> {
-  const { code, stderr } = await runNginx(binary, ['-v']);
+  const { code, stderr } = await runNginx(binary, ['-v'], 10_000);
   const m = /nginx\/(\S+)/.exec(stderr);
   if (code !== 0 || m?.[1] === undefined)
     throw new NginxProcessError(`cannot run ${binary} -v: ${stderr.trim()}`);
   return m[1];
 }
 
-/** Runs NGINX to completion and collects what it says (it says everything on stderr). */
-function runNginx(binary: string, args: readonly string[]): Promise<{ code: number; stderr: string }> {
+/** Runs NGINX to completion and collects what it says (it says everything on stderr); killed at `timeoutMs`. */
+function runNginx(
+  binary: string,
+  args: readonly string[],
+  timeoutMs = DEFAULT_TEST_TIMEOUT_MS,
+): Promise<{ code: number; stderr: string; timedOut: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group, so a timeout stops whatever it started too (and our stderr pipe closes).
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    }, timeoutMs);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => resolve({ code: -1, stderr: error.message }));
-    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stderr: error.message, timedOut });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stderr, timedOut });
+    });
   });
 }
 

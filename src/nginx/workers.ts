@@ -36,3 +36,19 @@ export async function stoppedAccepting(pids: readonly number[]): Promise<boolean
   }
   return true;
 }
+
+export interface ProcessStat {
+  /** `R` running, `S` sleeping, `D` disk wait, `T`/`t` stopped (SIGSTOP, tracer), `Z` zombie, … */
+  readonly state: string;
+  /** User plus system CPU time used so far, in clock ticks: it grows while the process works. */
+  readonly cpuTicks: number;
+}
+
+/** A process's state and CPU time from /proc/PID/stat; undefined when it is gone or /proc is unreadable. */
+export async function processStat(pid: number): Promise<ProcessStat | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '?', cpuTicks: Number(fields[11] ?? 0) + Number(fields[12] ?? 0) };
+}

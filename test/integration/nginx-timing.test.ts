@@ -1,0 +1,138 @@
+// No timing of NGINX may break it (issue 9): a first parse slower than any check is waited for, a change
+// that arrives meanwhile is applied only once NGINX is ready (never a signal into a master that is still
+// starting), a stopped (SIGSTOP) master is noticed and replaced, and an `nginx -t` that hangs is stopped
+// while the last good config keeps serving.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ingress } from '../support/fixtures.ts';
+import { launchGatehouse, waitUntilHealthy, type RunningGatehouse } from '../support/gatehouse-process.ts';
+import { eventually } from '../support/http-client.ts';
+import {
+  Backends,
+  countMatches,
+  eventuallyServed,
+  manifestsFolder,
+  removeFolder,
+  served,
+  waitForLog,
+} from '../support/integration.ts';
+import { writeManifest } from '../support/fixtures.ts';
+import { wrappedNginx } from '../support/wrapped-nginx.ts';
+
+const HOST = 'timing.example.com';
+const app = (service: string): ReturnType<typeof ingress> =>
+  ingress({ name: 'timing', rules: [{ host: HOST, paths: [{ service, port: 80 }] }] });
+
+async function masterPid(gatehouse: RunningGatehouse): Promise<number> {
+  return Number((await readFile(path.join(gatehouse.confDir, 'run', 'nginx.pid'), 'utf8')).trim());
+}
+
+async function healthz(gatehouse: RunningGatehouse): Promise<number> {
+  return fetch(`http://127.0.0.1:${gatehouse.healthzPort}/healthz`).then(
+    (r) => r.status,
+    () => 0,
+  );
+}
+
+/** The stopped master, should Gatehouse have failed to replace it. */
+function killIfRunning(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone, as it should be
+  }
+  return Promise.resolve();
+}
+
+describe('NGINX timing', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  async function setUp(slowStartSeconds: number, extraArgs: string[] = []) {
+    const dir = await manifestsFolder();
+    const backends = await Backends.start(['first', 'second']);
+    cleanup.push(
+      () => backends.close(),
+      () => removeFolder(dir),
+    );
+    await writeManifest(dir, 'services.yaml', backends.services());
+    await writeManifest(dir, 'app.yaml', [app('first')]);
+    const nginx = await wrappedNginx({ slowStartSeconds });
+    const gatehouse = await launchGatehouse(dir, ['--nginx-binary', nginx.binary, ...extraArgs]);
+    cleanup.push(() => gatehouse.stop());
+    return { dir, gatehouse, nginx };
+  }
+
+  it('a first start slower than any check is waited for; a change meanwhile is applied once NGINX is ready', async () => {
+    // 12 s of parsing: longer than the 10 s the reload check used to give before it signalled again.
+    const { dir, gatehouse } = await setUp(12);
+    await waitForLog(gatehouse, 'starting gatehouse');
+    await new Promise((r) => setTimeout(r, 1500));
+    await writeManifest(dir, 'app.yaml', [app('second')]); // arrives while NGINX is still starting
+    await waitUntilHealthy(gatehouse, 40_000);
+    assert.equal(await eventuallyServed(gatehouse, HOST, '/', '200 second'), '200 second');
+    const logs = gatehouse.logs();
+    assert.equal(countMatches(logs, 'nginx started'), 1, logs.slice(-3000));
+    assert.doesNotMatch(logs, /nginx exited|retrying|did not start|restart/, logs.slice(-3000));
+  });
+
+  it('a stopped (SIGSTOP) master is noticed by the liveness check and replaced', async () => {
+    const { gatehouse } = await setUp(0);
+    await waitUntilHealthy(gatehouse);
+    const stopped = await masterPid(gatehouse);
+    process.kill(stopped, 'SIGSTOP');
+    cleanup.push(() => killIfRunning(stopped));
+    assert.equal(
+      await eventually(
+        () => healthz(gatehouse),
+        (s) => s === 503,
+      ),
+      503,
+      'healthz still says ok with a stopped master',
+    );
+    const replaced = await eventually(
+      () => masterPid(gatehouse),
+      (pid) => pid !== stopped,
+      20_000,
+    );
+    assert.notEqual(replaced, stopped, gatehouse.logs().slice(-3000));
+    assert.equal(
+      await eventually(
+        () => healthz(gatehouse),
+        (s) => s === 200,
+      ),
+      200,
+    );
+    assert.match(gatehouse.logs(), /nginx master is stopped/);
+    assert.equal(await served('http', gatehouse.httpPort, HOST, '/'), '200 first');
+  });
+
+  it('a change that arrives while the master is stopped is applied by a new master', async () => {
+    const { dir, gatehouse } = await setUp(0);
+    await waitUntilHealthy(gatehouse);
+    const stopped = await masterPid(gatehouse);
+    process.kill(stopped, 'SIGSTOP');
+    cleanup.push(() => killIfRunning(stopped));
+    await writeManifest(dir, 'app.yaml', [app('second')]);
+    assert.equal(await eventuallyServed(gatehouse, HOST, '/', '200 second', 20_000), '200 second');
+    assert.notEqual(await masterPid(gatehouse), stopped);
+  });
+
+  it('an nginx -t that hangs is stopped at --nginx-test-timeout; the last good config keeps serving', async () => {
+    const { dir, gatehouse, nginx } = await setUp(0, ['--nginx-test-timeout', '2']);
+    await waitUntilHealthy(gatehouse);
+    await writeFile(nginx.hangMarker, '');
+    await writeManifest(dir, 'app.yaml', [app('second')]);
+    await waitForLog(gatehouse, /nginx -t did not finish within 2 s/, 1, 15_000);
+    assert.equal(await served('http', gatehouse.httpPort, HOST, '/'), '200 first');
+    assert.equal(await healthz(gatehouse), 200);
+    // The next change is tested afresh and lands.
+    await rm(nginx.hangMarker);
+    await writeManifest(dir, 'app.yaml', [app('second'), app('second')]);
+    assert.equal(await eventuallyServed(gatehouse, HOST, '/', '200 second'), '200 second');
+  });
+});

@@ -1,0 +1,35 @@
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * A real NGINX behind a shell wrapper that adds a timing the test wants: a slow first parse (CPU-bound, as
+ * a huge config is), or an `nginx -t` that hangs while a marker file exists. Everything else is NGINX.
+ */
+export interface WrappedNginx {
+  readonly binary: string;
+  /** While this file exists, `nginx -t` hangs. */
+  readonly hangMarker: string;
+}
+
+export async function wrappedNginx(options: { slowStartSeconds?: number }): Promise<WrappedNginx> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-nginx-wrapper-'));
+  const binary = path.join(dir, 'nginx');
+  const hangMarker = path.join(dir, 'hang-nginx-t');
+  const slow = options.slowStartSeconds ?? 0;
+  await writeFile(
+    binary,
+    `#!/bin/sh
+case " $* " in
+  *" -t "*) [ -e '${hangMarker}' ] && exec sleep 1000 ;;
+  *"daemon off;"*)
+    # Busy, as a master parsing a very large config is: the parse is slow, not stuck.
+    end=$(( $(date +%s) + ${slow} ))
+    while [ "$(date +%s)" -lt "$end" ]; do :; done ;;
+esac
+exec nginx "$@"
+`,
+  );
+  await chmod(binary, 0o755);
+  return { binary, hangMarker };
+}
