@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import type { NamespacedName, TranslateOptions } from '../translate/translate.ts';
+import { cidr as cidrSchema } from '../translate/validators.ts';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -41,6 +42,19 @@ export function parseAddressList(value: string): string[] {
   return list;
 }
 
+/** Comma-separated IP addresses or CIDRs. */
+export function parseCidrList(value: string): string[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const c of list) {
+    if (!cidrSchema.safeParse(c).success)
+      throw new InvalidArgumentError(`"${c}" is not an IP address or CIDR`);
+  }
+  return list;
+}
+
 const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
 const subdomain = z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/);
 
@@ -75,12 +89,31 @@ export function classAndConfigOptions(): Option[] {
       '--default-ssl-certificate <ns/name>',
       'kubernetes.io/tls Secret served to hosts without a certificate of their own (else a generated one)',
     ).argParser(parseNamespacedName),
+    new Option(
+      '--disable-svc-external-name',
+      'refuse every ExternalName Service as a backend (its paths answer 503)',
+    ).default(false),
+    new Option(
+      '--external-name-allowed-cidrs <cidrs>',
+      'comma-separated ranges ExternalName targets may resolve to even though they are refused by default (loopback, link-local, metadata, this host)',
+    )
+      .argParser(parseCidrList)
+      .default([]),
+    new Option(
+      '--external-name-resolver <servers>',
+      'comma-separated DNS servers (ADDRESS or ADDRESS:PORT) for ExternalName targets (default: the system resolver configuration)',
+    )
+      .argParser(parseAddressList)
+      .default([]),
     new Option('--http-port <port>', 'port NGINX serves HTTP on').argParser(parsePort).default(80),
     new Option('--https-port <port>', 'port NGINX serves HTTPS on').argParser(parsePort).default(443),
   ];
 }
 
 export interface ClassAndConfigFlags {
+  disableSvcExternalName: boolean;
+  externalNameAllowedCidrs: string[];
+  externalNameResolver: string[];
   ingressClass: string;
   controllerClass: string;
   watchIngressWithoutClass: boolean;
@@ -95,8 +128,14 @@ export interface ClassAndConfigFlags {
 export function translateOptionsFrom(
   flags: ClassAndConfigFlags,
   defaultCertificatePem: string,
+  localAddresses: readonly string[],
 ): Omit<TranslateOptions, 'excluded'> {
   return {
+    externalNamePolicy: {
+      disabled: flags.disableSvcExternalName,
+      allowedCidrs: flags.externalNameAllowedCidrs,
+      localAddresses,
+    },
     ingressClass: flags.ingressClass,
     controllerClass: flags.controllerClass,
     watchIngressWithoutClass: flags.watchIngressWithoutClass,

@@ -4,9 +4,14 @@ import { formatDiagnostic } from '../model/diagnostics.ts';
 import { nginxVersion } from '../nginx/nginx-process.ts';
 import { render } from '../render/render.ts';
 import { loadManifestFolder } from '../sources/files/load-folder.ts';
-import { translate } from '../translate/translate.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+import { createLogger } from '../observability/logger.ts';
+import { NameResolver } from '../sources/dns/name-resolver.ts';
+import { externalNamesWanted } from '../translate/external-names.ts';
+import { translate, type TranslateOptions } from '../translate/translate.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
 import { canListenOnIpv6 } from './ipv6.ts';
+import { localAddresses } from './local-addresses.ts';
 import { translateOptionsFrom, type ClassAndConfigFlags } from './options.ts';
 
 export interface RenderFlags extends ClassAndConfigFlags {
@@ -15,18 +20,37 @@ export interface RenderFlags extends ClassAndConfigFlags {
   nginxBinary: string;
 }
 
+/** The snapshot with its ExternalName targets resolved (each lookup bounded by the resolver's timeout). */
+async function withExternalNames(
+  snapshot: Snapshot,
+  options: Omit<TranslateOptions, 'excluded'>,
+  servers: readonly string[],
+): Promise<Snapshot> {
+  const names = externalNamesWanted(snapshot, options);
+  if (names.length === 0) return snapshot;
+  const resolver = new NameResolver({
+    servers,
+    logger: createLogger({ level: 'error', format: 'text' }),
+    onChange: () => undefined,
+  });
+  resolver.track(names);
+  await resolver.settled(10_000);
+  const externalNames = resolver.results();
+  resolver.stop();
+  return { ...snapshot, externalNames };
+}
+
 /** `gatehouse render`: manifests → nginx.conf on stdout, or a complete tree under --out. */
 export async function renderCommand(
   flags: RenderFlags,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  const snapshot = await loadManifestFolder(flags.manifests);
+  const loaded = await loadManifestFolder(flags.manifests);
   const out = flags.out === undefined ? undefined : path.resolve(flags.out);
   const defaultCertificatePem = await ensureDefaultCertificate(out);
-  const result = translate(snapshot, {
-    ...translateOptionsFrom(flags, defaultCertificatePem),
-    excluded: new Map(),
-  });
+  const options = translateOptionsFrom(flags, defaultCertificatePem, localAddresses());
+  const snapshot = await withExternalNames(loaded, options, flags.externalNameResolver);
+  const result = translate(snapshot, { ...options, excluded: new Map() });
   for (const d of result.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
   const root = out ?? '/etc/gatehouse';
   // The syntax follows the NGINX that will load the config; without one on PATH, 1.22's.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { ClusterReporter } from '../controller/cluster-reporter.ts';
+import { ExternalNameFeed } from '../controller/external-name-feed.ts';
 import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
@@ -12,6 +13,7 @@ import { fetchLiveChecksum } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { startAccessLogRelay } from '../observability/access-log-relay.ts';
 import { ControllerMetrics } from '../observability/metrics.ts';
+import { NameResolver } from '../sources/dns/name-resolver.ts';
 import { ManifestFolderSource } from '../sources/files/watch-folder.ts';
 import { KubeSource } from '../sources/kube/kube-source.ts';
 import { EventRecorder } from '../status/events.ts';
@@ -22,6 +24,7 @@ import { reviewIngress } from '../webhook/review.ts';
 import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
 import { canListenOnIpv6 } from './ipv6.ts';
+import { localAddresses } from './local-addresses.ts';
 import { translateOptionsFrom, type ClassAndConfigFlags } from './options.ts';
 
 export interface ServeFlags extends ClassAndConfigFlags {
@@ -87,7 +90,11 @@ export async function serveCommand(
   const relay = fstatSync(1).isSocket() ? await startAccessLogRelay(process.stdout) : undefined;
   if (relay !== undefined)
     logger.info('stdout is a socket: the NGINX access log is relayed to it over loopback syslog');
-  const translateOptions = translateOptionsFrom(flags, await ensureDefaultCertificate(confDir));
+  const translateOptions = translateOptionsFrom(
+    flags,
+    await ensureDefaultCertificate(confDir),
+    localAddresses(),
+  );
   const reportHandlers: ((r: ReconcileReport) => void)[] = [];
   const reconciler: Reconciler = new Reconciler({
     translate: translateOptions,
@@ -130,11 +137,16 @@ export async function serveCommand(
   );
 
   const stoppables: Stoppable[] = [];
-  let latest: Snapshot | undefined;
-  const onSnapshot = (snapshot: Snapshot): void => {
-    latest = snapshot;
-    reconciler.update(snapshot);
-  };
+  // ExternalName targets are resolved here, never by NGINX; their answers travel in the snapshot.
+  const resolver: NameResolver = new NameResolver({
+    servers: flags.externalNameResolver,
+    logger,
+    onChange: () => feed.resolved(),
+  });
+  const feed = new ExternalNameFeed(resolver, translateOptions, (snapshot) => reconciler.update(snapshot));
+  stoppables.push({ stop: () => Promise.resolve(resolver.stop()) });
+  const latest = (): Snapshot | undefined => feed.latest;
+  const onSnapshot = (snapshot: Snapshot): void => feed.update(snapshot);
   if (flags.manifests !== undefined) {
     const folder = new ManifestFolderSource(flags.manifests, logger, onSnapshot);
     await folder.start();
@@ -144,15 +156,7 @@ export async function serveCommand(
     if (flags.kubeconfig !== undefined) kubeConfig.loadFromFile(flags.kubeconfig);
     else kubeConfig.loadFromDefault();
     stoppables.push(
-      ...(await startClusterParts(
-        flags,
-        pod,
-        kubeConfig,
-        logger,
-        reportHandlers,
-        () => latest,
-        translateOptions,
-      )),
+      ...(await startClusterParts(flags, pod, kubeConfig, logger, reportHandlers, latest, translateOptions)),
     );
     const kube = new KubeSource({
       kubeConfig,

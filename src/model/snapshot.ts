@@ -21,4 +21,12 @@ export interface Snapshot {
   readonly configMaps: readonly V1ConfigMap[];
   /** Problems the source found while loading (unreadable files, unknown kinds, ...). */
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * What the controller's resolver found for ExternalName target names (lowercase), by name. NGINX never
+   * resolves names itself; a name missing here is still being resolved.
+   */
+  readonly externalNames?: ReadonlyMap<string, NameResolution>;
 }
+
+/** The addresses a DNS name resolved to, or why it did not resolve. */
+export type NameResolution = { readonly addresses: readonly string[] } | { readonly error: string };

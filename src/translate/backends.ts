@@ -2,6 +2,13 @@ import type { V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/clie
 import type { Endpoint, Upstream } from '../model/nginx.ts';
 import { cmp } from '../model/diagnostics.ts';
 import type { ServiceBackendRef } from './ingress-parse.ts';
+import type { NameResolution } from '../model/snapshot.ts';
+import {
+  DEFAULT_EXTERNAL_NAME_POLICY,
+  refusedAddress,
+  refusedName,
+  type ExternalNamePolicy,
+} from './address-policy.ts';
 import { dnsSubdomain, ipAddress, portNumber } from './validators.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -11,22 +18,35 @@ export type ResolvedBackend =
   | { readonly kind: 'upstream'; readonly upstream: Upstream }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
+/** What backends are resolved with, beyond the Services and EndpointSlices themselves. */
+export interface ServiceContext {
+  /**
+   * Why a Service missing from the index was left out on purpose, if it was; its users then read that
+   * instead of "does not exist".
+   */
+  readonly leftOut: (namespace: string, name: string) => string | undefined;
+  /** What the controller's resolver found for ExternalName target names. */
+  readonly externalNames: ReadonlyMap<string, NameResolution>;
+  readonly policy: ExternalNamePolicy;
+}
+
 /** Indexes Services and EndpointSlices once per translate, so each lookup is a map access. */
 export class ServiceIndex {
   private readonly services = new Map<string, V1Service>();
   private readonly slices = new Map<string, V1EndpointSlice[]>();
-  private readonly leftOut: (namespace: string, name: string) => string | undefined;
+  private readonly context: ServiceContext;
 
-  /**
-   * @param leftOut why a Service that is missing from `services` was left out on purpose, if it was; its
-   *   users then read that instead of "does not exist".
-   */
   constructor(
     services: readonly V1Service[],
     slices: readonly V1EndpointSlice[],
-    leftOut: (namespace: string, name: string) => string | undefined = () => undefined,
+    context: Partial<ServiceContext> = {},
   ) {
-    this.leftOut = leftOut;
+    this.context = {
+      leftOut: () => undefined,
+      externalNames: new Map(),
+      policy: DEFAULT_EXTERNAL_NAME_POLICY,
+      ...context,
+    };
     for (const s of services) {
       this.services.set(`${s.metadata?.namespace ?? 'default'}/${s.metadata?.name ?? ''}`, s);
     }
@@ -55,7 +75,7 @@ export class ServiceIndex {
     const source = `service ${namespace}/${ref.service} port ${portLabel}`;
     if (svc === undefined) {
       const reason =
-        this.leftOut(namespace, ref.service) ?? `Service ${namespace}/${ref.service} does not exist`;
+        this.context.leftOut(namespace, ref.service) ?? `Service ${namespace}/${ref.service} does not exist`;
       return { kind: 'unavailable', reason };
     }
     const ports = svc.spec?.ports ?? [];
@@ -64,19 +84,12 @@ export class ServiceIndex {
     );
 
     if (svc.spec?.type === 'ExternalName') {
-      const target = dnsSubdomain.safeParse(svc.spec.externalName);
-      const ip = ipAddress.safeParse(svc.spec.externalName);
       const port = 'number' in ref.port ? ref.port.number : servicePort?.port;
-      if ((!target.success && !ip.success) || port === undefined) {
-        return {
-          kind: 'unavailable',
-          reason: `ExternalName Service ${namespace}/${ref.service} has no usable name or port`,
-        };
-      }
-      const host = ip.success ? ip.data : (target.data ?? '');
+      const target = this.externalNameTarget(`ExternalName Service ${namespace}/${ref.service}`, svc, port);
+      if ('reason' in target) return { kind: 'unavailable', reason: target.reason };
       return {
         kind: 'upstream',
-        upstream: { name, source, endpoints: [{ host, port }], keepaliveConnections },
+        upstream: { name, source, endpoints: target.endpoints, keepaliveConnections },
       };
     }
 
@@ -88,6 +101,47 @@ export class ServiceIndex {
       return { kind: 'unavailable', reason: `Service ${namespace}/${ref.service} has no ready endpoints` };
     }
     return { kind: 'upstream', upstream: { name, source, endpoints, keepaliveConnections } };
+  }
+
+  /**
+   * The addresses an ExternalName Service leads to: its IP, or what the controller's resolver found for its
+   * name (NGINX never resolves names: a slow or failing name must not hold up anyone else's config). Every
+   * address must pass the ExternalName policy (no loopback, link-local, metadata or own addresses).
+   */
+  private externalNameTarget(
+    label: string,
+    svc: V1Service,
+    port: number | undefined,
+  ): { endpoints: Endpoint[] } | { reason: string } {
+    if (this.context.policy.disabled)
+      return { reason: `${label}: ExternalName backends are disabled on this controller` };
+    const raw = svc.spec?.externalName ?? '';
+    const ip = ipAddress.safeParse(raw);
+    const target = dnsSubdomain.safeParse(raw.toLowerCase().replace(/\.$/, ''));
+    if ((!ip.success && !target.success) || port === undefined)
+      return { reason: `${label} has no usable name or port` };
+    let addresses: readonly string[];
+    if (ip.success) {
+      addresses = [ip.data];
+    } else {
+      const name = target.data ?? '';
+      const refused = refusedName(name);
+      if (refused !== undefined)
+        return { reason: `${label}: ${refused}; ExternalName backends may not point there` };
+      const found = this.context.externalNames.get(name);
+      if (found === undefined) return { reason: `${label}: ${name} is still being resolved` };
+      if ('error' in found) return { reason: `${label}: ${name} does not resolve (${found.error})` };
+      addresses = found.addresses;
+    }
+    for (const address of addresses) {
+      const refused = refusedAddress(address, this.context.policy);
+      if (refused !== undefined)
+        return {
+          reason: `${label}: ${refused}; ExternalName backends may not point there (an admin can allow a range with --external-name-allowed-cidrs)`,
+        };
+    }
+    const endpoints = [...new Set(addresses)].sort().map((host) => ({ host, port }));
+    return endpoints.length > 0 ? { endpoints } : { reason: `${label}: ${raw} has no addresses` };
   }
 
   private readyEndpoints(namespace: string, service: string, servicePort: V1ServicePort): Endpoint[] {

@@ -15,6 +15,7 @@ import {
 } from '../model/nginx.ts';
 import type { Route } from '../model/routes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
+import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
 import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
 import {
@@ -47,6 +48,8 @@ export interface TranslateOptions extends ClassOptions {
    * rejected a config and pointed at an object. Keeps translate pure while still isolating the culprit.
    */
   readonly excluded: ReadonlyMap<string, string>;
+  /** Where ExternalName Services may lead (default: nowhere that reaches this host or a metadata service). */
+  readonly externalNamePolicy?: ExternalNamePolicy;
 }
 
 export type IngressOutcome = 'served' | 'rejected';
@@ -118,9 +121,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     const reason = options.excluded.get(refKey({ kind, namespace, name }));
     return reason === undefined ? undefined : `${kind} ${namespace}/${name} was left out (${reason})`;
   };
-  const services = new ServiceIndex(keep('Service', snapshot.services), snapshot.endpointSlices, (ns, name) =>
-    leftOut('Service', ns, name),
-  );
+  const services = new ServiceIndex(keep('Service', snapshot.services), snapshot.endpointSlices, {
+    leftOut: (ns, name) => leftOut('Service', ns, name),
+    externalNames: snapshot.externalNames ?? new Map(),
+    policy: options.externalNamePolicy ?? DEFAULT_EXTERNAL_NAME_POLICY,
+  });
   const usable: Snapshot = { ...snapshot, secrets: keep('Secret', snapshot.secrets) };
   const outcomes = new Map<string, { ref: ObjectRef; outcome: IngressOutcome }>();
   const accepted = acceptIngresses(snapshot.ingresses, snapshot, options, report, outcomes);

@@ -28,6 +28,7 @@ import { formatDiagnostic } from '../../src/model/diagnostics.ts';
 import { render, type RenderPaths } from '../../src/render/render.ts';
 import { buildSnapshot } from '../../src/sources/kube-objects.ts';
 import { parseManifest } from '../../src/sources/files/parse-manifest.ts';
+import type { NameResolution } from '../../src/model/snapshot.ts';
 import { translate, type NamespacedName, type TranslateOptions } from '../../src/translate/translate.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -70,13 +71,26 @@ function renderExtras(dir: string): Pick<RenderPaths, 'metricsLog'> {
   return typeof extra['metricsLog'] === 'string' ? { metricsLog: extra['metricsLog'] } : {};
 }
 
+/**
+ * What the controller's resolver found for ExternalName targets, from options.json's `externalNames`:
+ * a name maps to its addresses, or to the text of its error.
+ */
+function externalNamesFor(dir: string): Map<string, NameResolution> {
+  const file = path.join(dir, 'options.json');
+  const extra = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const names = (extra['externalNames'] ?? {}) as Record<string, string[] | string>;
+  return new Map(
+    Object.entries(names).map(([name, v]) => [name, typeof v === 'string' ? { error: v } : { addresses: v }]),
+  );
+}
+
 function translateScenario(dir: string) {
   const parsed = parseManifest('objects.yaml', readFileSync(path.join(dir, 'objects.yaml'), 'utf8'));
   const snapshot = buildSnapshot(
     parsed.objects.map((object) => ({ origin: 'objects.yaml', object })),
     parsed.diagnostics,
   );
-  return translate(snapshot, optionsFor(dir));
+  return translate({ ...snapshot, externalNames: externalNamesFor(dir) }, optionsFor(dir));
 }
 
 function compareOrUpdate(file: string, actual: string): void {

@@ -106,12 +106,13 @@ export function externalNameService(
   name: string,
   externalName: string,
   namespace = 'default',
+  port = 80,
 ): KubernetesObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace },
-    spec: { type: 'ExternalName', externalName, ports: [{ name: 'http', port: 80 }] },
+    spec: { type: 'ExternalName', externalName, ports: [{ name: 'http', port }] },
   } as KubernetesObject;
 }
 

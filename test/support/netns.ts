@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { DnsRecord } from './dns-server.ts';
 
 const run = promisify(execFile);
 const ECHO_HOST = fileURLToPath(new URL('./echo-host.ts', import.meta.url));
@@ -23,6 +24,8 @@ export interface TestHost {
   /** The test host's address, on which its backends listen. */
   readonly address: string;
   backend(name: string): Promise<HostedBackend>;
+  /** A DNS server on the test host (UDP port 53 is not needed: it takes a free port) answering from `records`. */
+  dnsServer(name: string, records: Readonly<Record<string, DnsRecord>>): Promise<{ address: string }>;
   remove(): Promise<void>;
 }
 
@@ -77,13 +80,22 @@ export async function createTestHost(): Promise<TestHost> {
     return c;
   };
 
+  const ask = (name: string, command: string): Promise<{ port?: number; error?: string }> =>
+    new Promise((resolve) => {
+      waiting.set(name, resolve);
+      echoHost().stdin!.write(`${command}\n`);
+    });
+
   return {
     address,
+    async dnsServer(name, records) {
+      const reply = await ask(name, `dns ${name} ${JSON.stringify(records)}`);
+      if (reply.port === undefined)
+        throw new Error(`DNS server ${name} on ${address}: ${reply.error ?? 'no port'}`);
+      return { address: `${address}:${reply.port}` };
+    },
     async backend(name) {
-      const reply = await new Promise<{ port?: number; error?: string }>((resolve) => {
-        waiting.set(name, resolve);
-        echoHost().stdin!.write(`start ${name}\n`);
-      });
+      const reply = await ask(name, `start ${name}`);
       if (reply.port === undefined)
         throw new Error(`echo backend ${name} on ${address}: ${reply.error ?? 'no port'}`);
       const backend: HostedBackend = {

@@ -37,18 +37,23 @@ export function snapshotOf(objects: readonly KubernetesObject[]): Snapshot {
   );
 }
 
+/** What the snapshot carries beyond the objects: the resolver's answers for ExternalName targets. */
+export type SnapshotExtras = Pick<Snapshot, 'externalNames'>;
+
 export function translateObjects(
   objects: readonly KubernetesObject[],
   options: Partial<TranslateOptions> = {},
+  extras: SnapshotExtras = {},
 ): TranslateResult {
-  return translate(snapshotOf(objects), { ...OPTIONS, ...options });
+  return translate({ ...snapshotOf(objects), ...extras }, { ...OPTIONS, ...options });
 }
 
 export function renderObjects(
   objects: readonly KubernetesObject[],
   options: Partial<TranslateOptions> = {},
+  extras: SnapshotExtras = {},
 ): { result: TranslateResult; conf: string } {
-  const result = translateObjects(objects, options);
+  const result = translateObjects(objects, options, extras);
   return { result, conf: render(result.model, PATHS).nginxConf };
 }
 

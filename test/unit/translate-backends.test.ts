@@ -190,9 +190,12 @@ const cases: {
     },
   },
   {
-    name: 'an ExternalName Service proxies to its DNS name',
+    name: 'an ExternalName Service proxies to the addresses the controller resolved its name to',
     objects: [externalNameService('web', 'api.example.net')],
-    expect: { upstream: 'default_web_80', servers: ['server api.example.net:80 max_fails=0;'] },
+    expect: {
+      upstream: 'default_web_80',
+      servers: ['server 192.0.2.7:80 max_fails=0;', 'server [2001:db8::7]:80 max_fails=0;'],
+    },
   },
   {
     name: 'an ExternalName Service may name an IP address',
@@ -203,7 +206,10 @@ const cases: {
     name: 'an ExternalName Service with a named port uses the Service port number',
     objects: [externalNameService('web', 'api.example.net')],
     port: 'http',
-    expect: { upstream: 'default_web_http', servers: ['server api.example.net:80 max_fails=0;'] },
+    expect: {
+      upstream: 'default_web_http',
+      servers: ['server 192.0.2.7:80 max_fails=0;', 'server [2001:db8::7]:80 max_fails=0;'],
+    },
   },
   {
     name: 'an ExternalName that is not a DNS name gives 503',
@@ -227,7 +233,13 @@ const cases: {
 describe('translate: Service backends', () => {
   for (const c of cases) {
     it(c.name, () => {
-      const { result, conf } = renderObjects([ingressClass(), web(c.port), ...c.objects]);
+      const { result, conf } = renderObjects(
+        [ingressClass(), web(c.port), ...c.objects],
+        {},
+        {
+          externalNames: new Map([['api.example.net', { addresses: ['192.0.2.7', '2001:db8::7'] }]]),
+        },
+      );
       const location = /location "\/" \{([^}]*)\}/.exec(
         conf.slice(conf.indexOf('server_name web.example.com;')),
       )?.[1];
