@@ -214,7 +214,12 @@ async function startClusterParts(
   const reporter = new ClusterReporter({
     core,
     statusWriter: flags.updateStatus ? new IngressStatusWriter(networking, logger) : undefined,
-    events: new EventRecorder(core, logger, pod.name),
+    events: new EventRecorder({
+      api: core,
+      logger,
+      instance: pod.name,
+      mayWrite: () => elector.isLeader,
+    }),
     addressOptions: {
       publishStatusAddress: flags.publishStatusAddress,
       publishService: flags.publishService,

@@ -39,6 +39,8 @@ export class ClusterReporter {
 
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.options.statusWriter?.stop();
+    await this.options.events.stop();
     await this.running;
   }
 
@@ -69,10 +71,8 @@ export class ClusterReporter {
     const served = report.result.ingresses.filter((i) => i.outcome === 'served').map((i) => i.ref);
     const rejected = report.result.ingresses.filter((i) => i.outcome === 'rejected').map((i) => i.ref);
     try {
-      await this.options.events.record(
-        eventIntents(report.result.diagnostics, served),
-        report.snapshot.ingresses,
-      );
+      // Events are written in the background, within their own rate limits: status does not wait for them.
+      this.options.events.update(eventIntents(report.result.diagnostics, served), report.snapshot.ingresses);
       if (this.options.statusWriter !== undefined) {
         let addresses: V1IngressLoadBalancerIngress[];
         try {

@@ -1,6 +1,21 @@
-import { CoreV1Api, type CoreV1Event, type V1Ingress } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type V1Ingress,
+} from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
+import {
+  DEFAULT_RETRY,
+  forEachLimited,
+  statusOf,
+  TokenBucket,
+  withRetry,
+  type RetryPolicy,
+} from './api-writes.ts';
 
 export interface EventIntent {
   readonly object: ObjectRef;
@@ -8,6 +23,9 @@ export interface EventIntent {
   readonly reason: string;
   readonly message: string;
 }
+
+/** The longest Event message the API server keeps (it truncates at 1 KiB). */
+const MAX_MESSAGE = 1024;
 
 /** Turns diagnostics and outcomes into the Events `kubectl describe ingress` shows. Pure. */
 export function eventIntents(
@@ -24,12 +42,7 @@ export function eventIntents(
           ? 'Conflict'
           : 'Degraded';
     const where = d.field === '' ? '' : `${d.field}: `;
-    intents.push({
-      object: d.object,
-      type: 'Warning',
-      reason,
-      message: `${where}${d.reason}`.slice(0, 1024),
-    });
+    intents.push({ object: d.object, type: 'Warning', reason, message: `${where}${d.reason}` });
   }
   for (const ref of served)
     intents.push({
@@ -42,78 +55,248 @@ export function eventIntents(
 }
 
 /**
- * Posts each distinct Event once per Ingress (uid) while it holds, so a steady state does not spam the
- * API server; an Event that stops applying and comes back is posted again.
+ * One Event per object and reason, as the Kubernetes event recorder aggregates similar events: the
+ * messages of every intent with that reason, sorted, joined and cut to what the API server keeps. Pure.
+ */
+export function aggregateIntents(intents: readonly EventIntent[]): EventIntent[] {
+  const groups = new Map<string, { first: EventIntent; messages: Set<string> }>();
+  for (const intent of intents) {
+    const key = `${intent.object.namespace}/${intent.object.name}\0${intent.type}\0${intent.reason}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { first: intent, messages: new Set([intent.message]) });
+    else group.messages.add(intent.message);
+  }
+  return [...groups.values()].map(({ first, messages }) => ({
+    ...first,
+    message: joinMessages([...messages].sort()),
+  }));
+}
+
+function joinMessages(messages: readonly string[]): string {
+  if (messages.length === 1) return (messages[0] ?? '').slice(0, MAX_MESSAGE);
+  const head = `${messages.length} problems: `;
+  let text = head;
+  for (const [i, m] of messages.entries()) {
+    const rest = messages.length - i - 1;
+    const tail = rest > 0 ? ` (and ${rest} more)` : '';
+    const piece = `${i === 0 ? '' : '; '}${m}`;
+    if (text.length + piece.length + tail.length > MAX_MESSAGE) {
+      const more = ` (and ${messages.length - i} more)`;
+      return i === 0 ? `${head}${m}`.slice(0, MAX_MESSAGE - more.length) + more : text + more;
+    }
+    text += piece;
+  }
+  return text;
+}
+
+/**
+ * The Event's name: the same for an object (uid) and reason on every replica, so a new leader finds the
+ * Event its predecessor posted instead of posting another.
+ */
+export function eventName(objectName: string, uid: string, type: string, reason: string): string {
+  const digest = createHash('sha256').update(`${uid}\0${type}\0${reason}`).digest('hex').slice(0, 16);
+  return `${objectName.slice(0, 253 - 17)}.${digest}`;
+}
+
+export interface EventRecorderOptions {
+  readonly api: CoreV1Api;
+  readonly logger: Logger;
+  /** This replica (`reportingInstance`). */
+  readonly instance: string;
+  /** Writes to the Events API per second, and the burst allowed (all objects together). */
+  readonly qps?: number;
+  readonly burst?: number;
+  /** Writes in flight at once. */
+  readonly concurrency?: number;
+  /** Writes one object may cause in a burst, then one per `objectRefillSeconds` (the recorder's spam filter). */
+  readonly objectBurst?: number;
+  readonly objectRefillSeconds?: number;
+  readonly retry?: RetryPolicy;
+  /** Only the leader writes; checked before each write. */
+  readonly mayWrite: () => boolean;
+}
+
+interface Wanted extends EventIntent {
+  readonly ingress: V1Ingress;
+  readonly uid: string;
+}
+
+/**
+ * Posts Events about Ingresses the way the Kubernetes event recorder does: one Event per object and
+ * reason; the same condition again bumps its `count` and `lastTimestamp` rather than adding an Event; a
+ * message that changes updates it. The Event's name is derived from the object's uid and the reason, so a
+ * new leader looks the Event up and adopts it, and says nothing while the condition merely continues.
+ * Writes are rate-limited (overall and per object), bounded in number in flight, retried with backoff
+ * honouring `Retry-After`, and a condition counts as posted only once the API server took the write.
  */
 export class EventRecorder {
-  private readonly api: CoreV1Api;
-  private readonly logger: Logger;
-  private readonly component: string;
-  private readonly instance: string;
-  private posted = new Set<string>();
-  private readonly servedOnce = new Set<string>();
+  private readonly options: EventRecorderOptions;
+  private readonly limiter: TokenBucket;
+  private readonly perObject = new Map<string, TokenBucket>();
+  /** What this replica knows is on the API server, per Event name: message and whether it holds now. */
+  private readonly known = new Map<string, { message: string; holding: boolean }>();
+  private wanted = new Map<string, Wanted>();
+  private readonly pending = new Set<string>();
+  private draining: Promise<void> | undefined;
+  private readonly abort = new AbortController();
 
-  constructor(api: CoreV1Api, logger: Logger, instance: string) {
-    this.api = api;
-    this.logger = logger;
-    this.component = 'gatehouse';
-    this.instance = instance;
+  constructor(options: EventRecorderOptions) {
+    this.options = options;
+    this.limiter = new TokenBucket(options.qps ?? 10, options.burst ?? 50);
   }
 
-  async record(intents: readonly EventIntent[], ingresses: readonly V1Ingress[]): Promise<void> {
+  /**
+   * The Events that should hold now. Returns at once; writing happens in the background, in order, within
+   * the rate limits. A later call replaces what an earlier one asked for and is still unwritten.
+   */
+  update(intents: readonly EventIntent[], ingresses: readonly V1Ingress[]): void {
     const byKey = new Map(
       ingresses.map((i) => [`${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`, i]),
     );
-    const now = new Set<string>();
-    const writes: Promise<void>[] = [];
-    for (const intent of intents) {
-      const ing = byKey.get(`${intent.object.namespace}/${intent.object.name}`);
-      const uid = ing?.metadata?.uid;
-      if (ing === undefined || uid === undefined) continue;
-      // "Served" is said once per Ingress; warnings once per distinct message while they hold.
-      const key = intent.reason === 'Served' ? `${uid}|Served` : `${uid}|${intent.reason}|${intent.message}`;
-      now.add(key);
-      if (this.posted.has(key) || (intent.reason === 'Served' && this.servedOnce.has(uid))) continue;
-      if (intent.reason === 'Served') this.servedOnce.add(uid);
-      writes.push(this.post(intent, ing));
+    const wanted = new Map<string, Wanted>();
+    for (const intent of aggregateIntents(intents)) {
+      const ingress = byKey.get(`${intent.object.namespace}/${intent.object.name}`);
+      const uid = ingress?.metadata?.uid;
+      if (ingress === undefined || uid === undefined) continue;
+      wanted.set(eventName(intent.object.name, uid, intent.type, intent.reason), { ...intent, ingress, uid });
     }
-    this.posted = now;
-    await Promise.all(writes);
+    // A condition that stopped holding is counted again when it comes back.
+    for (const [name, state] of this.known) if (!wanted.has(name)) state.holding = false;
+    for (const [name, want] of wanted) {
+      const state = this.known.get(name);
+      if (state?.holding !== true || state.message !== want.message) this.pending.add(name);
+    }
+    this.wanted = wanted;
+    this.drain();
   }
 
-  private async post(intent: EventIntent, ing: V1Ingress): Promise<void> {
-    const namespace = intent.object.namespace;
+  /** Resolves once every pending write has been tried. */
+  async idle(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.idle();
+  }
+
+  private drain(): void {
+    if (this.draining !== undefined || this.abort.signal.aborted) return;
+    const run = async (): Promise<void> => {
+      while (this.pending.size > 0 && !this.abort.signal.aborted) {
+        const batch = [...this.pending];
+        this.pending.clear();
+        await forEachLimited(batch, this.options.concurrency ?? 4, (name) => this.write(name));
+      }
+    };
+    this.draining = run().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  private async write(name: string): Promise<void> {
+    const want = this.wanted.get(name);
+    if (want === undefined || !this.options.mayWrite()) return;
+    const state = this.known.get(name);
+    if (state?.holding === true && state.message === want.message) return;
+    // The spam filter: an object whose Events keep changing waits; its latest state is written later (the
+    // next update() marks it pending again).
+    let bucket = this.perObject.get(want.uid);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(1 / (this.options.objectRefillSeconds ?? 300), this.options.objectBurst ?? 25);
+      this.perObject.set(want.uid, bucket);
+    }
+    if (!(await this.limiter.take(this.abort.signal))) return;
+    const namespace = want.object.namespace;
+    const log = { ingress: `${namespace}/${want.object.name}`, reason: want.reason };
+    try {
+      const existing = await this.retrying(() => this.read(namespace, name), log);
+      if (existing !== undefined && state === undefined && existing.message === want.message) {
+        // Posted by an earlier leader (or an earlier run of this one), and it still holds: adopt it.
+        this.known.set(name, { message: want.message, holding: true });
+        return;
+      }
+      if (!bucket.tryTake()) {
+        this.options.logger.debug('Event held back: too many for one object', log);
+        return;
+      }
+      if (existing === undefined) await this.retrying(() => this.create(name, want), log);
+      else await this.retrying(() => this.bump(name, want, existing), log);
+      this.known.set(name, { message: want.message, holding: true });
+    } catch (error) {
+      this.options.logger.warn('could not post Event', { ...log, error: (error as Error).message });
+    }
+  }
+
+  private retrying<T>(call: () => Promise<T>, log: object): Promise<T> {
+    return withRetry(call, this.options.retry ?? DEFAULT_RETRY, this.abort.signal, (error, delayMs) =>
+      this.options.logger.info('Event write failed, retrying', {
+        ...log,
+        status: statusOf(error) ?? 'no answer',
+        delayMs,
+      }),
+    );
+  }
+
+  private async read(namespace: string, name: string): Promise<CoreV1Event | undefined> {
+    try {
+      return await this.options.api.readNamespacedEvent({ namespace, name });
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async create(name: string, want: Wanted): Promise<void> {
     const at = new Date();
-    const event: CoreV1Event = {
-      metadata: { generateName: `${intent.object.name}.`, namespace },
+    const namespace = want.object.namespace;
+    const body: CoreV1Event = {
+      metadata: { name, namespace },
       involvedObject: {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
-        name: intent.object.name,
+        name: want.object.name,
         namespace,
-        ...(ing.metadata?.uid !== undefined ? { uid: ing.metadata.uid } : {}),
-        ...(ing.metadata?.resourceVersion !== undefined
-          ? { resourceVersion: ing.metadata.resourceVersion }
+        uid: want.uid,
+        ...(want.ingress.metadata?.resourceVersion !== undefined
+          ? { resourceVersion: want.ingress.metadata.resourceVersion }
           : {}),
       },
-      type: intent.type,
-      reason: intent.reason,
-      message: intent.message,
-      source: { component: this.component },
+      type: want.type,
+      reason: want.reason,
+      message: want.message,
+      source: { component: 'gatehouse' },
       reportingComponent: 'gatehouse.dev/ingress-controller',
-      reportingInstance: this.instance,
+      reportingInstance: this.options.instance,
       firstTimestamp: at,
       lastTimestamp: at,
       count: 1,
     };
     try {
-      await this.api.createNamespacedEvent({ namespace, body: event });
+      await this.options.api.createNamespacedEvent({ namespace, body });
     } catch (error) {
-      this.logger.warn('could not post Event', {
-        ingress: `${namespace}/${intent.object.name}`,
-        reason: intent.reason,
-        error: (error as Error).message,
-      });
+      // Another replica posted it meanwhile: count this occurrence on its Event.
+      if (statusOf(error) !== 409) throw error;
+      const existing = await this.read(namespace, name);
+      if (existing === undefined) throw error;
+      await this.bump(name, want, existing);
     }
+  }
+
+  /** The same condition again: one more in `count`, the latest message and time. */
+  private async bump(name: string, want: Wanted, existing: CoreV1Event): Promise<void> {
+    await this.options.api.patchNamespacedEvent(
+      {
+        namespace: want.object.namespace,
+        name,
+        body: {
+          count: (existing.count ?? 1) + 1,
+          message: want.message,
+          lastTimestamp: new Date().toISOString(),
+          reportingInstance: this.options.instance,
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   }
 }

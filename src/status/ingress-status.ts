@@ -7,15 +7,35 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { ObjectRef } from '../model/diagnostics.ts';
+import { DEFAULT_RETRY, forEachLimited, statusOf, withRetry, type RetryPolicy } from './api-writes.ts';
 
-/** Writes `.status.loadBalancer.ingress` on Ingresses whose status differs from what it should be. */
+export interface IngressStatusWriterOptions {
+  /** Status writes in flight at once. */
+  readonly concurrency?: number;
+  readonly retry?: RetryPolicy;
+}
+
+/**
+ * Writes `.status.loadBalancer.ingress` on Ingresses whose status differs from what it should be: a few at
+ * a time, each retried with backoff that honours the API server's `Retry-After`.
+ */
 export class IngressStatusWriter {
   private readonly api: NetworkingV1Api;
   private readonly logger: Logger;
+  private readonly concurrency: number;
+  private readonly retry: RetryPolicy;
+  private readonly abort = new AbortController();
 
-  constructor(api: NetworkingV1Api, logger: Logger) {
+  constructor(api: NetworkingV1Api, logger: Logger, options: IngressStatusWriterOptions = {}) {
     this.api = api;
     this.logger = logger;
+    this.concurrency = options.concurrency ?? 8;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  /** Gives up on retries in progress (shutdown). */
+  stop(): void {
+    this.abort.abort();
   }
 
   /**
@@ -31,40 +51,52 @@ export class IngressStatusWriter {
     const byKey = new Map(
       current.map((i) => [`${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`, i]),
     );
-    let updated = 0;
-    const want = (
-      ref: ObjectRef,
-      target: readonly V1IngressLoadBalancerIngress[],
-    ): Promise<void> | undefined => {
+    const writes: [ObjectRef, readonly V1IngressLoadBalancerIngress[]][] = [];
+    const want = (ref: ObjectRef, target: readonly V1IngressLoadBalancerIngress[]): void => {
       const ing = byKey.get(`${ref.namespace}/${ref.name}`);
-      if (ing === undefined) return undefined;
-      if (sameAddresses(ing.status?.loadBalancer?.ingress ?? [], target)) return undefined;
-      return this.write(ref, target).then((ok) => {
-        if (ok) updated += 1;
-      });
+      if (ing === undefined) return;
+      if (sameAddresses(ing.status?.loadBalancer?.ingress ?? [], target)) return;
+      writes.push([ref, target]);
     };
-    await Promise.all([...served.map((r) => want(r, addresses)), ...cleared.map((r) => want(r, []))]);
+    served.forEach((r) => want(r, addresses));
+    cleared.forEach((r) => want(r, []));
+    let updated = 0;
+    await forEachLimited(writes, this.concurrency, async ([ref, target]) => {
+      if (await this.write(ref, target)) updated += 1;
+    });
     return updated;
   }
 
   private async write(ref: ObjectRef, addresses: readonly V1IngressLoadBalancerIngress[]): Promise<boolean> {
+    const ingress = `${ref.namespace}/${ref.name}`;
     try {
-      await this.api.patchNamespacedIngressStatus(
-        {
-          name: ref.name,
-          namespace: ref.namespace,
-          body: { status: { loadBalancer: { ingress: addresses.length > 0 ? addresses : null } } },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      await withRetry(
+        () =>
+          this.api.patchNamespacedIngressStatus(
+            {
+              name: ref.name,
+              namespace: ref.namespace,
+              body: { status: { loadBalancer: { ingress: addresses.length > 0 ? addresses : null } } },
+            },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          ),
+        this.retry,
+        this.abort.signal,
+        (error, delayMs) =>
+          this.logger.info('Ingress status write failed, retrying', {
+            ingress,
+            status: statusOf(error) ?? 'no answer',
+            delayMs,
+          }),
       );
       this.logger.info('updated Ingress status', {
-        ingress: `${ref.namespace}/${ref.name}`,
+        ingress,
         addresses: addresses.map((a) => a.ip ?? a.hostname),
       });
       return true;
     } catch (error) {
       this.logger.warn('could not update Ingress status', {
-        ingress: `${ref.namespace}/${ref.name}`,
+        ingress,
         error: (error as Error).message,
       });
       return false;

@@ -16,16 +16,33 @@ export function toLoadBalancerIngress(address: string): V1IngressLoadBalancerIng
   return IP.test(address) ? { ip: address } : { hostname: address };
 }
 
-/** The addresses a Service offers, in ingress-nginx's order of preference. Pure. */
+/**
+ * The addresses a Service offers clients, as ingress-nginx reads them. Pure. A LoadBalancer Service offers
+ * only its load balancer's addresses and its external IPs: none until they exist, never the cluster IP
+ * (which tools such as external-dns would otherwise publish). A NodePort Service offers its external IPs,
+ * else its cluster IP; a ClusterIP Service its cluster IP; an ExternalName Service its external name.
+ */
 export function serviceAddresses(svc: V1Service): string[] {
-  const lb = (svc.status?.loadBalancer?.ingress ?? [])
-    .flatMap((i) => [i.ip, i.hostname])
-    .filter((a): a is string => !!a);
-  if (lb.length > 0) return lb;
-  const external = svc.spec?.externalIPs ?? [];
-  if (external.length > 0) return [...external];
-  const clusterIp = svc.spec?.clusterIP;
-  return clusterIp !== undefined && clusterIp !== '' && clusterIp !== 'None' ? [clusterIp] : [];
+  const spec = svc.spec;
+  const external = spec?.externalIPs ?? [];
+  const clusterIp =
+    spec?.clusterIP !== undefined && spec.clusterIP !== '' && spec.clusterIP !== 'None'
+      ? [spec.clusterIP]
+      : [];
+  switch (spec?.type) {
+    case 'LoadBalancer': {
+      const lb = (svc.status?.loadBalancer?.ingress ?? [])
+        .flatMap((i) => [i.ip, i.hostname])
+        .filter((a): a is string => !!a);
+      return [...new Set([...lb, ...external])];
+    }
+    case 'ExternalName':
+      return spec.externalName !== undefined && spec.externalName !== '' ? [spec.externalName] : [];
+    case 'NodePort':
+      return external.length > 0 ? [...external] : clusterIp;
+    default:
+      return clusterIp;
+  }
 }
 
 /** A node's address for status: ExternalIP, or InternalIP when asked for (or when there is no ExternalIP). */

@@ -220,6 +220,7 @@ const WATCHED = [
   ...read('core/services'),
   ...read('core/secrets'),
   ...read('discovery.k8s.io/endpointslices'),
+  'core/events get',
   'core/events create',
   'core/events patch',
 ];

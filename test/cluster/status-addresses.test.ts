@@ -1,7 +1,8 @@
 // Where the address in `kubectl get ingress` comes from when no --publish-status-address is given: the
-// --publish-service Service (its LoadBalancer address, else its cluster IP), else the nodes running the
-// controller's Running pods (ExternalIP, or InternalIP with --report-node-internal-ip-address). One replica at
-// a time: each stops gracefully, handing the Lease straight to the next.
+// --publish-service Service (a LoadBalancer's address and external IPs, none while it is pending; a ClusterIP
+// Service's cluster IP), else the nodes running the controller's Running pods (ExternalIP, or InternalIP with
+// --report-node-internal-ip-address). One replica at a time: each stops gracefully, handing the Lease
+// straight to the next.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -84,22 +85,28 @@ describe('status addresses', () => {
     await env?.stop();
   });
 
-  it('--publish-service: the cluster IP, then the LoadBalancer address once it has one', async () => {
+  it('--publish-service of a LoadBalancer: no address while it is pending, then its address and external IPs', async () => {
     assert.ok(env);
-    const svc = await env.core.createNamespacedService({
+    await env.core.createNamespacedService({
       namespace: CONTROLLER.namespace,
       body: {
         metadata: { name: 'gatehouse-controller' },
         spec: { type: 'LoadBalancer', selector: LABELS, ports: [{ name: 'http', port: 80 }] },
       },
     });
-    const clusterIp = svc.spec?.clusterIP ?? '';
-    assert.match(clusterIp, /^10\./);
-    await nextReplica('gatehouse-publish', [
+    const replica = await nextReplica('gatehouse-publish', [
       '--publish-service',
       `${CONTROLLER.namespace}/gatehouse-controller`,
     ]);
-    await statusBecomes([clusterIp]);
+    // The leader has reported (its Served Event is there) and looked again since: still no address, not
+    // the cluster IP that tools such as external-dns would publish.
+    await eventually(
+      () => env!.eventsFor('web'),
+      (events) => events.some((e) => e.reason === 'Served'),
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(await env.ingressAddresses('web'), [], logs());
+    assert.match(replica.logs(), /became the leader/);
 
     // What a cloud load balancer controller would do; Gatehouse re-checks on its status resync.
     await env.core.patchNamespacedServiceStatus(
@@ -111,6 +118,33 @@ describe('status addresses', () => {
       MERGE,
     );
     await statusBecomes(['198.51.100.7']);
+    await env.core.patchNamespacedService(
+      {
+        name: 'gatehouse-controller',
+        namespace: CONTROLLER.namespace,
+        body: { spec: { externalIPs: ['198.51.100.8'] } },
+      },
+      MERGE,
+    );
+    await statusBecomes(['198.51.100.7', '198.51.100.8']);
+  });
+
+  it('--publish-service of a ClusterIP Service: its cluster IP', async () => {
+    assert.ok(env);
+    const svc = await env.core.createNamespacedService({
+      namespace: CONTROLLER.namespace,
+      body: {
+        metadata: { name: 'gatehouse-internal' },
+        spec: { type: 'ClusterIP', selector: LABELS, ports: [{ name: 'http', port: 80 }] },
+      },
+    });
+    const clusterIp = svc.spec?.clusterIP ?? '';
+    assert.match(clusterIp, /^10\./);
+    await nextReplica('gatehouse-internal', [
+      '--publish-service',
+      `${CONTROLLER.namespace}/gatehouse-internal`,
+    ]);
+    await statusBecomes([clusterIp]);
   });
 
   it("without publish flags: the ExternalIPs of the nodes running the controller's Running pods", async () => {

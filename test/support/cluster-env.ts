@@ -25,6 +25,8 @@ export const CONTROLLER: ServiceAccountRef = { namespace: 'gatehouse-system', na
 export interface ClusterEnvOptions {
   /** Bind the leader-election Role too (default true); the least-privilege test leaves it out. */
   readonly leaderElection?: boolean;
+  /** More kube-apiserver flags (see startTestCluster). */
+  readonly apiServerArgs?: readonly string[];
 }
 
 /**
@@ -70,7 +72,7 @@ export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<
   // test host of our own: a network namespace on this machine (see netns.ts).
   const testHost = await createTestHost();
   const host = testHost.address;
-  const cluster = await startTestCluster().catch(async (error: unknown) => {
+  const cluster = await startTestCluster({ apiServerArgs: options.apiServerArgs ?? [] }).catch(async (error: unknown) => {
     await testHost.remove();
     throw error;
   });

@@ -63,6 +63,8 @@ export interface StartTestClusterOptions {
   log?: (line: string) => void;
   /** Readiness timeout for etcd and kube-apiserver, ms (default 60000). */
   readyTimeoutMs?: number;
+  /** More kube-apiserver flags, e.g. tighter request limits for throttling tests. */
+  apiServerArgs?: readonly string[];
 }
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -588,6 +590,7 @@ export async function startTestCluster(opts: StartTestClusterOptions = {}): Prom
       // (127.0.0.1 is not a valid endpoint address).
       '--endpoint-reconciler-type=none',
       '--profiling=false',
+      ...(opts.apiServerArgs ?? []),
     ];
     const tlsReady = tls;
     const startApi = async (): Promise<void> => {

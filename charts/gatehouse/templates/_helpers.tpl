@@ -108,7 +108,8 @@ the namespace(s) it serves: the inputs of translate, Ingress status and Events a
 holds them when the controller watches every namespace, a Role in controller.scope.namespace otherwise.
 Status is written with a patch; update is granted too (it writes no more than a patch can) so a client that
 replaces the status subresource keeps working. Secrets are listed with a type=kubernetes.io/tls field
-selector, which RBAC cannot express, hence list on all Secrets.
+selector, which RBAC cannot express, hence list on all Secrets. Events are read by name (one per Ingress and
+reason, the same name on every replica) before one is created or its count raised.
 */}}
 {{- define "gatehouse.rbac.watchedRules" -}}
 - apiGroups: ["networking.k8s.io"]
@@ -125,7 +126,7 @@ selector, which RBAC cannot express, hence list on all Secrets.
   verbs: ["get", "list", "watch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["get", "create", "patch"]
 {{- end }}
 
 {{/* Cluster-scoped objects, needed whatever the scope: IngressClasses, and Nodes for status addresses. */}}
