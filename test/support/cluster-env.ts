@@ -72,10 +72,12 @@ export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<
   // test host of our own: a network namespace on this machine (see netns.ts).
   const testHost = await createTestHost();
   const host = testHost.address;
-  const cluster = await startTestCluster({ apiServerArgs: options.apiServerArgs ?? [] }).catch(async (error: unknown) => {
-    await testHost.remove();
-    throw error;
-  });
+  const cluster = await startTestCluster({ apiServerArgs: options.apiServerArgs ?? [] }).catch(
+    async (error: unknown) => {
+      await testHost.remove();
+      throw error;
+    },
+  );
   const controllers: ClusterGatehouse[] = [];
   const loops: TrafficLoop[] = [];
   try {
