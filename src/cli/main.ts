@@ -118,6 +118,14 @@ export async function main(argv: readonly string[]): Promise<number> {
           .default(120),
       )
       .addOption(
+        new Option(
+          '--enable-metrics <bool>',
+          'per-Ingress traffic metrics on /metrics, from a metrics log NGINX sends over loopback',
+        )
+          .argParser(parseBool)
+          .default(true),
+      )
+      .addOption(
         new Option('--debounce <ms>', 'quiet time after a change before reconciling')
           .argParser(Number)
           .default(100),

@@ -9,13 +9,17 @@ import { ExternalNameFeed } from '../controller/external-name-feed.ts';
 import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
-import { fetchLiveChecksum } from '../nginx/status-client.ts';
+import { fetchLiveChecksum, fetchStatusPage } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { startAccessLogRelay } from '../observability/access-log-relay.ts';
 import { ControllerMetrics } from '../observability/metrics.ts';
 import { NameResolver } from '../sources/dns/name-resolver.ts';
+import { registerNginxStatusMetrics } from '../observability/nginx-status-metrics.ts';
+import { TrafficLogReceiver } from '../observability/traffic-log-receiver.ts';
+import { TrafficMetrics } from '../observability/traffic-metrics.ts';
 import { ManifestFolderSource } from '../sources/files/watch-folder.ts';
 import { KubeSource } from '../sources/kube/kube-source.ts';
+import { Registry } from 'prom-client';
 import { EventRecorder } from '../status/events.ts';
 import { IngressStatusWriter } from '../status/ingress-status.ts';
 import { LeaderElector } from '../status/leader-election.ts';
@@ -35,6 +39,7 @@ export interface ServeFlags extends ClassAndConfigFlags {
   nginxBinary: string;
   nginxTestTimeout: number;
   debounce: number;
+  enableMetrics: boolean;
   // Cluster mode (no --manifests):
   kubeconfig?: string;
   watchNamespace: string;
@@ -95,6 +100,13 @@ export async function serveCommand(
     await ensureDefaultCertificate(confDir),
     localAddresses(),
   );
+  // NGINX's connection counters, and per-Ingress traffic metrics from a metrics log NGINX sends over
+  // loopback, naming the route that served each request.
+  const nginxRegistry = new Registry();
+  registerNginxStatusMetrics(nginxRegistry, () => fetchStatusPage(nginx.statusSocket, '/nginx_status'));
+  const traffic = flags.enableMetrics ? new TrafficMetrics() : undefined;
+  const trafficLog =
+    traffic === undefined ? undefined : await TrafficLogReceiver.start(traffic, nginxRegistry);
   const reportHandlers: ((r: ReconcileReport) => void)[] = [];
   const reconciler: Reconciler = new Reconciler({
     translate: translateOptions,
@@ -104,15 +116,21 @@ export async function serveCommand(
       nginxVersion,
       ipv6Available: await canListenOnIpv6(),
       ...(relay === undefined ? {} : { accessLog: relay.target }),
+      ...(trafficLog === undefined ? {} : { metricsLog: trafficLog.target }),
     },
     nginx,
     logger,
     debounceMs: flags.debounce,
     onReconciled: (report) => reportHandlers.forEach((h) => h(report)),
+    onRendered: (result, rendered) => traffic?.addRoutes(rendered.checksum, result.routes),
   });
   const metrics = new ControllerMetrics(() => reconciler.stale?.since);
   reportHandlers.push((r) => metrics.observe(r, Date.now() / 1000));
+  reportHandlers.push((r) => {
+    if (r.outcome === 'started' || r.outcome === 'reloaded') traffic?.served(r.checksum);
+  });
 
+  const allMetrics = Registry.merge([metrics.registry, nginxRegistry]);
   const health = await startHealthServer(
     flags.healthzPort,
     flags.healthzHost,
@@ -133,7 +151,10 @@ export async function serveCommand(
         return `${serving}\nstale: serving a config older than the cluster state since ${stale.since.toISOString()} (${seconds}s)${stale.error === undefined ? '' : `: ${stale.error}`}`;
       },
     },
-    { contentType: metrics.registry.contentType, metrics: () => metrics.registry.metrics() },
+    {
+      contentType: allMetrics.contentType,
+      metrics: async () => `${await allMetrics.metrics()}${traffic?.exposition() ?? ''}`,
+    },
   );
 
   const stoppables: Stoppable[] = [];
@@ -180,6 +201,7 @@ export async function serveCommand(
   await reconciler.close();
   await nginx.stop();
   await relay?.close();
+  await trafficLog?.close();
   await new Promise<void>((resolve) => health.close(() => resolve()));
   logger.info('stopped');
   return 0;

@@ -39,7 +39,7 @@ export class ControllerMetrics {
    *   while it serves the newest), read on every scrape.
    */
   constructor(staleSince: () => Date | undefined = () => undefined) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
     new Gauge({
       name: 'gatehouse_config_stale_seconds',
       help: 'How long NGINX has been serving a config older than the newest cluster state (0: up to date). A value that keeps growing is a freeze: see the log and /healthz.',

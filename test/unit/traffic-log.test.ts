@@ -1,0 +1,92 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseTrafficLine } from '../../src/observability/traffic-log.ts';
+
+// What NGINX sends over syslog for one request (see log_format gatehouse_metrics).
+function message(fields: Record<string, string>): string {
+  const line = {
+    c: 'abc',
+    r: '3',
+    m: 'GET',
+    s: '200',
+    rt: '0.010',
+    rl: '80',
+    bs: '300',
+    us: '200',
+    uc: '0.001',
+    uh: '0.009',
+    ur: '0.009',
+    p: 'HTTP/1.1',
+    t: '',
+    sr: '.',
+    cr: '1',
+    ...fields,
+  };
+  return `<190>Dec  1 03:34:36 nginx: ${JSON.stringify(line)}`;
+}
+
+describe('metrics log lines', () => {
+  it('reads a request: config, route, method, status class, times and sizes', () => {
+    const line = parseTrafficLine(message({}));
+    assert.deepEqual(line, {
+      config: 'abc',
+      route: 3,
+      method: 'GET',
+      status: '2xx',
+      requestSeconds: 0.01,
+      requestBytes: 80,
+      responseBytes: 300,
+      upstream: [{ status: 200, connectSeconds: 0.001, headerSeconds: 0.009, responseSeconds: 0.009 }],
+      httpVersion: 'HTTP/1.1',
+      tlsVersion: '',
+      tlsResumed: false,
+      newConnection: true,
+    });
+  });
+
+  it('reads one upstream try per pod, and "-" as a step that did not happen', () => {
+    const line = parseTrafficLine(
+      message({ us: '502, 200', uc: '-, 0.002', uh: '-, 0.004', ur: '0.000, 0.004', s: '200' }),
+    );
+    assert.deepEqual(line?.upstream, [
+      { status: 502, connectSeconds: NaN, headerSeconds: NaN, responseSeconds: 0 },
+      { status: 200, connectSeconds: 0.002, headerSeconds: 0.004, responseSeconds: 0.004 },
+    ]);
+    assert.deepEqual(parseTrafficLine(message({ us: '-', uc: '-', uh: '-', ur: '-' }))?.upstream, []);
+  });
+
+  it('keeps label values in small fixed sets whatever the client sends', () => {
+    const odd = parseTrafficLine(message({ m: 'PROPFIND', p: 'HTTP/9.9', t: 'TLSv9' }));
+    assert.ok(odd);
+    assert.equal(odd.method, 'OTHER');
+    assert.equal(odd.httpVersion, 'OTHER');
+    assert.equal(odd.tlsVersion, 'OTHER');
+    assert.equal(parseTrafficLine(message({ s: '499' }))?.status, '4xx');
+    assert.equal(parseTrafficLine(message({ s: '999' }))?.status, '');
+  });
+
+  it('reads escaped values the slow way, with the same result', () => {
+    const line = parseTrafficLine(message({ m: 'G"E\\T', t: 'TLSv1.3' }));
+    assert.ok(line);
+    assert.equal(line.method, 'OTHER');
+    assert.equal(line.tlsVersion, 'TLSv1.3');
+    assert.equal(line.route, 3);
+  });
+
+  it('reads a request that ended before any location as route -1', () => {
+    assert.equal(parseTrafficLine(message({ r: '', s: '400' }))?.route, -1);
+  });
+
+  it('refuses what is not a metrics line, without throwing', () => {
+    for (const text of [
+      '',
+      'hello',
+      '<190>Dec  1 03:34:36 nginx: {"c":',
+      '<190>Dec  1 03:34:36 nginx: {"c":"abc","s":"2000"}',
+      '<190>Dec  1 03:34:36 nginx: {"c":"","s":"200"}',
+      '<190>Dec  1 03:34:36 nginx: {"c":["x"],"s":"200"}',
+    ]) {
+      assert.equal(parseTrafficLine(text), undefined, text);
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Route } from '../../src/model/routes.ts';
+import { TrafficMetrics } from '../../src/observability/traffic-metrics.ts';
+import { parseMetrics, valueOf } from '../support/prometheus.ts';
+
+const route = (ingress: string, path: string): Route => ({
+  host: 'a.example.com',
+  namespace: 'web',
+  ingress,
+  path,
+  pathType: 'Prefix',
+  field: 'spec.rules[0].http.paths[0]',
+  service: ingress,
+  servicePort: '80',
+});
+
+function line(config: string, routeIndex: number, status = '200'): string {
+  return `<190>Dec  1 03:34:36 nginx: {"c":"${config}","r":"${routeIndex}","m":"GET","s":"${status}","rt":"0.002","rl":"90","bs":"300","us":"-","uc":"-","uh":"-","ur":"-","p":"HTTP/1.1","t":"","sr":".","cr":"1"}`;
+}
+
+describe('traffic metrics across configs', () => {
+  it('counts a line under the route of the config that logged it, even after a reload renumbered routes', () => {
+    const m = new TrafficMetrics();
+    m.addRoutes('old', [route('shop', '/cart'), route('blog', '/')]);
+    m.addRoutes('new', [route('blog', '/')]); // route 0 is now blog
+    m.served('new');
+    m.recordMessage(line('old', 0)); // an old worker finishing a request
+    m.recordMessage(line('new', 0));
+    const samples = parseMetrics(m.exposition());
+    const requests = (ingress: string) =>
+      valueOf(samples, 'nginx_ingress_controller_requests', { ingress, status: '2xx' });
+    assert.equal(requests('shop'), 1);
+    assert.equal(requests('blog'), 1);
+  });
+
+  it('does not count lines of a config it never knew, and says so', () => {
+    const m = new TrafficMetrics();
+    m.addRoutes('known', [route('shop', '/')]);
+    assert.equal(m.recordMessage(line('unknown', 0)), 'unknown_config');
+    assert.equal(m.recordMessage('garbage'), 'malformed');
+    const samples = parseMetrics(m.exposition());
+    assert.equal(valueOf(samples, 'gatehouse_traffic_log_lines_total', { outcome: 'unknown_config' }), 1);
+    assert.equal(valueOf(samples, 'gatehouse_traffic_log_lines_total', { outcome: 'malformed' }), 1);
+    assert.equal(valueOf(samples, 'nginx_ingress_controller_requests'), undefined);
+  });
+
+  it('counts a route index the config does not have under no route rather than guessing', () => {
+    const m = new TrafficMetrics();
+    m.addRoutes('c', [route('shop', '/')]);
+    m.recordMessage(line('c', 7, '400'));
+    const samples = parseMetrics(m.exposition());
+    assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: '', status: '4xx' }), 1);
+  });
+
+  it('drops the series of a route once the served config no longer has it', () => {
+    const m = new TrafficMetrics();
+    m.addRoutes('one', [route('shop', '/'), route('blog', '/')]);
+    m.served('one');
+    m.recordMessage(line('one', 0));
+    m.recordMessage(line('one', 1));
+    m.addRoutes('two', [route('blog', '/')]);
+    m.served('two');
+    const samples = parseMetrics(m.exposition());
+    assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'shop' }), undefined);
+    assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'blog' }), 1);
+  });
+});
