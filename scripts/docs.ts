@@ -5,26 +5,35 @@ import { fileURLToPath } from 'node:url';
 import {
   ANNOTATION_PREFIX,
   ANNOTATIONS,
+  IGNORED_TUNING,
+  RETIRED,
   SNIPPET_ANNOTATIONS,
   UNSUPPORTED_ACCESS_CONTROL,
+  UNSUPPORTED_ROUTING,
 } from '../src/annotations/registry.ts';
 import { CONFIGMAP_KEYS, DEFAULT_GLOBAL_CONFIG } from '../src/config/global-config.ts';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 
+const names = (list: readonly string[]): string => list.map((n) => `\`${n}\``).join(', ');
+
 export function annotationTable(): string {
   const rows = ANNOTATIONS.map(
-    (a) => `| \`${ANNOTATION_PREFIX}${a.name}\` | ${a.description} | \`${a.example}\` | ${a.risk} |`,
+    (a) =>
+      `| \`${ANNOTATION_PREFIX}${a.name}\` | ${a.description} | \`${a.example}\` | ${a.scope} | ${a.risk} |`,
   );
-  const snippets = SNIPPET_ANNOTATIONS.map((n) => `\`${n}\``).join(', ');
   return [
-    '| Annotation | What it does | Example | Risk |',
-    '| --- | --- | --- | --- |',
+    '| Annotation | What it does | Example | Scope | Risk |',
+    '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `Snippet annotations (${snippets}) are never rendered: an Ingress that carries one is rejected with a Warning Event.`,
+    `Snippet annotations (${names(SNIPPET_ANNOTATIONS)}) are never rendered: an Ingress that carries one is rejected with a Warning Event.`,
     '',
-    `Access-control annotations Gatehouse does not implement yet (${UNSUPPORTED_ACCESS_CONTROL.map((n) => `\`${n}\``).join(', ')}) also reject the Ingress: serving it without the protection it asks for would be worse. Other \`${ANNOTATION_PREFIX}*\` annotations are reported as unsupported and ignored.`,
+    `Access-control annotations Gatehouse does not implement yet (${names(UNSUPPORTED_ACCESS_CONTROL)}) also reject the Ingress: serving it without the protection it asks for would be worse.`,
+    '',
+    `So do annotations that change routing which Gatehouse does not implement yet (${names(UNSUPPORTED_ROUTING)}): the Ingress would be served differently from what its author meant.`,
+    '',
+    `Tuning annotations Gatehouse does not implement (${names(IGNORED_TUNING)}) are ignored with a warning, and so are keys ingress-nginx itself retired (${names(Object.keys(RETIRED).sort())}), with a word on what replaced them. Any other \`${ANNOTATION_PREFIX}*\` key is not an ingress-nginx annotation (a typo?) and is ignored with a warning.`,
   ].join('\n');
 }
 
@@ -43,11 +52,11 @@ export function configMapTable(): string {
     'use-http2': String(DEFAULT_GLOBAL_CONFIG.global.http2),
     'disable-ipv6': String(!DEFAULT_GLOBAL_CONFIG.global.ipv6),
     'ssl-redirect': String(DEFAULT_GLOBAL_CONFIG.locationDefaults.sslRedirect),
-    'proxy-connect-timeout': String(DEFAULT_GLOBAL_CONFIG.locationDefaults.proxyConnectTimeoutSeconds),
-    'proxy-read-timeout': String(DEFAULT_GLOBAL_CONFIG.locationDefaults.proxyReadTimeoutSeconds),
-    'proxy-send-timeout': String(DEFAULT_GLOBAL_CONFIG.locationDefaults.proxySendTimeoutSeconds),
-    'proxy-body-size': DEFAULT_GLOBAL_CONFIG.locationDefaults.proxyBodySize,
-    'proxy-buffering': DEFAULT_GLOBAL_CONFIG.locationDefaults.proxyBuffering ? 'on' : 'off',
+    'proxy-connect-timeout': String(DEFAULT_GLOBAL_CONFIG.global.proxy.connectTimeoutSeconds),
+    'proxy-read-timeout': String(DEFAULT_GLOBAL_CONFIG.global.proxy.readTimeoutSeconds),
+    'proxy-send-timeout': String(DEFAULT_GLOBAL_CONFIG.global.proxy.sendTimeoutSeconds),
+    'proxy-body-size': DEFAULT_GLOBAL_CONFIG.global.proxy.bodySize,
+    'proxy-buffering': DEFAULT_GLOBAL_CONFIG.global.proxy.buffering ? 'on' : 'off',
     'upstream-keepalive-connections': String(DEFAULT_GLOBAL_CONFIG.upstreamKeepaliveConnections),
     'allow-snippet-annotations': 'false',
   };

@@ -1,16 +1,47 @@
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import {
   ANNOTATION_PREFIX,
+  FAMILIES,
+  IGNORED_TUNING,
+  RETIRED,
   SNIPPET_ANNOTATIONS,
   UNSUPPORTED_ACCESS_CONTROL,
+  UNSUPPORTED_ROUTING,
   lookupAnnotation,
-  type AnnotationSettings,
+  type IngressAnnotations,
 } from './registry.ts';
 
 export interface AnnotationResult {
-  readonly settings: AnnotationSettings;
-  /** Errors reject the Ingress; warnings (unknown keys) are only reported. */
+  readonly settings: IngressAnnotations;
+  /** Errors reject the Ingress; warnings (ignored keys) are only reported. */
   readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Why a key the registry does not implement is refused or ignored; undefined for a key it implements. */
+function unsupported(name: string): Pick<Diagnostic, 'severity' | 'reason'> | undefined {
+  if (SNIPPET_ANNOTATIONS.includes(name))
+    return {
+      severity: 'error',
+      reason: 'snippet annotations are disabled: they would paste raw NGINX configuration',
+    };
+  if (UNSUPPORTED_ACCESS_CONTROL.includes(name))
+    return {
+      severity: 'error',
+      reason:
+        'this access-control annotation is not supported yet; the Ingress is not served rather than served unprotected',
+    };
+  if (UNSUPPORTED_ROUTING.includes(name))
+    return {
+      severity: 'error',
+      reason:
+        'this annotation changes how requests are routed and is not supported yet; the Ingress is not served rather than served differently',
+    };
+  if (IGNORED_TUNING.includes(name))
+    return { severity: 'warning', reason: 'tuning annotation not supported; ignored, NGINX defaults apply' };
+  if (Object.hasOwn(RETIRED, name)) return { severity: 'warning', reason: `ignored: ${RETIRED[name] ?? ''}` };
+  if (lookupAnnotation(name) === undefined)
+    return { severity: 'warning', reason: 'not an ingress-nginx annotation; ignored' };
+  return undefined;
 }
 
 /** Reads an Ingress's `nginx.ingress.kubernetes.io/*` annotations through the registry. Pure. */
@@ -19,53 +50,48 @@ export function parseAnnotations(
   annotations: Readonly<Record<string, string>>,
 ): AnnotationResult {
   const diagnostics: Diagnostic[] = [];
-  let settings: AnnotationSettings = {};
+  const field = (name: string): string => `metadata.annotations[${ANNOTATION_PREFIX}${name}]`;
+  // Canonical key → raw value, per family; and the name each canonical key was written as.
+  const byFamily = new Map<string, Map<string, string>>();
+  const writtenAs = new Map<string, string>();
   for (const key of Object.keys(annotations).sort()) {
     if (!key.startsWith(ANNOTATION_PREFIX)) continue;
     const name = key.slice(ANNOTATION_PREFIX.length);
-    const field = `metadata.annotations[${key}]`;
-    if (SNIPPET_ANNOTATIONS.includes(name)) {
-      diagnostics.push({
-        severity: 'error',
-        object: ref,
-        field,
-        reason: 'snippet annotations are disabled: they would paste raw NGINX configuration',
-      });
-      continue;
-    }
-    if (UNSUPPORTED_ACCESS_CONTROL.includes(name)) {
-      diagnostics.push({
-        severity: 'error',
-        object: ref,
-        field,
-        reason:
-          'this access-control annotation is not supported yet; the Ingress is not served rather than served unprotected',
-      });
+    const refused = unsupported(name);
+    if (refused !== undefined) {
+      diagnostics.push({ ...refused, object: ref, field: field(name) });
       continue;
     }
     const spec = lookupAnnotation(name);
-    if (spec === undefined) {
-      diagnostics.push({
-        severity: 'warning',
-        object: ref,
-        field,
-        reason: 'annotation is not supported and was ignored',
-      });
-      continue;
-    }
+    if (spec === undefined) continue;
     if (spec.aliasOf !== undefined && Object.hasOwn(annotations, ANNOTATION_PREFIX + spec.aliasOf)) {
-      // Otherwise the old name, sorting after the new one, would silently override it.
       diagnostics.push({
         severity: 'warning',
         object: ref,
-        field,
+        field: field(name),
         reason: `ignored: ${spec.aliasOf} is also set and takes precedence`,
       });
       continue;
     }
-    const parsed = spec.parse(annotations[key] ?? '');
-    if (parsed.ok) settings = { ...settings, ...parsed.settings };
-    else diagnostics.push({ severity: 'error', object: ref, field, reason: parsed.reason });
+    let values = byFamily.get(spec.family);
+    if (values === undefined) byFamily.set(spec.family, (values = new Map<string, string>()));
+    values.set(spec.aliasOf ?? name, annotations[key] ?? '');
+    writtenAs.set(spec.aliasOf ?? name, name);
   }
+  const settings: Record<string, unknown> = {};
+  for (const family of FAMILIES) {
+    const values = byFamily.get(family.concern);
+    if (values === undefined) continue;
+    const parsed = family.parse(values, ref.namespace);
+    for (const p of parsed.problems)
+      diagnostics.push({
+        severity: p.severity,
+        object: ref,
+        field: field(writtenAs.get(p.key) ?? p.key),
+        reason: p.reason,
+      });
+    if (parsed.settings !== undefined) settings[family.concern] = parsed.settings;
+  }
+  // Each family wrote its own concern's settings, the type IngressAnnotations is derived from.
   return { settings, diagnostics };
 }

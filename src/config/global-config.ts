@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { GlobalSettings, LocationSettings } from '../model/nginx.ts';
+import type { GlobalSettings } from '../model/nginx.ts';
 
 /** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
 export interface GlobalConfig {
   readonly global: GlobalSettings;
-  readonly locationDefaults: LocationSettings;
+  /** Defaults of annotations that are not proxy tuning (those are `global.proxy`). */
+  readonly locationDefaults: { readonly sslRedirect: boolean };
   readonly upstreamKeepaliveConnections: number;
 }
 
@@ -39,16 +40,15 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     hstsMaxAgeSeconds: 31536000,
     http2: true,
     ipv6: true,
+    proxy: {
+      connectTimeoutSeconds: 5,
+      readTimeoutSeconds: 60,
+      sendTimeoutSeconds: 60,
+      bodySize: '1m',
+      buffering: false,
+    },
   },
-  locationDefaults: {
-    sslRedirect: true,
-    proxyConnectTimeoutSeconds: 5,
-    proxyReadTimeoutSeconds: 60,
-    proxySendTimeoutSeconds: 60,
-    proxyBodySize: '1m',
-    proxyBuffering: false,
-    allowSourceRanges: [],
-  },
+  locationDefaults: { sslRedirect: true },
   upstreamKeepaliveConnections: 320,
 };
 
@@ -161,29 +161,29 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   },
   'proxy-connect-timeout': {
     doc: 'Default for the proxy-connect-timeout annotation.',
-    set: key(seconds, (c, v) => (c.locationDefaults.proxyConnectTimeoutSeconds = v)),
+    set: key(seconds, (c, v) => (c.global.proxy.connectTimeoutSeconds = v)),
   },
   'proxy-read-timeout': {
     doc: 'Default for the proxy-read-timeout annotation.',
-    set: key(seconds, (c, v) => (c.locationDefaults.proxyReadTimeoutSeconds = v)),
+    set: key(seconds, (c, v) => (c.global.proxy.readTimeoutSeconds = v)),
   },
   'proxy-send-timeout': {
     doc: 'Default for the proxy-send-timeout annotation.',
-    set: key(seconds, (c, v) => (c.locationDefaults.proxySendTimeoutSeconds = v)),
+    set: key(seconds, (c, v) => (c.global.proxy.sendTimeoutSeconds = v)),
   },
   'proxy-body-size': {
     doc: 'Default for the proxy-body-size annotation.',
     set: key(
       z.string().regex(/^(0|[1-9]\d{0,5}[kKmMgG]?)$/, 'must be a size such as 0, 512k, 8m or 1g'),
       (c, v) => {
-        c.locationDefaults.proxyBodySize = v.toLowerCase();
+        c.global.proxy.bodySize = v.toLowerCase();
       },
     ),
   },
   'proxy-buffering': {
     doc: 'Default for the proxy-buffering annotation: "on" or "off".',
     set: key(z.enum(['on', 'off'], { error: 'must be "on" or "off"' }), (c, v) => {
-      c.locationDefaults.proxyBuffering = v === 'on';
+      c.global.proxy.buffering = v === 'on';
     }),
   },
   'upstream-keepalive-connections': {

@@ -24,14 +24,24 @@ export type Action =
   | { readonly kind: 'proxy'; readonly upstream: string; readonly protocol: BackendProtocol }
   | { readonly kind: 'status'; readonly code: 404 | 503 };
 
+/**
+ * How NGINX talks to the pods. The http block sets every field (the defaults, from the ConfigMap); a
+ * location carries only the fields its Ingress changes, so it prints only what differs.
+ */
+export interface ProxyTuning {
+  readonly connectTimeoutSeconds: number;
+  readonly readTimeoutSeconds: number;
+  readonly sendTimeoutSeconds: number;
+  /** `client_max_body_size`: an NGINX size such as `1m`, `512k` or `0` (unlimited). */
+  readonly bodySize: string;
+  readonly buffering: boolean;
+}
+
+/** Per-concern settings of one location. */
 export interface LocationSettings {
   readonly sslRedirect: boolean;
-  readonly proxyConnectTimeoutSeconds: number;
-  readonly proxyReadTimeoutSeconds: number;
-  readonly proxySendTimeoutSeconds: number;
-  /** An NGINX size such as `1m`, `512k` or `0` (unlimited). */
-  readonly proxyBodySize: string;
-  readonly proxyBuffering: boolean;
+  /** Only what differs from `GlobalSettings.proxy`. */
+  readonly proxy: Partial<ProxyTuning>;
   /** CIDRs allowed to reach the location; empty means everyone. */
   readonly allowSourceRanges: readonly string[];
 }
@@ -85,6 +95,8 @@ export interface GlobalSettings {
   readonly http2: boolean;
   /** Also listen on IPv6 where the host has it (ConfigMap `disable-ipv6`). */
   readonly ipv6: boolean;
+  /** Proxy defaults, set at http level. */
+  readonly proxy: ProxyTuning;
 }
 
 export interface Listen {

@@ -1,6 +1,6 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { parseAnnotations } from '../annotations/parse-annotations.ts';
-import type { AnnotationSettings } from '../annotations/registry.ts';
+import type { IngressAnnotations } from '../annotations/registry.ts';
 import { parseGlobalConfig, type GlobalConfig } from '../config/global-config.ts';
 import { cmp, compareDiagnostics, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import {
@@ -71,7 +71,7 @@ export interface TranslateResult {
 
 interface Contribution {
   readonly ingress: ParsedIngress;
-  readonly settings: AnnotationSettings;
+  readonly settings: IngressAnnotations;
 }
 
 interface ClaimedPath {
@@ -378,27 +378,30 @@ function routeTo(
 }
 
 function settingsFor(
-  defaults: LocationSettings,
-  annotations: AnnotationSettings,
+  config: GlobalConfig,
+  annotations: IngressAnnotations,
   hostHasTls: boolean,
 ): LocationSettings {
+  const redirect = annotations.redirect ?? {};
   return {
     sslRedirect:
-      (hostHasTls && (annotations.sslRedirect ?? defaults.sslRedirect)) ||
-      annotations.forceSslRedirect === true,
-    proxyConnectTimeoutSeconds: annotations.proxyConnectTimeoutSeconds ?? defaults.proxyConnectTimeoutSeconds,
-    proxyReadTimeoutSeconds: annotations.proxyReadTimeoutSeconds ?? defaults.proxyReadTimeoutSeconds,
-    proxySendTimeoutSeconds: annotations.proxySendTimeoutSeconds ?? defaults.proxySendTimeoutSeconds,
-    proxyBodySize: annotations.proxyBodySize ?? defaults.proxyBodySize,
-    proxyBuffering: annotations.proxyBuffering ?? defaults.proxyBuffering,
-    allowSourceRanges: annotations.allowSourceRanges ?? defaults.allowSourceRanges,
+      (hostHasTls && (redirect.sslRedirect ?? config.locationDefaults.sslRedirect)) ||
+      redirect.forceSslRedirect === true,
+    proxy: differences(annotations.proxy ?? {}, config.global.proxy),
+    allowSourceRanges: annotations.allowlist?.sourceRanges ?? [],
   };
 }
 
-function withProtocol(action: Action, annotations: AnnotationSettings): Action {
-  return action.kind === 'proxy' && annotations.backendProtocol !== undefined
-    ? { ...action, protocol: annotations.backendProtocol }
-    : action;
+/** The fields of `wanted` whose value differs from `inherited`: what a location must print itself. */
+function differences<T extends object>(wanted: Partial<T>, inherited: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(wanted).filter(([k, v]) => v !== inherited[k as keyof T]),
+  ) as Partial<T>;
+}
+
+function withProtocol(action: Action, annotations: IngressAnnotations): Action {
+  const protocol = annotations.upstream?.protocol;
+  return action.kind === 'proxy' && protocol !== undefined ? { ...action, protocol } : action;
 }
 
 /** What every server block is built with. */
@@ -427,7 +430,7 @@ function buildServer(
   for (const claimed of plan.claims.values()) {
     const { ingress, settings: annotations } = claimed.owner;
     const { rule } = claimed;
-    const settings = settingsFor(config.locationDefaults, annotations, hasTls);
+    const settings = settingsFor(config, annotations, hasTls);
     const action = withProtocol(
       resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
       annotations,
@@ -456,7 +459,7 @@ function buildServer(
           resolveAction(ingress.ref.namespace, backend, ingress.ref, 'spec.defaultBackend'),
           annotations,
         ),
-        settings: settingsFor(config.locationDefaults, annotations, hasTls),
+        settings: settingsFor(config, annotations, hasTls),
         route: addRoute(
           routeTo(host, ingress, backend, { path: '', pathType: '', field: 'spec.defaultBackend' }),
         ),
@@ -468,7 +471,7 @@ function buildServer(
         source: globalDefault.source,
         action: globalDefault.action,
         // The host's catch-all follows the oldest contributing Ingress's annotations (e.g. ssl-redirect).
-        settings: settingsFor(config.locationDefaults, plan.contributors[0]?.settings ?? {}, hasTls),
+        settings: settingsFor(config, plan.contributors[0]?.settings ?? {}, hasTls),
         route: addRoute({ ...globalDefault.route, host }),
       });
     }

@@ -1,0 +1,112 @@
+// The shape every annotation family's test takes: a table of valid values (what the location then
+// holds), a table of invalid values (the diagnostic), and the check that both tables cover every key of
+// the family. Each family has its own `<concern>.test.ts` beside this file.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ANNOTATION_PREFIX, type AnnotationFamily } from '../../../src/annotations/spec.ts';
+import {
+  certificateFor,
+  ingress,
+  ingressClass,
+  serviceWithEndpoints,
+  tlsSecret,
+  type TestCertificate,
+} from '../../support/fixtures.ts';
+import { messages, outcome, renderObjects } from '../harness.ts';
+
+let cert: TestCertificate | undefined;
+before(async () => {
+  cert = await certificateFor('web.example.com');
+});
+
+/** The location of an Ingress with no annotation: everything else is inherited from the http block. */
+export const DEFAULT_LOCATION = ['proxy_pass http://default_web_80;'];
+
+/** Renders one Ingress with the given annotations and returns its `location "/"` block, line by line. */
+export function renderWith(annotations: Record<string, string>, tls = false) {
+  if (cert === undefined) throw new Error('renderWith runs inside a test');
+  const objects: KubernetesObject[] = [
+    ingressClass(),
+    ingress({
+      name: 'web',
+      annotations,
+      ...(tls ? { tls: [{ secretName: 'web-tls' }] } : {}),
+      rules: [{ host: 'web.example.com', paths: [{ service: 'web', port: 80 }] }],
+    }),
+    ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
+    ...(tls ? [tlsSecret('web-tls', cert)] : []),
+  ];
+  const { result, conf } = renderObjects(objects);
+  const server = conf.slice(conf.indexOf('server_name web.example.com;'));
+  const location = /location "\/" \{\n([^]*?)\n {8}\}/.exec(server)?.[1];
+  return {
+    result,
+    conf,
+    /** The location's lines, trimmed; empty when the Ingress was not served. */
+    location: location === undefined ? [] : location.split('\n').map((l) => l.trim()),
+  };
+}
+
+export interface ValidCase {
+  readonly annotation: string;
+  readonly value: string;
+  /** Other annotations set alongside. */
+  readonly with?: Record<string, string>;
+  readonly tls?: boolean;
+  /** Lines the location must hold, and lines it must not. */
+  readonly has: readonly string[];
+  readonly lacks?: readonly string[];
+}
+
+export interface InvalidCase {
+  readonly annotation: string;
+  readonly value: string;
+  readonly with?: Record<string, string>;
+  readonly reason: string;
+}
+
+/** The valid/invalid tables of one family, and the check that they cover each of its keys. */
+export function familyTable(
+  family: AnnotationFamily,
+  valid: readonly ValidCase[],
+  invalid: readonly InvalidCase[],
+): void {
+  describe(`annotation family ${family.concern}`, () => {
+    it('has a valid and an invalid case for every key and alias', () => {
+      const names = family.specs.map((s) => s.name).sort();
+      assert.deepEqual([...new Set(valid.map((c) => c.annotation))].sort(), names);
+      assert.deepEqual([...new Set(invalid.map((c) => c.annotation))].sort(), names);
+    });
+
+    for (const c of valid) {
+      it(`${c.annotation}: ${JSON.stringify(c.value)} is applied`, () => {
+        const { result, location } = renderWith(
+          { ...prefixed(c.with ?? {}), [ANNOTATION_PREFIX + c.annotation]: c.value },
+          c.tls,
+        );
+        assert.deepEqual(messages(result), []);
+        assert.equal(outcome(result, 'web'), 'served');
+        for (const line of c.has)
+          assert.ok(location.includes(line), `missing ${line} in\n${location.join('\n')}`);
+        for (const line of c.lacks ?? []) assert.ok(!location.includes(line), `unexpected ${line}`);
+      });
+    }
+
+    for (const c of invalid) {
+      it(`${c.annotation}: ${JSON.stringify(c.value)} rejects the Ingress`, () => {
+        const key = ANNOTATION_PREFIX + c.annotation;
+        const { result, location } = renderWith({ ...prefixed(c.with ?? {}), [key]: c.value });
+        assert.equal(outcome(result, 'web'), 'rejected');
+        assert.deepEqual(messages(result), [
+          `error: Ingress default/web: metadata.annotations[${key}]: ${c.reason}`,
+        ]);
+        assert.deepEqual(location, []);
+      });
+    }
+  });
+}
+
+export function prefixed(annotations: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations).map(([k, v]) => [ANNOTATION_PREFIX + k, v]));
+}
