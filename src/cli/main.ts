@@ -8,6 +8,7 @@ import {
   parseBool,
   parseListenAddress,
   parseNamespacedName,
+  parseNonNegativeInt,
   parsePort,
   parsePositiveInt,
   type ClassAndConfigFlags,
@@ -124,6 +125,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         )
           .argParser(parseBool)
           .default(true),
+      )
+      .addOption(
+        new Option(
+          '--shutdown-grace-period <seconds>',
+          'after SIGTERM, keep serving this long (with /healthz failing) before NGINX stops',
+        )
+          .argParser(parseNonNegativeInt)
+          .default(0),
       )
       .addOption(
         new Option('--debounce <ms>', 'quiet time after a change before reconciling')

@@ -16,6 +16,12 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value)) throw new InvalidArgumentError('must be a whole number (0-99999)');
+  return n;
+}
+
 export function parseBool(value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;

@@ -2,8 +2,10 @@ import { fstatSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
+import { DEFAULT_GLOBAL_CONFIG } from '../config/global-config.ts';
 import { ClusterReporter } from '../controller/cluster-reporter.ts';
 import { ExternalNameFeed } from '../controller/external-name-feed.ts';
 import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
@@ -40,6 +42,8 @@ export interface ServeFlags extends ClassAndConfigFlags {
   nginxTestTimeout: number;
   debounce: number;
   enableMetrics: boolean;
+  /** Seconds to keep serving after SIGTERM, /healthz failing, before NGINX is stopped. */
+  shutdownGracePeriod: number;
   // Cluster mode (no --manifests):
   kubeconfig?: string;
   watchNamespace: string;
@@ -129,6 +133,12 @@ export async function serveCommand(
   reportHandlers.push((r) => {
     if (r.outcome === 'started' || r.outcome === 'reloaded') traffic?.served(r.checksum);
   });
+  // How long NGINX may take to stop: its workers' own limit (ConfigMap worker-shutdown-timeout), then more.
+  let workerShutdownSeconds = DEFAULT_GLOBAL_CONFIG.global.workerShutdownTimeoutSeconds;
+  reportHandlers.push((r) => {
+    if (r.outcome !== 'failed') workerShutdownSeconds = r.result.model.global.workerShutdownTimeoutSeconds;
+  });
+  let draining = false;
 
   const allMetrics = Registry.merge([metrics.registry, nginxRegistry]);
   const health = await startHealthServer(
@@ -138,6 +148,7 @@ export async function serveCommand(
       healthy: async () => {
         const serving = nginx.servingChecksum;
         return (
+          !draining &&
           serving !== undefined &&
           nginx.problem === undefined &&
           (await fetchLiveChecksum(nginx.statusSocket)) === serving
@@ -145,7 +156,7 @@ export async function serveCommand(
       },
       describe: () => {
         const stale = reconciler.stale;
-        const serving = `checksum ${nginx.servingChecksum ?? 'none'}${nginx.problem === undefined ? '' : `\n${nginx.problem}`}`;
+        const serving = `${draining ? 'shutting down\n' : ''}checksum ${nginx.servingChecksum ?? 'none'}${nginx.problem === undefined ? '' : `\n${nginx.problem}`}`;
         if (stale === undefined) return serving;
         const seconds = Math.round((Date.now() - stale.since.getTime()) / 1000);
         return `${serving}\nstale: serving a config older than the cluster state since ${stale.since.toISOString()} (${seconds}s)${stale.error === undefined ? '' : `: ${stale.error}`}`;
@@ -196,10 +207,19 @@ export async function serveCommand(
     if (signals.aborted) resolve();
     else signals.addEventListener('abort', () => resolve(), { once: true });
   });
-  logger.info('shutting down: finishing in-flight requests');
+  // Load balancers and kube-proxy withdraw a stopping pod asynchronously: keep serving (with /healthz
+  // failing, so readiness drops it too) for the grace period, then let NGINX finish what is in flight.
+  draining = true;
+  if (flags.shutdownGracePeriod > 0) {
+    logger.info('shutting down: still serving while this instance is withdrawn', {
+      seconds: flags.shutdownGracePeriod,
+    });
+    await sleep(flags.shutdownGracePeriod * 1000);
+  }
+  logger.info('shutting down: finishing in-flight requests', { timeoutSeconds: workerShutdownSeconds });
   for (const s of stoppables) await s.stop();
   await reconciler.close();
-  await nginx.stop();
+  await nginx.stop((workerShutdownSeconds + 10) * 1000);
   await relay?.close();
   await trafficLog?.close();
   await new Promise<void>((resolve) => health.close(() => resolve()));

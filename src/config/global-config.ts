@@ -47,6 +47,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
       bodySize: '1m',
       buffering: false,
     },
+    workerShutdownTimeoutSeconds: 240,
   },
   locationDefaults: { sslRedirect: true },
   upstreamKeepaliveConnections: 320,
@@ -154,6 +155,10 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'use-http2': {
     doc: 'Offer HTTP/2 to HTTPS clients (ALPN).',
     set: key(bool, (c, v) => (c.global.http2 = v)),
+  },
+  'worker-shutdown-timeout': {
+    doc: 'Seconds NGINX workers may take to finish requests in flight when NGINX stops or reloads; then they close what is left.',
+    set: key(seconds, (c, v) => (c.global.workerShutdownTimeoutSeconds = v)),
   },
   'ssl-redirect': {
     doc: 'Default for the ssl-redirect annotation.',

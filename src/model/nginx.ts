@@ -97,6 +97,8 @@ export interface GlobalSettings {
   readonly ipv6: boolean;
   /** Proxy defaults, set at http level. */
   readonly proxy: ProxyTuning;
+  /** How long workers may finish requests in flight once NGINX is told to stop (`worker_shutdown_timeout`). */
+  readonly workerShutdownTimeoutSeconds: number;
 }
 
 export interface Listen {

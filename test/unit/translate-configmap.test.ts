@@ -54,6 +54,12 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   { key: 'worker-processes', value: '4', has: ['worker_processes 4;'], lacks: ['worker_processes auto;'] },
   { key: 'worker-processes', value: 'auto', has: ['worker_processes auto;'], lacks: [] },
   {
+    key: 'worker-shutdown-timeout',
+    value: '30s',
+    has: ['worker_shutdown_timeout 30s;'],
+    lacks: ['worker_shutdown_timeout 240s;'],
+  },
+  {
     key: 'use-http2',
     value: 'false',
     has: ['listen 443 ssl default_server;'],
@@ -174,6 +180,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
   },
   { key: 'use-http2', value: 'yes', reason: 'must be "true" or "false"' },
   { key: 'disable-ipv6', value: 'no', reason: 'must be "true" or "false"' },
+  { key: 'worker-shutdown-timeout', value: '0', reason: 'must be between 1 and 86400 seconds' },
   { key: 'hsts-max-age', value: '-1', reason: 'must be a whole number' },
   { key: 'ssl-redirect', value: 'TRUE', reason: 'must be "true" or "false"' },
   { key: 'proxy-connect-timeout', value: '5m', reason: 'must be a whole number of seconds' },
