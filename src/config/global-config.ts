@@ -9,6 +9,19 @@ export interface GlobalConfig {
   /** Defaults of annotations that are not proxy tuning (those are `global.proxy`). */
   readonly locationDefaults: { readonly sslRedirect: boolean };
   readonly upstreamKeepaliveConnections: number;
+  readonly tenancy: Tenancy;
+}
+
+/** What one tenant may cost or claim: limits that keep one object from harming the others. */
+export interface Tenancy {
+  /** A host belongs to the namespace of its oldest Ingress; other namespaces may not add rules to it. */
+  readonly hostNamespaceIsolation: boolean;
+  /** Paths one Ingress may list (all rules together); more rejects the Ingress. */
+  readonly maxPathsPerIngress: number;
+  /** Distinct hosts one Ingress may list (rules and TLS); more rejects the Ingress. */
+  readonly maxHostsPerIngress: number;
+  /** Bytes the rendered nginx.conf may reach; the newest Ingresses beyond it are left out. */
+  readonly maxConfigBytes: number;
 }
 
 /**
@@ -51,6 +64,12 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   },
   locationDefaults: { sslRedirect: true },
   upstreamKeepaliveConnections: 320,
+  tenancy: {
+    hostNamespaceIsolation: false,
+    maxPathsPerIngress: 1000,
+    maxHostsPerIngress: 100,
+    maxConfigBytes: 256 * 1024 * 1024,
+  },
 };
 
 const bool = z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).transform((v) => v === 'true');
@@ -138,6 +157,32 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
         )
         .max(2048),
       (c, v) => (c.global.sslCiphers = v),
+    ),
+  },
+  'host-namespace-isolation': {
+    doc: 'Keep each host to the namespace of its oldest Ingress: Ingresses in other namespaces cannot add paths (or TLS) to it. Off: any namespace may add paths a host does not serve yet, as in ingress-nginx.',
+    set: key(bool, (c, v) => (c.tenancy.hostNamespaceIsolation = v)),
+  },
+  'max-paths-per-ingress': {
+    doc: 'Paths one Ingress may list; an Ingress with more is rejected.',
+    set: key(int(1, 100000), (c, v) => (c.tenancy.maxPathsPerIngress = v)),
+  },
+  'max-hosts-per-ingress': {
+    doc: 'Distinct hosts one Ingress may list (rules and TLS); an Ingress with more is rejected.',
+    set: key(int(1, 100000), (c, v) => (c.tenancy.maxHostsPerIngress = v)),
+  },
+  'max-config-size': {
+    doc: 'Largest nginx.conf Gatehouse renders (a size such as 64m or 1g); the newest Ingresses that would push it over are left out.',
+    set: key(
+      z
+        .string()
+        .regex(/^[1-9]\d{0,5}[kKmMgG]?$/, 'must be a size such as 512k, 64m or 1g')
+        .transform((v) => {
+          const unit = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[v.slice(-1).toLowerCase()] ?? 1;
+          return (unit === 1 ? Number(v) : Number(v.slice(0, -1))) * unit;
+        })
+        .refine((n) => n >= 64 * 1024, { message: 'must be at least 64k' }),
+      (c, v) => (c.tenancy.maxConfigBytes = v),
     ),
   },
   hsts: {

@@ -18,6 +18,25 @@ export function findObject(snapshot: Snapshot, key: string): KubernetesObject | 
   );
 }
 
+/**
+ * Each Ingress's creation time as RFC 3339, by refKey (empty when unknown, as in folder mode: counts as
+ * oldest).
+ */
+export function ingressAges(snapshot: Snapshot): Map<string, string> {
+  const ages = new Map<string, string>();
+  for (const ing of snapshot.ingresses) {
+    const ref = {
+      kind: 'Ingress',
+      namespace: ing.metadata?.namespace ?? 'default',
+      name: ing.metadata?.name ?? '',
+    };
+    const t = ing.metadata?.creationTimestamp as unknown;
+    const date = t instanceof Date ? t : typeof t === 'string' ? new Date(t) : undefined;
+    ages.set(refKey(ref), date === undefined || Number.isNaN(date.getTime()) ? '' : date.toISOString());
+  }
+  return ages;
+}
+
 /** What an object says (not its bookkeeping): equal fingerprints, same config. */
 export function fingerprintOf(object: KubernetesObject): string {
   const o = object as KubernetesObject & {

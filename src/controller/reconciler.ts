@@ -7,7 +7,8 @@ import { render, type RenderPaths, type RenderedConfig } from '../render/render.
 import { translate, type TranslateOptions, type TranslateResult } from '../translate/translate.ts';
 import { blameConfigLine } from './blame.ts';
 import { findCulprits } from './culprit-search.ts';
-import { findObject, fingerprintOf } from './object-fingerprint.ts';
+import { oversizeCulprits } from './config-size.ts';
+import { findObject, fingerprintOf, ingressAges } from './object-fingerprint.ts';
 
 /** What the reconciler needs of NGINX: apply a rendered tree (stage, test, swap, reload, verify). */
 export interface ConfigApplier {
@@ -219,17 +220,37 @@ export class Reconciler {
     }
   }
 
+  /**
+   * translate + render. A config over the ConfigMap's max-config-size leaves out the newest Ingresses
+   * until it fits (only for this build: whether an Ingress fits depends on all the others, so it is
+   * never remembered against the object).
+   */
   private build(
     snapshot: Snapshot,
-    excluded: ReadonlyMap<string, string>,
+    refused: ReadonlyMap<string, string>,
   ): { result: TranslateResult; rendered: RenderedConfig } | { result: TranslateResult; error: string } {
-    const result = translate(snapshot, { ...this.options.translate, excluded });
-    try {
-      return { result, rendered: render(result.model, this.options.paths) };
-    } catch (error) {
-      const message = (error as Error).message;
-      this.options.logger.error('rendering failed; the live configuration stays', { error: message });
-      return { result, error: message };
+    const excluded = new Map(refused);
+    for (;;) {
+      const result = translate(snapshot, { ...this.options.translate, excluded });
+      let rendered: RenderedConfig;
+      try {
+        rendered = render(result.model, this.options.paths);
+      } catch (error) {
+        const message = (error as Error).message;
+        this.options.logger.error('rendering failed; the live configuration stays', { error: message });
+        return { result, error: message };
+      }
+      const max = result.limits.maxConfigBytes;
+      if (rendered.nginxConf.length <= max) return { result, rendered };
+      const ages = ingressAges(snapshot);
+      const culprits = oversizeCulprits(rendered.nginxConf, max, (ref) => ages.get(refKey(ref)) ?? '');
+      const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+      for (const ref of culprits) {
+        excluded.set(
+          refKey(ref),
+          `the configuration would be ${mb(rendered.nginxConf.length)}, over max-config-size (${mb(max)}); the newest Ingresses are left out until it fits`,
+        );
+      }
     }
   }
 

@@ -23,7 +23,10 @@ export interface TlsAssignment {
 
 /**
  * Gives each host the certificate of the oldest Ingress whose TLS section covers it. An Ingress's TLS
- * section covers only its own hosts; a missing or unusable Secret drops that entry alone.
+ * section covers only its own hosts, and only hosts its namespace owns (the namespace of the oldest Ingress
+ * with a rule for the host): a newer Ingress in another namespace that lists a host cannot give it a
+ * certificate, nor with it an HTTP→HTTPS redirect. A missing or unusable Secret drops that entry alone.
+ * `accepted` is sorted oldest first.
  */
 export function assignCertificates(
   accepted: readonly ParsedIngress[],
@@ -35,6 +38,10 @@ export function assignCertificates(
   const files = new Map<string, CertificateFile>();
   const owner = new Map<string, { readonly ref: ObjectRef; readonly field: string }>();
   const secrets = new Map<string, ObjectRef>();
+  const ownerNamespace = new Map<string, string>();
+  for (const ingress of accepted)
+    for (const host of hostsOf(ingress))
+      if (!ownerNamespace.has(host)) ownerNamespace.set(host, ingress.ref.namespace);
   for (const ingress of accepted) {
     for (const entry of ingress.tls) {
       const secret = findSecret(snapshot, ingress.ref.namespace, entry.secretName);
@@ -65,6 +72,15 @@ export function assignCertificates(
         // Only the Ingress's own hosts: its TLS section must not hand a certificate to another team's host.
         for (const host of new Set(hostsOf(ingress))) {
           if (!tlsCovers(tlsHost, host)) continue;
+          if (ownerNamespace.get(host) !== ingress.ref.namespace) {
+            report({
+              severity: 'warning',
+              object: ingress.ref,
+              field: `${entry.field}.hosts`,
+              reason: `host ${host} belongs to an older Ingress in another namespace; this TLS entry does not apply to it`,
+            });
+            continue;
+          }
           const existing = owner.get(host);
           if (existing !== undefined) {
             if (byHost.get(host) !== cert.file.fileName) {
@@ -72,6 +88,7 @@ export function assignCertificates(
                 existing.ref === ingress.ref
                   ? `${existing.field} of this Ingress`
                   : `the older Ingress ${existing.ref.namespace}/${existing.ref.name}`;
+              // (Same namespace here: another namespace's TLS entries never reach this point.)
               report({
                 severity: 'warning',
                 object: ingress.ref,

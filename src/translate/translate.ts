@@ -1,7 +1,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { parseAnnotations } from '../annotations/parse-annotations.ts';
 import type { IngressAnnotations } from '../annotations/registry.ts';
-import { parseGlobalConfig, type GlobalConfig } from '../config/global-config.ts';
+import { parseGlobalConfig, type GlobalConfig, type Tenancy } from '../config/global-config.ts';
 import { cmp, compareDiagnostics, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import {
   type Action,
@@ -67,6 +67,8 @@ export interface TranslateResult {
   readonly objects: readonly ObjectRef[];
   /** What each location serves, indexed by `Location.route`. */
   readonly routes: readonly Route[];
+  /** Limits the controller applies to the rendered config (from the ConfigMap). */
+  readonly limits: { readonly maxConfigBytes: number };
 }
 
 interface Contribution {
@@ -128,7 +130,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   });
   const usable: Snapshot = { ...snapshot, secrets: keep('Secret', snapshot.secrets) };
   const outcomes = new Map<string, { ref: ObjectRef; outcome: IngressOutcome }>();
-  const accepted = acceptIngresses(snapshot.ingresses, snapshot, options, report, outcomes);
+  const accepted = acceptIngresses(snapshot.ingresses, snapshot, options, config.tenancy, report, outcomes);
 
   // Oldest first: on any conflict, the older Ingress keeps what it claimed.
   accepted.sort(
@@ -139,7 +141,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   );
 
   const hosts = new Map<string, HostPlan>();
-  for (const contribution of accepted) claimPaths(contribution, hosts, report);
+  for (const contribution of accepted) claimPaths(contribution, hosts, report, config.tenancy);
 
   const upstreams = new Map<string, Upstream>();
   const used = new Map<string, ObjectRef>();
@@ -224,6 +226,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       (a, b) => cmp(a.ref.namespace, b.ref.namespace) || cmp(a.ref.name, b.ref.name),
     ),
     objects: [...used.entries()].sort(([a], [b]) => cmp(a, b)).map(([, ref]) => ref),
+    limits: { maxConfigBytes: config.tenancy.maxConfigBytes },
     routes,
   };
 }
@@ -233,6 +236,7 @@ function acceptIngresses(
   raw: readonly V1Ingress[],
   snapshot: Snapshot,
   options: TranslateOptions,
+  tenancy: Tenancy,
   report: (d: Diagnostic) => void,
   outcomes: Map<string, { ref: ObjectRef; outcome: IngressOutcome }>,
 ): Contribution[] {
@@ -257,6 +261,13 @@ function acceptIngresses(
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }
+    // Counted before the object is validated, so an oversized object costs no more than counting it.
+    const oversize = oversized(ing, tenancy);
+    if (oversize !== undefined) {
+      report({ severity: 'error', object: ref, field: 'spec', reason: oversize });
+      outcomes.set(key, { ref, outcome: 'rejected' });
+      continue;
+    }
     const parsed = parseIngress(ing);
     if (!parsed.ok) {
       parsed.diagnostics.forEach(report);
@@ -275,17 +286,44 @@ function acceptIngresses(
   return accepted;
 }
 
+/** Why an Ingress lists more paths or hosts than one Ingress may, or undefined. */
+function oversized(ing: V1Ingress, tenancy: Tenancy): string | undefined {
+  const rules = Array.isArray(ing.spec?.rules) ? ing.spec.rules : [];
+  const paths = rules.reduce((n, r) => n + (Array.isArray(r.http?.paths) ? r.http.paths.length : 0), 0);
+  if (paths > tenancy.maxPathsPerIngress)
+    return `lists ${paths} paths; an Ingress may list at most ${tenancy.maxPathsPerIngress} (ConfigMap max-paths-per-ingress)`;
+  const tls = Array.isArray(ing.spec?.tls) ? ing.spec.tls : [];
+  const hosts = new Set<unknown>([
+    ...rules.map((r) => r.host).filter((h) => typeof h === 'string' && h !== ''),
+    ...tls.flatMap((t) => (Array.isArray(t.hosts) ? t.hosts : [])),
+  ]);
+  if (hosts.size > tenancy.maxHostsPerIngress)
+    return `lists ${hosts.size} hosts; an Ingress may list at most ${tenancy.maxHostsPerIngress} (ConfigMap max-hosts-per-ingress)`;
+  return undefined;
+}
+
 function claimPaths(
   contribution: Contribution,
   hosts: Map<string, HostPlan>,
   report: (d: Diagnostic) => void,
+  tenancy: Tenancy,
 ): void {
   const { ingress } = contribution;
-  for (const rule of ingress.rules) {
+  for (const [r, rule] of ingress.rules.entries()) {
     let plan = hosts.get(rule.host);
     if (plan === undefined) {
       plan = { claims: new Map(), contributors: [] };
       hosts.set(rule.host, plan);
+    }
+    const owner = plan.contributors[0]?.ingress.ref;
+    if (tenancy.hostNamespaceIsolation && owner !== undefined && owner.namespace !== ingress.ref.namespace) {
+      report({
+        severity: 'warning',
+        object: ingress.ref,
+        field: `spec.rules[${r}].host`,
+        reason: `host ${rule.host === '' ? '(any)' : rule.host} belongs to an older Ingress in another namespace (host-namespace-isolation is on); this rule is not served`,
+      });
+      continue;
     }
     if (!plan.contributors.includes(contribution)) plan.contributors.push(contribution);
     for (const p of rule.paths) {
@@ -300,11 +338,21 @@ function claimPaths(
           severity: 'warning',
           object: ingress.ref,
           field: `${p.field}.path`,
-          reason: `${claim.match} path ${claim.path} on host ${rule.host === '' ? '(any)' : rule.host} is already served by the older Ingress ${h.namespace}/${h.name}; this path is not served`,
+          reason: `${claim.match} path ${claim.path} on host ${rule.host === '' ? '(any)' : rule.host} is already served by ${olderIngress(h, ingress.ref)}; this path is not served`,
         });
       }
     }
   }
+}
+
+/**
+ * How a conflict names the Ingress that won it: by name within a namespace, but never another tenant's
+ * namespace and Ingress names, which are not the loser's to know.
+ */
+export function olderIngress(winner: ObjectRef, loser: ObjectRef): string {
+  return winner.namespace === loser.namespace
+    ? `the older Ingress ${winner.namespace}/${winner.name}`
+    : 'an older Ingress in another namespace';
 }
 
 type ResolveAction = (namespace: string, ref: ServiceBackendRef, who: ObjectRef, field: string) => Action;

@@ -4,6 +4,7 @@ import winston from 'winston';
 import { Reconciler, type ConfigApplier } from '../../src/controller/reconciler.ts';
 import { NginxConfigError } from '../../src/nginx/errors.ts';
 import type { RenderedConfig } from '../../src/render/render.ts';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { ingress, ingressClass, serviceWithEndpoints } from '../support/fixtures.ts';
 import { OPTIONS, PATHS, snapshotOf } from './harness.ts';
 
@@ -109,5 +110,65 @@ describe('Reconciler: objects NGINX refuses without naming them', () => {
     const report = await r.reconcile(world(everyoneEvil));
     assert.equal(report.outcome, 'failed');
     assert.equal(report.error, '[emerg] broken everywhere');
+  });
+});
+
+describe('Reconciler: a config over max-config-size', () => {
+  it('leaves out the newest Ingresses until it fits, and keeps serving the oldest', async () => {
+    const nginx = new RefusingNginx();
+    const big = (i: number): KubernetesObject =>
+      ingress({
+        name: `big-${i}`,
+        namespace: `ns-${i}`,
+        creationTimestamp: `2026-0${i + 1}-01T00:00:00Z`,
+        rules: [
+          {
+            host: `good-${i}.example.com`,
+            paths: Array.from({ length: 400 }, (_, p) => ({ path: `/path-${p}`, service: 'web', port: 80 })),
+          },
+        ],
+      });
+    const objects = [
+      ingressClass(),
+      ...[0, 1, 2, 3].map(big),
+      ...[0, 1, 2, 3].flatMap((i) =>
+        serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }], { namespace: `ns-${i}` }),
+      ),
+    ];
+    const configMap = (size: string): KubernetesObject =>
+      ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'gatehouse', namespace: 'ops' },
+        data: { 'max-config-size': size },
+      }) as KubernetesObject;
+    const reconciler = (): Reconciler =>
+      new Reconciler({
+        translate: { ...OPTIONS, configMap: { namespace: 'ops', name: 'gatehouse' } },
+        paths: PATHS,
+        nginx,
+        logger: silent,
+        debounceMs: 0,
+      });
+    await reconciler().reconcile(snapshotOf([...objects, configMap('1g')]));
+    const whole = nginx.applied?.nginxConf.length ?? 0;
+    // Room for about two and a half of the four.
+    const limitK = Math.max(64, Math.floor((whole * 0.6) / 1024));
+    const snapshot = snapshotOf([...objects, configMap(`${limitK}k`)]);
+    const r = reconciler();
+    const report = await r.reconcile(snapshot);
+    assert.equal(report.outcome, 'reloaded');
+    const served = report.result.ingresses.filter((i) => i.outcome === 'served').map((i) => i.ref.name);
+    assert.ok(served.length >= 1 && served.length < 4, `served ${served.join(', ')}`);
+    assert.deepEqual(
+      served,
+      ['big-0', 'big-1', 'big-2', 'big-3'].slice(0, served.length),
+      'the oldest keep serving',
+    );
+    assert.ok((nginx.applied?.nginxConf.length ?? Infinity) <= limitK * 1024);
+    assert.match(
+      report.result.diagnostics.find((d) => d.object.name === 'big-3')?.reason ?? '',
+      /over max-config-size \([0-9.]+ MiB\); the newest Ingresses are left out until it fits/,
+    );
   });
 });

@@ -113,6 +113,15 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
     lacks: [`ssl_ciphers "${DEFAULT_SSL_CIPHERS}";`],
   },
   {
+    key: 'max-paths-per-ingress',
+    value: '2',
+    has: ['location "/" {'],
+    lacks: [],
+  },
+  { key: 'max-hosts-per-ingress', value: '1', has: [], lacks: [] },
+  { key: 'max-config-size', value: '64m', has: [], lacks: [] },
+  { key: 'host-namespace-isolation', value: 'true', has: [], lacks: [] },
+  {
     key: 'hsts',
     value: 'true',
     has: ['https "max-age=31536000";', 'add_header Strict-Transport-Security $gatehouse_hsts always;'],
@@ -168,6 +177,11 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'ssl-protocols', value: 'TLSv1.1', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'ssl-protocols', value: '', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'hsts', value: 'on', reason: 'must be "true" or "false"' },
+  { key: 'max-paths-per-ingress', value: '0', reason: 'must be between 1 and 100000' },
+  { key: 'max-hosts-per-ingress', value: 'many', reason: 'must be a whole number' },
+  { key: 'max-config-size', value: '1k', reason: 'must be at least 64k' },
+  { key: 'max-config-size', value: '1.5g', reason: 'must be a size such as 512k, 64m or 1g' },
+  { key: 'host-namespace-isolation', value: 'yes', reason: 'must be "true" or "false"' },
   {
     key: 'ssl-ciphers',
     value: 'HIGH"; include /etc/passwd; #',

@@ -196,9 +196,13 @@ describe('translate: two Ingresses claiming the same host, path and path type', 
       assert.equal(d.severity, 'warning');
       assert.deepEqual(d.object, { kind: 'Ingress', namespace: loserNs, name: loserName });
       assert.equal(d.field, 'spec.rules[0].http.paths[0].path');
+      // Another tenant's namespace and Ingress names are not the loser's to read.
+      const [winnerNs] = c.winner.split('/') as [string, string];
+      const by =
+        winnerNs === loserNs ? `the older Ingress ${c.winner}` : 'an older Ingress in another namespace';
       assert.equal(
         d.reason,
-        `Prefix path /api on host ${HOST} is already served by the older Ingress ${c.winner}; this path is not served`,
+        `Prefix path /api on host ${HOST} is already served by ${by}; this path is not served`,
       );
       // The loser still counts as served: only the contested path is dropped.
       assert.equal(outcome(result, loserName, loserNs), 'served');
