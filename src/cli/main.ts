@@ -13,6 +13,7 @@ import {
   parsePositiveInt,
   type ClassAndConfigFlags,
 } from './options.ts';
+import { inspectCommand, type InspectFlags } from './inspect-command.ts';
 import { renderCommand, type RenderFlags } from './render-command.ts';
 import { serveCommand, type ServeFlags } from './serve-command.ts';
 
@@ -135,6 +136,14 @@ export async function main(argv: readonly string[]): Promise<number> {
           .default(0),
       )
       .addOption(
+        new Option(
+          '--inspection <who>',
+          'who may read the inspection endpoints (/debug/…) on the health port: loopback, any or off',
+        )
+          .choices(['loopback', 'any', 'off'])
+          .default('loopback'),
+      )
+      .addOption(
         new Option('--debounce <ms>', 'quiet time after a change before reconciling')
           .argParser(Number)
           .default(100),
@@ -184,6 +193,31 @@ export async function main(argv: readonly string[]): Promise<number> {
   ).action(async (flags: RenderFlags & ClassAndConfigFlags) => {
     exitCode = await renderCommand(flags, { stdout: process.stdout, stderr: process.stderr });
   });
+
+  const controllerOption = (): Option =>
+    new Option('--controller <url>', "the controller's health port").default('http://127.0.0.1:10254');
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  program
+    .command('status')
+    .description(
+      'What a live controller serves: its checksum, last reconcile, Ingresses, and every rejected or degraded object and why.',
+    )
+    .addOption(controllerOption())
+    .option('--json', 'print JSON', false)
+    .action(async (flags: InspectFlags) => {
+      exitCode = await inspectCommand('status', flags, {}, io);
+    });
+  program
+    .command('diff')
+    .description(
+      "A live controller's last applied configs, newest first: when, which objects triggered them, what changed, as unified diffs.",
+    )
+    .addOption(controllerOption())
+    .addOption(new Option('-n, --last <n>', 'how many configs').argParser(parsePositiveInt).default(1))
+    .option('--json', 'print JSON', false)
+    .action(async (flags: InspectFlags & { last: number }) => {
+      exitCode = await inspectCommand('history', flags, { n: String(flags.last) }, io);
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -14,6 +14,8 @@ import { NginxProcess } from '../nginx/nginx-process.ts';
 import { fetchLiveChecksum, fetchStatusPage } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { startAccessLogRelay } from '../observability/access-log-relay.ts';
+import { ConfigHistory } from '../observability/config-history.ts';
+import type { InspectionAccess } from '../observability/inspection.ts';
 import { ControllerMetrics } from '../observability/metrics.ts';
 import { NameResolver } from '../sources/dns/name-resolver.ts';
 import { registerNginxStatusMetrics } from '../observability/nginx-status-metrics.ts';
@@ -44,6 +46,7 @@ export interface ServeFlags extends ClassAndConfigFlags {
   enableMetrics: boolean;
   /** Seconds to keep serving after SIGTERM, /healthz failing, before NGINX is stopped. */
   shutdownGracePeriod: number;
+  inspection: InspectionAccess;
   // Cluster mode (no --manifests):
   kubeconfig?: string;
   watchNamespace: string;
@@ -139,6 +142,8 @@ export async function serveCommand(
     if (r.outcome !== 'failed') workerShutdownSeconds = r.result.model.global.workerShutdownTimeoutSeconds;
   });
   let draining = false;
+  const history = new ConfigHistory();
+  reportHandlers.push((r) => history.observe(r, new Date()));
 
   const allMetrics = Registry.merge([metrics.registry, nginxRegistry]);
   const health = await startHealthServer(
@@ -166,6 +171,7 @@ export async function serveCommand(
       contentType: allMetrics.contentType,
       metrics: async () => `${await allMetrics.metrics()}${traffic?.exposition() ?? ''}`,
     },
+    { access: flags.inspection, source: { history, servingChecksum: () => nginx.servingChecksum } },
   );
 
   const stoppables: Stoppable[] = [];

@@ -1,10 +1,12 @@
 import type { Logger } from 'winston';
 import { formatDiagnostic, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
+import type { NginxModel } from '../model/nginx.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxConfigError, nginxMessage } from '../nginx/errors.ts';
 import type { ApplyOutcome } from '../nginx/nginx-process.ts';
 import { render, type RenderPaths, type RenderedConfig } from '../render/render.ts';
 import { translate, type TranslateOptions, type TranslateResult } from '../translate/translate.ts';
+import { describeChange, formatChange } from './config-changes.ts';
 import { blameConfigLine } from './blame.ts';
 import { findCulprits } from './culprit-search.ts';
 import { oversizeCulprits } from './config-size.ts';
@@ -21,6 +23,8 @@ export interface ReconcileReport {
   /** The snapshot this reconcile was made from. */
   readonly snapshot: Snapshot;
   readonly result: TranslateResult;
+  /** The config NGINX now serves, when this reconcile started or reloaded it. */
+  readonly rendered?: RenderedConfig;
   readonly checksum: string;
   /** `unchanged` when the rendered config equals the live one, so NGINX was not reloaded. */
   readonly outcome: ApplyOutcome | 'unchanged' | 'failed';
@@ -56,6 +60,8 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private appliedChecksum: string | undefined;
+  /** The model of the config NGINX serves: what the next reload's log line compares with. */
+  private appliedModel: NginxModel | undefined;
   private reportedDiagnostics = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private failures = 0;
@@ -185,13 +191,16 @@ export class Reconciler {
         const outcome = await this.options.nginx.apply(rendered);
         this.appliedChecksum = rendered.checksum;
         this.remember(snapshot, excluded);
+        const previous = this.appliedModel;
+        this.appliedModel = result.model;
         logger.info(`nginx ${outcome}`, {
+          changed: formatChange(describeChange(previous, result.model)),
           checksum: rendered.checksum,
           servers: result.model.servers.length,
           upstreams: result.model.upstreams.length,
           ms: Date.now() - started,
         });
-        return { snapshot, result, checksum: rendered.checksum, outcome };
+        return { snapshot, result, checksum: rendered.checksum, outcome, rendered };
       } catch (error) {
         const failed = { snapshot, result, checksum: rendered.checksum, outcome: 'failed' as const };
         if (!(error instanceof NginxConfigError)) {

@@ -1,4 +1,12 @@
 import http from 'node:http';
+import {
+  INSPECTION_PREFIX,
+  inspect,
+  inspectionAllowed,
+  type InspectionAccess,
+  type InspectionReply,
+  type InspectionSource,
+} from './inspection.ts';
 
 export interface HealthSource {
   /** True while NGINX runs a configuration that was verified to be live. */
@@ -12,14 +20,34 @@ export interface MetricsSource {
   metrics(): Promise<string>;
 }
 
-/** `GET /healthz`: 200 while NGINX serves a valid config, 503 otherwise; `GET /metrics`: Prometheus. */
+/**
+ * `GET /healthz`: 200 while NGINX serves a valid config, 503 otherwise; `GET /metrics`: Prometheus;
+ * `GET /debug/…`: the inspection endpoints, to the clients `inspection.access` allows (loopback by default).
+ */
 export async function startHealthServer(
   port: number,
   host: string,
   source: HealthSource,
   metrics?: MetricsSource,
+  inspection?: { readonly access: InspectionAccess; readonly source: InspectionSource },
 ): Promise<http.Server> {
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.startsWith(INSPECTION_PREFIX) === true && inspection !== undefined) {
+      if (!inspectionAllowed(inspection.access, req.socket.remoteAddress)) {
+        res
+          .writeHead(403, { 'content-type': 'text/plain' })
+          .end('inspection is only served to loopback clients (see --inspection)\n');
+        return;
+      }
+      let answer: InspectionReply;
+      try {
+        answer = inspect(new URL(req.url, 'http://localhost'), inspection.source);
+      } catch (error) {
+        answer = { status: 500, contentType: 'text/plain', body: `${(error as Error).message}\n` };
+      }
+      res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
+      return;
+    }
     if (req.method === 'GET' && req.url === '/metrics' && metrics !== undefined) {
       metrics.metrics().then(
         (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),

@@ -1,0 +1,133 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { cmp } from '../model/diagnostics.ts';
+import type { NginxModel, Server } from '../model/nginx.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+
+/** What a new config changes for traffic, compared with the one NGINX served before. */
+export interface ConfigChange {
+  readonly hostsAdded: readonly string[];
+  readonly hostsRemoved: readonly string[];
+  /** `host path` for locations (`=` and `~` marked: `shop.example.com = /health`); `_` is the default server. */
+  readonly pathsAdded: readonly string[];
+  readonly pathsRemoved: readonly string[];
+  /** Locations whose action changed: another upstream, a 503 that became a proxy, … */
+  readonly pathsChanged: readonly string[];
+  readonly upstreamsAdded: readonly string[];
+  readonly upstreamsRemoved: readonly string[];
+  /** Upstreams whose pod addresses changed, with the number of endpoints before and after. */
+  readonly endpointsChanged: readonly {
+    readonly upstream: string;
+    readonly before: number;
+    readonly after: number;
+  }[];
+}
+
+/** Compares two models (before: undefined for the first config). Pure. */
+export function describeChange(before: NginxModel | undefined, after: NginxModel): ConfigChange {
+  const hostsBefore = new Set(before?.servers.map((s) => s.host) ?? []);
+  const hostsAfter = new Set(after.servers.map((s) => s.host));
+  const locBefore = locations(before);
+  const locAfter = locations(after);
+  const upBefore = new Map(before?.upstreams.map((u) => [u.name, u]) ?? []);
+  const upAfter = new Map(after.upstreams.map((u) => [u.name, u]));
+  const endpointKey = (u: NginxModel['upstreams'][number]): string =>
+    u.endpoints.map((e) => `${e.host}:${e.port}`).join(',');
+  return {
+    hostsAdded: minus(hostsAfter, hostsBefore),
+    hostsRemoved: minus(hostsBefore, hostsAfter),
+    pathsAdded: minus(new Set(locAfter.keys()), new Set(locBefore.keys())),
+    pathsRemoved: minus(new Set(locBefore.keys()), new Set(locAfter.keys())),
+    pathsChanged: [...locAfter]
+      .filter(([k, v]) => locBefore.has(k) && locBefore.get(k) !== v)
+      .map(([k]) => k)
+      .sort(cmp),
+    upstreamsAdded: minus(new Set(upAfter.keys()), new Set(upBefore.keys())),
+    upstreamsRemoved: minus(new Set(upBefore.keys()), new Set(upAfter.keys())),
+    endpointsChanged: [...upAfter.values()]
+      .flatMap((u) => {
+        const old = upBefore.get(u.name);
+        return old !== undefined && endpointKey(old) !== endpointKey(u)
+          ? [{ upstream: u.name, before: old.endpoints.length, after: u.endpoints.length }]
+          : [];
+      })
+      .sort((a, b) => cmp(a.upstream, b.upstream)),
+  };
+}
+
+/** One line for the reload log: `+host a.example.com, -path b.example.com /x, endpoints ns_svc_80 2→3`. */
+export function formatChange(change: ConfigChange): string {
+  const parts = [
+    ...change.hostsAdded.map((h) => `+host ${h}`),
+    ...change.hostsRemoved.map((h) => `-host ${h}`),
+    ...change.pathsAdded.map((p) => `+path ${p}`),
+    ...change.pathsRemoved.map((p) => `-path ${p}`),
+    ...change.pathsChanged.map((p) => `~path ${p}`),
+    ...change.upstreamsAdded.map((u) => `+upstream ${u}`),
+    ...change.upstreamsRemoved.map((u) => `-upstream ${u}`),
+    ...change.endpointsChanged.map((e) => `endpoints ${e.upstream} ${e.before}→${e.after}`),
+  ];
+  return parts.length === 0 ? 'no change in hosts, paths or endpoints (settings only)' : parts.join(', ');
+}
+
+/**
+ * The objects that differ between two snapshots: `+Ingress web/shop`, `~Service web/cart`,
+ * `-EndpointSlice web/cart-x1`. Objects compare by resourceVersion when both have one (a cluster), else by
+ * content (a folder). Sorted.
+ */
+export function snapshotChanges(before: Snapshot | undefined, after: Snapshot): string[] {
+  const index = (s: Snapshot | undefined): Map<string, KubernetesObject> => {
+    const out = new Map<string, KubernetesObject>();
+    if (s === undefined) return out;
+    for (const [kind, list] of [
+      ['Ingress', s.ingresses],
+      ['IngressClass', s.ingressClasses],
+      ['Service', s.services],
+      ['EndpointSlice', s.endpointSlices],
+      ['Secret', s.secrets],
+      ['ConfigMap', s.configMaps],
+    ] as const) {
+      for (const o of list as readonly KubernetesObject[]) {
+        const ns = o.metadata?.namespace;
+        out.set(`${kind} ${ns === undefined ? '' : `${ns}/`}${o.metadata?.name ?? ''}`, o);
+      }
+    }
+    return out;
+  };
+  const a = index(before);
+  const b = index(after);
+  const changes: string[] = [];
+  for (const [key, o] of b) {
+    const old = a.get(key);
+    if (old === undefined) changes.push(`+${key}`);
+    else if (!sameObject(old, o)) changes.push(`~${key}`);
+  }
+  for (const key of a.keys()) if (!b.has(key)) changes.push(`-${key}`);
+  return changes.sort((x, y) => cmp(x.slice(1), y.slice(1)) || cmp(x, y));
+}
+
+function sameObject(a: KubernetesObject, b: KubernetesObject): boolean {
+  if (a === b) return true;
+  const va = a.metadata?.resourceVersion;
+  const vb = b.metadata?.resourceVersion;
+  if (va !== undefined && vb !== undefined) return va === vb;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Locations by `host [=|~] path`, valued by what they do. */
+function locations(model: NginxModel | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (model === undefined) return out;
+  const add = (server: Server, host: string): void => {
+    for (const l of server.locations) {
+      const action = l.action.kind === 'proxy' ? `proxy ${l.action.upstream}` : `return ${l.action.code}`;
+      out.set(`${host} ${l.modifier === '' ? '' : `${l.modifier} `}${l.path}`, action);
+    }
+  };
+  add(model.defaultServer, '_');
+  for (const s of model.servers) add(s, s.host);
+  return out;
+}
+
+function minus(a: ReadonlySet<string>, b: ReadonlySet<string>): string[] {
+  return [...a].filter((x) => !b.has(x)).sort(cmp);
+}

@@ -1,0 +1,80 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeChange, formatChange, snapshotChanges } from '../../src/controller/config-changes.ts';
+import { inspectionAllowed } from '../../src/observability/inspection.ts';
+import { ingress, ingressClass, serviceWithEndpoints } from '../support/fixtures.ts';
+import { snapshotOf, translateObjects } from './harness.ts';
+
+const app = (paths: string[]) =>
+  ingress({
+    name: 'app',
+    rules: [
+      {
+        host: 'a.example.com',
+        paths: paths.map((p) => ({ path: p, pathType: 'Exact' as const, service: 's', port: 80 })),
+      },
+    ],
+  });
+const svc = (...ips: string[]) =>
+  serviceWithEndpoints(
+    's',
+    ips.map((ip) => ({ ip, port: 8080 })),
+  );
+
+describe('what a reload changed', () => {
+  it('names hosts, paths and upstreams added, and the first config adds everything', () => {
+    const model = translateObjects([ingressClass(), app(['/x']), ...svc('10.0.0.1')]).model;
+    assert.equal(
+      formatChange(describeChange(undefined, model)),
+      '+host a.example.com, +path _ /, +path a.example.com /, +path a.example.com = /x, +upstream default_s_80',
+    );
+  });
+
+  it('names paths removed and endpoints changed, with their counts', () => {
+    const before = translateObjects([ingressClass(), app(['/x', '/y']), ...svc('10.0.0.1')]).model;
+    const after = translateObjects([ingressClass(), app(['/x']), ...svc('10.0.0.1', '10.0.0.2')]).model;
+    assert.equal(
+      formatChange(describeChange(before, after)),
+      '-path a.example.com = /y, endpoints default_s_80 1→2',
+    );
+  });
+
+  it('names a path whose backend changed (a Service losing its endpoints: proxy → 503)', () => {
+    const before = translateObjects([ingressClass(), app(['/x']), ...svc('10.0.0.1')]).model;
+    const after = translateObjects([ingressClass(), app(['/x']), ...svc()]).model;
+    assert.equal(
+      formatChange(describeChange(before, after)),
+      '~path a.example.com = /x, -upstream default_s_80',
+    );
+  });
+
+  it('says so when only settings changed', () => {
+    const model = translateObjects([ingressClass(), app(['/x']), ...svc('10.0.0.1')]).model;
+    assert.equal(
+      formatChange(describeChange(model, model)),
+      'no change in hosts, paths or endpoints (settings only)',
+    );
+  });
+
+  it('lists the objects that differ between two snapshots', () => {
+    const before = snapshotOf([ingressClass(), app(['/x']), ...svc('10.0.0.1')]);
+    const after = snapshotOf([ingressClass(), app(['/y']), ...svc('10.0.0.2')]);
+    assert.deepEqual(snapshotChanges(before, after), ['~EndpointSlice default/s-0', '~Ingress default/app']);
+    assert.deepEqual(snapshotChanges(after, snapshotOf([ingressClass()])), [
+      '-EndpointSlice default/s-0',
+      '-Ingress default/app',
+      '-Service default/s',
+    ]);
+  });
+});
+
+describe('who may inspect', () => {
+  it('allows loopback clients only, unless told otherwise', () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])
+      assert.ok(inspectionAllowed('loopback', a), a);
+    for (const a of ['10.0.0.1', '198.18.0.2', '::ffff:10.0.0.1', 'fe80::1', undefined])
+      assert.ok(!inspectionAllowed('loopback', a), String(a));
+    assert.ok(inspectionAllowed('any', '10.0.0.1'));
+    assert.ok(!inspectionAllowed('off', '127.0.0.1'));
+  });
+});
