@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ import {
   type V1IngressClass,
   type V1PodDisruptionBudget,
   type V1PodSpec,
+  type V1PodTemplateSpec,
+  type V1Secret,
   type V1PolicyRule,
   type V1Role,
   type V1RoleBinding,
@@ -155,6 +158,7 @@ interface Kinds {
   Deployment: V1Deployment;
   IngressClass: V1IngressClass;
   PodDisruptionBudget: V1PodDisruptionBudget;
+  Secret: V1Secret;
   Role: V1Role;
   RoleBinding: V1RoleBinding;
   Service: V1Service;
@@ -180,6 +184,12 @@ function podSpec(workload: V1Deployment | V1DaemonSet): V1PodSpec {
   const spec = workload.spec?.template.spec;
   assert.ok(spec);
   return spec;
+}
+
+function podSpecOf(workload: V1Deployment | V1DaemonSet): V1PodTemplateSpec {
+  const template = workload.spec?.template;
+  assert.ok(template);
+  return template;
 }
 
 function controllerContainer(workload: V1Deployment | V1DaemonSet): V1Container {
@@ -260,7 +270,11 @@ void describe('values.schema.json', () => {
     ['a snippet value', { controller: { config: { 'server-snippet': 'return 200;' } } }],
     ['a malformed proxy-body-size', { controller: { config: { 'proxy-body-size': '8 MB' } } }],
     ['a security context override', { controller: { securityContext: { runAsUser: 0 } } }],
-    ['the webhook without its certificate Secret', { controller: { admissionWebhook: { enabled: true } } }],
+    ['a misspelt key in a new section', { controller: { metrics: { serviceMonitor: { enable: true } } } }],
+    ['a misspelt Service setting', { controller: { service: { nodePort: { http: 30080 } } } }],
+    ['an extraArgs flag name that is not one', { controller: { extraArgs: { '--debounce': '1' } } }],
+    ['an unknown dnsPolicy', { controller: { dnsPolicy: 'ClusterFirstWithHostnet' } }],
+    ['a misspelt networkPolicy key', { networkPolicy: { enable: true } }],
   ];
   for (const [what, values] of rejected) {
     void it(`rejects ${what}`, async () => {
@@ -284,9 +298,29 @@ void describe('values.schema.json', () => {
 void describe('checks the schema cannot express', () => {
   const failures: [string, object, RegExp][] = [
     [
-      'a webhook without a CA bundle or cert-manager injection',
+      'a webhook Secret of your own without a CA bundle or cert-manager injection',
       { controller: { admissionWebhook: { enabled: true, certificateSecret: 'tls' } } },
       /caBundle is required/,
+    ],
+    [
+      'a termination grace period shorter than the drain',
+      { controller: { terminationGracePeriodSeconds: 60 } },
+      /must be at least controller.shutdown.delaySeconds \+ controller.shutdown.workerTimeoutSeconds \+ 10 \(260\)/,
+    ],
+    [
+      'an extraArgs flag the chart sets itself',
+      { controller: { extraArgs: { 'conf-dir': '/tmp' } } },
+      /the chart sets --conf-dir itself/,
+    ],
+    [
+      'an autoscaler whose maximum is below its minimum',
+      { controller: { autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 2 } } },
+      /maxReplicas \(2\) must not be below minReplicas \(3\)/,
+    ],
+    [
+      'a ServiceMonitor without the metrics Service',
+      { controller: { metrics: { serviceMonitor: { enabled: true } } } },
+      /needs controller.metrics.enabled/,
     ],
     ['two listeners on one port', { controller: { containerPort: { https: 80 } } }, /must differ/],
     [
@@ -358,8 +392,16 @@ void describe('default values', () => {
     assert.ok(c.resources?.requests?.['cpu'] !== undefined && c.resources.requests['memory'] !== undefined);
 
     const mounts = Object.fromEntries((c.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
-    assert.deepEqual(mounts, { '/var/lib/gatehouse': 'conf', '/tmp': 'tmp' });
-    for (const v of pod.volumes ?? []) assert.deepEqual(v.emptyDir, {}, `volume ${v.name} is an emptyDir`);
+    assert.deepEqual(mounts, {
+      '/var/lib/gatehouse': 'conf',
+      '/tmp': 'tmp',
+      '/etc/gatehouse/webhook': 'webhook-cert',
+    });
+    for (const v of pod.volumes ?? []) {
+      if (v.name === 'webhook-cert') assert.equal(v.secret?.secretName, `${FULLNAME}-admission-tls`);
+      else assert.deepEqual(v.emptyDir, {}, `volume ${v.name} is an emptyDir`);
+    }
+    assert.equal(pod.terminationGracePeriodSeconds, 300);
 
     for (const probe of [c.livenessProbe, c.readinessProbe]) {
       assert.equal(probe?.httpGet?.path, '/healthz');
@@ -371,6 +413,7 @@ void describe('default values', () => {
         ['http', 80],
         ['https', 443],
         ['healthz', 10254],
+        ['webhook', 8443],
       ],
     );
     assert.deepEqual(
@@ -385,7 +428,7 @@ void describe('default values', () => {
 
   void it('passes the controller its flags', () => {
     const args = controllerContainer(find(r, 'Deployment')).args ?? [];
-    assert.deepEqual(args.slice(0, 25), [
+    assert.deepEqual(args.slice(0, 35), [
       'serve',
       '--http-port',
       '80',
@@ -405,14 +448,24 @@ void describe('default values', () => {
       `$(POD_NAMESPACE)/${FULLNAME}`,
       '--election-id',
       `${FULLNAME}-leader`,
+      '--election-ttl',
+      '15',
+      '--shutdown-grace-period',
+      '10',
       '--publish-service',
       `$(POD_NAMESPACE)/${FULLNAME}`,
+      '--validating-webhook',
+      ':8443',
+      '--validating-webhook-certificate',
+      '/etc/gatehouse/webhook/tls.crt',
+      '--validating-webhook-key',
+      '/etc/gatehouse/webhook/tls.key',
       '--log-level',
       'info',
       '--log-format',
       'json',
     ]);
-    assert.equal(args.length, 25);
+    assert.equal(args.length, 35);
   });
 
   void it('grants exactly the RBAC the controller uses', () => {
@@ -460,11 +513,38 @@ void describe('default values', () => {
     });
   });
 
-  void it('creates an empty controller ConfigMap and nothing optional', () => {
+  void it('creates a ConfigMap holding only the drain timeout, and nothing optional', () => {
     const cm = find(r, 'ConfigMap', FULLNAME, NAMESPACE);
-    assert.equal(cm.data, undefined);
-    for (const kind of ['PodDisruptionBudget', 'ValidatingWebhookConfiguration'])
+    assert.deepEqual(cm.data, { 'worker-shutdown-timeout': '240' });
+    for (const kind of [
+      'PodDisruptionBudget',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'ServiceMonitor',
+      'PrometheusRule',
+    ])
       assert.ok(!has(r, kind), kind);
+  });
+
+  void it('turns the webhook on with a generated certificate the API server can trust', () => {
+    const secret = find(r, 'Secret', `${FULLNAME}-admission-tls`, NAMESPACE);
+    assert.equal(secret.type, 'kubernetes.io/tls');
+    const pem = (k: string): string => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
+    const ca = new X509Certificate(pem('ca.crt'));
+    const leaf = new X509Certificate(pem('tls.crt'));
+    assert.ok(leaf.verify(ca.publicKey), 'the serving certificate is signed by the CA');
+    assert.ok(leaf.checkHost(`${FULLNAME}-admission.${NAMESPACE}.svc`));
+    assert.ok(createPrivateKey(pem('tls.key')).asymmetricKeyType !== undefined);
+    const hook = find(r, 'ValidatingWebhookConfiguration', `${FULLNAME}-admission`).webhooks?.[0];
+    assert.ok(hook);
+    assert.equal(hook.clientConfig.caBundle, secret.data?.['ca.crt']);
+    assert.equal(hook.failurePolicy, 'Fail');
+    assert.deepEqual(
+      hook.matchConditions?.map((m) => m.name),
+      ['gatehouse-class'],
+    );
+    const annotations = podSpecOf(find(r, 'Deployment')).metadata?.annotations ?? {};
+    assert.match(annotations['checksum/webhook-certificate'] ?? '', /^[0-9a-f]{64}$/);
   });
 });
 
@@ -476,6 +556,7 @@ void describe('other values', () => {
       },
     });
     assert.deepEqual(find(r, 'ConfigMap').data, {
+      'worker-shutdown-timeout': '240',
       'hsts-max-age': '31536000',
       hsts: 'true',
       'proxy-body-size': '8m',
@@ -517,7 +598,6 @@ void describe('other values', () => {
     assert.equal(flag(args, '--publish-status-address'), '203.0.113.7,edge.example.com');
     assert.ok(args.includes('--report-node-internal-ip-address'));
     assert.equal(flag(args, '--watch-namespace'), undefined);
-    assert.equal(flag(args, '--validating-webhook'), undefined);
   });
 
   void it('runs as a DaemonSet on the host network with the webhook, RBAC held to one namespace', async () => {
@@ -570,6 +650,123 @@ void describe('other values', () => {
     assert.deepEqual(grants(find(r, 'Role', `${FULLNAME}-watch`, 'shop').rules), [...WATCHED].sort());
     const binding = find(r, 'RoleBinding', `${FULLNAME}-watch`, 'shop');
     assert.equal(binding.subjects?.[0]?.namespace, NAMESPACE);
+  });
+
+  void it('takes the values operators expect, each where Kubernetes reads it', async () => {
+    const r = await template({
+      commonLabels: { team: 'edge' },
+      networkPolicy: { enabled: true, webhookFrom: [{ ipBlock: { cidr: '192.0.2.0/24' } }] },
+      controller: {
+        electionTTL: 30,
+        minReadySeconds: 5,
+        dnsPolicy: 'None',
+        dnsConfig: { nameservers: ['192.0.2.53'] },
+        extraArgs: { debounce: 250, 'enable-metrics': false },
+        extraEnvs: [{ name: 'TZ', value: 'UTC' }],
+        extraVolumes: [{ name: 'extra', emptyDir: {} }],
+        extraVolumeMounts: [{ name: 'extra', mountPath: '/extra' }],
+        extraContainers: [{ name: 'sidecar', image: 'busybox' }],
+        extraInitContainers: [{ name: 'init', image: 'busybox' }],
+        hostPort: { enabled: true },
+        startupProbe: { httpGet: { path: '/healthz', port: 10254 }, failureThreshold: 30 },
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+        ],
+        affinity: {
+          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
+        },
+        autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 5, targetMemoryUtilizationPercentage: 75 },
+        metrics: {
+          enabled: true,
+          serviceMonitor: { enabled: true },
+          prometheusRule: { enabled: true, rules: [{ alert: 'Down', expr: 'up == 0' }] },
+        },
+        service: {
+          loadBalancerClass: 'example.com/lb',
+          externalIPs: ['192.0.2.10'],
+          nodePorts: { http: 30080 },
+          ipFamilies: ['IPv4', 'IPv6'],
+          ipFamilyPolicy: 'PreferDualStack',
+          internal: { enabled: true, annotations: { 'example.com/internal': 'true' } },
+        },
+      },
+    });
+    for (const o of r.objects) assert.equal(o.metadata?.labels?.['team'], 'edge', `${o.kind ?? ''} label`);
+    const deployment = find(r, 'Deployment');
+    assert.equal(deployment.spec?.replicas, undefined, 'the autoscaler owns replicas');
+    assert.equal(deployment.spec?.minReadySeconds, 5);
+    assert.deepEqual(deployment.spec.strategy?.rollingUpdate, { maxSurge: 0, maxUnavailable: 1 });
+    const pod = podSpec(deployment);
+    assert.equal(pod.dnsPolicy, 'None');
+    assert.deepEqual(pod.dnsConfig, { nameservers: ['192.0.2.53'] });
+    assert.ok(pod.affinity?.nodeAffinity && !pod.affinity.podAntiAffinity);
+    assert.deepEqual(pod.topologySpreadConstraints?.[0]?.labelSelector?.matchLabels, {
+      'app.kubernetes.io/name': 'gatehouse',
+      'app.kubernetes.io/instance': RELEASE,
+      'app.kubernetes.io/component': 'controller',
+    });
+    assert.deepEqual(
+      pod.containers.map((c) => c.name),
+      ['controller', 'sidecar'],
+    );
+    assert.deepEqual(
+      pod.initContainers?.map((c) => c.name),
+      ['init'],
+    );
+    assert.ok(pod.volumes?.some((v) => v.name === 'extra'));
+    const c = controllerContainer(deployment);
+    const args = c.args ?? [];
+    assert.equal(flag(args, '--election-ttl'), '30');
+    assert.deepEqual(args.slice(-2), ['--debounce=250', '--enable-metrics=false']);
+    assert.ok(c.env?.some((e) => e.name === 'TZ'));
+    assert.ok(c.volumeMounts?.some((m) => m.mountPath === '/extra'));
+    assert.equal(c.startupProbe?.failureThreshold, 30);
+    assert.deepEqual(
+      c.ports?.filter((p) => p.hostPort !== undefined).map((p) => [p.name, p.hostPort]),
+      [
+        ['http', 80],
+        ['https', 443],
+      ],
+    );
+    const svc = find(r, 'Service', FULLNAME).spec;
+    assert.ok(svc);
+    assert.equal(svc.loadBalancerClass, 'example.com/lb');
+    assert.deepEqual(svc.externalIPs, ['192.0.2.10']);
+    assert.equal(svc.ports?.find((p) => p.name === 'http')?.nodePort, 30080);
+    assert.equal(svc.ports.find((p) => p.name === 'https')?.nodePort, undefined);
+    assert.deepEqual(svc.ipFamilies, ['IPv4', 'IPv6']);
+    assert.equal(svc.ipFamilyPolicy, 'PreferDualStack');
+    const internal = find(r, 'Service', `${FULLNAME}-internal`);
+    assert.equal(internal.metadata?.annotations?.['example.com/internal'], 'true');
+    const metrics = find(r, 'Service', `${FULLNAME}-metrics`).spec;
+    assert.deepEqual(
+      metrics?.ports?.map((p) => [p.name, p.port, p.targetPort]),
+      [['metrics', 10254, 'healthz']],
+    );
+    assert.ok(has(r, 'ServiceMonitor') && has(r, 'PrometheusRule'));
+    const hpa = r.objects.find((o) => o.kind === 'HorizontalPodAutoscaler') as unknown as {
+      spec: { maxReplicas: number; metrics: { resource: { name: string } }[] };
+    };
+    assert.equal(hpa.spec.maxReplicas, 5);
+    assert.deepEqual(
+      hpa.spec.metrics.map((m) => m.resource.name),
+      ['cpu', 'memory'],
+    );
+    const np = r.objects.find((o) => o.kind === 'NetworkPolicy') as unknown as {
+      // client-node's model names the `from` field `_from`.
+      spec: { ingress: { ports: { port: string }[]; _from?: unknown[] }[] };
+    };
+    assert.deepEqual(
+      np.spec.ingress.map((rule) => [
+        rule.ports.map((p) => p.port).join(','),
+        rule._from?.length ?? 'anyone',
+      ]),
+      [
+        ['http,https', 'anyone'],
+        ['webhook', 1],
+        ['healthz', 'anyone'],
+      ],
+    );
   });
 
   void it('renders no RBAC when rbac.create is false', async () => {

@@ -5,10 +5,15 @@ is fixed on purpose: no value loosens it.
 {{- define "gatehouse.controller.podTemplate" -}}
 {{- $c := .Values.controller -}}
 {{- $fullname := include "gatehouse.fullname" . -}}
+{{- $chartFlags := list "--http-port" "--https-port" "--healthz-port" "--healthz-host" "--conf-dir" "--ingress-class" "--controller-class" "--configmap" "--election-id" "--election-ttl" "--shutdown-grace-period" "--publish-service" "--watch-namespace" "--watch-ingress-without-class" "--default-backend-service" "--default-ssl-certificate" "--update-status" "--publish-status-address" "--report-node-internal-ip-address" "--validating-webhook" "--validating-webhook-certificate" "--validating-webhook-key" "--log-level" "--log-format" "--manifests" "--kubeconfig" -}}
 {{- $ports := list (int $c.containerPort.http) (int $c.containerPort.https) (int $c.containerPort.healthz) -}}
 {{- if $c.admissionWebhook.enabled }}{{ $ports = append $ports (int $c.admissionWebhook.port) }}{{ end -}}
 {{- if and $c.scope.namespace $c.defaultBackendService (ne (first (splitList "/" $c.defaultBackendService)) $c.scope.namespace) }}
 {{- fail (printf "controller.defaultBackendService (%s) must be in controller.scope.namespace (%s): the controller sees no other namespace" $c.defaultBackendService $c.scope.namespace) }}
+{{- end -}}
+{{- $drain := add $c.shutdown.delaySeconds $c.shutdown.workerTimeoutSeconds 10 -}}
+{{- if lt (int $c.terminationGracePeriodSeconds) (int $drain) }}
+{{- fail (printf "controller.terminationGracePeriodSeconds (%d) must be at least controller.shutdown.delaySeconds + controller.shutdown.workerTimeoutSeconds + 10 (%d), or Kubernetes kills NGINX while it drains" (int $c.terminationGracePeriodSeconds) (int $drain)) }}
 {{- end -}}
 {{- if ne (len $ports) (len (uniq $ports)) }}
 {{- fail (printf "controller.containerPort.http/https/healthz and controller.admissionWebhook.port must differ, got %v" $ports) }}
@@ -16,12 +21,21 @@ is fixed on purpose: no value loosens it.
 metadata:
   labels:
     {{- include "gatehouse.controller.selectorLabels" . | nindent 4 }}
+    {{- with .Values.commonLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
     {{- with $c.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
-  {{- with $c.podAnnotations }}
+  {{- if or $c.podAnnotations (and $c.admissionWebhook.enabled (not $c.admissionWebhook.certificateSecret)) }}
   annotations:
+    {{- with $c.podAnnotations }}
     {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- if and $c.admissionWebhook.enabled (not $c.admissionWebhook.certificateSecret) }}
+    # A new generated webhook certificate rolls the pods, which read it at start.
+    checksum/webhook-certificate: {{ (include "gatehouse.webhook.certificate" . | fromJson).crt | sha256sum }}
+    {{- end }}
   {{- end }}
 spec:
   serviceAccountName: {{ include "gatehouse.serviceAccountName" . }}
@@ -29,7 +43,15 @@ spec:
   terminationGracePeriodSeconds: {{ $c.terminationGracePeriodSeconds }}
   {{- if $c.hostNetwork }}
   hostNetwork: true
+  {{- end }}
+  {{- if $c.dnsPolicy }}
+  dnsPolicy: {{ $c.dnsPolicy }}
+  {{- else if $c.hostNetwork }}
   dnsPolicy: ClusterFirstWithHostNet
+  {{- end }}
+  {{- with $c.dnsConfig }}
+  dnsConfig:
+    {{- toYaml . | nindent 4 }}
   {{- end }}
   {{- with $c.priorityClassName }}
   priorityClassName: {{ . }}
@@ -46,7 +68,20 @@ spec:
   tolerations:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- if and (eq $c.kind "Deployment") (ne $c.podAntiAffinity "none") }}
+  {{- with $c.topologySpreadConstraints }}
+  topologySpreadConstraints:
+    {{- range . }}
+    {{- $constraint := . }}
+    {{- if not (hasKey . "labelSelector") }}
+    {{- $constraint = merge (dict "labelSelector" (dict "matchLabels" (include "gatehouse.controller.selectorLabels" $ | fromYaml))) . }}
+    {{- end }}
+    - {{- toYaml $constraint | nindent 6 }}
+    {{- end }}
+  {{- end }}
+  {{- if $c.affinity }}
+  affinity:
+    {{- toYaml $c.affinity | nindent 4 }}
+  {{- else if and (eq $c.kind "Deployment") (ne $c.podAntiAffinity "none") }}
   affinity:
     podAntiAffinity:
       {{- if eq $c.podAntiAffinity "hard" }}
@@ -77,6 +112,10 @@ spec:
       - name: net.ipv4.ip_unprivileged_port_start
         value: "0"
     {{- end }}
+  {{- with $c.extraInitContainers }}
+  initContainers:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   containers:
     - name: controller
       image: {{ include "gatehouse.image" . | quote }}
@@ -101,6 +140,10 @@ spec:
         - {{ printf "$(POD_NAMESPACE)/%s" $fullname | quote }}
         - --election-id
         - {{ include "gatehouse.electionId" . | quote }}
+        - --election-ttl
+        - {{ $c.electionTTL | quote }}
+        - --shutdown-grace-period
+        - {{ $c.shutdown.delaySeconds | quote }}
         {{- if $c.service.enabled }}
         - --publish-service
         - {{ printf "$(POD_NAMESPACE)/%s" $fullname | quote }}
@@ -143,6 +186,16 @@ spec:
         - {{ $c.logLevel }}
         - --log-format
         - {{ $c.logFormat }}
+        {{- range $name, $value := $c.extraArgs }}
+        {{- if has (printf "--%s" $name) $chartFlags }}
+        {{- fail (printf "controller.extraArgs.%s: the chart sets --%s itself; use its value instead" $name $name) }}
+        {{- end }}
+        {{- if eq (toString $value) "true" }}
+        - {{ printf "--%s" $name | quote }}
+        {{- else }}
+        - {{ printf "--%s=%v" $name $value | quote }}
+        {{- end }}
+        {{- end }}
       env:
         - name: POD_NAME
           valueFrom:
@@ -156,13 +209,22 @@ spec:
           valueFrom:
             fieldRef:
               fieldPath: spec.nodeName
+        {{- with $c.extraEnvs }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
       ports:
         - name: http
           containerPort: {{ $c.containerPort.http }}
           protocol: TCP
+          {{- if $c.hostPort.enabled }}
+          hostPort: {{ $c.hostPort.ports.http }}
+          {{- end }}
         - name: https
           containerPort: {{ $c.containerPort.https }}
           protocol: TCP
+          {{- if $c.hostPort.enabled }}
+          hostPort: {{ $c.hostPort.ports.https }}
+          {{- end }}
         - name: healthz
           containerPort: {{ $c.containerPort.healthz }}
           protocol: TCP
@@ -171,6 +233,10 @@ spec:
           containerPort: {{ $c.admissionWebhook.port }}
           protocol: TCP
         {{- end }}
+      {{- with $c.startupProbe }}
+      startupProbe:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
       livenessProbe:
         httpGet:
           path: /healthz
@@ -216,6 +282,12 @@ spec:
           mountPath: /etc/gatehouse/webhook
           readOnly: true
         {{- end }}
+        {{- with $c.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    {{- with $c.extraContainers }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
   volumes:
     - name: conf
       emptyDir: {}
@@ -224,7 +296,10 @@ spec:
     {{- if $c.admissionWebhook.enabled }}
     - name: webhook-cert
       secret:
-        secretName: {{ required "controller.admissionWebhook.certificateSecret is required when controller.admissionWebhook.enabled is true" $c.admissionWebhook.certificateSecret }}
+        secretName: {{ include "gatehouse.webhook.secretName" . }}
         defaultMode: 0440
+    {{- end }}
+    {{- with $c.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
     {{- end }}
 {{- end }}

@@ -36,6 +36,9 @@ helm.sh/chart: {{ include "gatehouse.chart" . }}
 {{ include "gatehouse.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* Labels that select this release's objects; never change them after a release (selectors are immutable). */}}
@@ -84,6 +87,36 @@ app.kubernetes.io/component: admission-webhook
 {{/* Name of the leader-election Lease (`--election-id`). */}}
 {{- define "gatehouse.electionId" -}}
 {{- printf "%s-leader" (include "gatehouse.fullname" .) }}
+{{- end }}
+
+{{/* The webhook's serving certificate: the operator's Secret, or the one the chart generates. */}}
+{{- define "gatehouse.webhook.secretName" -}}
+{{- default (printf "%s-admission-tls" (include "gatehouse.fullname" .)) .Values.controller.admissionWebhook.certificateSecret }}
+{{- end }}
+
+{{/*
+The generated webhook certificate, as a dict (ca, crt, key, all PEM): the one already in the cluster when it
+is still valid for a while (so upgrades keep it and pods need no restart), else a new CA and serving
+certificate. `helm template` sees no cluster and always generates. Made once per render (kept in the
+values), so the Secret, the caBundle and the pod's checksum agree. See docs/adr/0007.
+*/}}
+{{- define "gatehouse.webhook.certificate" -}}
+{{- $w := .Values.controller.admissionWebhook }}
+{{- if not (hasKey $w "generated") }}
+{{- $service := include "gatehouse.webhook.serviceName" . }}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "gatehouse.webhook.secretName" .) }}
+{{- $data := dig "data" (dict) $existing }}
+{{- if and (hasKey $data "ca.crt") (hasKey $data "tls.crt") (hasKey $data "tls.key") }}
+{{- $_ := set $w "generated" (dict "ca" (index $data "ca.crt" | b64dec) "crt" (index $data "tls.crt" | b64dec) "key" (index $data "tls.key" | b64dec)) }}
+{{- else }}
+{{- $days := int $w.certificateValidityDays }}
+{{- $ca := genCA (printf "%s-admission-ca" (include "gatehouse.fullname" .)) $days }}
+{{- $names := list $service (printf "%s.%s" $service .Release.Namespace) (printf "%s.%s.svc" $service .Release.Namespace) (printf "%s.%s.svc.cluster.local" $service .Release.Namespace) }}
+{{- $cert := genSignedCert (printf "%s.%s.svc" $service .Release.Namespace) nil $names $days $ca }}
+{{- $_ := set $w "generated" (dict "ca" $ca.Cert "crt" $cert.Cert "key" $cert.Key) }}
+{{- end }}
+{{- end }}
+{{- $w.generated | toJson }}
 {{- end }}
 
 {{/* Name of the admission webhook's Service. */}}
