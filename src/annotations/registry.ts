@@ -1,6 +1,7 @@
 import { allowlistFamily } from './allowlist.ts';
 import { proxyFamily } from './proxy.ts';
 import { redirectFamily } from './redirect.ts';
+import { rewriteFamily } from './rewrite.ts';
 import type { AnnotationFamily, AnnotationSpec } from './spec.ts';
 import { upstreamFamily } from './upstream.ts';
 
@@ -18,7 +19,13 @@ export {
  * schema, scope, risk and docs; `build` returns the concern's typed settings), list it here, drop its keys
  * from `unsupported.ts`, and read `IngressAnnotations['<concern>']` in translate.
  */
-export const FAMILIES = [allowlistFamily, proxyFamily, redirectFamily, upstreamFamily] as const;
+export const FAMILIES = [
+  allowlistFamily,
+  proxyFamily,
+  redirectFamily,
+  rewriteFamily,
+  upstreamFamily,
+] as const;
 
 type Family = (typeof FAMILIES)[number];
 

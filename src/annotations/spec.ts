@@ -60,7 +60,7 @@ export interface Problem {
 export interface BuildContext {
   readonly namespace: string;
   /** Reports a problem that involves more than one key (or a key's value in context). */
-  report(key: string, reason: string, severity?: 'error' | 'warning'): void;
+  readonly report: (key: string, reason: string, severity?: 'error' | 'warning') => void;
 }
 
 /** The family's validated values by key name: a key that is absent was not set. */

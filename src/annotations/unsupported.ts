@@ -111,7 +111,6 @@ export const UNSUPPORTED_ROUTING: readonly string[] = [
   'proxy-ssl-server-name',
   'proxy-ssl-verify',
   'proxy-ssl-verify-depth',
-  'rewrite-target',
   'server-alias',
   'service-upstream',
   'session-cookie-change-on-failure',
@@ -130,8 +129,6 @@ export const UNSUPPORTED_ROUTING: readonly string[] = [
   'upstream-hash-by-subset',
   'upstream-hash-by-subset-size',
   'upstream-vhost',
-  'use-regex',
-  'x-forwarded-prefix',
 ];
 
 /** Pure tuning: ignoring it changes performance or logging, never who gets what. */

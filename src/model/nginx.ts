@@ -37,9 +37,28 @@ export interface ProxyTuning {
   readonly buffering: boolean;
 }
 
+/** `rewrite-target`: the URI is replaced before proxying when `regex` (PCRE, case-insensitive) matches. */
+export interface Rewrite {
+  /** A validated regex path (src/translate/path-regex.ts), anchored at the start when printed. */
+  readonly regex: string;
+  /** Path characters and `$1`…`$9`. */
+  readonly target: string;
+}
+
+/**
+ * Request headers a location sets differently from the http block. NGINX inherits `proxy_set_header`
+ * only into a level that sets none, so a location with any override repeats the whole set.
+ */
+export interface ProxyHeaderOverrides {
+  /** `X-Forwarded-Prefix`, sent with rewritten requests: path characters and `$1`…`$9`. */
+  readonly forwardedPrefix?: string;
+}
+
 /** Per-concern settings of one location. */
 export interface LocationSettings {
   readonly sslRedirect: boolean;
+  readonly rewrite?: Rewrite;
+  readonly proxyHeaders?: ProxyHeaderOverrides;
   /** Only what differs from `GlobalSettings.proxy`. */
   readonly proxy: Partial<ProxyTuning>;
   /** CIDRs allowed to reach the location; empty means everyone. */
@@ -49,9 +68,10 @@ export interface LocationSettings {
 export interface Location {
   /**
    * `=` for an exact match, `` for a prefix match, `~` for an exact match written as an anchored regex
-   * (`path` stays the literal path; render builds the regex).
+   * (`path` stays the literal path; render builds the regex), `~*` for a case-insensitive regex path
+   * (`path` is a validated regex, anchored at the start when printed).
    */
-  readonly modifier: '=' | '' | '~';
+  readonly modifier: '=' | '' | '~' | '~*';
   readonly path: string;
   /** Where the location came from: `ingress default/cafe` or `default backend`. */
   readonly source: string;

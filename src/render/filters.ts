@@ -26,7 +26,18 @@ const CIDR = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
 const SIZE = /^(0|[1-9]\d{0,5}[kmg]?)$/;
 const ABS_PATH = /^\/[A-Za-z0-9._\-/+@=,]*$/;
 
+/** The regex subset of src/translate/path-regex.ts, character by character (no quote, no NGINX escape). */
+const PATH_REGEX = /^\/(?:[A-Za-z0-9\-._~/:,=@!&^$*+?()[\]{}|]|\\[dDwWsSbB.^$*+?()[\]{}|/-])*$/;
+/** A URI path whose only `$` are capture references `$1`…`$9`. */
+const URI_WITH_CAPTURES = /^\/?(?:[A-Za-z0-9\-._~/:]|\$[1-9])+$/;
+
 export const filters = {
+  /** A regex path, anchored at the start, double-quoted. */
+  path_regex: (v: unknown): string => `"^${check('regex path', v, PATH_REGEX)}"`,
+  /** A rewrite's regex: the location's regex, case-insensitive as the location is, double-quoted. */
+  rewrite_regex: (v: unknown): string => `"(?i)^${check('regex path', v, PATH_REGEX)}"`,
+  /** A rewrite target or header value with capture references, double-quoted. */
+  uri_with_captures: (v: unknown): string => `"${check('rewrite target', v, URI_WITH_CAPTURES)}"`,
   /** An exact path as an anchored, double-quoted regex; regex metacharacters become bracket classes. */
   exact_path_regex: (v: unknown): string => {
     const path = check('location path', v, PATH);

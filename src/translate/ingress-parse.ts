@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
+import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
+import { checkRegexPath } from './path-regex.ts';
 import { dnsLabelName, dnsSubdomain, httpPath, ingressHost, portName, portNumber } from './validators.ts';
 
 /** A Service backend, validated: what an Ingress path or default backend points at. */
@@ -14,6 +16,8 @@ export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 export interface ParsedPath {
   readonly path: string;
   readonly pathType: PathType;
+  /** Capture groups of a regex path (an Ingress with `use-regex` or `rewrite-target`); else undefined. */
+  readonly regexGroups: number | undefined;
   readonly backend: ServiceBackendRef;
   /** Index into spec.rules / paths, for diagnostics. */
   readonly field: string;
@@ -64,43 +68,72 @@ const backendSchema = z
   .refine((b) => b.resource === undefined, { message: 'resource backends are not supported; use a Service' })
   .refine((b) => b.service !== undefined, { message: 'service is required' });
 
-const specSchema = z.object({
-  ingressClassName: dnsSubdomain.optional().nullable(),
-  defaultBackend: backendSchema.optional().nullable(),
-  tls: z
-    .array(
-      z.object({
-        hosts: z.array(ingressHost).optional().nullable(),
-        secretName: dnsSubdomain.optional().nullable(),
+/**
+ * Paths are literal (validators.ts `httpPath`) unless the Ingress asks for regular expressions: then
+ * Prefix and ImplementationSpecific paths are regexes (path-regex.ts), as in ingress-nginx; Exact paths
+ * stay literal either way.
+ */
+function pathSchema(regex: boolean) {
+  return z
+    .object({
+      path: z.string({ error: 'must be a string' }).optional().nullable(),
+      pathType: z.enum(['Exact', 'Prefix', 'ImplementationSpecific'], {
+        error: 'must be Exact, Prefix or ImplementationSpecific',
       }),
-    )
-    .optional()
-    .nullable(),
-  rules: z
-    .array(
-      z.object({
-        host: ingressHost.optional().nullable(),
-        http: z
-          .object({
-            paths: z
-              .array(
-                z.object({
-                  path: httpPath.optional().nullable(),
-                  pathType: z.enum(['Exact', 'Prefix', 'ImplementationSpecific'], {
-                    error: 'must be Exact, Prefix or ImplementationSpecific',
-                  }),
-                  backend: backendSchema,
-                }),
-              )
-              .min(1, 'must list at least one path'),
-          })
-          .optional()
-          .nullable(),
-      }),
-    )
-    .optional()
-    .nullable(),
-});
+      backend: backendSchema,
+    })
+    .transform((p, ctx) => {
+      const path = p.path ?? '/';
+      if (regex && p.pathType !== 'Exact') {
+        const check = checkRegexPath(path);
+        if (check.ok) return { ...p, path, regexGroups: check.groups };
+        ctx.addIssue({ code: 'custom', path: ['path'], message: `regex path ${check.reason}` });
+        return z.NEVER;
+      }
+      const literal = httpPath.safeParse(path);
+      if (literal.success) return { ...p, path, regexGroups: undefined };
+      for (const issue of literal.error.issues)
+        ctx.addIssue({ code: 'custom', path: ['path'], message: issue.message });
+      return z.NEVER;
+    });
+}
+
+function specSchema(regex: boolean) {
+  return z.object({
+    ingressClassName: dnsSubdomain.optional().nullable(),
+    defaultBackend: backendSchema.optional().nullable(),
+    tls: z
+      .array(
+        z.object({
+          hosts: z.array(ingressHost).optional().nullable(),
+          secretName: dnsSubdomain.optional().nullable(),
+        }),
+      )
+      .optional()
+      .nullable(),
+    rules: z
+      .array(
+        z.object({
+          host: ingressHost.optional().nullable(),
+          http: z
+            .object({ paths: z.array(pathSchema(regex)).min(1, 'must list at least one path') })
+            .optional()
+            .nullable(),
+        }),
+      )
+      .optional()
+      .nullable(),
+  });
+}
+const SPEC = { literal: specSchema(false), regex: specSchema(true) };
+
+/** Whether an Ingress's annotations make its paths regular expressions, as in ingress-nginx. */
+function wantsRegexPaths(annotations: Readonly<Record<string, string>>): boolean {
+  return (
+    annotations[`${ANNOTATION_PREFIX}use-regex`] === 'true' ||
+    annotations[`${ANNOTATION_PREFIX}rewrite-target`] !== undefined
+  );
+}
 
 const metadataSchema = z.object({
   name: dnsSubdomain,
@@ -124,7 +157,9 @@ export function parseIngress(raw: V1Ingress): ParseResult {
     namespace: ref.namespace,
     annotations: raw.metadata?.annotations,
   });
-  const spec = specSchema.safeParse(raw.spec ?? {});
+  const spec = (
+    meta.success && wantsRegexPaths(meta.data.annotations ?? {}) ? SPEC.regex : SPEC.literal
+  ).safeParse(raw.spec ?? {});
   const diagnostics: Diagnostic[] = [];
   for (const [prefix, result] of [
     ['metadata', meta],
@@ -148,8 +183,9 @@ export function parseIngress(raw: V1Ingress): ParseResult {
   const rules: ParsedRule[] = (s.rules ?? []).map((rule, r) => ({
     host: rule.host ?? '',
     paths: (rule.http?.paths ?? []).map((p, i) => ({
-      path: p.path ?? '/',
+      path: p.path,
       pathType: p.pathType,
+      regexGroups: p.regexGroups,
       backend: toBackend(p.backend),
       field: `spec.rules[${r}].http.paths[${i}]`,
     })),
@@ -172,7 +208,7 @@ export function parseIngress(raw: V1Ingress): ParseResult {
   };
 }
 
-function toBackend(b: z.infer<typeof backendSchema>): ServiceBackendRef {
+function toBackend(b: z.output<typeof backendSchema>): ServiceBackendRef {
   // The schema guarantees service and exactly one of port.number / port.name.
   const service = b.service ?? { name: '', port: {} };
   const port =

@@ -27,7 +27,8 @@ import {
   type ServiceBackendRef,
 } from './ingress-parse.ts';
 import { ownership, type ClassOptions } from './ownership.ts';
-import { claimFor, claimKey, locationsFor, type PathClaim } from './paths.ts';
+import { claimKey, compareLocations, locationsFor } from './paths.ts';
+import { checkCaptures, matchPath, type PathMatch } from './rewrite.ts';
 
 export interface NamespacedName {
   readonly namespace: string;
@@ -76,8 +77,7 @@ interface Contribution {
   readonly settings: IngressAnnotations;
 }
 
-interface ClaimedPath {
-  readonly claim: PathClaim;
+interface ClaimedPath extends PathMatch {
   readonly owner: Contribution;
   /** The path rule as written, with its field (`spec.rules[0].http.paths[1]`). */
   readonly rule: ParsedPath;
@@ -276,7 +276,10 @@ function acceptIngresses(
     }
     const annotations = parseAnnotations(ref, parsed.ingress.annotations);
     annotations.diagnostics.forEach(report);
-    if (annotations.diagnostics.some((d) => d.severity === 'error')) {
+    if (
+      annotations.diagnostics.some((d) => d.severity === 'error') ||
+      !checkCaptures(parsed.ingress, annotations.settings.rewrite, report)
+    ) {
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }
@@ -327,11 +330,12 @@ function claimPaths(
     }
     if (!plan.contributors.includes(contribution)) plan.contributors.push(contribution);
     for (const p of rule.paths) {
-      const claim = claimFor(p.path, p.pathType);
+      const match = matchPath(p, contribution.settings.rewrite);
+      const { claim } = match;
       const key = claimKey(claim);
       const holder = plan.claims.get(key);
       if (holder === undefined) {
-        plan.claims.set(key, { claim, owner: contribution, rule: p });
+        plan.claims.set(key, { ...match, owner: contribution, rule: p });
       } else if (holder.owner !== contribution) {
         const h = holder.owner.ingress.ref;
         report({
@@ -474,17 +478,22 @@ function buildServer(
   const exactPaths = new Set(
     [...plan.claims.values()].filter((c) => c.claim.match === 'Exact').map((c) => c.claim.path),
   );
+  const regexHost = [...plan.claims.values()].some((c) => c.regex);
   const locations: Location[] = [];
   for (const claimed of plan.claims.values()) {
     const { ingress, settings: annotations } = claimed.owner;
-    const { rule } = claimed;
-    const settings = settingsFor(config, annotations, hasTls);
+    const { rule, rewrite, proxyHeaders } = claimed;
+    const settings: LocationSettings = {
+      ...settingsFor(config, annotations, hasTls),
+      ...(rewrite !== undefined && { rewrite }),
+      ...(proxyHeaders !== undefined && { proxyHeaders }),
+    };
     const action = withProtocol(
       resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
       annotations,
     );
     const route = addRoute(routeTo(host, ingress, rule.backend, rule));
-    for (const loc of locationsFor(claimed.claim, exactPaths)) {
+    for (const loc of locationsFor(claimed.claim, exactPaths, regexHost)) {
       locations.push({
         ...loc,
         source: `ingress ${ingress.ref.namespace}/${ingress.ref.name}`,
@@ -524,7 +533,7 @@ function buildServer(
       });
     }
   }
-  locations.sort((a, b) => cmp(a.path, b.path) || cmp(a.modifier, b.modifier));
+  locations.sort(compareLocations);
   return {
     host,
     serverName: serverNameFor(host),

@@ -11,6 +11,7 @@ import {
   ingressClass,
   serviceWithEndpoints,
   tlsSecret,
+  type PathSpec,
   type TestCertificate,
 } from '../../support/fixtures.ts';
 import { messages, outcome, renderObjects } from '../harness.ts';
@@ -21,10 +22,19 @@ before(async () => {
 });
 
 /** The location of an Ingress with no annotation: everything else is inherited from the http block. */
-export const DEFAULT_LOCATION = ['proxy_pass http://default_web_80;'];
+export const DEFAULT_LOCATION = ['location "/" {', 'proxy_pass http://default_web_80;'];
 
-/** Renders one Ingress with the given annotations and returns its `location "/"` block, line by line. */
-export function renderWith(annotations: Record<string, string>, tls = false) {
+export interface RenderOptions {
+  readonly tls?: boolean | undefined;
+  /** The Ingress's paths (service web, port 80); default one Prefix `/`. */
+  readonly paths?: readonly Omit<PathSpec, 'service' | 'port'>[] | undefined;
+}
+
+/**
+ * Renders one Ingress (`web`, host web.example.com) with the given annotations and returns its first
+ * location block, from the `location` line on, line by line.
+ */
+export function renderWith(annotations: Record<string, string>, { tls = false, paths }: RenderOptions = {}) {
   if (cert === undefined) throw new Error('renderWith runs inside a test');
   const objects: KubernetesObject[] = [
     ingressClass(),
@@ -32,14 +42,19 @@ export function renderWith(annotations: Record<string, string>, tls = false) {
       name: 'web',
       annotations,
       ...(tls ? { tls: [{ secretName: 'web-tls' }] } : {}),
-      rules: [{ host: 'web.example.com', paths: [{ service: 'web', port: 80 }] }],
+      rules: [
+        {
+          host: 'web.example.com',
+          paths: (paths ?? [{}]).map((p) => ({ ...p, service: 'web', port: 80 })),
+        },
+      ],
     }),
     ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
     ...(tls ? [tlsSecret('web-tls', cert)] : []),
   ];
   const { result, conf } = renderObjects(objects);
   const server = conf.slice(conf.indexOf('server_name web.example.com;'));
-  const location = /location "\/" \{\n([^]*?)\n {8}\}/.exec(server)?.[1];
+  const location = /# ingress default\/web\n {8}(location [^\n]*\{\n[^]*?)\n {8}\}/.exec(server)?.[1];
   return {
     result,
     conf,
@@ -54,7 +69,8 @@ export interface ValidCase {
   /** Other annotations set alongside. */
   readonly with?: Record<string, string>;
   readonly tls?: boolean;
-  /** Lines the location must hold, and lines it must not. */
+  readonly paths?: RenderOptions['paths'];
+  /** Lines the location must hold (its `location … {` line included), and lines it must not. */
   readonly has: readonly string[];
   readonly lacks?: readonly string[];
 }
@@ -63,6 +79,7 @@ export interface InvalidCase {
   readonly annotation: string;
   readonly value: string;
   readonly with?: Record<string, string>;
+  readonly paths?: RenderOptions['paths'];
   readonly reason: string;
 }
 
@@ -83,7 +100,7 @@ export function familyTable(
       it(`${c.annotation}: ${JSON.stringify(c.value)} is applied`, () => {
         const { result, location } = renderWith(
           { ...prefixed(c.with ?? {}), [ANNOTATION_PREFIX + c.annotation]: c.value },
-          c.tls,
+          { tls: c.tls, paths: c.paths },
         );
         assert.deepEqual(messages(result), []);
         assert.equal(outcome(result, 'web'), 'served');
@@ -96,7 +113,10 @@ export function familyTable(
     for (const c of invalid) {
       it(`${c.annotation}: ${JSON.stringify(c.value)} rejects the Ingress`, () => {
         const key = ANNOTATION_PREFIX + c.annotation;
-        const { result, location } = renderWith({ ...prefixed(c.with ?? {}), [key]: c.value });
+        const { result, location } = renderWith(
+          { ...prefixed(c.with ?? {}), [key]: c.value },
+          { paths: c.paths },
+        );
         assert.equal(outcome(result, 'web'), 'rejected');
         assert.deepEqual(messages(result), [
           `error: Ingress default/web: metadata.annotations[${key}]: ${c.reason}`,
