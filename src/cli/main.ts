@@ -13,6 +13,7 @@ import {
   parsePositiveInt,
   type ClassAndConfigFlags,
 } from './options.ts';
+import { defaultConfDir, prepareConfDir } from './conf-dir.ts';
 import { inspectCommand, type InspectFlags } from './inspect-command.ts';
 import { renderCommand, type RenderFlags } from './render-command.ts';
 import { serveCommand, type ServeFlags } from './serve-command.ts';
@@ -107,8 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .addOption(new Option('--healthz-host <address>', 'address /healthz listens on').default('127.0.0.1'))
       .option(
         '--conf-dir <dir>',
-        'folder for the rendered NGINX config, certificates and run files',
-        '/tmp/gatehouse',
+        'private folder for the rendered NGINX config, certificates and run files (default: $XDG_RUNTIME_DIR/gatehouse, /run/gatehouse for root, else gatehouse-<uid> in the temp folder)',
       )
       .option('--nginx-binary <path>', 'NGINX executable', 'nginx')
       .addOption(
@@ -156,7 +156,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .addOption(
         new Option('--log-format <format>', 'text or json').choices(['text', 'json']).default('text'),
       ),
-  ).action(async (flags: ServeFlags & LogFlags) => {
+  ).action(async (flags: Omit<ServeFlags, 'confDir'> & { confDir?: string } & LogFlags) => {
     const logger = createLogger({ level: flags.logLevel, format: flags.logFormat });
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -173,7 +173,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         namespace: podNamespace ?? 'default',
         inPod: podName !== undefined && podNamespace !== undefined,
       };
-      exitCode = await serveCommand(flags, pod, logger, controller.signal);
+      const confDir = await prepareConfDir(
+        flags.confDir ?? defaultConfDir(process.env, process.getuid?.() ?? 0),
+        { isDefault: flags.confDir === undefined },
+      );
+      exitCode = await serveCommand({ ...flags, confDir }, pod, logger, controller.signal);
     } catch (error) {
       logger.error('gatehouse failed', { error: error instanceof Error ? error.message : String(error) });
       exitCode = 1;

@@ -10,6 +10,7 @@ import { NameResolver } from '../sources/dns/name-resolver.ts';
 import { externalNamesWanted } from '../translate/external-names.ts';
 import { translate, type TranslateOptions } from '../translate/translate.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
+import { prepareConfDir } from './conf-dir.ts';
 import { canListenOnIpv6 } from './ipv6.ts';
 import { localAddresses } from './local-addresses.ts';
 import { translateOptionsFrom, type ClassAndConfigFlags } from './options.ts';
@@ -46,7 +47,7 @@ export async function renderCommand(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
   const loaded = await loadManifestFolder(flags.manifests);
-  const out = flags.out === undefined ? undefined : path.resolve(flags.out);
+  const out = flags.out === undefined ? undefined : await prepareConfDir(flags.out, { isDefault: false });
   const defaultCertificatePem = await ensureDefaultCertificate(out);
   const options = translateOptionsFrom(flags, defaultCertificatePem, localAddresses());
   const snapshot = await withExternalNames(loaded, options, flags.externalNameResolver);
@@ -58,6 +59,9 @@ export async function renderCommand(
   const rendered = render(result.model, {
     confDir: root,
     runDir: path.join(root, 'run'),
+    // A tree written with --out must run as is wherever it is started: /dev/stdout cannot be opened when
+    // stdout is a socket (process managers, language runtimes that spawn over socketpairs), a file can.
+    ...(out === undefined ? {} : { accessLog: path.join(out, 'logs', 'access.log') }),
     ipv6Available: await canListenOnIpv6(),
     ...(version === undefined ? {} : { nginxVersion: version }),
   });
@@ -66,6 +70,7 @@ export async function renderCommand(
     return 0;
   }
   await mkdir(path.join(out, 'run', 'tmp'), { recursive: true });
+  await mkdir(path.join(out, 'logs'), { recursive: true });
   for (const file of rendered.files) {
     await mkdir(path.dirname(path.join(out, file.path)), { recursive: true });
     await writeFile(path.join(out, file.path), file.content, { mode: file.mode });

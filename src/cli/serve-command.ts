@@ -11,6 +11,7 @@ import { ExternalNameFeed } from '../controller/external-name-feed.ts';
 import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
+import { stopStaleMaster } from '../nginx/stale-master.ts';
 import { fetchLiveChecksum, fetchStatusPage } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { startAccessLogRelay } from '../observability/access-log-relay.ts';
@@ -94,6 +95,11 @@ export async function serveCommand(
     logger,
     testTimeoutMs: flags.nginxTestTimeout * 1000,
   });
+  // An NGINX that a killed controller left on this conf dir would hold the ports; and whatever ends this
+  // process, NGINX must end with it.
+  await stopStaleMaster(runDir, logger);
+  const quitNginx = (): void => nginx.quitNow();
+  process.once('exit', quitNginx);
   const source = flags.manifests === undefined ? 'cluster' : path.resolve(flags.manifests);
   const nginxVersion = await nginx.version();
   logger.info('starting gatehouse', { nginx: nginxVersion, confDir, source });
@@ -226,6 +232,7 @@ export async function serveCommand(
   for (const s of stoppables) await s.stop();
   await reconciler.close();
   await nginx.stop((workerShutdownSeconds + 10) * 1000);
+  process.removeListener('exit', quitNginx);
   await relay?.close();
   await trafficLog?.close();
   await new Promise<void>((resolve) => health.close(() => resolve()));

@@ -176,6 +176,17 @@ export class NginxProcess {
     }
   }
 
+  /**
+   * For the controller's very last moment (process exit, whatever the cause): tells NGINX to quit, so it
+   * does not outlive the controller holding the ports. Synchronous; in-flight requests still finish.
+   */
+  quitNow(): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    signalGroup(pid, 'SIGCONT');
+    signalGroup(pid, 'SIGQUIT');
+  }
+
   /** Stops NGINX gracefully (SIGQUIT lets workers finish their requests), then hard after a grace period. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;

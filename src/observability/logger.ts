@@ -18,6 +18,8 @@ export function createLogger(options: { level: string; format: LogFormat }): win
   return winston.createLogger({
     level: options.level,
     format,
+    // A log line that cannot be written (stderr closed: EPIPE) is lost, not fatal.
+    exitOnError: false,
     // Logs go to stderr; stdout belongs to NGINX's access log and to `gatehouse render`.
     transports: [
       new winston.transports.Console({

@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -18,12 +18,13 @@ import { manifestsFolder, removeFolder, runCli } from '../support/integration.ts
 const NGINX = '/usr/sbin/nginx';
 
 /**
- * `nginx -t -c FILE` as a person would run it. Its stdout goes to /dev/null: the config logs access to
- * /dev/stdout, which NGINX cannot open when stdout is a socket (what node:child_process pipes are).
+ * `nginx -t -c FILE` as a program would run it: with stdout a socket (what node:child_process pipes are,
+ * as under many process managers), which a config logging to /dev/stdout could not open.
  */
 function nginxTest(confPath: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NGINX, ['-t', '-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(NGINX, ['-t', '-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.resume();
     let output = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (c: string) => (output += c));
@@ -108,5 +109,31 @@ describe('gatehouse render', () => {
     const check = await nginxTest(path.join(out, 'nginx.conf'));
     assert.equal(check.code, 0, check.output);
     assert.match(check.output, /test is successful/);
+    assert.match(
+      await readFile(path.join(out, 'nginx.conf'), 'utf8'),
+      /access_log "[^"]*\/logs\/access\.log"/,
+    );
+  });
+
+  it('--out refuses a folder that holds files Gatehouse did not write, or is a symbolic link', async () => {
+    const foreign = await mkdtemp(path.join(tmpdir(), 'gatehouse-foreign-'));
+    const link = `${foreign}-link`;
+    try {
+      await writeFile(path.join(foreign, 'precious.txt'), 'keep me');
+      const refused = await runCli(['render', '--manifests', manifests, '--out', foreign]);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /refusing --conf-dir .*: it already holds files that Gatehouse did not write/,
+      );
+      assert.deepEqual(await readdir(foreign), ['precious.txt']);
+      await symlink(out, link);
+      const viaLink = await runCli(['render', '--manifests', manifests, '--out', link]);
+      assert.equal(viaLink.code, 1);
+      assert.match(viaLink.stderr, /it is a symbolic link/);
+    } finally {
+      await rm(link, { force: true });
+      await removeFolder(foreign);
+    }
   });
 });

@@ -46,6 +46,8 @@ export interface LaunchOptions {
    * supervisor such as systemd (journald) collects the output.
    */
   readonly stdout?: 'ignore' | 'pipe';
+  /** Take over another instance's conf dir and ports (as a restarted controller would). */
+  readonly reuse?: Pick<RunningGatehouse, 'confDir' | 'httpPort' | 'httpsPort' | 'healthzPort'>;
 }
 
 /**
@@ -63,8 +65,11 @@ export async function launchGatehouse(
   options: LaunchOptions = {},
 ): Promise<LaunchedGatehouse> {
   // Distinct by construction: three separate look-ups can return the same just-released port.
-  const [httpPort = 0, httpsPort = 0, healthzPort = 0] = await freePorts(3);
-  const confDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-test-'));
+  const [httpPort = 0, httpsPort = 0, healthzPort = 0] =
+    options.reuse === undefined
+      ? await freePorts(3)
+      : [options.reuse.httpPort, options.reuse.httpsPort, options.reuse.healthzPort];
+  const confDir = options.reuse?.confDir ?? (await mkdtemp(path.join(tmpdir(), 'gatehouse-test-')));
   const child = spawn(
     process.execPath,
     [
