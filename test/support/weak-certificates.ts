@@ -139,7 +139,7 @@ export async function weakCertificates(host: string): Promise<WeakCertificates> 
       'rsa_keygen_bits:1024',
     ]);
     const p192 = await selfSigned('p192', ['ecparam', '-name', 'prime192v1', '-genkey', '-noout']);
-    await openssl('dsaparam', '-out', file('dsa.param'), '2048');
+    await openssl('dsaparam', '-out', file('dsa.param'), '1024');
     const dsa = await selfSigned('dsa', ['genpkey', '-paramfile', file('dsa.param')]);
     await ca('good-ca', 2048);
     await ca('weak-ca', 1024);
