@@ -76,6 +76,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/explain/**'],
+    rules: {
+      ...restrict(
+        [...noIo, '../nginx/*', '../sources/*', '../cli/*', '../controller/*', '../observability/*'],
+        'explain is pure: a model of NGINX over the translated model.',
+      ),
+      'no-restricted-globals': ['error', { name: 'Date', message: 'explain reads no clock.' }],
+    },
+  },
+  {
     files: ['src/render/**'],
     rules: restrict(
       [

@@ -14,6 +14,7 @@ import {
   type ClassAndConfigFlags,
 } from './options.ts';
 import { defaultConfDir, prepareConfDir } from './conf-dir.ts';
+import { collectHeader, explainCommand, type ExplainFlags } from './explain-command.ts';
 import { inspectCommand, type InspectFlags } from './inspect-command.ts';
 import { renderCommand, type RenderFlags } from './render-command.ts';
 import { serveCommand, type ServeFlags } from './serve-command.ts';
@@ -222,6 +223,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (flags: InspectFlags & { last: number }) => {
       exitCode = await inspectCommand('history', flags, { n: String(flags.last) }, io);
     });
+
+  withShared(
+    program
+      .command('explain')
+      .description(
+        'Where a request goes and why: the server and location NGINX picks, the Ingress rule, annotations, upstream and endpoints, or why it ends in 404, 503, 308 or 403.',
+      )
+      .argument('<url>', 'http:// or https:// URL of the request')
+      .option('--manifests <dir>', 'explain against a folder of manifests instead of the live controller')
+      .addOption(controllerOption())
+      .option('-X, --method <method>', 'request method', 'GET')
+      .option(
+        '-H, --header <name:value>',
+        'request header (repeatable); Host: overrides the URL host',
+        collectHeader,
+        [],
+      )
+      .option('--source <ip>', 'client address, for allow-lists', '127.0.0.1')
+      .option('--json', 'print JSON', false),
+  ).action(async (url: string, flags: ExplainFlags) => {
+    exitCode = await explainCommand(url, flags, io);
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

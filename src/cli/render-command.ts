@@ -8,7 +8,7 @@ import type { Snapshot } from '../model/snapshot.ts';
 import { createLogger } from '../observability/logger.ts';
 import { NameResolver } from '../sources/dns/name-resolver.ts';
 import { externalNamesWanted } from '../translate/external-names.ts';
-import { translate, type TranslateOptions } from '../translate/translate.ts';
+import { translate, type TranslateOptions, type TranslateResult } from '../translate/translate.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
 import { prepareConfDir } from './conf-dir.ts';
 import { canListenOnIpv6 } from './ipv6.ts';
@@ -41,17 +41,28 @@ async function withExternalNames(
   return { ...snapshot, externalNames };
 }
 
+/**
+ * A folder of manifests as the controller would translate it (ExternalNames resolved); `certificateDir`
+ * keeps the generated default certificate (a fresh one in memory without it).
+ */
+export async function translateFolder(
+  flags: ClassAndConfigFlags & { manifests: string },
+  certificateDir: string | undefined,
+): Promise<{ snapshot: Snapshot; result: TranslateResult }> {
+  const loaded = await loadManifestFolder(flags.manifests);
+  const defaultCertificatePem = await ensureDefaultCertificate(certificateDir);
+  const options = translateOptionsFrom(flags, defaultCertificatePem, localAddresses());
+  const snapshot = await withExternalNames(loaded, options, flags.externalNameResolver);
+  return { snapshot, result: translate(snapshot, { ...options, excluded: new Map() }) };
+}
+
 /** `gatehouse render`: manifests → nginx.conf on stdout, or a complete tree under --out. */
 export async function renderCommand(
   flags: RenderFlags,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  const loaded = await loadManifestFolder(flags.manifests);
   const out = flags.out === undefined ? undefined : await prepareConfDir(flags.out, { isDefault: false });
-  const defaultCertificatePem = await ensureDefaultCertificate(out);
-  const options = translateOptionsFrom(flags, defaultCertificatePem, localAddresses());
-  const snapshot = await withExternalNames(loaded, options, flags.externalNameResolver);
-  const result = translate(snapshot, { ...options, excluded: new Map() });
+  const { result } = await translateFolder(flags, out);
   for (const d of result.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
   const root = out ?? '/etc/gatehouse';
   // The syntax follows the NGINX that will load the config; without one on PATH, 1.22's.

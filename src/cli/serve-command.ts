@@ -177,7 +177,10 @@ export async function serveCommand(
       contentType: allMetrics.contentType,
       metrics: async () => `${await allMetrics.metrics()}${traffic?.exposition() ?? ''}`,
     },
-    { access: flags.inspection, source: { history, servingChecksum: () => nginx.servingChecksum } },
+    {
+      access: flags.inspection,
+      source: { history, servingChecksum: () => nginx.servingChecksum, httpsPort: flags.httpsPort },
+    },
   );
 
   const stoppables: Stoppable[] = [];

@@ -25,6 +25,8 @@ export interface LiveConfig {
   readonly checksum: string;
   readonly result: TranslateResult;
   readonly rendered: RenderedConfig;
+  /** The objects it was made from. */
+  readonly snapshot: Snapshot;
 }
 
 export interface LastReconcile {
@@ -48,7 +50,6 @@ export class ConfigHistory {
   private readonly entries: HistoryEntry[] = [];
   private readonly limit: number;
   private liveConfig: LiveConfig | undefined;
-  private liveSnapshot: Snapshot | undefined;
   private last: LastReconcile | undefined;
 
   constructor(limit = 10) {
@@ -71,7 +72,7 @@ export class ConfigHistory {
       checksum: report.checksum,
       previousChecksum: before?.checksum,
       outcome: report.outcome,
-      triggers: snapshotChanges(this.liveSnapshot, report.snapshot),
+      triggers: snapshotChanges(before?.snapshot, report.snapshot),
       summary: formatChange(describeChange(before?.result.model, report.result.model)),
       diff: diffTrees(before?.rendered, report.rendered),
     });
@@ -81,8 +82,8 @@ export class ConfigHistory {
       checksum: report.checksum,
       result: report.result,
       rendered: report.rendered,
+      snapshot: report.snapshot,
     };
-    this.liveSnapshot = report.snapshot;
   }
 
   /** Newest first. */

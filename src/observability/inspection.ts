@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { explain, formatExplanation } from '../explain/explain.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import type { ConfigHistory, HistoryEntry } from './config-history.ts';
 
@@ -16,8 +17,8 @@ export interface InspectionSource {
   readonly history: ConfigHistory;
   /** The checksum NGINX's workers were last verified to serve. */
   servingChecksum(): string | undefined;
-  /** `/debug/explain`: answers for a request, if the controller offers it. */
-  explain?(query: URLSearchParams): InspectionReply;
+  /** The port HTTPS redirects go to (for `/debug/explain`). */
+  readonly httpsPort: number;
 }
 
 export const INSPECTION_PREFIX = '/debug/';
@@ -108,8 +109,31 @@ export function inspect(url: URL, source: InspectionSource): InspectionReply {
         body: entries.length === 0 ? 'no configuration applied yet\n' : entries.map(formatEntry).join('\n'),
       };
     }
-    case 'explain':
-      return source.explain?.(url.searchParams) ?? notFound('explain is not available');
+    case 'explain': {
+      if (live === undefined) return notFound('no configuration applied yet');
+      const q = url.searchParams;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of q) {
+        const colon = v.indexOf(':');
+        if (/^header\d*$/.test(k) && colon > 0) headers[v.slice(0, colon).trim()] = v.slice(colon + 1).trim();
+      }
+      const answer = explain(
+        {
+          url: q.get('url') ?? '',
+          method: q.get('method') ?? 'GET',
+          headers,
+          source: q.get('source') ?? '127.0.0.1',
+        },
+        {
+          model: live.result.model,
+          routes: live.result.routes,
+          diagnostics: live.result.diagnostics,
+          snapshot: live.snapshot,
+          httpsPort: source.httpsPort,
+        },
+      );
+      return json ? reply(answer) : { status: 200, contentType: TEXT, body: formatExplanation(answer) };
+    }
     default:
       return notFound(
         `unknown: ${url.pathname}; try /debug/status, rejected, endpoints, config, history, explain`,

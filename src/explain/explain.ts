@@ -1,0 +1,264 @@
+import ipaddr from 'ipaddr.js';
+import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.ts';
+import type { Endpoint, Location, NginxModel, Server } from '../model/nginx.ts';
+import type { Route } from '../model/routes.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+import {
+  normaliseHost,
+  safeNormaliseUri,
+  selectLocation,
+  selectServer,
+  type LocationMatch,
+  type ServerMatch,
+} from './nginx-matching.ts';
+
+export interface ExplainRequest {
+  /** `http://host[:port]/path?query` or `https://…`. */
+  readonly url: string;
+  readonly method: string;
+  /** Extra request headers; a `Host` header here replaces the URL's host for routing. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The client address, for allow-lists. */
+  readonly source: string;
+}
+
+/** What the controller knows, from one translate: the model, its routes, its diagnostics, its objects. */
+export interface ExplainContext {
+  readonly model: NginxModel;
+  readonly routes: readonly Route[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly snapshot: Snapshot | undefined;
+  readonly httpsPort: number;
+}
+
+export interface Explanation {
+  readonly request: { method: string; scheme: string; host: string; uri: string; source: string };
+  readonly server?: { host: string; serverName: string; matchedBy: ServerMatch; sources: readonly string[] };
+  readonly location?: { modifier: string; path: string; source: string; matchedBy: LocationMatch };
+  readonly route?: Route;
+  /** `nginx.ingress.kubernetes.io/*` annotations of the Ingress the location came from. */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly upstream?: { name: string; endpoints: readonly Endpoint[] };
+  /** What the client gets: `proxy` (to one of the endpoints) or a status code NGINX answers itself. */
+  readonly result: { kind: 'proxy' } | { kind: 'status'; code: number; location?: string };
+  /** Why, in words. */
+  readonly reason: string;
+}
+
+/** Where a request goes in this config, and why: what NGINX itself would do with it. Pure. */
+export function explain(request: ExplainRequest, context: ExplainContext): Explanation {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return failed(request, 400, `${request.url} is not an absolute http:// or https:// URL`);
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (scheme !== 'http' && scheme !== 'https') return failed(request, 400, 'only http and https URLs');
+  const target = rawTarget(request.url);
+  const hostHeader =
+    Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'host')?.[1] ?? url.host;
+  const host = normaliseHost(hostHeader);
+  const uri = safeNormaliseUri(target);
+  const base = {
+    method: request.method,
+    scheme,
+    host: host ?? hostHeader,
+    uri: uri ?? target,
+    source: request.source,
+  };
+  if (host === undefined)
+    return {
+      ...failed(request, 400, `NGINX refuses the Host header ${JSON.stringify(hostHeader)}`),
+      request: base,
+    };
+  if (uri === undefined)
+    return {
+      ...failed(request, 400, `NGINX refuses the path ${target}: a bad %-escape, a NUL, or .. above /`),
+      request: base,
+    };
+
+  const { server, matchedBy } = selectServer(context.model, host);
+  const serverInfo = {
+    host: server.host === '' ? '(default server)' : server.host,
+    serverName: server.serverName,
+    matchedBy,
+    sources: server.sources,
+  };
+  const found = selectLocation(server, uri);
+  if (found === undefined) {
+    return {
+      request: base,
+      server: serverInfo,
+      annotations: {},
+      result: { kind: 'status', code: 404 },
+      reason: 'no location matches',
+    };
+  }
+  const { location, matchedBy: locationMatch } = found;
+  const route = context.routes[location.route];
+  const common = {
+    request: base,
+    server: serverInfo,
+    location: {
+      modifier: location.modifier,
+      path: location.path,
+      source: location.source,
+      matchedBy: locationMatch,
+    },
+    ...(route === undefined ? {} : { route }),
+    annotations: annotationsOf(context.snapshot, route),
+  };
+  if (locationMatch === 'slash redirect') {
+    const query = target.includes('?') ? target.slice(target.indexOf('?')) : '';
+    return {
+      ...common,
+      result: { kind: 'status', code: 301, location: `${uri}/${query}` },
+      reason: `NGINX adds the slash: ${uri}/ is a proxying location and nothing matches ${uri} exactly`,
+    };
+  }
+  return { ...common, ...outcome(location, server, { scheme, host, target }, request, context, route) };
+}
+
+function outcome(
+  location: Location,
+  server: Server,
+  { scheme, host, target }: { scheme: string; host: string; target: string },
+  request: ExplainRequest,
+  context: ExplainContext,
+  route: Route | undefined,
+): Pick<Explanation, 'result' | 'reason' | 'upstream'> {
+  // NGINX's phases, in order: rewrite (the redirect), access (the allow-list), then content.
+  if (location.settings.sslRedirect && scheme === 'http') {
+    const port = context.httpsPort === 443 ? '' : `:${context.httpsPort}`;
+    return {
+      result: {
+        kind: 'status',
+        code: 308,
+        location: `https://${host}${port}${target}`,
+      },
+      reason: server.hasTls
+        ? 'the host has TLS, so HTTP is redirected to HTTPS (annotation ssl-redirect: "false" turns it off)'
+        : 'force-ssl-redirect: HTTP is redirected to HTTPS',
+    };
+  }
+  const ranges = location.settings.allowSourceRanges;
+  if (ranges.length > 0 && !allowed(request.source, ranges)) {
+    return {
+      result: { kind: 'status', code: 403 },
+      reason: `${request.source} is not in the allow-list (${ranges.join(', ')})`,
+    };
+  }
+  if (location.action.kind === 'status') {
+    const { code } = location.action;
+    return {
+      result: { kind: 'status', code },
+      reason: code === 503 ? whyUnavailable(context, route) : whyNotFound(location),
+    };
+  }
+  const upstream = context.model.upstreams.find(
+    (u) => u.name === (location.action.kind === 'proxy' ? location.action.upstream : ''),
+  );
+  return {
+    result: { kind: 'proxy' },
+    reason: `proxied (${location.action.protocol}) to one of the ${upstream?.endpoints.length ?? 0} endpoint(s) of ${location.action.upstream}`,
+    ...(upstream === undefined ? {} : { upstream: { name: upstream.name, endpoints: upstream.endpoints } }),
+  };
+}
+
+function whyNotFound(location: Location): string {
+  return location.source === 'no default backend'
+    ? 'no rule matches this path and there is no default backend (spec.defaultBackend or --default-backend-service)'
+    : `${location.source} answers 404`;
+}
+
+/** The diagnostic that says why a route's Service cannot be reached. */
+function whyUnavailable(context: ExplainContext, route: Route | undefined): string {
+  const found = context.diagnostics.find((d) =>
+    route !== undefined && route.ingress !== ''
+      ? d.object.kind === 'Ingress' &&
+        d.object.namespace === route.namespace &&
+        d.object.name === route.ingress &&
+        d.field.startsWith(route.field)
+      : d.object.kind === 'Service' && route !== undefined && d.object.name === route.service,
+  );
+  return found === undefined ? 'the Service has no ready endpoints' : formatDiagnostic(found);
+}
+
+function allowed(source: string, ranges: readonly string[]): boolean {
+  if (!ipaddr.isValid(source)) return false;
+  const address = ipaddr.process(source);
+  return ranges.some((r) => {
+    const [ip = '', bits] = r.split('/');
+    if (!ipaddr.isValid(ip)) return false;
+    const network = ipaddr.process(ip);
+    if (network.kind() !== address.kind()) return false;
+    const prefix = bits === undefined ? (network.kind() === 'ipv4' ? 32 : 128) : Number(bits);
+    return address.match(network, prefix);
+  });
+}
+
+function annotationsOf(snapshot: Snapshot | undefined, route: Route | undefined): Record<string, string> {
+  if (snapshot === undefined || route === undefined || route.ingress === '') return {};
+  const ing = snapshot.ingresses.find(
+    (i) => i.metadata?.namespace === route.namespace && i.metadata.name === route.ingress,
+  );
+  return Object.fromEntries(
+    Object.entries(ing?.metadata?.annotations ?? {})
+      .filter(([k]) => k.startsWith('nginx.ingress.kubernetes.io/'))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
+/** The request target exactly as written after the authority: URL would already normalise the path. */
+function rawTarget(url: string): string {
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^#]*)/.exec(url);
+  const target = m?.[1] ?? '';
+  return target === '' || target.startsWith('?') ? `/${target}` : target;
+}
+
+function failed(request: ExplainRequest, code: number, reason: string): Explanation {
+  return {
+    request: { method: request.method, scheme: '', host: '', uri: '', source: request.source },
+    annotations: {},
+    result: { kind: 'status', code },
+    reason,
+  };
+}
+
+/** The explanation for people. */
+export function formatExplanation(e: Explanation): string {
+  const lines = [
+    `request      ${e.request.method} ${e.request.scheme}://${e.request.host}${e.request.uri} (from ${e.request.source})`,
+  ];
+  if (e.server !== undefined) {
+    lines.push(
+      `server       ${e.server.host} (server_name ${e.server.serverName}, ${e.server.matchedBy}${e.server.sources.length > 0 ? `; from ${e.server.sources.join(', ')}` : ''})`,
+    );
+  }
+  if (e.location !== undefined) {
+    const modifier = e.location.modifier === '' ? '' : `${e.location.modifier} `;
+    lines.push(`location     ${modifier}${e.location.path} (${e.location.matchedBy}; ${e.location.source})`);
+  }
+  const r = e.route;
+  if (r !== undefined && r.ingress !== '') {
+    const rule = r.pathType === '' ? r.field : `${r.field}: ${r.pathType} ${r.path}`;
+    lines.push(
+      `rule         Ingress ${r.namespace}/${r.ingress} ${rule} → Service ${r.service} port ${r.servicePort}`,
+    );
+  } else if (r !== undefined && r.service !== '') {
+    lines.push(`rule         --default-backend-service ${r.namespace}/${r.service}`);
+  }
+  for (const [k, v] of Object.entries(e.annotations)) lines.push(`annotation   ${k}: ${JSON.stringify(v)}`);
+  if (e.upstream !== undefined) {
+    lines.push(
+      `upstream     ${e.upstream.name}: ${e.upstream.endpoints.map((p) => (p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`)).join(' ')}`,
+    );
+  }
+  const result =
+    e.result.kind === 'proxy'
+      ? e.reason
+      : `${e.result.code}${e.result.location === undefined ? '' : ` → ${e.result.location}`}: ${e.reason}`;
+  lines.push(`result       ${result}`);
+  return `${lines.join('\n')}\n`;
+}
