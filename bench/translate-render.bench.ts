@@ -93,6 +93,35 @@ for (const n of [100, 1000, 5000]) {
   );
 }
 
+console.log('\nallowlist of 256 ranges on one Ingress of 1,000 paths (each distinct list is one geo block)');
+{
+  const ranges = Array.from({ length: 256 }, (_, i) => `10.${i}.0.0/16`).join(',');
+  const snapshot = buildSnapshot(
+    [
+      ingressClass(),
+      ingress({
+        name: 'locked',
+        annotations: { 'nginx.ingress.kubernetes.io/allowlist-source-range': ranges },
+        rules: [
+          {
+            host: 'locked.example.com',
+            paths: Array.from({ length: 1000 }, (_, i) => ({ path: `/p${i}`, service: 'svc', port: 80 })),
+          },
+        ],
+      }),
+      ...serviceWithEndpoints('svc', [{ ip: '10.0.0.1', port: 8080 }]),
+    ].map((object) => ({ origin: 'bench', object })),
+    [],
+  );
+  const t0 = performance.now();
+  const result = translate(snapshot, { ...options(80, 443), excluded: new Map() });
+  const conf = render(result.model, { confDir: '/etc/gatehouse', runDir: '/etc/gatehouse/run' }).nginxConf;
+  const took = performance.now() - t0;
+  console.log(
+    `nginx.conf ${(conf.length / 1024).toFixed(0)} KiB (${conf.split('\n').length} lines), translate + render ${took.toFixed(0)} ms`,
+  );
+}
+
 console.log('\nadmission review of one new Ingress against the snapshot (median of 5)');
 for (const n of [100, 1000]) {
   const snapshot = buildSnapshot(

@@ -1,7 +1,7 @@
-import { allowlistFamily } from './allowlist.ts';
 import { proxyFamily } from './proxy.ts';
 import { redirectFamily } from './redirect.ts';
 import { rewriteFamily } from './rewrite.ts';
+import { sourceRangeFamily } from './source-range.ts';
 import type { AnnotationFamily, AnnotationSpec } from './spec.ts';
 import { upstreamFamily } from './upstream.ts';
 
@@ -20,10 +20,10 @@ export {
  * from `unsupported.ts`, and read `IngressAnnotations['<concern>']` in translate.
  */
 export const FAMILIES = [
-  allowlistFamily,
   proxyFamily,
   redirectFamily,
   rewriteFamily,
+  sourceRangeFamily,
   upstreamFamily,
 ] as const;
 

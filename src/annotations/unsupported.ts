@@ -47,7 +47,6 @@ export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = [
   'auth-tls-verify-depth',
   'auth-type',
   'auth-url',
-  'denylist-source-range',
   'enable-global-auth',
   'enable-modsecurity',
   'enable-owasp-core-rules',

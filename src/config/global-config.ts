@@ -2,12 +2,25 @@ import { z } from 'zod';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import type { GlobalSettings } from '../model/nginx.ts';
+import { sourceRangeList } from '../annotations/values.ts';
 
 /** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
 export interface GlobalConfig {
   readonly global: GlobalSettings;
   /** Defaults of annotations that are not proxy tuning (those are `global.proxy`). */
-  readonly locationDefaults: { readonly sslRedirect: boolean };
+  readonly locationDefaults: {
+    readonly sslRedirect: boolean;
+    /** Allow- and denylist of every location whose Ingress sets none (empty: none). */
+    readonly allowSourceRanges: readonly string[];
+    readonly denySourceRanges: readonly string[];
+  };
+  /** Where the client address comes from; `global.realIpFrom` is derived from it. */
+  readonly realIp: {
+    /** `enable-real-ip`: trust `realIpHeader` from `trustedCidrs` even without `use-forwarded-headers`. */
+    readonly enabled: boolean;
+    /** `proxy-real-ip-cidr`. */
+    readonly trustedCidrs: readonly string[];
+  };
   readonly upstreamKeepaliveConnections: number;
   readonly tenancy: Tenancy;
 }
@@ -53,6 +66,8 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     hstsMaxAgeSeconds: 31536000,
     http2: true,
     ipv6: true,
+    realIpFrom: [],
+    realIpHeader: 'X-Forwarded-For',
     proxy: {
       connectTimeoutSeconds: 5,
       readTimeoutSeconds: 60,
@@ -62,7 +77,8 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     },
     workerShutdownTimeoutSeconds: 240,
   },
-  locationDefaults: { sslRedirect: true },
+  locationDefaults: { sslRedirect: true, allowSourceRanges: [], denySourceRanges: [] },
+  realIp: { enabled: false, trustedCidrs: ['0.0.0.0/0'] },
   upstreamKeepaliveConnections: 320,
   tenancy: {
     hostNamespaceIsolation: false,
@@ -124,8 +140,31 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
     ),
   },
   'use-forwarded-headers': {
-    doc: 'Trust X-Forwarded-* headers from clients (only behind a trusted proxy).',
+    doc: 'Trust X-Forwarded-* headers from clients (only behind a trusted proxy); the client address (allow- and denylists, X-Real-IP) is then the one in `forwarded-for-header`, as sent by the proxies of `proxy-real-ip-cidr`.',
     set: key(bool, (c, v) => (c.global.useForwardedHeaders = v)),
+  },
+  'enable-real-ip': {
+    doc: 'Take the client address from `forwarded-for-header` (sent by the proxies of `proxy-real-ip-cidr`) even without `use-forwarded-headers`.',
+    set: key(bool, (c, v) => (c.realIp.enabled = v)),
+  },
+  'proxy-real-ip-cidr': {
+    doc: 'Comma-separated addresses or CIDRs of the proxies trusted to report the client address. The default trusts every peer, as in ingress-nginx: narrow it to your load balancers, or any client can name itself.',
+    set: key(sourceRangeList, (c, v) => (c.realIp.trustedCidrs = v)),
+  },
+  'forwarded-for-header': {
+    doc: 'Header the trusted proxies put the client address in.',
+    set: key(
+      z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name (letters, digits and "-")'),
+      (c, v) => (c.global.realIpHeader = v),
+    ),
+  },
+  'whitelist-source-range': {
+    doc: 'Default allowlist (comma-separated IP addresses or CIDRs) of every Ingress that sets no allowlist-source-range.',
+    set: key(sourceRangeList, (c, v) => (c.locationDefaults.allowSourceRanges = v)),
+  },
+  'denylist-source-range': {
+    doc: 'Default denylist (comma-separated IP addresses or CIDRs) of every Ingress that sets no denylist-source-range.',
+    set: key(sourceRangeList, (c, v) => (c.locationDefaults.denySourceRanges = v)),
   },
   'disable-access-log': {
     doc: 'Turn the access log off.',
@@ -278,5 +317,7 @@ export function parseGlobalConfig(cm: V1ConfigMap | undefined): {
     if (error !== undefined)
       diagnostics.push({ severity: 'error', object, field, reason: `${error}; the default is used` });
   }
+  if (config.global.useForwardedHeaders || config.realIp.enabled)
+    config.global.realIpFrom = [...config.realIp.trustedCidrs];
   return { config, diagnostics };
 }

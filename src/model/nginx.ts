@@ -61,8 +61,24 @@ export interface LocationSettings {
   readonly proxyHeaders?: ProxyHeaderOverrides;
   /** Only what differs from `GlobalSettings.proxy`. */
   readonly proxy: Partial<ProxyTuning>;
-  /** CIDRs allowed to reach the location; empty means everyone. */
-  readonly allowSourceRanges: readonly string[];
+  /**
+   * Variables of `addressLists` that refuse the client (403) when set: the location's allowlist and
+   * denylist, each matched once per request by a `geo` block at http level. Empty: everyone may reach it.
+   */
+  readonly refuseClients: readonly string[];
+}
+
+/**
+ * A list of client networks (an allowlist or a denylist), rendered once as a `geo` block at http level
+ * however many locations use it: `variable` is `1` for a client the list refuses, `0` otherwise.
+ */
+export interface AddressList {
+  /** `gatehouse_allowlist_<digest>` or `gatehouse_denylist_<digest>`, from the list's content. */
+  readonly variable: string;
+  /** Addresses or CIDRs, sorted. */
+  readonly ranges: readonly string[];
+  /** `outside`: the list admits (an allowlist); `inside`: the list refuses (a denylist). */
+  readonly refuses: 'inside' | 'outside';
 }
 
 export interface Location {
@@ -117,6 +133,12 @@ export interface GlobalSettings {
   readonly ipv6: boolean;
   /** Proxy defaults, set at http level. */
   readonly proxy: ProxyTuning;
+  /**
+   * Trusted proxies whose `realIpHeader` names the client (`use-forwarded-headers`, `proxy-real-ip-cidr`):
+   * the client address allow- and denylists see. Empty: the peer's address is the client's.
+   */
+  readonly realIpFrom: readonly string[];
+  readonly realIpHeader: string;
   /** How long workers may finish requests in flight once NGINX is told to stop (`worker_shutdown_timeout`). */
   readonly workerShutdownTimeoutSeconds: number;
 }
@@ -134,6 +156,8 @@ export interface NginxModel {
   readonly defaultServer: Server;
   readonly servers: readonly Server[];
   readonly certificates: readonly CertificateFile[];
+  /** Allow- and denylists, one per distinct list, sorted by variable. */
+  readonly addressLists: readonly AddressList[];
 }
 
 export const DEFAULT_CERTIFICATE_FILE = 'default.pem';

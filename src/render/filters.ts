@@ -67,6 +67,10 @@ export const filters = {
   /** A whole number. */
   int: (v: unknown): string => check('number', v, /^\d{1,10}$/),
   cidr: (v: unknown): string => check('CIDR', v, CIDR),
+  /** The name of a variable Gatehouse defines (printed after its `$`). */
+  variable: (v: unknown): string => check('variable name', v, /^gatehouse_[a-z0-9_]+$/),
+  /** An HTTP header name. */
+  header_name: (v: unknown): string => check('header name', v, /^[A-Za-z0-9-]{1,64}$/),
   /** An OpenSSL cipher list, double-quoted. */
   cipher_list: (v: unknown): string =>
     `"${check('cipher list', v, /^[A-Za-z0-9!+@._=-]+(:[A-Za-z0-9!+@._=-]+)*$/)}"`,

@@ -15,6 +15,7 @@ import {
 } from '../model/nginx.ts';
 import type { Route } from '../model/routes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
+import { AddressLists } from './address-lists.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
 import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
@@ -173,7 +174,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 
   const defaultCertificate = chooseDefaultCertificate(usable, options, report);
   const routes: Route[] = [];
+  const addressLists = new AddressLists();
   const context: ServerContext = {
+    addressLists,
     config,
     globalDefault,
     resolveAction,
@@ -220,6 +223,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       defaultServer,
       servers,
       certificates,
+      addressLists: addressLists.lists(),
     },
     diagnostics: dedupe(diagnostics),
     ingresses: [...outcomes.values()].sort(
@@ -433,14 +437,20 @@ function settingsFor(
   config: GlobalConfig,
   annotations: IngressAnnotations,
   hostHasTls: boolean,
+  addressLists: AddressLists,
 ): LocationSettings {
   const redirect = annotations.redirect ?? {};
+  const allow = annotations.sourceRange?.allow ?? config.locationDefaults.allowSourceRanges;
+  const deny = annotations.sourceRange?.deny ?? config.locationDefaults.denySourceRanges;
   return {
     sslRedirect:
       (hostHasTls && (redirect.sslRedirect ?? config.locationDefaults.sslRedirect)) ||
       redirect.forceSslRedirect === true,
     proxy: differences(annotations.proxy ?? {}, config.global.proxy),
-    allowSourceRanges: annotations.allowlist?.sourceRanges ?? [],
+    refuseClients: [
+      ...(deny.length > 0 ? [addressLists.refuse(deny)] : []),
+      ...(allow.length > 0 ? [addressLists.admitOnly(allow)] : []),
+    ],
   };
 }
 
@@ -465,6 +475,7 @@ interface ServerContext {
   readonly defaultCertificate: string;
   /** Records a route; returns its index. */
   readonly addRoute: (route: Route) => number;
+  readonly addressLists: AddressLists;
 }
 
 function buildServer(
@@ -472,7 +483,7 @@ function buildServer(
   plan: HostPlan,
   certificate: string | undefined,
   fallback: Contribution | undefined,
-  { config, globalDefault, resolveAction, defaultCertificate, addRoute }: ServerContext,
+  { config, globalDefault, resolveAction, defaultCertificate, addRoute, addressLists }: ServerContext,
 ): Server {
   const hasTls = certificate !== undefined;
   const exactPaths = new Set(
@@ -484,7 +495,7 @@ function buildServer(
     const { ingress, settings: annotations } = claimed.owner;
     const { rule, rewrite, proxyHeaders } = claimed;
     const settings: LocationSettings = {
-      ...settingsFor(config, annotations, hasTls),
+      ...settingsFor(config, annotations, hasTls, addressLists),
       ...(rewrite !== undefined && { rewrite }),
       ...(proxyHeaders !== undefined && { proxyHeaders }),
     };
@@ -516,7 +527,7 @@ function buildServer(
           resolveAction(ingress.ref.namespace, backend, ingress.ref, 'spec.defaultBackend'),
           annotations,
         ),
-        settings: settingsFor(config, annotations, hasTls),
+        settings: settingsFor(config, annotations, hasTls, addressLists),
         route: addRoute(
           routeTo(host, ingress, backend, { path: '', pathType: '', field: 'spec.defaultBackend' }),
         ),
@@ -528,7 +539,7 @@ function buildServer(
         source: globalDefault.source,
         action: globalDefault.action,
         // The host's catch-all follows the oldest contributing Ingress's annotations (e.g. ssl-redirect).
-        settings: settingsFor(config, plan.contributors[0]?.settings ?? {}, hasTls),
+        settings: settingsFor(config, plan.contributors[0]?.settings ?? {}, hasTls, addressLists),
         route: addRoute({ ...globalDefault.route, host }),
       });
     }

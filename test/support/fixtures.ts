@@ -162,3 +162,12 @@ export async function writeManifest(
   await writeFile(target, objects.map((o) => dumpYaml(o)).join('---\n'));
   return target;
 }
+
+/** The controller ConfigMap (`--configmap ops/gatehouse`) with these keys. */
+export function configMap(
+  data: Record<string, string>,
+  namespace = 'ops',
+  name = 'gatehouse',
+): KubernetesObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data } as KubernetesObject;
+}

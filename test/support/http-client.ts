@@ -18,6 +18,8 @@ export interface RequestOptions {
   /** Defaults to the `host` argument. For HTTPS this is also the SNI name. */
   servername?: string;
   timeoutMs?: number;
+  /** Source address of the connection (any of 127.0.0.0/8): a client other than 127.0.0.1. */
+  localAddress?: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export function request(
       },
       agent: false as const,
       timeout: options.timeoutMs ?? 10_000,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     };
     const onResponse = (res: http.IncomingMessage): void => {
       let body = '';

@@ -83,10 +83,34 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
     key: 'use-forwarded-headers',
     value: 'true',
     has: [
-      'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      // The client address is the one the trusted proxies (ingress-nginx's default: all) report.
+      'real_ip_header X-Forwarded-For;',
+      'set_real_ip_from 0.0.0.0/0;',
+      'proxy_set_header X-Forwarded-For $gatehouse_forwarded_for;',
       'map $http_x_forwarded_proto $gatehouse_forwarded_proto {',
     ],
     lacks: ['proxy_set_header X-Forwarded-For $remote_addr;'],
+  },
+  {
+    key: 'enable-real-ip',
+    value: 'true',
+    has: ['real_ip_header X-Forwarded-For;', 'real_ip_recursive on;', 'set_real_ip_from 0.0.0.0/0;'],
+    lacks: [],
+  },
+  // Alone, these change nothing: they only say how the real IP is read once it is on.
+  { key: 'proxy-real-ip-cidr', value: '10.0.0.0/8', has: [], lacks: [] },
+  { key: 'forwarded-for-header', value: 'X-Client-IP', has: [], lacks: [] },
+  {
+    key: 'whitelist-source-range',
+    value: '10.0.0.0/8',
+    has: ['10.0.0.0/8 0;', 'return 403;'],
+    lacks: [],
+  },
+  {
+    key: 'denylist-source-range',
+    value: '192.0.2.1',
+    has: ['192.0.2.1 1;', 'return 403;'],
+    lacks: [],
   },
   {
     key: 'disable-access-log',
@@ -173,6 +197,23 @@ const invalid: { key: string; value: string; reason: string }[] = [
     reason: 'Invalid option: expected one of "32"|"64"|"128"|"256"|"512"',
   },
   { key: 'use-forwarded-headers', value: 'yes', reason: 'must be "true" or "false"' },
+  { key: 'enable-real-ip', value: 'on', reason: 'must be "true" or "false"' },
+  {
+    key: 'proxy-real-ip-cidr',
+    value: '10.0.0.0/8; real_ip_header X',
+    reason: 'must be a comma-separated list of IP addresses or CIDRs',
+  },
+  {
+    key: 'forwarded-for-header',
+    value: 'X-Forwarded-For; include /etc/passwd',
+    reason: 'must be an HTTP header name (letters, digits and "-")',
+  },
+  { key: 'whitelist-source-range', value: '', reason: 'must list at least one IP address or CIDR' },
+  {
+    key: 'denylist-source-range',
+    value: 'all',
+    reason: 'must be a comma-separated list of IP addresses or CIDRs',
+  },
   { key: 'disable-access-log', value: '1', reason: 'must be "true" or "false"' },
   { key: 'ssl-protocols', value: 'TLSv1.1', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'ssl-protocols', value: '', reason: 'must list TLSv1.2 and/or TLSv1.3' },
@@ -250,6 +291,35 @@ describe('ConfigMap keys', () => {
       assert.equal(conf.replace(/[0-9a-f]{32}/g, 'X'), defaults.replace(/[0-9a-f]{32}/g, 'X'));
     });
   }
+
+  it('reads the client address from the trusted proxies and header the ConfigMap names', () => {
+    const { conf } = renderWithConfig({
+      'use-forwarded-headers': 'true',
+      'proxy-real-ip-cidr': '10.0.0.0/8, fd00::/8',
+      'forwarded-for-header': 'X-Client-IP',
+    });
+    for (const line of [
+      'real_ip_header X-Client-IP;',
+      'set_real_ip_from 10.0.0.0/8;',
+      'set_real_ip_from fd00::/8;',
+    ])
+      assert.ok(lines(conf).includes(line), line);
+    assert.ok(!lines(conf).includes('set_real_ip_from 0.0.0.0/0;'));
+  });
+
+  it('lets an Ingress replace the default allowlist with its own', () => {
+    const { conf } = renderWithConfig(
+      { 'whitelist-source-range': '10.0.0.0/8' },
+      { 'nginx.ingress.kubernetes.io/allowlist-source-range': '192.168.0.0/16' },
+    );
+    const server = conf.slice(conf.indexOf('server_name web.example.com;'));
+    const variable = /if \(\$(gatehouse_allowlist_\w+)\)/.exec(server)?.[1] ?? '';
+    assert.match(
+      conf,
+      new RegExp(`geo \\$${variable} \\{\\n\\s+default 1;\\n\\s+192\\.168\\.0\\.0/16 0;\\n`),
+    );
+    assert.equal(server.match(/if \(\$gatehouse_allowlist_/g)?.length, 1, 'one allowlist per location');
+  });
 
   it('hsts-max-age sets the max-age of the HSTS header', () => {
     const { conf } = renderWithConfig({ hsts: 'true', 'hsts-max-age': '600' });

@@ -73,6 +73,8 @@ export interface ValidCase {
   /** Lines the location must hold (its `location … {` line included), and lines it must not. */
   readonly has: readonly string[];
   readonly lacks?: readonly string[];
+  /** Lines the whole nginx.conf must hold (http-level blocks such as `geo`), trimmed. */
+  readonly conf?: readonly string[];
 }
 
 export interface InvalidCase {
@@ -98,10 +100,12 @@ export function familyTable(
 
     for (const c of valid) {
       it(`${c.annotation}: ${JSON.stringify(c.value)} is applied`, () => {
-        const { result, location } = renderWith(
+        const { result, location, conf } = renderWith(
           { ...prefixed(c.with ?? {}), [ANNOTATION_PREFIX + c.annotation]: c.value },
           { tls: c.tls, paths: c.paths },
         );
+        const confLines = conf.split('\n').map((l) => l.trim());
+        for (const line of c.conf ?? []) assert.ok(confLines.includes(line), `missing ${line} in nginx.conf`);
         assert.deepEqual(messages(result), []);
         assert.equal(outcome(result, 'web'), 'served');
         for (const line of c.has)
