@@ -142,12 +142,20 @@ function outcome(
         : 'force-ssl-redirect: HTTP is redirected to HTTPS',
     };
   }
-  const ranges = location.settings.allowSourceRanges;
-  if (ranges.length > 0 && !allowed(request.source, ranges)) {
-    return {
-      result: { kind: 'status', code: 403 },
-      reason: `${request.source} is not in the allow-list (${ranges.join(', ')})`,
-    };
+  for (const variable of location.settings.refuseClients) {
+    const list = context.model.addressLists.find((l) => l.variable === variable);
+    if (list === undefined) continue;
+    const inside = allowed(request.source, list.ranges);
+    if (list.refuses === 'outside' && !inside)
+      return {
+        result: { kind: 'status', code: 403 },
+        reason: `${request.source} is not in the allow-list (${list.ranges.join(', ')})`,
+      };
+    if (list.refuses === 'inside' && inside)
+      return {
+        result: { kind: 'status', code: 403 },
+        reason: `${request.source} is in the deny-list (${list.ranges.join(', ')})`,
+      };
   }
   if (location.action.kind === 'status') {
     const { code } = location.action;

@@ -37,7 +37,7 @@ describe('NGINX location selection', () => {
     path,
     source: `${modifier} ${path}`,
     action: proxy ? { kind: 'proxy', upstream: 'u', protocol: 'HTTP' } : { kind: 'status', code: 404 },
-    settings: { sslRedirect: false, proxy: {}, allowSourceRanges: [] },
+    settings: { sslRedirect: false, proxy: {}, refuseClients: [] },
     route: 0,
   });
   const server = (...locations: Location[]): Server => ({
