@@ -39,6 +39,8 @@ export interface Explanation {
   /** `nginx.ingress.kubernetes.io/*` annotations of the Ingress the location came from. */
   readonly annotations: Readonly<Record<string, string>>;
   readonly upstream?: { name: string; endpoints: readonly Endpoint[] };
+  /** The request target the pod receives, when rewrite-target changed it. */
+  readonly rewrittenTo?: string;
   /** What the client gets: `proxy` (to one of the endpoints) or a status code NGINX answers itself. */
   readonly result: { kind: 'proxy' } | { kind: 'status'; code: number; location?: string };
   /** Why, in words. */
@@ -117,13 +119,13 @@ export function explain(request: ExplainRequest, context: ExplainContext): Expla
       reason: `NGINX adds the slash: ${uri}/ is a proxying location and nothing matches ${uri} exactly`,
     };
   }
-  return { ...common, ...outcome(location, server, { scheme, host, target }, request, context, route) };
+  return { ...common, ...outcome(location, server, { scheme, host, target, uri }, request, context, route) };
 }
 
 function outcome(
   location: Location,
   server: Server,
-  { scheme, host, target }: { scheme: string; host: string; target: string },
+  { scheme, host, target, uri }: { scheme: string; host: string; target: string; uri: string },
   request: ExplainRequest,
   context: ExplainContext,
   route: Route | undefined,
@@ -164,6 +166,7 @@ function outcome(
       reason: code === 503 ? whyUnavailable(context, route) : whyNotFound(location),
     };
   }
+  const rewritten = rewrite(location, uri, target);
   const upstream = context.model.upstreams.find(
     (u) => u.name === (location.action.kind === 'proxy' ? location.action.upstream : ''),
   );
@@ -171,7 +174,22 @@ function outcome(
     result: { kind: 'proxy' },
     reason: `proxied (${location.action.protocol}) to one of the ${upstream?.endpoints.length ?? 0} endpoint(s) of ${location.action.upstream}`,
     ...(upstream === undefined ? {} : { upstream: { name: upstream.name, endpoints: upstream.endpoints } }),
+    ...(rewritten === undefined ? {} : { rewrittenTo: rewritten }),
   };
+}
+
+/**
+ * NGINX's `rewrite "(?i)^regex" "target" break;`: when the regex matches the URI, the whole URI becomes
+ * the target with `$1`…`$9` filled in, and the query string is kept.
+ */
+function rewrite(location: Location, uri: string, target: string): string | undefined {
+  const r = location.settings.rewrite;
+  if (r === undefined) return undefined;
+  const m = new RegExp(`^${r.regex}`, 'i').exec(uri);
+  if (m === null) return undefined;
+  const replaced = r.target.replace(/\$(\d)/g, (_, n: string) => m[Number(n)] ?? '');
+  const query = target.includes('?') ? target.slice(target.indexOf('?')) : '';
+  return `${replaced}${query}`;
 }
 
 function whyNotFound(location: Location): string {
@@ -263,6 +281,7 @@ export function formatExplanation(e: Explanation): string {
       `upstream     ${e.upstream.name}: ${e.upstream.endpoints.map((p) => (p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`)).join(' ')}`,
     );
   }
+  if (e.rewrittenTo !== undefined) lines.push(`rewrite      the pod receives ${e.rewrittenTo}`);
   const result =
     e.result.kind === 'proxy'
       ? e.reason

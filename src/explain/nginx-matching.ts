@@ -105,10 +105,15 @@ export function selectServer(model: NginxModel, host: string): { server: Server;
 
 export type LocationMatch = 'exact' | 'longest prefix' | 'regex' | 'slash redirect';
 
-/** The regular expression NGINX runs for a regex location (as render prints it, without the quotes). */
-export function locationRegex(loc: Location): RegExp {
-  // Mirrors render's exact_path_regex filter: an anchored literal, metacharacters as bracket classes.
-  return new RegExp(`^${loc.path.replace(/[.*+()]/g, (c) => `[${c}]`)}$`);
+/**
+ * The regular expression NGINX runs for a regex location, as render prints it: `~` an exact path as an
+ * anchored literal (exact_path_regex), `~*` a validated regex path anchored at the start, case-insensitive
+ * (path_regex). The accepted PCRE subset means the same in JavaScript (src/translate/path-regex.ts).
+ */
+export function locationRegex(loc: Location): RegExp | undefined {
+  if (loc.modifier === '~') return new RegExp(`^${loc.path.replace(/[.*+()]/g, (c) => `[${c}]`)}$`);
+  if (loc.modifier === '~*') return new RegExp(`^${loc.path}`, 'i');
+  return undefined;
 }
 
 /**
@@ -124,7 +129,7 @@ export function selectLocation(
   const exact = server.locations.find((l) => l.modifier === '=' && l.path === uri);
   if (exact !== undefined) return { location: exact, matchedBy: 'exact' };
   const redirect = server.locations.find(
-    (l) => l.modifier !== '~' && l.path === `${uri}/` && l.action.kind === 'proxy',
+    (l) => locationRegex(l) === undefined && l.path === `${uri}/` && l.action.kind === 'proxy',
   );
   if (redirect !== undefined) return { location: redirect, matchedBy: 'slash redirect' };
   let prefix: Location | undefined;
@@ -133,7 +138,7 @@ export function selectLocation(
       prefix = l;
   }
   for (const l of server.locations) {
-    if (l.modifier === '~' && locationRegex(l).test(uri)) return { location: l, matchedBy: 'regex' };
+    if (locationRegex(l)?.test(uri) === true) return { location: l, matchedBy: 'regex' };
   }
   return prefix === undefined ? undefined : { location: prefix, matchedBy: 'longest prefix' };
 }

@@ -9,7 +9,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Explanation } from '../../src/explain/explain.ts';
 import { ingress, serviceWithEndpoints, type PathSpec } from '../support/fixtures.ts';
 import { request } from '../support/http-client.ts';
-import { describeReply, runCli, serveFolder, type ServedFolder } from '../support/integration.ts';
+import { describeReply, echoOf, runCli, serveFolder, type ServedFolder } from '../support/integration.ts';
 
 type P = readonly [NonNullable<PathSpec['pathType']>, string, string]; // pathType, path, service
 
@@ -64,6 +64,18 @@ const OBJECTS: KubernetesObject[] = [
     name: 'anyhost',
     rules: [{ paths: [{ path: '/free', pathType: 'Prefix', service: 'b4', port: 80 }] }],
   }),
+  host(
+    'regex',
+    [
+      ['Prefix', '/api/v[0-9]+', 'b1'],
+      ['Prefix', '/static', 'b2'],
+      ['Exact', '/api/v1', 'b3'],
+    ],
+    { annotations: { 'nginx.ingress.kubernetes.io/use-regex': 'true' } },
+  ),
+  host('rewrite', [['ImplementationSpecific', '/api(/|$)(.*)', 'b4']], {
+    annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' },
+  }),
   ...serviceWithEndpoints('nothing', []),
 ];
 
@@ -106,6 +118,19 @@ const CASES: readonly Case[] = [
   ...h('private', '/'),
   ...h('loopback-only', '/'),
   ...h('empty', '/x'),
+  // Regex paths (use-regex, rewrite-target): case-insensitive regexes in ingress-nginx's order, Exact first.
+  ...h(
+    'regex',
+    '/api/v2/x',
+    '/API/V2/x',
+    '/api/v1',
+    '/api/v1/x',
+    '/api/vx',
+    '/static/x',
+    '/staticx',
+    '/Static',
+  ),
+  ...h('rewrite', '/api/users?x=1', '/api', '/API/a/b', '/apix'),
 ];
 
 describe('gatehouse explain agrees with NGINX', () => {
@@ -136,6 +161,7 @@ describe('gatehouse explain agrees with NGINX', () => {
         servername: 'redirect.example.com',
       });
       assert.equal(describeReply(reply), predicted, `explain said: ${e.reason}`);
+      if (e.rewrittenTo !== undefined) assert.equal(echoOf(reply).url, e.rewrittenTo);
       if (e.result.kind === 'status' && e.result.location !== undefined) {
         assert.equal(reply.headers.location, e.result.location);
       }
