@@ -59,6 +59,7 @@ export function configMapTable(): string {
     'proxy-buffering': DEFAULT_GLOBAL_CONFIG.global.proxy.buffering ? 'on' : 'off',
     'upstream-keepalive-connections': String(DEFAULT_GLOBAL_CONFIG.upstreamKeepaliveConnections),
     'allow-snippet-annotations': 'false',
+    'annotations-risk-level': DEFAULT_GLOBAL_CONFIG.annotations.maxRisk,
     'enable-real-ip': String(DEFAULT_GLOBAL_CONFIG.realIp.enabled),
     'forwarded-for-header': DEFAULT_GLOBAL_CONFIG.global.realIpHeader,
     'proxy-real-ip-cidr': DEFAULT_GLOBAL_CONFIG.realIp.trustedCidrs.join(','),

@@ -6,9 +6,11 @@ import {
   RETIRED,
   SNIPPET_ANNOTATIONS,
   UNSUPPORTED_ACCESS_CONTROL,
+  RISK_LEVELS,
   UNSUPPORTED_ROUTING,
   lookupAnnotation,
   type IngressAnnotations,
+  type Risk,
 } from './registry.ts';
 
 export interface AnnotationResult {
@@ -44,10 +46,19 @@ function unsupported(name: string): Pick<Diagnostic, 'severity' | 'reason'> | un
   return undefined;
 }
 
+/** What the admin allows Ingresses to ask for (ConfigMap). */
+export interface AnnotationPolicy {
+  /** `annotations-risk-level`: annotations of a higher risk refuse the Ingress. */
+  readonly maxRisk: Risk;
+}
+
+export const DEFAULT_ANNOTATION_POLICY: AnnotationPolicy = { maxRisk: 'High' };
+
 /** Reads an Ingress's `nginx.ingress.kubernetes.io/*` annotations through the registry. Pure. */
 export function parseAnnotations(
   ref: ObjectRef,
   annotations: Readonly<Record<string, string>>,
+  policy: AnnotationPolicy = DEFAULT_ANNOTATION_POLICY,
 ): AnnotationResult {
   const diagnostics: Diagnostic[] = [];
   const field = (name: string): string => `metadata.annotations[${ANNOTATION_PREFIX}${name}]`;
@@ -64,6 +75,15 @@ export function parseAnnotations(
     }
     const spec = lookupAnnotation(name);
     if (spec === undefined) continue;
+    if (RISK_LEVELS.indexOf(spec.risk) > RISK_LEVELS.indexOf(policy.maxRisk)) {
+      diagnostics.push({
+        severity: 'error',
+        object: ref,
+        field: field(name),
+        reason: `this annotation's risk level is ${spec.risk}, above the ${policy.maxRisk} the controller accepts (ConfigMap annotations-risk-level)`,
+      });
+      continue;
+    }
     if (spec.aliasOf !== undefined && Object.hasOwn(annotations, ANNOTATION_PREFIX + spec.aliasOf)) {
       diagnostics.push({
         severity: 'warning',

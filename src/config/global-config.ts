@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import type { GlobalSettings } from '../model/nginx.ts';
+import { DEFAULT_ANNOTATION_POLICY, type AnnotationPolicy } from '../annotations/parse-annotations.ts';
+import { RISK_LEVELS } from '../annotations/spec.ts';
 import { sourceRangeList } from '../annotations/values.ts';
 
 /** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
@@ -23,6 +25,8 @@ export interface GlobalConfig {
   };
   readonly upstreamKeepaliveConnections: number;
   readonly tenancy: Tenancy;
+  /** What annotations may ask for (`annotations-risk-level`). */
+  readonly annotations: AnnotationPolicy;
 }
 
 /** What one tenant may cost or claim: limits that keep one object from harming the others. */
@@ -80,6 +84,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   locationDefaults: { sslRedirect: true, allowSourceRanges: [], denySourceRanges: [] },
   realIp: { enabled: false, trustedCidrs: ['0.0.0.0/0'] },
   upstreamKeepaliveConnections: 320,
+  annotations: DEFAULT_ANNOTATION_POLICY,
   tenancy: {
     hostNamespaceIsolation: false,
     maxPathsPerIngress: 1000,
@@ -278,6 +283,13 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'upstream-keepalive-connections': {
     doc: 'Idle keep-alive connections to pods kept per worker and upstream.',
     set: key(int(0, 10000), (c, v) => (c.upstreamKeepaliveConnections = v)),
+  },
+  'annotations-risk-level': {
+    doc: "Highest risk level an annotation may have (Low, Medium, High or Critical, as in ingress-nginx): an Ingress with a riskier annotation is refused, naming it. Each annotation's level is in the table above.",
+    set: key(
+      z.enum(RISK_LEVELS, { error: 'must be Low, Medium, High or Critical' }),
+      (c, v) => (c.annotations.maxRisk = v),
+    ),
   },
   'allow-snippet-annotations': {
     doc: 'Accepted only as "false": Gatehouse never renders snippet annotations.',

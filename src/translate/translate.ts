@@ -131,7 +131,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   });
   const usable: Snapshot = { ...snapshot, secrets: keep('Secret', snapshot.secrets) };
   const outcomes = new Map<string, { ref: ObjectRef; outcome: IngressOutcome }>();
-  const accepted = acceptIngresses(snapshot.ingresses, snapshot, options, config.tenancy, report, outcomes);
+  const accepted = acceptIngresses(snapshot.ingresses, snapshot, options, config, report, outcomes);
 
   // Oldest first: on any conflict, the older Ingress keeps what it claimed.
   accepted.sort(
@@ -240,7 +240,7 @@ function acceptIngresses(
   raw: readonly V1Ingress[],
   snapshot: Snapshot,
   options: TranslateOptions,
-  tenancy: Tenancy,
+  { tenancy, annotations: policy }: Pick<GlobalConfig, 'tenancy' | 'annotations'>,
   report: (d: Diagnostic) => void,
   outcomes: Map<string, { ref: ObjectRef; outcome: IngressOutcome }>,
 ): Contribution[] {
@@ -278,7 +278,7 @@ function acceptIngresses(
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }
-    const annotations = parseAnnotations(ref, parsed.ingress.annotations);
+    const annotations = parseAnnotations(ref, parsed.ingress.annotations, policy);
     annotations.diagnostics.forEach(report);
     if (
       annotations.diagnostics.some((d) => d.severity === 'error') ||

@@ -180,6 +180,7 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   { key: 'upstream-keepalive-connections', value: '16', has: ['keepalive 16;'], lacks: ['keepalive 320;'] },
   { key: 'upstream-keepalive-connections', value: '0', has: [], lacks: ['keepalive 320;', 'keepalive 0;'] },
   { key: 'allow-snippet-annotations', value: 'false', has: [], lacks: [] },
+  { key: 'annotations-risk-level', value: 'Critical', has: [], lacks: [] },
 ];
 
 const invalid: { key: string; value: string; reason: string }[] = [
@@ -197,6 +198,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
     reason: 'Invalid option: expected one of "32"|"64"|"128"|"256"|"512"',
   },
   { key: 'use-forwarded-headers', value: 'yes', reason: 'must be "true" or "false"' },
+  { key: 'annotations-risk-level', value: 'high', reason: 'must be Low, Medium, High or Critical' },
   { key: 'enable-real-ip', value: 'on', reason: 'must be "true" or "false"' },
   {
     key: 'proxy-real-ip-cidr',
@@ -319,6 +321,21 @@ describe('ConfigMap keys', () => {
       new RegExp(`geo \\$${variable} \\{\\n\\s+default 1;\\n\\s+192\\.168\\.0\\.0/16 0;\\n`),
     );
     assert.equal(server.match(/if \(\$gatehouse_allowlist_/g)?.length, 1, 'one allowlist per location');
+  });
+
+  it('refuses an Ingress whose annotation is riskier than annotations-risk-level, naming it', () => {
+    const annotations = {
+      'nginx.ingress.kubernetes.io/proxy-body-size': '8m', // Medium
+      'nginx.ingress.kubernetes.io/ssl-redirect': 'false', // Low
+    };
+    const low = renderWithConfig({ 'annotations-risk-level': 'Low' }, annotations);
+    assert.deepEqual(messages(low.result), [
+      "error: Ingress default/web: metadata.annotations[nginx.ingress.kubernetes.io/proxy-body-size]: this annotation's risk level is Medium, above the Low the controller accepts (ConfigMap annotations-risk-level)",
+    ]);
+    assert.ok(!low.conf.includes('web.example.com'));
+    const medium = renderWithConfig({ 'annotations-risk-level': 'Medium' }, annotations);
+    assert.deepEqual(messages(medium.result), []);
+    assert.ok(lines(medium.conf).includes('client_max_body_size 8m;'));
   });
 
   it('hsts-max-age sets the max-age of the HSTS header', () => {
