@@ -11,7 +11,6 @@ import { ExternalNameFeed } from '../controller/external-name-feed.ts';
 import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
-import { stopStaleMaster } from '../nginx/stale-master.ts';
 import { fetchLiveChecksum, fetchStatusPage } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { startAccessLogRelay } from '../observability/access-log-relay.ts';
@@ -95,9 +94,7 @@ export async function serveCommand(
     logger,
     testTimeoutMs: flags.nginxTestTimeout * 1000,
   });
-  // An NGINX that a killed controller left on this conf dir would hold the ports; and whatever ends this
-  // process, NGINX must end with it.
-  await stopStaleMaster(runDir, logger);
+  // Whatever ends this process, an NGINX of ours must end with it.
   const quitNginx = (): void => nginx.quitNow();
   process.once('exit', quitNginx);
   const source = flags.manifests === undefined ? 'cluster' : path.resolve(flags.manifests);
@@ -140,7 +137,8 @@ export async function serveCommand(
   const metrics = new ControllerMetrics(() => reconciler.stale?.since);
   reportHandlers.push((r) => metrics.observe(r, Date.now() / 1000));
   reportHandlers.push((r) => {
-    if (r.outcome === 'started' || r.outcome === 'reloaded') traffic?.served(r.checksum);
+    if (r.outcome === 'started' || r.outcome === 'reloaded' || r.outcome === 'adopted')
+      traffic?.served(r.checksum);
   });
   // How long NGINX may take to stop: its workers' own limit (ConfigMap worker-shutdown-timeout), then more.
   let workerShutdownSeconds = DEFAULT_GLOBAL_CONFIG.global.workerShutdownTimeoutSeconds;

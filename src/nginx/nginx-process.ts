@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,8 @@ import type { RenderedConfig } from '../render/render.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
 import { fetchLiveChecksum } from './status-client.ts';
 import { keepCopy, restoreCopy, writeFileAtomic } from './atomic-files.ts';
-import { childPids, processStat, stoppedAccepting } from './workers.ts';
+import { childMaster, signalGroup, type MasterHandle, type MasterStrategy } from './nginx-master.ts';
+import { childPids, processStat, reloadRefused, stoppedAccepting } from './workers.ts';
 
 export interface NginxOptions {
   readonly binary: string;
@@ -27,9 +28,12 @@ export interface NginxOptions {
   readonly livenessTimeoutMs?: number;
   /** How often the liveness check runs. */
   readonly livenessIntervalMs?: number;
+  /** Where the master comes from (src/nginx/nginx-master.ts); default: NGINX as our child. */
+  readonly master?: MasterStrategy;
 }
 
-export type ApplyOutcome = 'started' | 'reloaded';
+/** `adopted`: an NGINX that already served this very config was found running (sidecar pod): no reload. */
+export type ApplyOutcome = 'started' | 'reloaded' | 'adopted';
 
 const DEFAULT_TEST_TIMEOUT_MS = 120_000;
 const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -48,7 +52,9 @@ const DEFAULT_LIVENESS_TIMEOUT_MS = 5_000;
  */
 export class NginxProcess {
   private readonly options: NginxOptions;
-  private child: ChildProcess | undefined;
+  private readonly masters: MasterStrategy;
+  /** The running master: our child, or the sidecar pod's `nginx` container's. */
+  private child: MasterHandle | undefined;
   private stopping = false;
   private restarts = 0;
   private liveChecksum: string | undefined;
@@ -67,6 +73,7 @@ export class NginxProcess {
 
   constructor(options: NginxOptions) {
     this.options = options;
+    this.masters = options.master ?? childMaster(options.binary, options.runDir, options.logger);
   }
 
   get confPath(): string {
@@ -154,8 +161,7 @@ export class NginxProcess {
     try {
       let outcome: ApplyOutcome;
       if (this.child === undefined) {
-        await this.startAndVerify(config.checksum);
-        outcome = 'started';
+        outcome = await this.startAndVerify(config.checksum);
       } else {
         await this.reloadAndVerify(config.checksum);
         outcome = 'reloaded';
@@ -177,28 +183,29 @@ export class NginxProcess {
   }
 
   /**
-   * For the controller's very last moment (process exit, whatever the cause): tells NGINX to quit, so it
-   * does not outlive the controller holding the ports. Synchronous; in-flight requests still finish.
+   * For the controller's very last moment (process exit, whatever the cause): tells our NGINX to quit, so it
+   * does not outlive the controller holding the ports. Synchronous; in-flight requests still finish. The
+   * sidecar pod's NGINX is left serving for the next controller to adopt.
    */
   quitNow(): void {
-    const pid = this.child?.pid;
-    if (pid === undefined) return;
-    signalGroup(pid, 'SIGCONT');
-    signalGroup(pid, 'SIGQUIT');
+    if (!this.masters.ownsMaster) return;
+    this.child?.signalAll('SIGCONT');
+    this.child?.signalAll('SIGQUIT');
   }
 
-  /** Stops NGINX gracefully (SIGQUIT lets workers finish their requests), then hard after a grace period. */
+  /**
+   * Stops our NGINX gracefully (SIGQUIT lets workers finish their requests), then hard after a grace period.
+   * The sidecar pod's NGINX is only let go: its container drains and stops it.
+   */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     this.stopLiveness();
     const child = this.child;
-    if (child === undefined) return;
+    if (child === undefined || !this.masters.ownsMaster) return;
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
-    if (child.pid !== undefined) signalGroup(child.pid, 'SIGCONT'); // a stopped master could not quit
-    child.kill('SIGQUIT');
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    }, graceMs);
+    child.signalAll('SIGCONT'); // a stopped master could not quit
+    child.signal('SIGQUIT');
+    const timer = setTimeout(() => child.signalAll('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
   }
@@ -216,17 +223,31 @@ export class NginxProcess {
     return run;
   }
 
-  private async startAndVerify(checksum: string | undefined): Promise<void> {
+  /**
+   * Starts our NGINX on the config on disk, or in the sidecar pod finds the `nginx` container's master: it
+   * is adopted as it is when it serves this very config (a restarted controller), else reloaded onto it.
+   */
+  private async startAndVerify(checksum: string | undefined): Promise<ApplyOutcome> {
     const child = await this.spawnMaster();
+    let outcome: ApplyOutcome = 'started';
+    if (!this.masters.ownsMaster) {
+      const live = await fetchLiveChecksum(this.statusSocket);
+      if (checksum !== undefined && live !== checksum) {
+        await this.reloadAndVerify(checksum);
+        return 'reloaded';
+      }
+      outcome = 'adopted';
+    }
     await this.verify(child, checksum, [], this.emergencies);
+    return outcome;
   }
 
   private async reloadAndVerify(checksum: string): Promise<void> {
     const child = this.child;
-    if (child?.pid === undefined) throw new NginxProcessError('nginx is not running');
+    if (child === undefined) throw new NginxProcessError('nginx is not running');
     const oldWorkers = await childPids(child.pid);
     const emergenciesBefore = this.emergencies;
-    child.kill('SIGHUP');
+    child.signal('SIGHUP');
     try {
       await this.verify(child, checksum, oldWorkers, emergenciesBefore);
     } catch (error) {
@@ -239,19 +260,14 @@ export class NginxProcess {
     }
   }
 
-  private async spawnMaster(): Promise<ChildProcess> {
+  private async spawnMaster(): Promise<MasterHandle> {
     await this.prepareRunDir();
-    const { logger, binary } = this.options;
-    // Its own process group: the workers can be found (and stopped) if the master dies without them, and a
-    // terminal's Ctrl-C reaches only Gatehouse, which then stops NGINX gracefully.
-    const child = spawn(binary, [...this.baseArgs(this.confPath), '-g', 'daemon off;'], {
-      stdio: ['ignore', 'inherit', 'pipe'],
-      detached: true,
-    });
+    const { logger } = this.options;
+    const child = await this.masters.start(this.baseArgs(this.confPath), () => this.stopping);
     this.child = child;
     this.liveChecksum = undefined;
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         if (line.trim() === '') continue;
         const level = /\[(emerg|alert|crit|error)\]/.test(line)
@@ -266,11 +282,7 @@ export class NginxProcess {
         logger.log(level, line.replace(/^nginx: /, ''), { component: 'nginx' });
       }
     });
-    child.on('error', (error) => logger.error('nginx could not be started', { error: error.message }));
-    child.on('exit', (code, signal) => {
-      // Workers outlive a killed master: they would keep the ports (no new master could bind) and our
-      // stderr pipe. Let them finish their requests and go.
-      if (child.pid !== undefined) signalGroup(child.pid, 'SIGQUIT');
+    child.onExit((code, signal) => {
       if (this.child === child) this.child = undefined;
       this.liveChecksum = undefined;
       const waiters = this.exitWaiters;
@@ -283,7 +295,12 @@ export class NginxProcess {
         logger.error('nginx exited before serving any configuration', { code, signal });
         return;
       }
-      logger.error('nginx exited unexpectedly; restarting it on the last good config', { code, signal });
+      logger.error(
+        this.masters.ownsMaster
+          ? 'nginx exited unexpectedly; restarting it on the last good config'
+          : 'the nginx container’s NGINX exited; bringing its successor to the last good config',
+        { code, signal },
+      );
       void this.restartAfterCrash();
     });
     this.startLiveness();
@@ -322,13 +339,12 @@ export class NginxProcess {
    * stall timeout.
    */
   private async verify(
-    child: ChildProcess,
+    child: MasterHandle,
     checksum: string | undefined,
     oldWorkers: readonly number[],
     emergenciesBefore: number,
   ): Promise<void> {
     const pid = child.pid;
-    if (pid === undefined) throw new NginxProcessError('nginx could not be started');
     const stallMs = this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     let lastProgress = Date.now();
     let lastTicks = -1;
@@ -360,6 +376,22 @@ export class NginxProcess {
           throw new NginxConfigError(
             `nginx refused the new configuration: ${nginxMessage(this.lastEmergency)}`,
             this.lastEmergency,
+          );
+      } else if (
+        child.stderr === undefined &&
+        oldWorkers.length > 0 &&
+        (await reloadRefused(pid, oldWorkers))
+      ) {
+        // The same, seen from /proc where NGINX's log is another container's: twice, 100 ms apart, in case the
+        // master only waited on that log.
+        await sleep(100);
+        if (
+          (await reloadRefused(pid, oldWorkers)) &&
+          (await fetchLiveChecksum(this.statusSocket)) !== checksum
+        )
+          throw new NginxConfigError(
+            'nginx refused the new configuration (the nginx container’s log says why)',
+            'nginx: [emerg] the reload was refused; see the nginx container’s log',
           );
       }
       const workers = (await childPids(pid)).join(',');
@@ -393,7 +425,7 @@ export class NginxProcess {
 
   private async checkLiveness(): Promise<void> {
     const child = this.child;
-    if (child?.pid === undefined || !this.everServed || !this.quietWith(child)) return;
+    if (child === undefined || !this.everServed || !this.quietWith(child)) return;
     const stat = await processStat(child.pid);
     let problem: string | undefined;
     if (stat?.state === 'T' || stat?.state === 't') problem = 'the nginx master is stopped (SIGSTOP)';
@@ -426,17 +458,17 @@ export class NginxProcess {
   }
 
   /** True when `child` is the running master and no operation (apply, restart) is under way. */
-  private quietWith(child: ChildProcess): boolean {
+  private quietWith(child: MasterHandle): boolean {
     return !this.busy && !this.stopping && this.child === child;
   }
 
   /** SIGKILLs the master and its workers (a stopped process dies too) and waits for the exit. */
-  private async killAndWait(child: ChildProcess): Promise<void> {
-    if (this.child !== child || child.pid === undefined) return;
+  private async killAndWait(child: MasterHandle): Promise<void> {
+    if (this.child !== child) return;
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     const wasStopping = this.stopping;
     this.stopping = true; // no automatic restart: the caller starts it
-    signalGroup(child.pid, 'SIGKILL');
+    child.signalAll('SIGKILL');
     await exited;
     this.stopping = wasStopping;
   }
@@ -444,7 +476,8 @@ export class NginxProcess {
   private async prepareRunDir(): Promise<void> {
     const { runDir } = this.options;
     await mkdir(path.join(runDir, 'tmp'), { recursive: true });
-    if (this.child === undefined) await rm(this.statusSocket, { force: true }); // stale after a crash
+    // Stale after a crash of our NGINX; the sidecar pod's NGINX owns its socket.
+    if (this.child === undefined && this.masters.ownsMaster) await rm(this.statusSocket, { force: true });
   }
 
   private async removeUnusedCertificates(config: RenderedConfig): Promise<void> {
@@ -505,13 +538,4 @@ function runNginx(
       resolve({ code: code ?? -1, stderr, timedOut });
     });
   });
-}
-
-/** Signals every process of a process group (the NGINX master and its workers); gone already is fine. */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: nothing left in the group
-  }
 }

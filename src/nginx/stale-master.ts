@@ -4,16 +4,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 
 /**
- * Stops an NGINX master that an earlier controller left running on this run folder (it was killed before
- * it could stop NGINX), so that ours can bind the ports. Only a process that is NGINX started with this
- * run folder as its prefix is touched: a pid file can outlive its process and the pid be reused.
+ * The pid of the NGINX master running on this run folder, if any: the pid file names it, and only a process
+ * that is NGINX's master started with this run folder as its prefix counts (a pid file can outlive its
+ * process and the pid be reused).
  */
-export async function stopStaleMaster(runDir: string, logger: Logger, graceMs = 10_000): Promise<void> {
+export async function masterOnRunDir(runDir: string): Promise<number | undefined> {
   const pid = Number((await readFile(path.join(runDir, 'nginx.pid'), 'utf8').catch(() => '')).trim());
-  if (!Number.isInteger(pid) || pid <= 1) return;
+  if (!Number.isInteger(pid) || pid <= 1) return undefined;
   // The master rewrites its title: "nginx: master process nginx -p RUNDIR -e stderr -c …".
   const title = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ');
-  if (!title.startsWith('nginx: master process ') || !title.includes(` -p ${runDir} `)) return;
+  if (!title.startsWith('nginx: master process ') || !title.includes(` -p ${runDir} `)) return undefined;
+  return (await alive(pid)) ? pid : undefined;
+}
+
+/**
+ * Stops an NGINX master that an earlier controller left running on this run folder (it was killed before
+ * it could stop NGINX), so that ours can bind the ports.
+ */
+export async function stopStaleMaster(runDir: string, logger: Logger, graceMs = 10_000): Promise<void> {
+  const pid = await masterOnRunDir(runDir);
+  if (pid === undefined) return;
   logger.warn('an NGINX left running by an earlier controller still holds this conf dir; stopping it', {
     pid,
   });

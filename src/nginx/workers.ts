@@ -42,13 +42,41 @@ export interface ProcessStat {
   readonly state: string;
   /** User plus system CPU time used so far, in clock ticks: it grows while the process works. */
   readonly cpuTicks: number;
+  /** Its process group. */
+  readonly pgrp: number;
+  /** When it started, in clock ticks after boot: a reused pid has another. */
+  readonly startTime: number;
 }
 
 /** A process's state and CPU time from /proc/PID/stat; undefined when it is gone or /proc is unreadable. */
 export async function processStat(pid: number): Promise<ProcessStat | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (stat === undefined) return undefined;
-  // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+  // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime
+  // cstime priority nice num_threads itrealvalue starttime …
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '?', cpuTicks: Number(fields[11] ?? 0) + Number(fields[12] ?? 0) };
+  return {
+    state: fields[0] ?? '?',
+    cpuTicks: Number(fields[11] ?? 0) + Number(fields[12] ?? 0),
+    pgrp: Number(fields[2] ?? 0),
+    startTime: Number(fields[19] ?? 0),
+  };
+}
+
+/**
+ * True once an NGINX master has gone through a reload that did not take: SIGHUP is no longer pending, the
+ * master sleeps again (it reloads synchronously between two waits for signals, and a reload that takes
+ * starts new workers before the master sleeps), and no worker was started besides `oldWorkers`. For a
+ * master whose log is not ours to read (the sidecar pod's `nginx` container), where NGINX's own `[emerg]`
+ * line cannot say so.
+ */
+export async function reloadRefused(pid: number, oldWorkers: readonly number[]): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  // SigPnd (this thread) and ShdPnd (the process) are hex masks of pending signals; SIGHUP is bit 0.
+  const pending = [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].map((m) =>
+    BigInt(`0x${m[1] ?? '0'}`),
+  );
+  if (pending.length !== 2 || pending.some((mask) => (mask & 1n) !== 0n)) return false;
+  if ((await processStat(pid))?.state !== 'S') return false;
+  return (await childPids(pid)).every((worker) => oldWorkers.includes(worker));
 }

@@ -10,7 +10,7 @@ export interface HistoryEntry {
   readonly at: string;
   readonly checksum: string;
   readonly previousChecksum: string | undefined;
-  readonly outcome: 'started' | 'reloaded';
+  readonly outcome: 'started' | 'reloaded' | 'adopted';
   /** The objects that differ from the snapshot of the previous applied config: `~Ingress web/shop`. */
   readonly triggers: readonly string[];
   /** The reload log line's summary: hosts, paths, upstreams and endpoints added, removed or changed. */
@@ -64,7 +64,7 @@ export class ConfigHistory {
       result: report.result,
       ...(report.error === undefined ? {} : { error: report.error }),
     };
-    if (report.rendered === undefined || (report.outcome !== 'started' && report.outcome !== 'reloaded'))
+    if (report.rendered === undefined || report.outcome === 'unchanged' || report.outcome === 'failed')
       return;
     const before = this.liveConfig;
     this.entries.unshift({
