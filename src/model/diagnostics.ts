@@ -17,6 +17,11 @@ export interface Diagnostic {
   /** The field path inside the object, e.g. `spec.rules[0].host`; empty when it is about the whole object. */
   readonly field: string;
   readonly reason: string;
+  /**
+   * Set when the object lost something to an older one (a host, path or certificate): a `Conflict` Event,
+   * and a refusal at admission.
+   */
+  readonly conflict?: true;
 }
 
 export function refKey(ref: ObjectRef): string {

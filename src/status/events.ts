@@ -35,12 +35,7 @@ export function eventIntents(
   const intents: EventIntent[] = [];
   for (const d of diagnostics) {
     if (d.object.kind !== 'Ingress') continue;
-    const reason =
-      d.severity === 'error'
-        ? 'Rejected'
-        : /already (served|has a certificate)/.test(d.reason)
-          ? 'Conflict'
-          : 'Degraded';
+    const reason = d.severity === 'error' ? 'Rejected' : d.conflict === true ? 'Conflict' : 'Degraded';
     const where = d.field === '' ? '' : `${d.field}: `;
     intents.push({ object: d.object, type: 'Warning', reason, message: `${where}${d.reason}` });
   }

@@ -84,16 +84,19 @@ export function assignCertificates(
           const existing = owner.get(host);
           if (existing !== undefined) {
             if (byHost.get(host) !== cert.file.fileName) {
-              const from =
-                existing.ref === ingress.ref
-                  ? `${existing.field} of this Ingress`
-                  : `the older Ingress ${existing.ref.namespace}/${existing.ref.name}`;
               // (Same namespace here: another namespace's TLS entries never reach this point.)
+              const own = existing.ref === ingress.ref;
               report({
                 severity: 'warning',
                 object: ingress.ref,
                 field: `${entry.field}.hosts`,
-                reason: `host ${host} already has a certificate from ${from}`,
+                reason: `host ${host} already has a certificate from ${
+                  own
+                    ? `${existing.field} of this Ingress`
+                    : `the older Ingress ${existing.ref.namespace}/${existing.ref.name}`
+                }`,
+                // Two entries of one Ingress disagreeing is its own affair, not a conflict with another.
+                ...(own ? {} : { conflict: true as const }),
               });
             }
             continue;

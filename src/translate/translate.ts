@@ -329,6 +329,7 @@ function claimPaths(
         object: ingress.ref,
         field: `spec.rules[${r}].host`,
         reason: `host ${rule.host === '' ? '(any)' : rule.host} belongs to an older Ingress in another namespace (host-namespace-isolation is on); this rule is not served`,
+        conflict: true,
       });
       continue;
     }
@@ -347,6 +348,7 @@ function claimPaths(
           object: ingress.ref,
           field: `${p.field}.path`,
           reason: `${claim.match} path ${claim.path} on host ${rule.host === '' ? '(any)' : rule.host} is already served by ${olderIngress(h, ingress.ref)}; this path is not served`,
+          conflict: true,
         });
       }
     }

@@ -47,11 +47,16 @@ export function reviewIngress(
         NEWEST) as Date,
     },
   };
-  const others = snapshot.ingresses.filter(
-    (i) => !(i.metadata?.namespace === ref.namespace && i.metadata.name === ref.name),
+  // Only the Ingresses that share a host with this one can conflict with it: translating just those keeps
+  // a review's cost independent of the cluster's size.
+  const hosts = hostsOf(candidate);
+  const neighbours = snapshot.ingresses.filter(
+    (i) =>
+      !(i.metadata?.namespace === ref.namespace && i.metadata.name === ref.name) &&
+      [...hostsOf(i)].some((h) => hosts.has(h)),
   );
   const result = translate(
-    { ...snapshot, ingresses: [...others, candidate], diagnostics: [] },
+    { ...snapshot, ingresses: [...neighbours, candidate], diagnostics: [] },
     { ...options, excluded: new Map() },
   );
   const outcome = result.ingresses.find((i) => i.ref.namespace === ref.namespace && i.ref.name === ref.name);
@@ -68,7 +73,7 @@ export function reviewIngress(
   const mine = result.diagnostics.filter(
     (d) => d.object.kind === 'Ingress' && d.object.namespace === ref.namespace && d.object.name === ref.name,
   );
-  const fatal = mine.filter((d) => d.severity === 'error' || isConflict(d));
+  const fatal = mine.filter((d) => d.severity === 'error' || d.conflict === true);
   const describe = (d: Diagnostic): string => (d.field === '' ? d.reason : `${d.field}: ${d.reason}`);
   if (fatal.length > 0) {
     return { allowed: false, message: fatal.map(describe).join('; ').slice(0, 4096), warnings: [] };
@@ -76,6 +81,8 @@ export function reviewIngress(
   return { allowed: true, message: '', warnings: mine.map(describe).map((w) => w.slice(0, 512)) };
 }
 
-function isConflict(d: Diagnostic): boolean {
-  return /already (served by|has a certificate from) the older Ingress/.test(d.reason);
+/** The hosts an Ingress's rules name (`''` for rules without a host), read without validating anything. */
+function hostsOf(ingress: V1Ingress): Set<string> {
+  const rules = Array.isArray(ingress.spec?.rules) ? ingress.spec.rules : [];
+  return new Set(rules.map((r) => (typeof r.host === 'string' ? r.host : '')));
 }
