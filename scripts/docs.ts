@@ -11,7 +11,8 @@ import {
   UNSUPPORTED_ACCESS_CONTROL,
   UNSUPPORTED_ROUTING,
 } from '../src/annotations/registry.ts';
-import { CONFIGMAP_KEYS, DEFAULT_GLOBAL_CONFIG } from '../src/config/global-config.ts';
+import { PROXY_KEYS } from '../src/annotations/proxy.ts';
+import { CONFIGMAP_KEYS, DEFAULT_GLOBAL_CONFIG, PROXY_DEFAULTS } from '../src/config/global-config.ts';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 
@@ -52,11 +53,6 @@ export function configMapTable(): string {
     'use-http2': String(DEFAULT_GLOBAL_CONFIG.global.http2),
     'disable-ipv6': String(!DEFAULT_GLOBAL_CONFIG.global.ipv6),
     'ssl-redirect': String(DEFAULT_GLOBAL_CONFIG.locationDefaults.sslRedirect),
-    'proxy-connect-timeout': String(DEFAULT_GLOBAL_CONFIG.global.proxy.connectTimeoutSeconds),
-    'proxy-read-timeout': String(DEFAULT_GLOBAL_CONFIG.global.proxy.readTimeoutSeconds),
-    'proxy-send-timeout': String(DEFAULT_GLOBAL_CONFIG.global.proxy.sendTimeoutSeconds),
-    'proxy-body-size': DEFAULT_GLOBAL_CONFIG.global.proxy.bodySize,
-    'proxy-buffering': DEFAULT_GLOBAL_CONFIG.global.proxy.buffering ? 'on' : 'off',
     'upstream-keepalive-connections': String(DEFAULT_GLOBAL_CONFIG.upstreamKeepaliveConnections),
     'allow-snippet-annotations': 'false',
     'annotations-risk-level': DEFAULT_GLOBAL_CONFIG.annotations.maxRisk,
@@ -64,9 +60,21 @@ export function configMapTable(): string {
     'forwarded-for-header': DEFAULT_GLOBAL_CONFIG.global.realIpHeader,
     'proxy-real-ip-cidr': DEFAULT_GLOBAL_CONFIG.realIp.trustedCidrs.join(','),
   };
-  const rows = Object.entries(CONFIGMAP_KEYS)
+  const docs: [string, string, string][] = [
+    ...Object.entries(CONFIGMAP_KEYS).map(([key, { doc }]): [string, string, string] => [
+      key,
+      doc,
+      defaults[key] ?? '',
+    ]),
+    ...Object.entries(PROXY_KEYS).map(([key, { description }]): [string, string, string] => [
+      key,
+      `Default for the ${key} annotation. ${description}`,
+      PROXY_DEFAULTS[key as keyof typeof PROXY_KEYS] ?? '',
+    ]),
+  ];
+  const rows = docs
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([key, { doc }]) => `| \`${key}\` | ${doc} | \`${defaults[key] ?? ''}\` |`);
+    .map(([key, doc, value]) => `| \`${key}\` | ${doc} | ${value === '' ? '—' : `\`${value}\``} |`);
   return ['| Key | What it does | Default |', '| --- | --- | --- |', ...rows].join('\n');
 }
 

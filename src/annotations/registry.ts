@@ -1,3 +1,4 @@
+import { logFamily } from './log.ts';
 import { proxyFamily } from './proxy.ts';
 import { redirectFamily } from './redirect.ts';
 import { rewriteFamily } from './rewrite.ts';
@@ -20,6 +21,7 @@ export {
  * from `unsupported.ts`, and read `IngressAnnotations['<concern>']` in translate.
  */
 export const FAMILIES = [
+  logFamily,
   proxyFamily,
   redirectFamily,
   rewriteFamily,

@@ -2,25 +2,85 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { cidr } from '../translate/validators.ts';
 
-/** Value shapes several families share. Each message says what a good value looks like. */
+/**
+ * Value shapes several families (and the ConfigMap) share, accepting what people write for ingress-nginx.
+ * Each message says what a good value looks like. Values are trimmed, as ingress-nginx trims them.
+ */
 
+/** Go's strconv.ParseBool, which ingress-nginx uses: true/false, True/False, TRUE/FALSE, t/f, 1/0. */
 export const bool = z
-  .enum(['true', 'false'], { error: 'must be "true" or "false"' })
-  .transform((v) => v === 'true');
-
-export const onOff = z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).transform((v) => v === 'on');
-
-export const seconds = z
   .string()
-  .regex(/^\d{1,4}s?$/, 'must be a whole number of seconds (1-3600), optionally ending in "s"')
-  .transform((v) => Number(v.replace(/s$/, '')))
-  .refine((n) => n >= 1 && n <= 3600, { message: 'must be between 1 and 3600 seconds' });
+  .trim()
+  .refine((v) => /^(1|t|T|true|True|TRUE|0|f|F|false|False|FALSE)$/.test(v), {
+    message: 'must be "true" or "false"',
+  })
+  .transform((v) => /^(1|t|T|true|True|TRUE)$/.test(v));
 
-/** An NGINX size, printed in lower case. */
-export const size = z
+export const onOff = z
   .string()
-  .regex(/^(0|[1-9]\d{0,5}[kKmMgG]?)$/, 'must be a size such as 0, 512k, 8m or 1g')
-  .transform((v) => v.toLowerCase());
+  .trim()
+  .pipe(z.enum(['on', 'off'], { error: 'must be "on" or "off"' }))
+  .transform((v) => v === 'on');
+
+/** NGINX's largest timer, in seconds: timers are milliseconds in a 32-bit signed int on some platforms. */
+const MAX_SECONDS = 2_147_483;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration in whole seconds: `60`, `60s`, `5m`, `1h`, `1d` (ingress-nginx writes plain seconds). */
+export function duration(min: number) {
+  const message = `must be a whole number of seconds (such as 60, 60s, 5m or 1h), at least ${min}`;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}[smhd]?$/, message)
+    .transform((v) => Number(v.replace(/[smhd]$/, '')) * (UNIT_SECONDS[v.replace(/^\d+/, '')] ?? 1))
+    .refine((n) => n >= min && n <= MAX_SECONDS, {
+      message: `must be between ${min} and ${MAX_SECONDS} seconds`,
+    });
+}
+
+/** A timeout: at least one second. */
+export const seconds = duration(1);
+
+const UNIT_BYTES: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/**
+ * An NGINX size, printed in lower case: `0`, `0m`, `512k`, `8m`, `5G`, `2048m`. `withG` for the
+ * directives that take offsets (client_max_body_size, proxy_max_temp_file_size); buffer sizes stop at `m`.
+ */
+function nginxSize(withG: boolean, maxBytes: number) {
+  const message = withG ? 'must be a size such as 0, 512k, 8m or 1g' : 'must be a size such as 4k, 16k or 1m';
+  return z
+    .string()
+    .trim()
+    .regex(withG ? /^\d{1,12}[kKmMgG]?$/ : /^\d{1,9}[kKmM]?$/, message)
+    .transform((v) => v.toLowerCase())
+    .refine((v) => Number(v.replace(/[kmg]$/, '')) * (UNIT_BYTES[v.replace(/^\d+/, '')] ?? 1) <= maxBytes, {
+      message: `${message}, at most ${withG ? '1024g' : '1g'}`,
+    });
+}
+
+/** Body and temp-file sizes (offsets). */
+export const size = nginxSize(true, 1024 ** 4);
+/** Buffer sizes. */
+export const bufferSize = nginxSize(false, 1024 ** 3);
+
+export function int(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be a whole number from ${min} to ${max}` });
+}
+
+/** Comma- or space-separated items, trimmed, empty ones dropped. */
+export function list<T>(item: z.ZodType<T, string>, { min = 1, max = 64 } = {}) {
+  return z
+    .string()
+    .transform((v) => v.split(/[\s,]+/).filter((s) => s !== ''))
+    .pipe(z.array(item).min(min, `must list at least ${min}`).max(max, `must list at most ${max}`));
+}
 
 /**
  * A comma-separated list of client addresses and networks (allow- and denylists), deduplicated, each in

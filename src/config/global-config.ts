@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { GlobalSettings } from '../model/nginx.ts';
 import { DEFAULT_ANNOTATION_POLICY, type AnnotationPolicy } from '../annotations/parse-annotations.ts';
+import { PROXY_KEYS, proxyFamily } from '../annotations/proxy.ts';
 import { RISK_LEVELS } from '../annotations/spec.ts';
 import { sourceRangeList } from '../annotations/values.ts';
+import type { GlobalSettings, ProxyTuning } from '../model/nginx.ts';
 
 /** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
 export interface GlobalConfig {
@@ -56,6 +57,37 @@ export const DEFAULT_SSL_CIPHERS = [
   'DHE-RSA-AES256-GCM-SHA384',
 ].join(':');
 
+/**
+ * The proxy keys' defaults, as ingress-nginx documents them and an admin would write them in the ConfigMap
+ * (the same keys set them there). `proxy-busy-buffers-size` has none: NGINX derives it from the buffers.
+ */
+export const PROXY_DEFAULTS: Readonly<Partial<Record<keyof typeof PROXY_KEYS, string>>> = {
+  'client-body-buffer-size': '8k',
+  'proxy-body-size': '1m',
+  'proxy-buffer-size': '4k',
+  'proxy-buffering': 'off',
+  'proxy-buffers-number': '4',
+  'proxy-connect-timeout': '5',
+  'proxy-cookie-domain': 'off',
+  'proxy-cookie-path': 'off',
+  'proxy-http-version': '1.1',
+  'proxy-max-temp-file-size': '1024m',
+  'proxy-next-upstream': 'error timeout',
+  'proxy-next-upstream-timeout': '0',
+  'proxy-next-upstream-tries': '3',
+  'proxy-read-timeout': '60',
+  'proxy-redirect-from': 'off',
+  'proxy-request-buffering': 'on',
+  'proxy-send-timeout': '60',
+};
+
+function defaultProxyTuning(): ProxyTuning {
+  const parsed = proxyFamily.parse(new Map(Object.entries(PROXY_DEFAULTS)), '');
+  if (parsed.settings === undefined)
+    throw new Error(`bad proxy defaults: ${JSON.stringify(parsed.problems)}`);
+  return parsed.settings as ProxyTuning;
+}
+
 export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   global: {
     workerProcesses: 'auto',
@@ -72,13 +104,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     ipv6: true,
     realIpFrom: [],
     realIpHeader: 'X-Forwarded-For',
-    proxy: {
-      connectTimeoutSeconds: 5,
-      readTimeoutSeconds: 60,
-      sendTimeoutSeconds: 60,
-      bodySize: '1m',
-      buffering: false,
-    },
+    proxy: defaultProxyTuning(),
     workerShutdownTimeoutSeconds: 240,
   },
   locationDefaults: { sslRedirect: true, allowSourceRanges: [], denySourceRanges: [] },
@@ -253,33 +279,6 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
     doc: 'Default for the ssl-redirect annotation.',
     set: key(bool, (c, v) => (c.locationDefaults.sslRedirect = v)),
   },
-  'proxy-connect-timeout': {
-    doc: 'Default for the proxy-connect-timeout annotation.',
-    set: key(seconds, (c, v) => (c.global.proxy.connectTimeoutSeconds = v)),
-  },
-  'proxy-read-timeout': {
-    doc: 'Default for the proxy-read-timeout annotation.',
-    set: key(seconds, (c, v) => (c.global.proxy.readTimeoutSeconds = v)),
-  },
-  'proxy-send-timeout': {
-    doc: 'Default for the proxy-send-timeout annotation.',
-    set: key(seconds, (c, v) => (c.global.proxy.sendTimeoutSeconds = v)),
-  },
-  'proxy-body-size': {
-    doc: 'Default for the proxy-body-size annotation.',
-    set: key(
-      z.string().regex(/^(0|[1-9]\d{0,5}[kKmMgG]?)$/, 'must be a size such as 0, 512k, 8m or 1g'),
-      (c, v) => {
-        c.global.proxy.bodySize = v.toLowerCase();
-      },
-    ),
-  },
-  'proxy-buffering': {
-    doc: 'Default for the proxy-buffering annotation: "on" or "off".',
-    set: key(z.enum(['on', 'off'], { error: 'must be "on" or "off"' }), (c, v) => {
-      c.global.proxy.buffering = v === 'on';
-    }),
-  },
   'upstream-keepalive-connections': {
     doc: 'Idle keep-alive connections to pods kept per worker and upstream.',
     set: key(int(0, 10000), (c, v) => (c.upstreamKeepaliveConnections = v)),
@@ -313,9 +312,14 @@ export function parseGlobalConfig(cm: V1ConfigMap | undefined): {
     namespace: cm.metadata?.namespace ?? 'default',
     name: cm.metadata?.name ?? '',
   };
+  const proxy = new Map<string, string>();
   for (const name of Object.keys(cm.data ?? {}).sort()) {
-    const entry = Object.hasOwn(CONFIGMAP_KEYS, name) ? CONFIGMAP_KEYS[name] : undefined;
     const field = `data.${name}`;
+    if (Object.hasOwn(PROXY_KEYS, name)) {
+      proxy.set(name, cm.data?.[name] ?? '');
+      continue;
+    }
+    const entry = Object.hasOwn(CONFIGMAP_KEYS, name) ? CONFIGMAP_KEYS[name] : undefined;
     if (entry === undefined) {
       diagnostics.push({
         severity: 'warning',
@@ -328,6 +332,25 @@ export function parseGlobalConfig(cm: V1ConfigMap | undefined): {
     const error = entry.set(config, cm.data?.[name] ?? '');
     if (error !== undefined)
       diagnostics.push({ severity: 'error', object, field, reason: `${error}; the default is used` });
+  }
+  // The proxy keys are the proxy annotations' defaults, validated by the same family. A bad one keeps its
+  // default and the others still apply: drop what failed and build again.
+  for (;;) {
+    const parsed = proxyFamily.parse(proxy, object.namespace);
+    for (const p of parsed.problems)
+      diagnostics.push({
+        severity: p.severity,
+        object,
+        field: `data.${p.key}`,
+        reason: p.severity === 'error' ? `${p.reason}; the default is used` : p.reason,
+      });
+    if (parsed.settings !== undefined) {
+      Object.assign(config.global.proxy, parsed.settings);
+      break;
+    }
+    const before = proxy.size;
+    for (const p of parsed.problems) proxy.delete(p.key);
+    if (proxy.size === before) break;
   }
   if (config.global.useForwardedHeaders || config.realIp.enabled)
     config.global.realIpFrom = [...config.realIp.trustedCidrs];

@@ -18,7 +18,8 @@ export interface Upstream {
   readonly keepaliveConnections: number;
 }
 
-export type BackendProtocol = 'HTTP' | 'HTTPS';
+/** ingress-nginx's `backend-protocol` values Gatehouse speaks; AUTO_HTTP follows the client's scheme. */
+export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP';
 
 export type Action =
   | { readonly kind: 'proxy'; readonly upstream: string; readonly protocol: BackendProtocol }
@@ -26,15 +27,35 @@ export type Action =
 
 /**
  * How NGINX talks to the pods. The http block sets every field (the defaults, from the ConfigMap); a
- * location carries only the fields its Ingress changes, so it prints only what differs.
+ * location carries only the fields its Ingress changes, so it prints only what differs. Sizes are NGINX
+ * sizes (`1m`, `512k`, `0`); lists are plain NGINX tokens.
  */
 export interface ProxyTuning {
   readonly connectTimeoutSeconds: number;
   readonly readTimeoutSeconds: number;
   readonly sendTimeoutSeconds: number;
-  /** `client_max_body_size`: an NGINX size such as `1m`, `512k` or `0` (unlimited). */
+  /** `client_max_body_size`; `0` is unlimited. */
   readonly bodySize: string;
+  readonly clientBodyBufferSize: string;
   readonly buffering: boolean;
+  readonly requestBuffering: boolean;
+  /** `proxy_buffer_size`, also the size of each of the `buffersNumber` `proxy_buffers`. */
+  readonly bufferSize: string;
+  readonly buffersNumber: number;
+  readonly busyBuffersSize?: string;
+  readonly maxTempFileSize: string;
+  readonly httpVersion: '1.0' | '1.1';
+  /** `proxy_next_upstream` conditions, or `off`. */
+  readonly nextUpstream: readonly string[];
+  /** 0: no limit. */
+  readonly nextUpstreamTimeoutSeconds: number;
+  /** 0: no limit. */
+  readonly nextUpstreamTries: number;
+  /** `off`, or what to replace and its replacement. */
+  readonly cookieDomain: readonly string[];
+  readonly cookiePath: readonly string[];
+  /** `proxy_redirect`: `off`, `default`, or what to replace and its replacement. */
+  readonly redirect: readonly string[];
 }
 
 /** `rewrite-target`: the URI is replaced before proxying when `regex` (PCRE, case-insensitive) matches. */
@@ -52,6 +73,10 @@ export interface Rewrite {
 export interface ProxyHeaderOverrides {
   /** `X-Forwarded-Prefix`, sent with rewritten requests: path characters and `$1`…`$9`. */
   readonly forwardedPrefix?: string;
+  /** `Host` (`upstream-vhost`): a host name or address, with an optional port. */
+  readonly host?: string;
+  /** `Connection` (`connection-proxy-header`): `close` or `keep-alive`. */
+  readonly connection?: string;
 }
 
 /** Per-concern settings of one location. */
@@ -61,6 +86,8 @@ export interface LocationSettings {
   readonly proxyHeaders?: ProxyHeaderOverrides;
   /** Only what differs from `GlobalSettings.proxy`. */
   readonly proxy: Partial<ProxyTuning>;
+  /** `enable-access-log: "false"` while the http block logs: requests here skip the access log. */
+  readonly accessLogOff?: true;
   /**
    * Variables of `addressLists` that refuse the client (403) when set: the location's allowlist and
    * denylist, each matched once per request by a `geo` block at http level. Empty: everyone may reach it.

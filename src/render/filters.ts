@@ -23,7 +23,7 @@ const SERVER_NAME_REGEX = /^~\^\[\^\.\]\+(\\\.[a-z0-9-]+)+\$$/;
 const IP_OR_NAME = /^([0-9.]+|[0-9a-fA-F:.]+|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/;
 const TOKEN = /^[A-Za-z0-9_.-]+$/;
 const CIDR = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
-const SIZE = /^(0|[1-9]\d{0,5}[kmg]?)$/;
+const SIZE = /^\d{1,12}[kmg]?$/;
 const ABS_PATH = /^\/[A-Za-z0-9._\-/+@=,]*$/;
 
 /** The regex subset of src/translate/path-regex.ts, character by character (no quote, no NGINX escape). */
@@ -36,6 +36,20 @@ export const filters = {
   path_regex: (v: unknown): string => `"^${check('regex path', v, PATH_REGEX)}"`,
   /** A rewrite's regex: the location's regex, case-insensitive as the location is, double-quoted. */
   rewrite_regex: (v: unknown): string => `"(?i)^${check('regex path', v, PATH_REGEX)}"`,
+  /** A plain token of path and host characters (proxy_cookie_domain/path values). */
+  plain: (v: unknown): string => check('value', v, /^[A-Za-z0-9\-._~/:]+$/),
+  /** One side of proxy_redirect: off, default, a path or an http(s) URL prefix, double-quoted. */
+  url_prefix: (v: unknown): string => {
+    const s = check(
+      'redirect prefix',
+      v,
+      /^((https?:\/\/[a-z0-9.-]+(:\d{1,5})?)?\/[A-Za-z0-9\-._~/:@!&()*+,=]*|off|default)$/,
+    );
+    return s === 'off' || s === 'default' ? s : `"${s}"`;
+  },
+  /** A Host header value: a host name or address and an optional port, double-quoted. */
+  host_port: (v: unknown): string =>
+    `"${check('host', v, /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-fA-F:.]+\])(:\d{1,5})?$/)}"`,
   /** A rewrite target or header value with capture references, double-quoted. */
   uri_with_captures: (v: unknown): string => `"${check('rewrite target', v, URI_WITH_CAPTURES)}"`,
   /** An exact path as an anchored, double-quoted regex; regex metacharacters become bracket classes. */

@@ -10,6 +10,8 @@ import {
   type Location,
   type LocationSettings,
   type NginxModel,
+  type ProxyHeaderOverrides,
+  type ProxyTuning,
   type Server,
   type Upstream,
 } from '../model/nginx.ts';
@@ -440,15 +442,25 @@ function settingsFor(
   annotations: IngressAnnotations,
   hostHasTls: boolean,
   addressLists: AddressLists,
+  path?: PathMatch,
 ): LocationSettings {
   const redirect = annotations.redirect ?? {};
   const allow = annotations.sourceRange?.allow ?? config.locationDefaults.allowSourceRanges;
   const deny = annotations.sourceRange?.deny ?? config.locationDefaults.denySourceRanges;
+  const upstream = annotations.upstream ?? {};
+  const headers: ProxyHeaderOverrides = {
+    ...(upstream.vhost !== undefined && { host: upstream.vhost }),
+    ...(upstream.connection !== undefined && { connection: upstream.connection }),
+    ...path?.proxyHeaders,
+  };
   return {
     sslRedirect:
       (hostHasTls && (redirect.sslRedirect ?? config.locationDefaults.sslRedirect)) ||
       redirect.forceSslRedirect === true,
-    proxy: differences(annotations.proxy ?? {}, config.global.proxy),
+    ...(path?.rewrite !== undefined && { rewrite: path.rewrite }),
+    ...(Object.keys(headers).length > 0 && { proxyHeaders: headers }),
+    proxy: proxyDifferences(annotations.proxy ?? {}, config.global.proxy),
+    ...(config.global.accessLog && annotations.log?.accessLog === false && { accessLogOff: true as const }),
     refuseClients: [
       ...(deny.length > 0 ? [addressLists.refuse(deny)] : []),
       ...(allow.length > 0 ? [addressLists.admitOnly(allow)] : []),
@@ -456,11 +468,20 @@ function settingsFor(
   };
 }
 
-/** The fields of `wanted` whose value differs from `inherited`: what a location must print itself. */
-function differences<T extends object>(wanted: Partial<T>, inherited: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(wanted).filter(([k, v]) => v !== inherited[k as keyof T]),
-  ) as Partial<T>;
+/**
+ * The proxy fields an Ingress sets to something else than the http block: what its locations print.
+ * `proxy_buffers` names both the count and the size, so a change to either prints both.
+ */
+function proxyDifferences(wanted: Partial<ProxyTuning>, inherited: ProxyTuning): Partial<ProxyTuning> {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  const diff: Record<string, unknown> = Object.fromEntries(
+    Object.entries(wanted).filter(([k, v]) => !same(v, inherited[k as keyof ProxyTuning])),
+  );
+  if ('bufferSize' in diff || 'buffersNumber' in diff) {
+    diff['bufferSize'] = wanted.bufferSize ?? inherited.bufferSize;
+    diff['buffersNumber'] = wanted.buffersNumber ?? inherited.buffersNumber;
+  }
+  return diff;
 }
 
 function withProtocol(action: Action, annotations: IngressAnnotations): Action {
@@ -495,12 +516,8 @@ function buildServer(
   const locations: Location[] = [];
   for (const claimed of plan.claims.values()) {
     const { ingress, settings: annotations } = claimed.owner;
-    const { rule, rewrite, proxyHeaders } = claimed;
-    const settings: LocationSettings = {
-      ...settingsFor(config, annotations, hasTls, addressLists),
-      ...(rewrite !== undefined && { rewrite }),
-      ...(proxyHeaders !== undefined && { proxyHeaders }),
-    };
+    const { rule } = claimed;
+    const settings = settingsFor(config, annotations, hasTls, addressLists, claimed);
     const action = withProtocol(
       resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
       annotations,

@@ -47,8 +47,16 @@ export async function startEchoBackend(
         body: Buffer.concat(chunks).toString('utf8'),
       };
       const delay = /[?&]delay=(\d+)/.exec(req.url ?? '')?.[1];
+      // ?status=302&header=Location:/x&header=Set-Cookie:a=b answers with that status and those headers.
+      const query = new URL(req.url ?? '/', 'http://echo').searchParams;
+      const extra = query
+        .getAll('header')
+        .map((h) => [h.slice(0, h.indexOf(':')), h.slice(h.indexOf(':') + 1)]);
       const send = (): void => {
-        res.writeHead(200, { 'content-type': 'application/json', 'x-backend': name });
+        res.writeHead(
+          Number(query.get('status') ?? 200),
+          [['content-type', 'application/json'], ['x-backend', name], ...extra].flat(),
+        );
         res.end(JSON.stringify(reply));
       };
       if (delay !== undefined) setTimeout(send, Number(delay));

@@ -1,6 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { PROXY_KEYS } from '../../src/annotations/proxy.ts';
 import { CONFIGMAP_KEYS, DEFAULT_SSL_CIPHERS } from '../../src/config/global-config.ts';
 import {
   certificateFor,
@@ -177,11 +178,92 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
     lacks: ['client_max_body_size 1m;'],
   },
   { key: 'proxy-buffering', value: 'on', has: ['proxy_buffering on;'], lacks: ['proxy_buffering off;'] },
+  {
+    key: 'proxy-connect-timeout',
+    value: '1m',
+    has: ['proxy_connect_timeout 60s;', 'grpc_connect_timeout 60s;'],
+    lacks: ['proxy_connect_timeout 5s;'],
+  },
+  {
+    key: 'proxy-buffer-size',
+    value: '16k',
+    has: ['proxy_buffer_size 16k;', 'proxy_buffers 4 16k;'],
+    lacks: ['proxy_buffer_size 4k;'],
+  },
+  {
+    key: 'proxy-buffers-number',
+    value: '8',
+    has: ['proxy_buffers 8 4k;'],
+    lacks: ['proxy_buffers 4 4k;'],
+  },
+  { key: 'proxy-busy-buffers-size', value: '8k', has: ['proxy_busy_buffers_size 8k;'], lacks: [] },
+  {
+    key: 'client-body-buffer-size',
+    value: '1m',
+    has: ['client_body_buffer_size 1m;'],
+    lacks: ['client_body_buffer_size 8k;'],
+  },
+  {
+    key: 'proxy-request-buffering',
+    value: 'off',
+    has: ['proxy_request_buffering off;'],
+    lacks: ['proxy_request_buffering on;'],
+  },
+  {
+    key: 'proxy-http-version',
+    value: '1.0',
+    has: ['proxy_http_version 1.0;'],
+    lacks: ['proxy_http_version 1.1;'],
+  },
+  {
+    key: 'proxy-max-temp-file-size',
+    value: '0',
+    has: ['proxy_max_temp_file_size 0;'],
+    lacks: ['proxy_max_temp_file_size 1024m;'],
+  },
+  {
+    key: 'proxy-next-upstream',
+    value: 'error, timeout, http_502',
+    has: ['proxy_next_upstream error timeout http_502;'],
+    lacks: ['proxy_next_upstream error timeout;'],
+  },
+  {
+    key: 'proxy-next-upstream-timeout',
+    value: '10',
+    has: ['proxy_next_upstream_timeout 10s;'],
+    lacks: ['proxy_next_upstream_timeout 0s;'],
+  },
+  {
+    key: 'proxy-next-upstream-tries',
+    value: '0',
+    has: ['proxy_next_upstream_tries 0;'],
+    lacks: ['proxy_next_upstream_tries 3;'],
+  },
+  {
+    key: 'proxy-cookie-domain',
+    value: 'svc.local example.com',
+    has: ['proxy_cookie_domain svc.local example.com;'],
+    lacks: ['proxy_cookie_domain off;'],
+  },
+  {
+    key: 'proxy-cookie-path',
+    value: '/ /app/',
+    has: ['proxy_cookie_path / /app/;'],
+    lacks: ['proxy_cookie_path off;'],
+  },
+  {
+    key: 'proxy-redirect-from',
+    value: 'default',
+    has: ['proxy_redirect default;'],
+    lacks: ['proxy_redirect off;'],
+  },
   { key: 'upstream-keepalive-connections', value: '16', has: ['keepalive 16;'], lacks: ['keepalive 320;'] },
   { key: 'upstream-keepalive-connections', value: '0', has: [], lacks: ['keepalive 320;', 'keepalive 0;'] },
   { key: 'allow-snippet-annotations', value: 'false', has: [], lacks: [] },
   { key: 'annotations-risk-level', value: 'Critical', has: [], lacks: [] },
 ];
+
+const SECONDS = 'must be a whole number of seconds (such as 60, 60s, 5m or 1h), at least 1';
 
 const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'worker-processes', value: '0', reason: 'must be "auto" or a whole number between 1 and 512' },
@@ -240,11 +322,52 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'worker-shutdown-timeout', value: '0', reason: 'must be between 1 and 86400 seconds' },
   { key: 'hsts-max-age', value: '-1', reason: 'must be a whole number' },
   { key: 'ssl-redirect', value: 'TRUE', reason: 'must be "true" or "false"' },
-  { key: 'proxy-connect-timeout', value: '5m', reason: 'must be a whole number of seconds' },
-  { key: 'proxy-read-timeout', value: '86401', reason: 'must be between 1 and 86400 seconds' },
-  { key: 'proxy-send-timeout', value: '', reason: 'must be a whole number of seconds' },
+  { key: 'proxy-connect-timeout', value: '5 minutes', reason: SECONDS },
+  { key: 'proxy-read-timeout', value: '0', reason: 'must be between 1 and 2147483 seconds' },
+  { key: 'proxy-send-timeout', value: '', reason: SECONDS },
   { key: 'proxy-body-size', value: '1 m', reason: 'must be a size such as 0, 512k, 8m or 1g' },
   { key: 'proxy-buffering', value: 'off;', reason: 'must be "on" or "off"' },
+  { key: 'proxy-buffer-size', value: '1g', reason: 'must be a size such as 4k, 16k or 1m' },
+  { key: 'proxy-buffers-number', value: '2', reason: 'must be a whole number from 4 to 1024' },
+  { key: 'proxy-busy-buffers-size', value: '8x', reason: 'must be a size such as 4k, 16k or 1m' },
+  { key: 'client-body-buffer-size', value: '-1', reason: 'must be a size such as 4k, 16k or 1m' },
+  { key: 'proxy-request-buffering', value: 'no', reason: 'must be "on" or "off"' },
+  { key: 'proxy-http-version', value: '2', reason: 'must be "1.0" or "1.1"' },
+  { key: 'proxy-max-temp-file-size', value: '2t', reason: 'must be a size such as 0, 512k, 8m or 1g' },
+  {
+    key: 'proxy-next-upstream',
+    value: 'error;',
+    reason:
+      'must list conditions from error, timeout, invalid_header, http_500, http_502, http_503, http_504, http_403, http_404, http_429, non_idempotent, off',
+  },
+  {
+    key: 'proxy-next-upstream-timeout',
+    value: '-1',
+    reason: 'must be a whole number of seconds (such as 60, 60s, 5m or 1h), at least 0',
+  },
+  { key: 'proxy-next-upstream-tries', value: '101', reason: 'must be a whole number from 0 to 100' },
+  {
+    key: 'proxy-cookie-domain',
+    value: 'a b c',
+    reason: 'must be "off" or two values, what to replace and its replacement, separated by a space',
+  },
+  {
+    key: 'proxy-cookie-path',
+    value: '/ $uri',
+    reason: 'must use only letters, digits and -._~/: in each value',
+  },
+  {
+    key: 'proxy-redirect-from',
+    value: 'http://localhost/',
+    reason:
+      'proxy-redirect-from and proxy-redirect-to replace a prefix together: set both (or proxy-redirect-from to "off" or "default")',
+  },
+  {
+    key: 'proxy-redirect-to',
+    value: '/$1',
+    reason:
+      'must be "off", "default", a path, or an http(s)://host[:port]/path prefix, without "$", quotes or spaces',
+  },
   { key: 'upstream-keepalive-connections', value: '10001', reason: 'must be between 0 and 10000' },
   {
     key: 'allow-snippet-annotations',
@@ -256,7 +379,10 @@ const invalid: { key: string; value: string; reason: string }[] = [
 describe('ConfigMap keys', () => {
   it('has a case here for every supported key', () => {
     const covered = new Set([...valid.map((c) => c.key), ...invalid.map((c) => c.key), 'hsts-max-age']);
-    assert.deepEqual([...covered].sort(), Object.keys(CONFIGMAP_KEYS).sort());
+    assert.deepEqual(
+      [...covered].sort(),
+      [...Object.keys(CONFIGMAP_KEYS), ...Object.keys(PROXY_KEYS)].sort(),
+    );
   });
 
   it('uses the defaults when the ConfigMap does not exist', () => {

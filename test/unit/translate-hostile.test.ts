@@ -137,7 +137,7 @@ describe('translate: hostile values are rejected without being echoed', () => {
     check([web({ tls: [{ hosts: [host], secretName: 'tls' }] })], 'spec.tls[0].hosts[0]', host);
   });
 
-  for (const value of ['30; include /etc/passwd', '30\n', '"30"', '${30}']) {
+  for (const value of ['30; include /etc/passwd', '30\nproxy_pass http://evil;', '"30"', '${30}']) {
     it(`annotation value ${JSON.stringify(value)}`, () => {
       const key = 'nginx.ingress.kubernetes.io/proxy-read-timeout';
       check([web({ annotations: { [key]: value } })], `metadata.annotations[${key}]`, value);

@@ -10,9 +10,11 @@ familyTable(
     { annotation: 'force-ssl-redirect', value: 'false', has: [], lacks: [REDIRECT] },
     { annotation: 'ssl-redirect', value: 'false', tls: true, has: [], lacks: [REDIRECT] },
     { annotation: 'ssl-redirect', value: 'true', tls: true, has: [REDIRECT] },
+    // Go's ParseBool, as ingress-nginx reads booleans.
+    { annotation: 'ssl-redirect', value: 'False', tls: true, has: [], lacks: [REDIRECT] },
   ],
   [
     { annotation: 'force-ssl-redirect', value: 'yes', reason: 'must be "true" or "false"' },
-    { annotation: 'ssl-redirect', value: 'False', reason: 'must be "true" or "false"' },
+    { annotation: 'ssl-redirect', value: 'off', reason: 'must be "true" or "false"' },
   ],
 );

@@ -81,10 +81,10 @@ describe('annotation registry', () => {
       });
 
   it('ignores a tuning annotation it does not implement, with a warning', () => {
-    const { result, location } = renderWith(prefixed({ 'proxy-busy-buffers-size': '16k' }));
+    const { result, location } = renderWith(prefixed({ 'enable-rewrite-log': 'true' }));
     assert.equal(outcome(result, 'web'), 'served');
     assert.deepEqual(messages(result), [
-      `warning: Ingress default/web: ${field('proxy-busy-buffers-size')}: tuning annotation not supported; ignored, NGINX defaults apply`,
+      `warning: Ingress default/web: ${field('enable-rewrite-log')}: tuning annotation not supported; ignored, NGINX defaults apply`,
     ]);
     assert.deepEqual(location, DEFAULT_LOCATION);
   });
