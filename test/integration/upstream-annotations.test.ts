@@ -112,7 +112,12 @@ describe('upstream and proxy annotations, through real NGINX', () => {
       ['header', 'Location:http://localhost:8080/next'],
       ['header', 'Set-Cookie:session=1; Path=/'],
     ]);
-    const reply = await request('http', folder.gatehouse.httpPort, 'rewrites.example.com', `/?${query.toString()}`);
+    const reply = await request(
+      'http',
+      folder.gatehouse.httpPort,
+      'rewrites.example.com',
+      `/?${query.toString()}`,
+    );
     assert.equal(reply.status, 302);
     assert.match(String(reply.headers.location), /\/app\/next$/);
     assert.doesNotMatch(String(reply.headers.location), /localhost:8080/);
