@@ -361,7 +361,7 @@ void describe('default values', () => {
     const files = readdirSync(path.join(CHART, 'templates')).filter(
       (f) => !f.startsWith('_') && f !== 'NOTES.txt',
     );
-    for (const f of files) assert.match(f, /^(controller|webhook)-[a-z]+\.yaml$/);
+    for (const f of files) assert.match(f, /^(controller|webhook|dashboard)-[a-z]+\.yaml$/);
   });
 
   void it('runs a Deployment of one locked-down pod', () => {
@@ -524,6 +524,7 @@ void describe('default values', () => {
       'PrometheusRule',
     ])
       assert.ok(!has(r, kind), kind);
+    assert.ok(!r.objects.some((o) => o.metadata?.name === `${FULLNAME}-dashboard`), 'no dashboard');
   });
 
   void it('turns the webhook on with a generated certificate the API server can trust', () => {
@@ -744,6 +745,17 @@ void describe('other values', () => {
       [['metrics', 10254, 'healthz']],
     );
     assert.ok(has(r, 'ServiceMonitor') && has(r, 'PrometheusRule'));
+    const monitor = r.objects.find((o) => o.kind === 'ServiceMonitor') as unknown as {
+      spec: { endpoints: { honorLabels?: boolean }[] };
+    };
+    assert.equal(monitor.spec.endpoints[0]?.honorLabels, true, 'the Ingress namespace/service labels win');
+    // The Grafana dashboard comes with the ServiceMonitor, as the file in the chart, for Grafana's sidecar.
+    const dashboard = find(r, 'ConfigMap', `${FULLNAME}-dashboard`, NAMESPACE);
+    assert.equal(dashboard.metadata?.labels?.['grafana_dashboard'], '1');
+    assert.equal(
+      dashboard.data?.['gatehouse.json'],
+      readFileSync(path.join(CHART, 'dashboards', 'gatehouse.json'), 'utf8').trimEnd(),
+    );
     const hpa = r.objects.find((o) => o.kind === 'HorizontalPodAutoscaler') as unknown as {
       spec: { maxReplicas: number; metrics: { resource: { name: string } }[] };
     };
