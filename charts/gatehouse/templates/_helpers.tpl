@@ -98,7 +98,7 @@ app.kubernetes.io/component: admission-webhook
 The generated webhook certificate, as a dict (ca, crt, key, all PEM): the one already in the cluster when it
 is still valid for a while (so upgrades keep it and pods need no restart), else a new CA and serving
 certificate. `helm template` sees no cluster and always generates. Made once per render (kept in the
-values), so the Secret, the caBundle and the pod's checksum agree. See docs/adr/0007.
+values), so the Secret, the caBundle and the pod's checksum agree. See docs/adr/0009.
 */}}
 {{- define "gatehouse.webhook.certificate" -}}
 {{- $w := .Values.controller.admissionWebhook }}
