@@ -56,6 +56,8 @@ export function configMapTable(): string {
     'upstream-keepalive-connections': String(DEFAULT_GLOBAL_CONFIG.upstreamKeepaliveConnections),
     'allow-snippet-annotations': 'false',
     'annotations-risk-level': DEFAULT_GLOBAL_CONFIG.annotations.maxRisk,
+    'limit-req-status-code': String(DEFAULT_GLOBAL_CONFIG.global.limitReqStatus),
+    'limit-conn-status-code': String(DEFAULT_GLOBAL_CONFIG.global.limitConnStatus),
     'enable-real-ip': String(DEFAULT_GLOBAL_CONFIG.realIp.enabled),
     'forwarded-for-header': DEFAULT_GLOBAL_CONFIG.global.realIpHeader,
     'proxy-real-ip-cidr': DEFAULT_GLOBAL_CONFIG.realIp.trustedCidrs.join(','),

@@ -1,5 +1,6 @@
 import { logFamily } from './log.ts';
 import { proxyFamily } from './proxy.ts';
+import { rateLimitFamily } from './rate-limit.ts';
 import { redirectFamily } from './redirect.ts';
 import { rewriteFamily } from './rewrite.ts';
 import { sourceRangeFamily } from './source-range.ts';
@@ -23,6 +24,7 @@ export {
 export const FAMILIES = [
   logFamily,
   proxyFamily,
+  rateLimitFamily,
   redirectFamily,
   rewriteFamily,
   sourceRangeFamily,

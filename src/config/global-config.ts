@@ -104,6 +104,8 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     ipv6: true,
     realIpFrom: [],
     realIpHeader: 'X-Forwarded-For',
+    limitReqStatus: 503,
+    limitConnStatus: 503,
     proxy: defaultProxyTuning(),
     workerShutdownTimeoutSeconds: 240,
   },
@@ -282,6 +284,14 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'upstream-keepalive-connections': {
     doc: 'Idle keep-alive connections to pods kept per worker and upstream.',
     set: key(int(0, 10000), (c, v) => (c.upstreamKeepaliveConnections = v)),
+  },
+  'limit-req-status-code': {
+    doc: 'Status a client gets when limit-rps or limit-rpm refuses its request (429 is common).',
+    set: key(int(400, 599), (c, v) => (c.global.limitReqStatus = v)),
+  },
+  'limit-conn-status-code': {
+    doc: 'Status a client gets when limit-connections refuses its request.',
+    set: key(int(400, 599), (c, v) => (c.global.limitConnStatus = v)),
   },
   'annotations-risk-level': {
     doc: "Highest risk level an annotation may have (Low, Medium, High or Critical, as in ingress-nginx): an Ingress with a riskier annotation is refused, naming it. Each annotation's level is in the table above.",

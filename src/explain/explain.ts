@@ -148,12 +148,12 @@ function outcome(
     const list = context.model.addressLists.find((l) => l.variable === variable);
     if (list === undefined) continue;
     const inside = allowed(request.source, list.ranges);
-    if (list.refuses === 'outside' && !inside)
+    if (list.setFor === 'outside' && !inside)
       return {
         result: { kind: 'status', code: 403 },
         reason: `${request.source} is not in the allow-list (${list.ranges.join(', ')})`,
       };
-    if (list.refuses === 'inside' && inside)
+    if (list.setFor === 'inside' && inside)
       return {
         result: { kind: 'status', code: 403 },
         reason: `${request.source} is in the deny-list (${list.ranges.join(', ')})`,

@@ -93,19 +93,52 @@ export interface LocationSettings {
    * denylist, each matched once per request by a `geo` block at http level. Empty: everyone may reach it.
    */
   readonly refuseClients: readonly string[];
+  readonly limits?: LocationLimits;
 }
 
 /**
- * A list of client networks (an allowlist or a denylist), rendered once as a `geo` block at http level
- * however many locations use it: `variable` is `1` for a client the list refuses, `0` otherwise.
+ * A list of client networks (an allowlist, a denylist, the clients a rate limit spares), rendered once as a
+ * `geo` block at http level however many locations use it: `variable` is `1` for the clients `setFor`
+ * names, `0` for the others.
  */
 export interface AddressList {
-  /** `gatehouse_allowlist_<digest>` or `gatehouse_denylist_<digest>`, from the list's content. */
+  /** `gatehouse_<kind>_<digest>`, from the list's content. */
   readonly variable: string;
   /** Addresses or CIDRs, sorted. */
   readonly ranges: readonly string[];
-  /** `outside`: the list admits (an allowlist); `inside`: the list refuses (a denylist). */
-  readonly refuses: 'inside' | 'outside';
+  /** `outside`: 1 for clients outside the ranges (an allowlist refuses them); `inside`: 1 for those inside. */
+  readonly setFor: 'inside' | 'outside';
+}
+
+/**
+ * A shared-memory zone counting one Ingress's requests (`limit_req_zone`) or connections
+ * (`limit_conn_zone`) per client, for all its paths.
+ */
+export interface RateLimitZone {
+  /** `<namespace>_<ingress>_rps`, `_rpm` or `_conn`: stable across reloads, so the counts survive them. */
+  readonly name: string;
+  readonly kind: 'req' | 'conn';
+  /** The per-client key variable (one per Ingress: empty for the clients its limit-allowlist spares). */
+  readonly key: string;
+  /** Requests per second or minute (`req` zones). */
+  readonly rate?: { readonly count: number; readonly per: 's' | 'm' };
+  readonly sizeMegabytes: number;
+}
+
+/** The key variable of an Ingress's zones: the client address, or empty for a spared client. */
+export interface RateLimitKey {
+  readonly variable: string;
+  /** Variable of the `addressLists` entry that is 1 for spared clients; none: every client counts. */
+  readonly exempt?: string;
+}
+
+/** A location's share of its Ingress's limits (ingress-nginx's order: connections, rps, rpm, rates). */
+export interface LocationLimits {
+  readonly connections?: { readonly zone: string; readonly limit: number };
+  readonly requests: readonly { readonly zone: string; readonly burst: number }[];
+  /** `limit_rate_after` and `limit_rate`, in kilobytes (per second for the rate). */
+  readonly rateAfterKilobytes?: number;
+  readonly rateKilobytes?: number;
 }
 
 export interface Location {
@@ -166,6 +199,9 @@ export interface GlobalSettings {
    */
   readonly realIpFrom: readonly string[];
   readonly realIpHeader: string;
+  /** Status of a request refused by a rate limit (`limit-req-status-code`) or connection limit. */
+  readonly limitReqStatus: number;
+  readonly limitConnStatus: number;
   /** How long workers may finish requests in flight once NGINX is told to stop (`worker_shutdown_timeout`). */
   readonly workerShutdownTimeoutSeconds: number;
 }
@@ -185,6 +221,9 @@ export interface NginxModel {
   readonly certificates: readonly CertificateFile[];
   /** Allow- and denylists, one per distinct list, sorted by variable. */
   readonly addressLists: readonly AddressList[];
+  /** Rate-limit keys and zones, sorted by name. */
+  readonly rateLimitKeys: readonly RateLimitKey[];
+  readonly rateLimitZones: readonly RateLimitZone[];
 }
 
 export const DEFAULT_CERTIFICATE_FILE = 'default.pem';

@@ -20,16 +20,21 @@ export class AddressLists {
     return this.add('denylist', ranges, 'inside');
   }
 
+  /** The variable that is 1 for clients inside `ranges`, whom a rate limit spares. */
+  spare(ranges: readonly string[]): string {
+    return this.add('limit_exempt', ranges, 'inside');
+  }
+
   /** Every list used, sorted by variable. */
   lists(): AddressList[] {
     return [...this.byVariable.values()].sort((a, b) => cmp(a.variable, b.variable));
   }
 
-  private add(kind: string, ranges: readonly string[], refuses: AddressList['refuses']): string {
+  private add(kind: string, ranges: readonly string[], setFor: AddressList['setFor']): string {
     const sorted = [...ranges].sort();
     const digest = createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 12);
     const variable = `gatehouse_${kind}_${digest}`;
-    if (!this.byVariable.has(variable)) this.byVariable.set(variable, { variable, ranges: sorted, refuses });
+    if (!this.byVariable.has(variable)) this.byVariable.set(variable, { variable, ranges: sorted, setFor });
     return variable;
   }
 }

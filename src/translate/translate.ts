@@ -18,6 +18,7 @@ import {
 import type { Route } from '../model/routes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { AddressLists } from './address-lists.ts';
+import { RateLimits } from './rate-limits.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
 import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
@@ -177,8 +178,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const defaultCertificate = chooseDefaultCertificate(usable, options, report);
   const routes: Route[] = [];
   const addressLists = new AddressLists();
+  const rateLimits = new RateLimits(addressLists);
   const context: ServerContext = {
     addressLists,
+    rateLimits,
     config,
     globalDefault,
     resolveAction,
@@ -226,6 +229,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       servers,
       certificates,
       addressLists: addressLists.lists(),
+      rateLimitKeys: rateLimits.keyList(),
+      rateLimitZones: rateLimits.zoneList(),
     },
     diagnostics: dedupe(diagnostics),
     ingresses: [...outcomes.values()].sort(
@@ -437,13 +442,16 @@ function routeTo(
   };
 }
 
+/** A location's settings from the annotations of the Ingress that owns it (none: the defaults). */
 function settingsFor(
-  config: GlobalConfig,
-  annotations: IngressAnnotations,
+  { config, addressLists, rateLimits }: ServerContext,
+  owner: Contribution | undefined,
   hostHasTls: boolean,
-  addressLists: AddressLists,
   path?: PathMatch,
 ): LocationSettings {
+  const annotations = owner?.settings ?? {};
+  const limits =
+    owner === undefined ? undefined : rateLimits.forIngress(owner.ingress.ref, annotations.rateLimit);
   const redirect = annotations.redirect ?? {};
   const allow = annotations.sourceRange?.allow ?? config.locationDefaults.allowSourceRanges;
   const deny = annotations.sourceRange?.deny ?? config.locationDefaults.denySourceRanges;
@@ -465,6 +473,7 @@ function settingsFor(
       ...(deny.length > 0 ? [addressLists.refuse(deny)] : []),
       ...(allow.length > 0 ? [addressLists.admitOnly(allow)] : []),
     ],
+    ...(limits !== undefined && { limits }),
   };
 }
 
@@ -499,6 +508,7 @@ interface ServerContext {
   /** Records a route; returns its index. */
   readonly addRoute: (route: Route) => number;
   readonly addressLists: AddressLists;
+  readonly rateLimits: RateLimits;
 }
 
 function buildServer(
@@ -506,8 +516,9 @@ function buildServer(
   plan: HostPlan,
   certificate: string | undefined,
   fallback: Contribution | undefined,
-  { config, globalDefault, resolveAction, defaultCertificate, addRoute, addressLists }: ServerContext,
+  context: ServerContext,
 ): Server {
+  const { globalDefault, resolveAction, defaultCertificate, addRoute } = context;
   const hasTls = certificate !== undefined;
   const exactPaths = new Set(
     [...plan.claims.values()].filter((c) => c.claim.match === 'Exact').map((c) => c.claim.path),
@@ -517,7 +528,7 @@ function buildServer(
   for (const claimed of plan.claims.values()) {
     const { ingress, settings: annotations } = claimed.owner;
     const { rule } = claimed;
-    const settings = settingsFor(config, annotations, hasTls, addressLists, claimed);
+    const settings = settingsFor(context, claimed.owner, hasTls, claimed);
     const action = withProtocol(
       resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
       annotations,
@@ -546,7 +557,7 @@ function buildServer(
           resolveAction(ingress.ref.namespace, backend, ingress.ref, 'spec.defaultBackend'),
           annotations,
         ),
-        settings: settingsFor(config, annotations, hasTls, addressLists),
+        settings: settingsFor(context, fallback, hasTls),
         route: addRoute(
           routeTo(host, ingress, backend, { path: '', pathType: '', field: 'spec.defaultBackend' }),
         ),
@@ -558,7 +569,7 @@ function buildServer(
         source: globalDefault.source,
         action: globalDefault.action,
         // The host's catch-all follows the oldest contributing Ingress's annotations (e.g. ssl-redirect).
-        settings: settingsFor(config, plan.contributors[0]?.settings ?? {}, hasTls, addressLists),
+        settings: settingsFor(context, plan.contributors[0], hasTls),
         route: addRoute({ ...globalDefault.route, host }),
       });
     }

@@ -261,6 +261,9 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   { key: 'upstream-keepalive-connections', value: '0', has: [], lacks: ['keepalive 320;', 'keepalive 0;'] },
   { key: 'allow-snippet-annotations', value: 'false', has: [], lacks: [] },
   { key: 'annotations-risk-level', value: 'Critical', has: [], lacks: [] },
+  // Printed with the first rate-limit zone (see the rate-limits golden).
+  { key: 'limit-req-status-code', value: '429', has: [], lacks: [] },
+  { key: 'limit-conn-status-code', value: '429', has: [], lacks: [] },
 ];
 
 const SECONDS = 'must be a whole number of seconds (such as 60, 60s, 5m or 1h), at least 1';
@@ -281,6 +284,8 @@ const invalid: { key: string; value: string; reason: string }[] = [
   },
   { key: 'use-forwarded-headers', value: 'yes', reason: 'must be "true" or "false"' },
   { key: 'annotations-risk-level', value: 'high', reason: 'must be Low, Medium, High or Critical' },
+  { key: 'limit-req-status-code', value: '200', reason: 'must be between 400 and 599' },
+  { key: 'limit-conn-status-code', value: '429;', reason: 'must be a whole number' },
   { key: 'enable-real-ip', value: 'on', reason: 'must be "true" or "false"' },
   {
     key: 'proxy-real-ip-cidr',
