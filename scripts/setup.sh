@@ -18,9 +18,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# NGINX: Debian's package. Its own service is not wanted; Gatehouse runs NGINX itself.
-if ! command -v nginx >/dev/null 2>&1; then
-  apt_install nginx
+# NGINX and the modules its data plane needs: Debian's packages, listed once for this script and the image.
+# NGINX's own service is not wanted; Gatehouse runs NGINX itself.
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+missing=()
+while read -r package; do
+  case "$package" in '' | '#'*) continue ;; esac
+  installed "$package" || missing+=("$package")
+done <scripts/nginx-packages.txt
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt_install "${missing[@]}"
   $as_root service nginx stop >/dev/null 2>&1 || true
 fi
 say "$(nginx -v 2>&1)"
@@ -36,6 +43,8 @@ case "$version" in v24.*) say "node $version (from the node package)" ;; *) echo
 if [ "$mode" = test ]; then
   # The cluster tests' backends live on a test host in a network namespace (ip netns, veth).
   command -v ip >/dev/null 2>&1 || apt_install iproute2
+  # npm run bench drives load with wrk.
+  command -v wrk >/dev/null 2>&1 || apt_install wrk
   bash scripts/build-envtest.sh >/dev/null
   say "test cluster binaries: $(ls .cache/envtest/current/bin | tr '\n' ' ')"
   # The image and pod tests: podman with runc, debootstrap for the locally made base images.

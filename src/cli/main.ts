@@ -16,6 +16,8 @@ import {
 import { defaultConfDir, prepareConfDir } from './conf-dir.ts';
 import { collectHeader, explainCommand, type ExplainFlags } from './explain-command.ts';
 import { inspectCommand, type InspectFlags } from './inspect-command.ts';
+import { endpointsCommand, type EndpointsFlags } from './endpoints-command.ts';
+import { DEFAULT_MODULES_DIR } from '../render/render.ts';
 import { renderCommand, type RenderFlags } from './render-command.ts';
 import { serveCommand, type ServeFlags } from './serve-command.ts';
 
@@ -112,6 +114,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         'private folder for the rendered NGINX config, certificates and run files (default: $XDG_RUNTIME_DIR/gatehouse, /run/gatehouse for root, else gatehouse-<uid> in the temp folder)',
       )
       .option('--nginx-binary <path>', 'NGINX executable', 'nginx')
+      .option(
+        '--nginx-modules-dir <dir>',
+        "folder of NGINX's dynamic modules (the Lua module and its NDK)",
+        DEFAULT_MODULES_DIR,
+      )
       .addOption(
         new Option(
           '--nginx-test-timeout <seconds>',
@@ -194,7 +201,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         '--out <dir>',
         'write nginx.conf and certificates here (absolute paths), ready for nginx -t -c DIR/nginx.conf',
       )
-      .option('--nginx-binary <path>', 'NGINX whose version decides version-specific syntax', 'nginx'),
+      .option('--nginx-binary <path>', 'NGINX whose version decides version-specific syntax', 'nginx')
+      .option(
+        '--nginx-modules-dir <dir>',
+        "folder of NGINX's dynamic modules (the Lua module and its NDK)",
+        DEFAULT_MODULES_DIR,
+      ),
   ).action(async (flags: RenderFlags & ClassAndConfigFlags) => {
     exitCode = await renderCommand(flags, { stdout: process.stdout, stderr: process.stderr });
   });
@@ -222,6 +234,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--json', 'print JSON', false)
     .action(async (flags: InspectFlags & { last: number }) => {
       exitCode = await inspectCommand('history', flags, { n: String(flags.last) }, io);
+    });
+  program
+    .command('endpoints')
+    .description(
+      "List every backend's endpoints as the running NGINX uses them (read from its status socket).",
+    )
+    .option('--conf-dir <dir>', 'the --conf-dir of the running gatehouse serve (default: as serve)')
+    .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (flags: EndpointsFlags) => {
+      const confDir = flags.confDir ?? defaultConfDir(process.env, process.getuid?.() ?? 0);
+      exitCode = await endpointsCommand({ ...flags, confDir }, io);
     });
 
   withShared(

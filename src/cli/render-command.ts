@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import { nginxVersion } from '../nginx/nginx-process.ts';
+import { DYNAMIC_STATE_FILE, wholeStateChange } from '../render/dynamic-state.ts';
 import { render } from '../render/render.ts';
 import { loadManifestFolder } from '../sources/files/load-folder.ts';
 import type { Snapshot } from '../model/snapshot.ts';
@@ -19,6 +20,7 @@ export interface RenderFlags extends ClassAndConfigFlags {
   manifests: string;
   out?: string;
   nginxBinary: string;
+  nginxModulesDir: string;
 }
 
 /** The snapshot with its ExternalName targets resolved (each lookup bounded by the resolver's timeout). */
@@ -74,6 +76,7 @@ export async function renderCommand(
     // stdout is a socket (process managers, language runtimes that spawn over socketpairs), a file can.
     ...(out === undefined ? {} : { accessLog: path.join(out, 'logs', 'access.log') }),
     ipv6Available: await canListenOnIpv6(),
+    modulesDir: flags.nginxModulesDir,
     ...(version === undefined ? {} : { nginxVersion: version }),
   });
   if (out === undefined) {
@@ -86,6 +89,8 @@ export async function renderCommand(
     await mkdir(path.dirname(path.join(out, file.path)), { recursive: true });
     await writeFile(path.join(out, file.path), file.content, { mode: file.mode });
   }
+  // The endpoints, which `serve` pushes at run time: NGINX started on this tree loads them at start.
+  await writeFile(path.join(out, DYNAMIC_STATE_FILE), wholeStateChange(rendered.dynamic), { mode: 0o600 });
   io.stderr.write(
     `wrote ${rendered.files.length} files to ${out} (checksum ${rendered.checksum}); check with: nginx -t -c ${path.join(out, 'nginx.conf')}\n`,
   );

@@ -41,6 +41,7 @@ export interface ServeFlags extends ClassAndConfigFlags {
   healthzHost: string;
   confDir: string;
   nginxBinary: string;
+  nginxModulesDir: string;
   nginxTestTimeout: number;
   debounce: number;
   enableMetrics: boolean;
@@ -124,6 +125,7 @@ export async function serveCommand(
       confDir,
       runDir,
       nginxVersion,
+      modulesDir: flags.nginxModulesDir,
       ipv6Available: await canListenOnIpv6(),
       ...(relay === undefined ? {} : { accessLog: relay.target }),
       ...(trafficLog === undefined ? {} : { metricsLog: trafficLog.target }),

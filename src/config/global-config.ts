@@ -282,7 +282,7 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
     set: key(bool, (c, v) => (c.locationDefaults.sslRedirect = v)),
   },
   'upstream-keepalive-connections': {
-    doc: 'Idle keep-alive connections to pods kept per worker and upstream.',
+    doc: 'Idle keep-alive connections to pods kept per worker (one pool shared by every backend).',
     set: key(int(0, 10000), (c, v) => (c.upstreamKeepaliveConnections = v)),
   },
   'limit-req-status-code': {

@@ -26,7 +26,10 @@ export interface ReconcileReport {
   /** The config NGINX now serves, when this reconcile started or reloaded it. */
   readonly rendered?: RenderedConfig;
   readonly checksum: string;
-  /** `unchanged` when the rendered config equals the live one, so NGINX was not reloaded. */
+  /**
+   * `unchanged` when the rendered config and dynamic state equal the live ones; `updated` when only the
+   * dynamic state (endpoints) changed and was pushed without a reload.
+   */
   readonly outcome: ApplyOutcome | 'unchanged' | 'failed';
   readonly error?: string;
   /** A failure NGINX's process caused (not the config): the same snapshot is tried again after a pause. */
@@ -62,6 +65,8 @@ export class Reconciler {
   private appliedChecksum: string | undefined;
   /** The model of the config NGINX serves: what the next reload's log line compares with. */
   private appliedModel: NginxModel | undefined;
+  /** Id of the dynamic state (endpoints) NGINX was last confirmed to hold. */
+  private appliedDynamic: string | undefined;
   private reportedDiagnostics = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private failures = 0;
@@ -180,7 +185,7 @@ export class Reconciler {
       if ('error' in built) return { ...built, snapshot, checksum: '', outcome: 'failed' };
       const { result, rendered } = built;
       this.logDiagnostics(result.diagnostics);
-      if (rendered.checksum === this.appliedChecksum) {
+      if (rendered.checksum === this.appliedChecksum && rendered.dynamic.id === this.appliedDynamic) {
         logger.debug('configuration unchanged; no reload', { checksum: rendered.checksum });
         this.remember(snapshot, excluded);
         return { snapshot, result, checksum: rendered.checksum, outcome: 'unchanged' };
@@ -190,12 +195,14 @@ export class Reconciler {
         const started = Date.now();
         const outcome = await this.options.nginx.apply(rendered);
         this.appliedChecksum = rendered.checksum;
+        this.appliedDynamic = rendered.dynamic.id;
         this.remember(snapshot, excluded);
         const previous = this.appliedModel;
         this.appliedModel = result.model;
-        logger.info(`nginx ${outcome}`, {
+        logger.info(outcome === 'updated' ? 'nginx endpoints updated without a reload' : `nginx ${outcome}`, {
           changed: formatChange(describeChange(previous, result.model)),
           checksum: rendered.checksum,
+          ...(outcome === 'updated' ? { state: rendered.dynamic.id } : {}),
           servers: result.model.servers.length,
           upstreams: result.model.upstreams.length,
           ms: Date.now() - started,

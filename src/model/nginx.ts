@@ -15,14 +15,17 @@ export interface Upstream {
   /** Human-readable origin, printed as a comment: `service default/coffee port 80`. */
   readonly source: string;
   readonly endpoints: readonly Endpoint[];
-  readonly keepaliveConnections: number;
 }
 
 /** ingress-nginx's `backend-protocol` values Gatehouse speaks; AUTO_HTTP follows the client's scheme. */
 export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP';
 
 export type Action =
-  | { readonly kind: 'proxy'; readonly upstream: string; readonly protocol: BackendProtocol }
+  | {
+      readonly kind: 'proxy';
+      readonly upstream: string;
+      readonly protocol: BackendProtocol;
+    }
   | { readonly kind: 'status'; readonly code: 404 | 503 };
 
 /**
@@ -224,6 +227,8 @@ export interface NginxModel {
   /** Rate-limit keys and zones, sorted by name. */
   readonly rateLimitKeys: readonly RateLimitKey[];
   readonly rateLimitZones: readonly RateLimitZone[];
+  /** The one upstream every dynamic backend goes through. */
+  readonly balancer: { readonly keepaliveConnections: number };
 }
 
 export const DEFAULT_CERTIFICATE_FILE = 'default.pem';

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
+import { DYNAMIC_STATE_FILE, stateChange, stateOf, type DynamicState } from '../render/dynamic-state.ts';
 import type { RenderedConfig } from '../render/render.ts';
+import { fetchStateId, socketRequest } from './dynamic-client.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
 import { fetchLiveChecksum } from './status-client.ts';
 import { keepCopy, restoreCopy, writeFileAtomic } from './atomic-files.ts';
@@ -32,8 +34,11 @@ export interface NginxOptions {
   readonly master?: MasterStrategy;
 }
 
-/** `adopted`: an NGINX that already served this very config was found running (sidecar pod): no reload. */
-export type ApplyOutcome = 'started' | 'reloaded' | 'adopted';
+/**
+ * `adopted`: an NGINX that already served this very config was found running (sidecar pod): no reload.
+ * `updated`: only the dynamic state (endpoints) changed; it was pushed to NGINX without a reload.
+ */
+export type ApplyOutcome = 'started' | 'reloaded' | 'adopted' | 'updated';
 
 const DEFAULT_TEST_TIMEOUT_MS = 120_000;
 const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -70,6 +75,9 @@ export class NginxProcess {
   private liveness: NodeJS.Timeout | undefined;
   private unhealthySince: number | undefined;
   private problemText: string | undefined;
+  /** The dynamic state NGINX was last confirmed to hold, and the id of the one in the state file. */
+  private pushed: DynamicState | undefined;
+  private onDisk: string | undefined;
 
   constructor(options: NginxOptions) {
     this.options = options;
@@ -141,10 +149,12 @@ export class NginxProcess {
     await mkdir(path.join(confDir, 'staging'), { recursive: true });
     for (const file of config.files) {
       if (file.path === 'nginx.conf') continue;
-      // Certificate files are content-addressed: one that exists already holds these very bytes, and a
-      // new one is written beside the live ones and renamed into place.
+      // Certificates are content-addressed and the Lua tree changes only with Gatehouse itself: a file that
+      // holds these bytes already stays as it is; any other is written beside it and renamed into place.
       const target = path.join(confDir, file.path);
-      if (!(await exists(target))) await writeFileAtomic(target, file.content, file.mode);
+      if ((await readFile(target, 'utf8').catch(() => undefined)) === file.content) continue;
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFileAtomic(target, file.content, file.mode);
     }
     const staged = path.join(confDir, 'staging', 'nginx.conf');
     await writeFileAtomic(staged, config.nginxConf, 0o644);
@@ -152,6 +162,11 @@ export class NginxProcess {
   }
 
   private async applyNow(config: RenderedConfig): Promise<ApplyOutcome> {
+    if (this.child !== undefined && this.liveChecksum === config.checksum) {
+      // Only the dynamic state changed (endpoints): pushed and read back, no reload.
+      await this.syncDynamic(config.dynamic);
+      return 'updated';
+    }
     const staged = await this.stage(config);
     await this.test(staged);
 
@@ -161,9 +176,17 @@ export class NginxProcess {
     try {
       let outcome: ApplyOutcome;
       if (this.child === undefined) {
-        outcome = await this.startAndVerify(config.checksum);
+        // A fresh NGINX loads the state file before its workers take a request.
+        await this.writeDynamicFile(config.dynamic);
+        outcome = await this.startAndVerify(config.checksum, config.dynamic);
       } else {
-        await this.reloadAndVerify(config.checksum);
+        // Backends new in this config are in the shared state before any new worker can use them; changed
+        // endpoints and the backends only the old config used follow once the reload is verified, so a
+        // client sees the whole change at once.
+        const merged = stateOf({ ...config.dynamic.backends, ...this.pushed?.backends });
+        await this.syncDynamic(merged);
+        await this.reloadAndVerify(config.checksum, config.dynamic);
+        await this.syncDynamic(config.dynamic);
         outcome = 'reloaded';
       }
       await this.removeUnusedCertificates(config);
@@ -182,6 +205,41 @@ export class NginxProcess {
     }
   }
 
+  /**
+   * Brings NGINX's dynamic state to `state`: only the difference when NGINX holds the state last pushed,
+   * else the whole of it; then reads the id back from the socket. The state file on disk follows, so a
+   * restarted NGINX starts from it.
+   */
+  private async syncDynamic(state: DynamicState): Promise<void> {
+    const socket = this.statusSocket;
+    const live = await fetchStateId(socket);
+    if (live !== state.id) {
+      const base = this.pushed !== undefined && live === this.pushed.id ? this.pushed : undefined;
+      let reply = await socketRequest(socket, 'POST', '/gatehouse/state', stateChange(base, state));
+      if (reply.status === 409)
+        reply = await socketRequest(socket, 'POST', '/gatehouse/state', stateChange(undefined, state));
+      if (reply.status !== 200)
+        throw new NginxProcessError(
+          `nginx refused the dynamic state (${reply.status}): ${reply.body.trim()}`,
+        );
+      const confirmed = await fetchStateId(socket);
+      if (confirmed !== state.id)
+        throw new NginxProcessError(`nginx holds dynamic state ${String(confirmed)}, not ${state.id}`);
+    }
+    this.pushed = state;
+    await this.writeDynamicFile(state);
+  }
+
+  private async writeDynamicFile(state: DynamicState): Promise<void> {
+    if (this.onDisk === state.id) return;
+    await mkdir(this.options.confDir, { recursive: true });
+    await writeFileAtomic(
+      path.join(this.options.confDir, DYNAMIC_STATE_FILE),
+      stateChange(undefined, state),
+      0o600,
+    );
+    this.onDisk = state.id;
+  }
   /**
    * For the controller's very last moment (process exit, whatever the cause): tells our NGINX to quit, so it
    * does not outlive the controller holding the ports. Synchronous; in-flight requests still finish. The
@@ -227,22 +285,35 @@ export class NginxProcess {
    * Starts our NGINX on the config on disk, or in the sidecar pod finds the `nginx` container's master: it
    * is adopted as it is when it serves this very config (a restarted controller), else reloaded onto it.
    */
-  private async startAndVerify(checksum: string | undefined): Promise<ApplyOutcome> {
+  private async startAndVerify(
+    checksum: string | undefined,
+    dynamic: DynamicState | undefined,
+  ): Promise<ApplyOutcome> {
     const child = await this.spawnMaster();
     let outcome: ApplyOutcome = 'started';
     if (!this.masters.ownsMaster) {
       const live = await fetchLiveChecksum(this.statusSocket);
       if (checksum !== undefined && live !== checksum) {
-        await this.reloadAndVerify(checksum);
+        if (dynamic !== undefined)
+          await this.syncDynamic(stateOf({ ...dynamic.backends, ...this.pushed?.backends }));
+        await this.reloadAndVerify(checksum, dynamic);
+        if (dynamic !== undefined) await this.syncDynamic(dynamic);
         return 'reloaded';
       }
       outcome = 'adopted';
     }
-    await this.verify(child, checksum, [], this.emergencies);
+    try {
+      await this.verify(child, checksum, [], this.emergencies);
+    } catch (error) {
+      // Our master that never became ready is not left running: nothing may signal it later.
+      if (this.masters.ownsMaster) await this.killAndWait(child);
+      throw error;
+    }
+    if (dynamic !== undefined) await this.syncDynamic(dynamic);
     return outcome;
   }
 
-  private async reloadAndVerify(checksum: string): Promise<void> {
+  private async reloadAndVerify(checksum: string, dynamic: DynamicState | undefined): Promise<void> {
     const child = this.child;
     if (child === undefined) throw new NginxProcessError('nginx is not running');
     const oldWorkers = await childPids(child.pid);
@@ -256,7 +327,8 @@ export class NginxProcess {
       // and start afresh on the new config, which nginx -t has accepted.
       this.options.logger.error(`${error.message}; killing it and starting nginx afresh`);
       await this.killAndWait(child);
-      await this.startAndVerify(checksum);
+      if (dynamic !== undefined) await this.writeDynamicFile(dynamic);
+      await this.startAndVerify(checksum, dynamic);
     }
   }
 
@@ -326,7 +398,7 @@ export class NginxProcess {
   private async startOnDisk(): Promise<string | undefined> {
     const conf = await readFile(this.confPath, 'utf8');
     const checksum = /^# checksum ([0-9a-f]+)$/m.exec(conf)?.[1];
-    await this.startAndVerify(checksum);
+    await this.startAndVerify(checksum, this.pushed);
     return checksum;
   }
 
@@ -495,13 +567,6 @@ export class NginxProcess {
 
 /** NGINX is stopped or hung: waiting longer will not help. */
 class NginxStalledError extends NginxProcessError {}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** `nginx -v` of a binary, e.g. `1.22.1`; throws NginxProcessError when it cannot be run. */
 export async function nginxVersion(binary: string): Promise<string> {

@@ -10,7 +10,11 @@ export interface HistoryEntry {
   readonly at: string;
   readonly checksum: string;
   readonly previousChecksum: string | undefined;
-  readonly outcome: 'started' | 'reloaded' | 'adopted';
+  /**
+   * `adopted`: a running NGINX already served it; `updated`: only the endpoints changed (pushed to NGINX
+   * without a reload; the file diff is empty).
+   */
+  readonly outcome: 'started' | 'reloaded' | 'adopted' | 'updated';
   /** The objects that differ from the snapshot of the previous applied config: `~Ingress web/shop`. */
   readonly triggers: readonly string[];
   /** The reload log line's summary: hosts, paths, upstreams and endpoints added, removed or changed. */

@@ -6,7 +6,7 @@ export class ControllerMetrics {
   readonly registry = new Registry();
   private readonly reconciles = new Counter({
     name: 'gatehouse_reconciles_total',
-    help: 'Reconciles by outcome: started, reloaded, adopted (a running NGINX already served it), unchanged (no reload needed) or failed.',
+    help: 'Reconciles by outcome: started, reloaded, adopted (a running NGINX already served it), updated (endpoints pushed without a reload), unchanged or failed.',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -97,6 +97,8 @@ export const filters = {
     if (/^syslog:server=127\.0\.0\.1:\d{1,5},nohostname,tag=nginx$/.test(s)) return s;
     return `"${check('access log path', s, ABS_PATH)}"`;
   },
+  /** lua_package_path: absolute `?.lua` patterns, double-quoted (also a valid Lua string). */
+  lua_path: (v: unknown): string => `"${check('Lua package path', v, /^(\/[A-Za-z0-9._\-/]*\?\.lua;)+;$/)}"`,
   /** A unix socket listen address. */
   unix: (v: unknown): string => `unix:${check('socket path', v, ABS_PATH)}`,
   /** A comment-safe label: names and kinds from validated objects, with nothing that could end the line. */

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { DEFAULT_CERTIFICATE_FILE, type NginxModel } from '../model/nginx.ts';
+import { DYNAMIC_STATE_FILE, dynamicState, type DynamicState } from './dynamic-state.ts';
 import { filters } from './filters.ts';
+import { luaFiles } from './lua-files.ts';
 
 /** Where the rendered tree lives: config and certificates in `confDir`, mutable state in `runDir`. */
 export interface RenderPaths {
@@ -25,7 +27,11 @@ export interface RenderPaths {
    * request is also logged there in a structured format naming its route. Unset: no metrics log.
    */
   readonly metricsLog?: string;
+  /** Folder of NGINX's dynamic modules (Debian's by default): the Lua module and its NDK are loaded from it. */
+  readonly modulesDir?: string;
 }
+
+export const DEFAULT_MODULES_DIR = '/usr/lib/nginx/modules';
 
 /** How HTTP/2 is switched on for this NGINX, if the model wants it. */
 export function http2Syntax(version: string | undefined): 'listen' | 'directive' {
@@ -42,10 +48,13 @@ export interface RenderedFile {
 }
 
 export interface RenderedConfig {
+  /** nginx.conf, certificates and the Lua tree; the dynamic state is not among them. */
   readonly files: readonly RenderedFile[];
   /** sha256 over every file; also printed into nginx.conf and served on the status socket. */
   readonly checksum: string;
   readonly nginxConf: string;
+  /** Endpoints and the like, pushed to NGINX at run time: outside the checksum, never a reason to reload. */
+  readonly dynamic: DynamicState;
 }
 
 const CHECKSUM_PLACEHOLDER = '@@GATEHOUSE_CHECKSUM@@';
@@ -85,6 +94,11 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     accessLog: paths.accessLog ?? '/dev/stdout',
     ipv6: model.global.ipv6 && paths.ipv6Available === true,
     metricsLog: paths.metricsLog ?? '',
+    modules: paths.modulesDir ?? DEFAULT_MODULES_DIR,
+    lua: {
+      path: path.join(paths.confDir, 'lua'),
+      stateFile: path.join(paths.confDir, DYNAMIC_STATE_FILE),
+    },
   };
   const draft = env().render('nginx.conf.njk', context);
   const certFiles = model.certificates.map((c) => ({
@@ -92,7 +106,9 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     content: c.pem,
     mode: 0o600,
   }));
+  const lua = luaFiles();
   const hash = createHash('sha256').update(draft);
+  for (const f of lua) hash.update(`\0${f.path}\0${f.content}`);
   // The default certificate is made once per conf dir and never changes under a running config, so only
   // its name counts: `gatehouse render` then prints the same bytes for the same objects every time.
   for (const f of certFiles)
@@ -100,8 +116,9 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
   const checksum = hash.digest('hex').slice(0, 32);
   const nginxConf = draft.replaceAll(CHECKSUM_PLACEHOLDER, checksum);
   return {
-    files: [{ path: 'nginx.conf', content: nginxConf, mode: 0o644 }, ...certFiles],
+    files: [{ path: 'nginx.conf', content: nginxConf, mode: 0o644 }, ...certFiles, ...lua],
     checksum,
     nginxConf,
+    dynamic: dynamicState(model),
   };
 }

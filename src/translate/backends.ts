@@ -15,7 +15,7 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /** What a backend reference turned into: an upstream to proxy to, or why it cannot be reached. */
 export type ResolvedBackend =
-  | { readonly kind: 'upstream'; readonly upstream: Upstream }
+  | { readonly kind: 'upstream'; readonly upstream: Upstream; readonly warning?: string }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 /** What backends are resolved with, beyond the Services and EndpointSlices themselves. */
@@ -68,7 +68,7 @@ export class ServiceIndex {
    * Resolves a Service backend to the ready pod addresses behind it (or the ExternalName target). NGINX
    * proxies to those addresses directly; the Service's cluster IP is never used.
    */
-  resolve(namespace: string, ref: ServiceBackendRef, keepaliveConnections: number): ResolvedBackend {
+  resolve(namespace: string, ref: ServiceBackendRef): ResolvedBackend {
     const svc = this.lookupService(namespace, ref.service);
     const portLabel = 'number' in ref.port ? String(ref.port.number) : ref.port.name;
     const name = `${namespace}_${ref.service}_${portLabel}`;
@@ -89,18 +89,23 @@ export class ServiceIndex {
       if ('reason' in target) return { kind: 'unavailable', reason: target.reason };
       return {
         kind: 'upstream',
-        upstream: { name, source, endpoints: target.endpoints, keepaliveConnections },
+        upstream: { name, source, endpoints: target.endpoints },
       };
     }
 
     if (servicePort === undefined) {
       return { kind: 'unavailable', reason: `Service ${namespace}/${ref.service} has no port ${portLabel}` };
     }
+    // No ready endpoint still makes an upstream (the balancer answers 503 until one is ready), so pods
+    // coming and going never change the rendered config.
     const endpoints = this.readyEndpoints(namespace, ref.service, servicePort);
-    if (endpoints.length === 0) {
-      return { kind: 'unavailable', reason: `Service ${namespace}/${ref.service} has no ready endpoints` };
-    }
-    return { kind: 'upstream', upstream: { name, source, endpoints, keepaliveConnections } };
+    return {
+      kind: 'upstream',
+      upstream: { name, source, endpoints },
+      ...(endpoints.length === 0
+        ? { warning: `Service ${namespace}/${ref.service} has no ready endpoints; requests get 503` }
+        : {}),
+    };
   }
 
   /**

@@ -157,11 +157,13 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     who: ObjectRef,
     field: string,
   ): Action => {
-    const resolved = services.resolve(namespace, ref, config.upstreamKeepaliveConnections);
+    const resolved = services.resolve(namespace, ref);
     if (resolved.kind === 'unavailable') {
       report({ severity: 'warning', object: who, field, reason: `${resolved.reason}; requests get 503` });
       return { kind: 'status', code: 503 };
     }
+    if (resolved.warning !== undefined)
+      report({ severity: 'warning', object: who, field, reason: resolved.warning });
     upstreams.set(resolved.upstream.name, resolved.upstream);
     use({ kind: 'Service', namespace, name: ref.service });
     return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
@@ -231,6 +233,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       addressLists: addressLists.lists(),
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
+      balancer: { keepaliveConnections: config.upstreamKeepaliveConnections },
     },
     diagnostics: dedupe(diagnostics),
     ingresses: [...outcomes.values()].sort(

@@ -1,5 +1,5 @@
-// Golden configs: every folder here holds objects.yaml (the input), and the nginx.conf and diagnostics.txt
-// Gatehouse makes of it. A change in output fails the test until the goldens are regenerated on purpose:
+// Golden configs: every folder here holds objects.yaml (the input), and the nginx.conf, dynamic.json (the
+// endpoints pushed at run time) and diagnostics.txt Gatehouse makes of it. A change in output fails the test until the goldens are regenerated on purpose:
 //
 //   UPDATE_GOLDEN=1 node --test test/golden/golden.test.ts
 //
@@ -116,9 +116,12 @@ describe('golden configs', () => {
 
     it(`${scenario}: renders the golden nginx.conf and diagnostics`, () => {
       const result = translateScenario(dir);
+      const rendered = render(result.model, { ...GOLDEN_PATHS, ...renderExtras(dir) });
+      compareOrUpdate(path.join(dir, 'nginx.conf'), rendered.nginxConf);
+      // The endpoints NGINX gets at run time (pushed over the status socket), not in nginx.conf.
       compareOrUpdate(
-        path.join(dir, 'nginx.conf'),
-        render(result.model, { ...GOLDEN_PATHS, ...renderExtras(dir) }).nginxConf,
+        path.join(dir, 'dynamic.json'),
+        `${JSON.stringify(rendered.dynamic.backends, null, 2)}\n`,
       );
       compareOrUpdate(
         path.join(dir, 'diagnostics.txt'),

@@ -90,13 +90,17 @@ describe('inspecting the live controller', () => {
     const diff = rest.join('\n===');
     assert.match(diff, /^--- a\/nginx\.conf/m);
     assert.match(diff, /^\+ +location = "\/cart" \{$/m);
-    assert.match(diff, /^\+ +upstream default_cart_80 \{$/m);
+    assert.match(diff, /^\+ +set \$gatehouse_upstream default_cart_80;$/m);
     assert.doesNotMatch(diff, /^[-+] +location = "\/api" \{$/m, 'an unchanged location is not in the diff');
   });
 
   it('a change of endpoints is named in the reload line and in /debug/endpoints', async () => {
     await served.write([shop(['api', 'cart']), bad, ...served.backends.service('api', 'api', 'api2')]);
-    await waitForLog(served.gatehouse, /nginx reloaded \{"changed":"endpoints default_api_80 1→2"/);
+    // Endpoints alone: pushed to NGINX without a reload.
+    await waitForLog(
+      served.gatehouse,
+      /nginx endpoints updated without a reload \{"changed":"endpoints default_api_80 1→2"/,
+    );
     const api = served.backends.get('api');
     const api2 = served.backends.get('api2');
     const { body } = await debug('endpoints');
@@ -108,7 +112,7 @@ describe('inspecting the live controller', () => {
       ),
     );
     const history = await runCli(['diff', '--controller', controller, '-n', '3']);
-    assert.equal((history.stdout.match(/^# \S+ nginx (started|reloaded):/gm) ?? []).length, 3);
+    assert.equal((history.stdout.match(/^# \S+ nginx (started|reloaded|updated):/gm) ?? []).length, 3);
     assert.match(history.stdout, /^# triggered by: .*EndpointSlice default\/api-/m);
   });
 

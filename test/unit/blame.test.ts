@@ -55,13 +55,8 @@ const emerg = (message: string, line: number): string =>
 
 const cases: { name: string; line: () => number; culprit: ObjectRef | undefined }[] = [
   {
-    name: 'a server line of an upstream blames its Service',
-    line: () => lineOf('server 10.0.0.2:8080', 'upstream shop_coffee_80'),
-    culprit: { kind: 'Service', namespace: 'shop', name: 'coffee' },
-  },
-  {
     name: 'a line inside a location blames the Ingress it came from',
-    line: () => lineOf('proxy_pass http://shop_coffee_80', 'server_name cafe.example.com'),
+    line: () => lineOf('set $gatehouse_upstream shop_coffee_80', 'server_name cafe.example.com'),
     culprit: { kind: 'Ingress', namespace: 'shop', name: 'coffee' },
   },
   {
@@ -130,9 +125,9 @@ describe('blameConfigLine', () => {
   });
 
   it('reads the line from the first nginx.conf:N in the message', () => {
-    const upstream = lineOf('server 10.0.0.1:8080', 'upstream default_tea_80');
-    const stderr = `nginx: [emerg] host not found in upstream "x:80" in /etc/gatehouse/nginx.conf:${upstream}\nnginx: [emerg] also nginx.conf:1\n`;
-    assert.deepEqual(blameConfigLine(conf, stderr), { kind: 'Service', namespace: 'default', name: 'tea' });
+    const tea = lineOf('location "/tea/"', 'server_name cafe.example.com');
+    const stderr = `nginx: [emerg] invalid parameter in /etc/gatehouse/nginx.conf:${tea}\nnginx: [emerg] also nginx.conf:1\n`;
+    assert.deepEqual(blameConfigLine(conf, stderr), { kind: 'Ingress', namespace: 'default', name: 'tea' });
   });
 
   it('blames nobody for a line in the status server, which no object made', () => {

@@ -39,13 +39,10 @@ describe('what a reload changed', () => {
     );
   });
 
-  it('names a path whose backend changed (a Service losing its endpoints: proxy → 503)', () => {
+  it('names a backend that lost its endpoints (its paths keep it, and answer 503 until one is ready)', () => {
     const before = translateObjects([ingressClass(), app(['/x']), ...svc('10.0.0.1')]).model;
     const after = translateObjects([ingressClass(), app(['/x']), ...svc()]).model;
-    assert.equal(
-      formatChange(describeChange(before, after)),
-      '~path a.example.com = /x, -upstream default_s_80',
-    );
+    assert.equal(formatChange(describeChange(before, after)), 'endpoints default_s_80 1→0');
   });
 
   it('says so when only settings changed', () => {

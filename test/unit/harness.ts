@@ -52,9 +52,10 @@ export function renderObjects(
   objects: readonly KubernetesObject[],
   options: Partial<TranslateOptions> = {},
   extras: SnapshotExtras = {},
-): { result: TranslateResult; conf: string } {
+): { result: TranslateResult; conf: string; backends: Readonly<Record<string, readonly string[]>> } {
   const result = translateObjects(objects, options, extras);
-  return { result, conf: render(result.model, PATHS).nginxConf };
+  const rendered = render(result.model, PATHS);
+  return { result, conf: rendered.nginxConf, backends: rendered.dynamic.backends };
 }
 
 /** Diagnostics as the log prints them: `warning: Ingress default/cafe: spec.rules[0].host: reason`. */
@@ -86,16 +87,6 @@ export function routes(model: NginxModel, host: string): string[] {
   return serverFor(model, host).locations.map(
     (l) => `${l.modifier === '' ? '' : `${l.modifier} `}${l.path} -> ${describeAction(l)}`,
   );
-}
-
-/** The `server host:port` lines of an upstream, as NGINX reads them. */
-export function upstreamServers(conf: string, name: string): string[] {
-  const block = new RegExp(`upstream ${name} \\{\\n([^}]*)\\}`).exec(conf)?.[1];
-  if (block === undefined) throw new Error(`no upstream ${name} in the config`);
-  return block
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('server '));
 }
 
 /** The text of one server block, found by its `server_name` line. */

@@ -84,7 +84,7 @@ describe('Reconciler: objects NGINX refuses without naming them', () => {
     assert.equal(report.outcome, 'reloaded');
     assert.equal(nginx.checks, checks, 'no new search');
     assert.equal(nginx.applies, applies + 1, 'one apply, which NGINX accepts');
-    assert.match(nginx.applied?.nginxConf ?? '', /10\.0\.0\.9:8080/);
+    assert.match(JSON.stringify(nginx.applied?.dynamic.backends), /10\.0\.0\.9:8080/);
   });
 
   it('tries a culprit again once it changes', async () => {

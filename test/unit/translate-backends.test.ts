@@ -49,8 +49,11 @@ const cases: {
   name: string;
   objects: KubernetesObject[];
   port?: number | string;
-  /** The upstream's `server` lines, or the status code the location returns. */
-  expect: { upstream: string; servers: string[] } | { status: number; message: string };
+  /**
+   * The backend the location names and its endpoints (pushed to NGINX at run time), with the warning if
+   * any; or the status code the location returns.
+   */
+  expect: { upstream: string; servers: string[]; message?: string } | { status: number; message: string };
 }[] = [
   {
     name: 'a Service that does not exist gives 503',
@@ -60,7 +63,11 @@ const cases: {
   {
     name: 'a Service without EndpointSlices gives 503',
     objects: [service([{ name: 'http', port: 80, targetPort: 8080 }])],
-    expect: { status: 503, message: `${WARN} Service default/web has no ready endpoints; requests get 503` },
+    expect: {
+      upstream: 'default_web_80',
+      servers: [],
+      message: `${WARN} Service default/web has no ready endpoints; requests get 503`,
+    },
   },
   {
     name: 'a Service whose endpoints are all not ready gives 503',
@@ -68,7 +75,11 @@ const cases: {
       { ip: '10.0.0.1', port: 8080, ready: false },
       { ip: '10.0.0.2', port: 8080, ready: false },
     ]),
-    expect: { status: 503, message: `${WARN} Service default/web has no ready endpoints; requests get 503` },
+    expect: {
+      upstream: 'default_web_80',
+      servers: [],
+      message: `${WARN} Service default/web has no ready endpoints; requests get 503`,
+    },
   },
   {
     name: 'a port the Service does not have gives 503',
@@ -97,7 +108,7 @@ const cases: {
     ],
     expect: {
       upstream: 'default_web_80',
-      servers: ['server 10.0.0.1:8080 max_fails=0;', 'server 10.0.0.2:8080 max_fails=0;'],
+      servers: ['10.0.0.1:8080', '10.0.0.2:8080'],
     },
   },
   {
@@ -116,7 +127,7 @@ const cases: {
       }),
     ],
     port: 'http',
-    expect: { upstream: 'default_web_http', servers: ['server 10.0.0.1:3000 max_fails=0;'] },
+    expect: { upstream: 'default_web_http', servers: ['10.0.0.1:3000'] },
   },
   {
     name: 'the target port comes from the EndpointSlice, not the Service port',
@@ -124,7 +135,7 @@ const cases: {
       service([{ name: 'http', port: 80, targetPort: 8080 }]),
       slice({ ports: [{ name: 'http', port: 9090 }], endpoints: [{ addresses: ['10.0.0.1'] }] }),
     ],
-    expect: { upstream: 'default_web_80', servers: ['server 10.0.0.1:9090 max_fails=0;'] },
+    expect: { upstream: 'default_web_80', servers: ['10.0.0.1:9090'] },
   },
   {
     name: 'an unnamed port matches the unnamed slice port',
@@ -132,7 +143,7 @@ const cases: {
       service([{ port: 80, targetPort: 8080 }]),
       slice({ ports: [{ port: 7070 }], endpoints: [{ addresses: ['10.0.0.1'] }] }),
     ],
-    expect: { upstream: 'default_web_80', servers: ['server 10.0.0.1:7070 max_fails=0;'] },
+    expect: { upstream: 'default_web_80', servers: ['10.0.0.1:7070'] },
   },
   {
     name: 'a slice without ports falls back to the numeric targetPort',
@@ -140,7 +151,7 @@ const cases: {
       service([{ name: 'http', port: 80, targetPort: 8080 }]),
       slice({ endpoints: [{ addresses: ['10.0.0.1'] }] }),
     ],
-    expect: { upstream: 'default_web_80', servers: ['server 10.0.0.1:8080 max_fails=0;'] },
+    expect: { upstream: 'default_web_80', servers: ['10.0.0.1:8080'] },
   },
   {
     name: 'IPv6 endpoints are bracketed',
@@ -154,7 +165,7 @@ const cases: {
     ],
     expect: {
       upstream: 'default_web_80',
-      servers: ['server [fd00::1]:8080 max_fails=0;', 'server [fd00::2]:8080 max_fails=0;'],
+      servers: ['[fd00::1]:8080', '[fd00::2]:8080'],
     },
   },
   {
@@ -186,7 +197,7 @@ const cases: {
     ],
     expect: {
       upstream: 'default_web_80',
-      servers: ['server 10.0.0.1:8080 max_fails=0;', 'server 10.0.0.9:8080 max_fails=0;'],
+      servers: ['10.0.0.1:8080', '10.0.0.9:8080'],
     },
   },
   {
@@ -194,13 +205,13 @@ const cases: {
     objects: [externalNameService('web', 'api.example.net')],
     expect: {
       upstream: 'default_web_80',
-      servers: ['server 192.0.2.7:80 max_fails=0;', 'server [2001:db8::7]:80 max_fails=0;'],
+      servers: ['192.0.2.7:80', '[2001:db8::7]:80'],
     },
   },
   {
     name: 'an ExternalName Service may name an IP address',
     objects: [externalNameService('web', '192.0.2.7')],
-    expect: { upstream: 'default_web_80', servers: ['server 192.0.2.7:80 max_fails=0;'] },
+    expect: { upstream: 'default_web_80', servers: ['192.0.2.7:80'] },
   },
   {
     name: 'an ExternalName Service with a named port uses the Service port number',
@@ -208,7 +219,7 @@ const cases: {
     port: 'http',
     expect: {
       upstream: 'default_web_http',
-      servers: ['server 192.0.2.7:80 max_fails=0;', 'server [2001:db8::7]:80 max_fails=0;'],
+      servers: ['192.0.2.7:80', '[2001:db8::7]:80'],
     },
   },
   {
@@ -233,7 +244,7 @@ const cases: {
 describe('translate: Service backends', () => {
   for (const c of cases) {
     it(c.name, () => {
-      const { result, conf } = renderObjects(
+      const { result, conf, backends } = renderObjects(
         [ingressClass(), web(c.port), ...c.objects],
         {},
         {
@@ -249,21 +260,15 @@ describe('translate: Service backends', () => {
         assert.deepEqual(result.model.upstreams, []);
         return;
       }
-      assert.deepEqual(messages(result), []);
-      assert.match(location ?? '', new RegExp(`proxy_pass http://${c.expect.upstream};`));
-      const block = new RegExp(`upstream ${c.expect.upstream} \\{\\n([^}]*)\\}`).exec(conf)?.[1] ?? '';
-      assert.deepEqual(
-        block
-          .split('\n')
-          .map((l) => l.trim())
-          .filter((l) => l.startsWith('server ')),
-        c.expect.servers,
-      );
+      assert.deepEqual(messages(result), c.expect.message === undefined ? [] : [c.expect.message]);
+      assert.match(location ?? '', new RegExp(`set \\$gatehouse_upstream ${c.expect.upstream};`));
+      assert.match(location ?? '', /proxy_pass http:\/\/gatehouse_balancer;/);
+      assert.deepEqual(backends[c.expect.upstream], c.expect.servers);
     });
   }
 
-  it('writes one upstream per Service port, shared by every location that uses it', () => {
-    const { result, conf } = renderObjects([
+  it('makes one backend per Service port, shared by every location that uses it', () => {
+    const { result, conf, backends } = renderObjects([
       ingressClass(),
       ingress({
         name: 'web',
@@ -278,7 +283,7 @@ describe('translate: Service backends', () => {
       result.model.upstreams.map((u) => u.name),
       ['default_web_80'],
     );
-    assert.equal(conf.match(/upstream default_web_80 \{/g)?.length, 1);
-    assert.match(conf, /# service default\/web port 80\n\s+upstream default_web_80 \{/);
+    assert.deepEqual(backends, { default_web_80: ['10.0.0.1:8080'] });
+    assert.equal(conf.match(/set \$gatehouse_upstream default_web_80;/g)?.length, 2);
   });
 });

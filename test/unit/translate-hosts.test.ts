@@ -26,7 +26,7 @@ describe('translate: hosts', () => {
       assert.equal(result.model.servers[0]?.serverName, c.serverName);
       assert.match(
         serverBlock(conf, c.serverName),
-        /location "\/" \{[^}]*proxy_pass http:\/\/default_web_80;/,
+        /location "\/" \{[^}]*set \$gatehouse_upstream default_web_80;/,
       );
     });
   }
@@ -59,7 +59,10 @@ describe('translate: hosts', () => {
     ]);
     assert.deepEqual(result.model.servers, []);
     assert.deepEqual(routes(result.model, ''), ['/ -> 404', '= /health -> http://default_web_80']);
-    assert.match(serverBlock(conf, '_'), /location = "\/health" \{[^}]*proxy_pass http:\/\/default_web_80;/);
+    assert.match(
+      serverBlock(conf, '_'),
+      /location = "\/health" \{[^}]*set \$gatehouse_upstream default_web_80;/,
+    );
     assert.match(
       conf,
       /listen 80 default_server;\n\s+listen 443 ssl http2 default_server;\n\s+server_name _;/,

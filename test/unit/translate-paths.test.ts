@@ -107,8 +107,8 @@ describe('translate: path types become NGINX locations', () => {
       ...backends('a'),
     ]);
     const block = serverBlock(conf, HOST);
-    assert.match(block, /location = "\/api" \{[^}]*proxy_pass http:\/\/default_a_80;/);
-    assert.match(block, /location "\/api\/" \{[^}]*proxy_pass http:\/\/default_a_80;/);
+    assert.match(block, /location = "\/api" \{[^}]*set \$gatehouse_upstream default_a_80;/);
+    assert.match(block, /location "\/api\/" \{[^}]*set \$gatehouse_upstream default_a_80;/);
     assert.match(block, /location "\/" \{\s*return 404;/);
   });
 

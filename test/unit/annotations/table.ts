@@ -22,7 +22,11 @@ before(async () => {
 });
 
 /** The location of an Ingress with no annotation: everything else is inherited from the http block. */
-export const DEFAULT_LOCATION = ['location "/" {', 'proxy_pass http://default_web_80;'];
+export const DEFAULT_LOCATION = [
+  'location "/" {',
+  'set $gatehouse_upstream default_web_80;',
+  'proxy_pass http://gatehouse_balancer;',
+];
 
 export interface RenderOptions {
   readonly tls?: boolean | undefined;

@@ -12,23 +12,23 @@ familyTable(
     {
       annotation: 'backend-protocol',
       value: 'HTTPS',
-      has: ['proxy_ssl_server_name on;', 'proxy_pass https://default_web_80;'],
+      has: ['proxy_ssl_server_name on;', 'proxy_pass https://gatehouse_balancer;'],
     },
     // ingress-nginx upper-cases the value.
-    { annotation: 'backend-protocol', value: 'https', has: ['proxy_pass https://default_web_80;'] },
+    { annotation: 'backend-protocol', value: 'https', has: ['proxy_pass https://gatehouse_balancer;'] },
     {
       annotation: 'backend-protocol',
       value: 'HTTP',
-      has: ['proxy_pass http://default_web_80;'],
+      has: ['proxy_pass http://gatehouse_balancer;'],
       lacks: ['proxy_ssl_server_name on;'],
     },
-    { annotation: 'backend-protocol', value: 'GRPC', has: ['grpc_pass grpc://default_web_80;'] },
+    { annotation: 'backend-protocol', value: 'GRPC', has: ['grpc_pass grpc://gatehouse_balancer;'] },
     {
       annotation: 'backend-protocol',
       value: 'grpcs',
-      has: ['grpc_ssl_server_name on;', 'grpc_pass grpcs://default_web_80;'],
+      has: ['grpc_ssl_server_name on;', 'grpc_pass grpcs://gatehouse_balancer;'],
     },
-    { annotation: 'backend-protocol', value: 'AUTO_HTTP', has: ['proxy_pass $scheme://default_web_80;'] },
+    { annotation: 'backend-protocol', value: 'AUTO_HTTP', has: ['proxy_pass $scheme://gatehouse_balancer;'] },
     {
       annotation: 'connection-proxy-header',
       value: 'keep-alive',

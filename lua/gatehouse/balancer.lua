@@ -1,0 +1,88 @@
+-- The Lua balancer behind `upstream gatehouse_balancer`: each proxying location names its backend in
+-- $gatehouse_upstream, and this picks one of that backend's endpoints (round robin) from the dynamic
+-- state. A worker keeps the parsed endpoint lists and drops them when the state's version changes: one
+-- shared-dict read per request, so a change is live on the next request after the controller's push.
+local ngx_balancer = require("ngx.balancer")
+
+local _M = {}
+
+local dict = ngx.shared.gatehouse_state
+
+-- How many endpoints one request may try (the first and two retries), as NGINX's proxy_next_upstream does
+-- across the servers of a static upstream.
+local MAX_TRIES = 3
+
+local cache = {}
+local cache_version = nil
+local next_index = {}
+
+local function endpoints(name)
+  local version = dict:get("v")
+  if version ~= cache_version then
+    cache = {}
+    cache_version = version
+  end
+  local list = cache[name]
+  if list == nil then
+    list = {}
+    for e in (dict:get("b:" .. name) or ""):gmatch("%S+") do
+      local host, port = e:match("^%[?([^%]]+)%]?:(%d+)$")
+      list[#list + 1] = { host = host, port = tonumber(port), key = e }
+    end
+    cache[name] = list
+  end
+  return list
+end
+
+function _M.init_worker()
+  math.randomseed(ngx.now() * 1000 + ngx.worker.pid())
+end
+
+-- rewrite_by_lua (http level, so every location): a request for a backend without endpoints gets 503
+-- here, where NGINX can still answer it (a balancer can only fail with 500 or 502).
+function _M.rewrite()
+  local name = ngx.var.gatehouse_upstream
+  if name ~= "" and #endpoints(name) == 0 then
+    return ngx.exit(503)
+  end
+end
+
+-- balancer_by_lua: the first try picks the next endpoint in turn; a retry (proxy_next_upstream) picks one
+-- this request has not tried yet.
+function _M.balance()
+  local name = ngx.var.gatehouse_upstream
+  local list = endpoints(name or "")
+  local n = #list
+  if n == 0 then
+    -- Emptied between rewrite() and now: NGINX can only fail a balancer with 500 or 502.
+    return ngx.exit(502)
+  end
+  local ctx = ngx.ctx
+  local tried = ctx.gatehouse_tried
+  if tried == nil then
+    tried = {}
+    ctx.gatehouse_tried = tried
+    if n > 1 then
+      ngx_balancer.set_more_tries(math.min(n, MAX_TRIES) - 1)
+    end
+  end
+  local start = next_index[name] or math.random(n)
+  local pick
+  for i = 0, n - 1 do
+    local candidate = list[(start + i - 1) % n + 1]
+    if not tried[candidate.key] then
+      pick = candidate
+      next_index[name] = (start + i) % n + 1
+      break
+    end
+  end
+  pick = pick or list[(start - 1) % n + 1]
+  tried[pick.key] = true
+  local ok, err = ngx_balancer.set_current_peer(pick.host, pick.port)
+  if not ok then
+    ngx.log(ngx.ERR, "gatehouse: cannot use endpoint ", pick.key, " of ", name, ": ", err)
+    return ngx.exit(500)
+  end
+end
+
+return _M

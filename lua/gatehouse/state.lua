@@ -1,0 +1,169 @@
+-- Gatehouse's dynamic state: what changes without a reload (the endpoints of every backend, and later the
+-- TLS certificates), kept in one lua_shared_dict that every worker reads.
+--
+-- The controller writes it over the private status socket (POST /gatehouse/state) and reads it back
+-- (GET /gatehouse/state, /gatehouse/backends). Keys: "b:<backend>" holds a backend's endpoints as
+-- "addr:port addr:port ..."; "id" is the controller's name for the whole state; "v" is bumped on every
+-- change, so a worker notices a new state with one cheap read per request. A freshly started NGINX loads
+-- the state the controller last wrote to disk (init_by_lua), so no worker ever proxies to nothing.
+--
+-- Input is the controller's only: the socket lives in a private folder, and every value is checked here
+-- again (backend names are tokens, endpoints are IP addresses with ports) before it is stored.
+local cjson = require("cjson.safe")
+
+local _M = {}
+
+local dict = ngx.shared.gatehouse_state
+
+local TABLES = { backends = "b:" }
+
+local NAME = "^[A-Za-z0-9_.-]+$"
+local IPV4 = "^%d+%.%d+%.%d+%.%d+:%d+$"
+local IPV6 = "^%[[%x:.]+%]:%d+$"
+
+local function valid_endpoints(list)
+  if type(list) ~= "table" then
+    return nil
+  end
+  local out = {}
+  for i, e in ipairs(list) do
+    if type(e) ~= "string" or not (e:match(IPV4) or e:match(IPV6)) then
+      return nil
+    end
+    out[i] = e
+  end
+  return table.concat(out, " ")
+end
+
+local VALIDATE = { backends = valid_endpoints }
+
+-- Applies one change: { id = "...", base = "..." or nil, set = { backends = { name = {...} } },
+-- delete = { backends = { name, ... } } }. Without a base, the set replaces the whole state. Returns the
+-- HTTP status and a message.
+function _M.apply(change)
+  if type(change) ~= "table" or type(change.id) ~= "string" or not change.id:match(NAME) then
+    return 400, "a change needs an id"
+  end
+  local replace = change.base == nil or change.base == cjson.null
+  if not replace and change.base ~= dict:get("id") then
+    return 409, "the state is not the one this change was made against"
+  end
+  local writes = {}
+  for tbl, prefix in pairs(TABLES) do
+    local set = (change.set or {})[tbl] or {}
+    if type(set) ~= "table" then
+      return 400, "set." .. tbl .. " must be an object"
+    end
+    for name, value in pairs(set) do
+      local stored = type(name) == "string" and name:match(NAME) and VALIDATE[tbl](value)
+      if not stored then
+        return 400, "invalid " .. tbl .. " entry"
+      end
+      writes[prefix .. name] = stored
+    end
+  end
+  -- Everything is checked before anything is written.
+  local deletes = {}
+  if replace then
+    for _, key in ipairs(dict:get_keys(0)) do
+      if key ~= "id" and key ~= "v" and writes[key] == nil then
+        deletes[#deletes + 1] = key
+      end
+    end
+  else
+    for tbl, prefix in pairs(TABLES) do
+      for _, name in ipairs((change.delete or {})[tbl] or {}) do
+        if type(name) == "string" then
+          deletes[#deletes + 1] = prefix .. name
+        end
+      end
+    end
+  end
+  for key, value in pairs(writes) do
+    local ok, err = dict:safe_set(key, value)
+    if not ok then
+      return 507, "the state does not fit in lua_shared_dict gatehouse_state: " .. tostring(err)
+    end
+  end
+  for _, key in ipairs(deletes) do
+    dict:delete(key)
+  end
+  dict:set("id", change.id)
+  dict:incr("v", 1, 0)
+  return 200, change.id
+end
+
+-- init_by_lua: a fresh NGINX (not a reload: the dict survives those) starts from the state on disk.
+function _M.load_file(path)
+  if dict:get("id") ~= nil then
+    return
+  end
+  local file = io.open(path, "r")
+  if file == nil then
+    return
+  end
+  local text = file:read("*a")
+  file:close()
+  local change = cjson.decode(text)
+  if change == nil then
+    ngx.log(ngx.ERR, "gatehouse: ", path, " is not valid JSON; starting without endpoints")
+    return
+  end
+  change.base = nil
+  local status, message = _M.apply(change)
+  if status ~= 200 then
+    ngx.log(ngx.ERR, "gatehouse: cannot load ", path, ": ", message)
+  end
+end
+
+local function respond(status, body)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json"
+  ngx.say(cjson.encode(body))
+  return ngx.exit(status)
+end
+
+-- content_by_lua on the status socket: POST /gatehouse/state applies a change, GET reads its id.
+function _M.serve_state()
+  if ngx.req.get_method() == "GET" then
+    return respond(200, { id = dict:get("id") or cjson.null })
+  end
+  if ngx.req.get_method() ~= "POST" then
+    return respond(405, { error = "GET or POST" })
+  end
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if body == nil then
+    local file = ngx.req.get_body_file()
+    if file ~= nil then
+      local f = io.open(file, "r")
+      body = f and f:read("*a")
+      if f then
+        f:close()
+      end
+    end
+  end
+  local change = body and cjson.decode(body)
+  local status, message = _M.apply(change)
+  if status ~= 200 then
+    return respond(status, { error = message })
+  end
+  return respond(200, { id = message })
+end
+
+-- GET /gatehouse/backends: every backend's live endpoints, as the workers see them.
+function _M.serve_backends()
+  local backends = {}
+  for _, key in ipairs(dict:get_keys(0)) do
+    if key:sub(1, 2) == "b:" then
+      local list = {}
+      for e in (dict:get(key) or ""):gmatch("%S+") do
+        list[#list + 1] = e
+      end
+      backends[key:sub(3)] = setmetatable(list, cjson.array_mt)
+    end
+  end
+  return respond(200, { id = dict:get("id") or cjson.null, backends = backends })
+end
+
+return _M
