@@ -3,6 +3,7 @@ import { proxyFamily } from './proxy.ts';
 import { rateLimitFamily } from './rate-limit.ts';
 import { redirectFamily } from './redirect.ts';
 import { rewriteFamily } from './rewrite.ts';
+import { serverFamily } from './server.ts';
 import { sourceRangeFamily } from './source-range.ts';
 import type { AnnotationFamily, AnnotationSpec } from './spec.ts';
 import { upstreamFamily } from './upstream.ts';
@@ -27,6 +28,7 @@ export const FAMILIES = [
   rateLimitFamily,
   redirectFamily,
   rewriteFamily,
+  serverFamily,
   sourceRangeFamily,
   upstreamFamily,
 ] as const;

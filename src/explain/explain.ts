@@ -137,7 +137,8 @@ function outcome(
       result: {
         kind: 'status',
         code: 308,
-        location: `https://${host}${port}${target}`,
+        // As ingress-nginx: a trailing "/" is dropped unless preserve-trailing-slash.
+        location: `https://${host}${port}${location.settings.preserveTrailingSlash === undefined ? target.replace(/\/$/, '') : target}`,
       },
       reason: server.hasTls
         ? 'the host has TLS, so HTTP is redirected to HTTPS (annotation ssl-redirect: "false" turns it off)'
@@ -159,6 +160,11 @@ function outcome(
         reason: `${request.source} is in the deny-list (${list.ranges.join(', ')})`,
       };
   }
+  if (location.action.kind === 'redirect')
+    return {
+      result: { kind: 'status', code: location.action.code, location: location.action.url },
+      reason: 'permanent-redirect or temporal-redirect: every request is redirected',
+    };
   if (location.action.kind === 'status') {
     const { code } = location.action;
     return {

@@ -21,12 +21,10 @@ export interface Upstream {
 export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP';
 
 export type Action =
-  | {
-      readonly kind: 'proxy';
-      readonly upstream: string;
-      readonly protocol: BackendProtocol;
-    }
-  | { readonly kind: 'status'; readonly code: 404 | 503 };
+  | { readonly kind: 'proxy'; readonly upstream: string; readonly protocol: BackendProtocol }
+  | { readonly kind: 'status'; readonly code: 404 | 503 }
+  /** permanent-/temporal-redirect: `url` is an absolute http(s) URL rebuilt from its parts. */
+  | { readonly kind: 'redirect'; readonly code: number; readonly url: string };
 
 /**
  * How NGINX talks to the pods. The http block sets every field (the defaults, from the ConfigMap); a
@@ -85,6 +83,10 @@ export interface ProxyHeaderOverrides {
 /** Per-concern settings of one location. */
 export interface LocationSettings {
   readonly sslRedirect: boolean;
+  /** The HTTPS redirect keeps a trailing `/` (ingress-nginx drops it unless preserve-trailing-slash). */
+  readonly preserveTrailingSlash?: true;
+  /** Redirects NGINX issues here carry a relative Location (`absolute_redirect off`). */
+  readonly relativeRedirects?: true;
   readonly rewrite?: Rewrite;
   readonly proxyHeaders?: ProxyHeaderOverrides;
   /** Only what differs from `GlobalSettings.proxy`. */
@@ -170,6 +172,20 @@ export interface Server {
   readonly certificate: string;
   readonly hasTls: boolean;
   readonly locations: readonly Location[];
+  /** More names this server answers (`server-alias`): DNS names or `*.` wildcards no other server uses. */
+  readonly aliases?: readonly string[];
+  /** `app-root`: a request for `/` is redirected (302) to this path. */
+  readonly appRoot?: string;
+}
+
+/** `from-to-www-redirect`: a name with or without `www.` that redirects (308) to a served host. */
+export interface RedirectServer {
+  /** The name redirected from: `example.com` for `www.example.com`, or the reverse. */
+  readonly host: string;
+  /** The served host it redirects to. */
+  readonly target: string;
+  readonly source: string;
+  readonly certificate: string;
 }
 
 export interface CertificateFile {
@@ -229,6 +245,8 @@ export interface NginxModel {
   readonly rateLimitZones: readonly RateLimitZone[];
   /** The one upstream every dynamic backend goes through. */
   readonly balancer: { readonly keepaliveConnections: number };
+  /** from-to-www-redirect servers, sorted by host. */
+  readonly redirectServers?: readonly RedirectServer[];
 }
 
 export const DEFAULT_CERTIFICATE_FILE = 'default.pem';

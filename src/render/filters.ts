@@ -78,6 +78,17 @@ export const filters = {
     const port = check('port', v, /^\d{1,5}$/);
     return port === '443' ? '' : `:${port}`;
   },
+  /** The `:port` part of an http:// URL; empty for the default port 80. */
+  http_port_suffix: (v: unknown): string => {
+    const port = check('port', v, /^\d{1,5}$/);
+    return port === '80' ? '' : `:${port}`;
+  },
+  /** A path (and query) on this host, starting with `/` (app-root): no quote, `$` or backslash. */
+  uri_path: (v: unknown): string =>
+    check('path', v, /^\/(?!\/)([A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2})*$/),
+  /** An absolute http(s) URL rebuilt by translate (redirect targets), double-quoted. */
+  redirect_url: (v: unknown): string =>
+    `"${check('URL', v, /^https?:\/\/([a-z0-9.-]+|\[[0-9a-fA-F:.]+\])(:\d{1,5})?(\/([A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2})*)?$/)}"`,
   /** A whole number. */
   int: (v: unknown): string => check('number', v, /^\d{1,10}$/),
   cidr: (v: unknown): string => check('CIDR', v, CIDR),

@@ -33,6 +33,7 @@ import {
 import { ownership, type ClassOptions } from './ownership.ts';
 import { claimKey, compareLocations, locationsFor } from './paths.ts';
 import { checkCaptures, matchPath, type PathMatch } from './rewrite.ts';
+import { serverExtras, wwwRedirects, type ServerExtras } from './server-names.ts';
 
 export interface NamespacedName {
   readonly namespace: string;
@@ -193,11 +194,17 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const servers: Server[] = [];
   const withDefaultBackend = (list: readonly Contribution[]): Contribution | undefined =>
     list.find((c) => c.ingress.defaultBackend !== undefined);
-  for (const [host, plan] of [...hosts.entries()].sort(([a], [b]) => cmp(a, b))) {
+  const sortedHosts = [...hosts.entries()].sort(([a], [b]) => cmp(a, b));
+  const extras = serverExtras(
+    sortedHosts.map(([host, plan]) => [host, plan.contributors] as const),
+    report,
+  );
+  for (const [host, plan] of sortedHosts) {
     if (host === '') continue;
     const fallback = withDefaultBackend(plan.contributors);
-    servers.push(buildServer(host, plan, tls.byHost.get(host), fallback, context));
+    servers.push(buildServer(host, plan, tls.byHost.get(host), fallback, context, extras.get(host)));
   }
+  const redirectServers = wwwRedirects(servers, (host) => hosts.get(host)?.contributors ?? [], report);
   // Unknown hosts and host-less rules; its fallback is the oldest Ingress defaultBackend of all.
   const defaultServer = buildServer(
     '',
@@ -223,7 +230,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
         ...config.global,
         serverNamesHashBucketSize: Math.max(
           config.global.serverNamesHashBucketSize,
-          serverNamesBucketFor(servers.map((s) => s.serverName)),
+          serverNamesBucketFor([
+            ...servers.flatMap((s) => [s.serverName, ...(s.aliases ?? [])]),
+            ...redirectServers.map((r) => r.host),
+          ]),
         ),
       },
       upstreams: [...upstreams.values()].sort((a, b) => cmp(a.name, b.name)),
@@ -234,6 +244,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
       balancer: { keepaliveConnections: config.upstreamKeepaliveConnections },
+      ...(redirectServers.length > 0 && { redirectServers }),
     },
     diagnostics: dedupe(diagnostics),
     ingresses: [...outcomes.values()].sort(
@@ -468,6 +479,8 @@ function settingsFor(
     sslRedirect:
       (hostHasTls && (redirect.sslRedirect ?? config.locationDefaults.sslRedirect)) ||
       redirect.forceSslRedirect === true,
+    ...(redirect.preserveTrailingSlash === true && { preserveTrailingSlash: true as const }),
+    ...(redirect.relative === true && { relativeRedirects: true as const }),
     ...(path?.rewrite !== undefined && { rewrite: path.rewrite }),
     ...(Object.keys(headers).length > 0 && { proxyHeaders: headers }),
     proxy: proxyDifferences(annotations.proxy ?? {}, config.global.proxy),
@@ -520,6 +533,7 @@ function buildServer(
   certificate: string | undefined,
   fallback: Contribution | undefined,
   context: ServerContext,
+  extras: ServerExtras = {},
 ): Server {
   const { globalDefault, resolveAction, defaultCertificate, addRoute } = context;
   const hasTls = certificate !== undefined;
@@ -532,10 +546,15 @@ function buildServer(
     const { ingress, settings: annotations } = claimed.owner;
     const { rule } = claimed;
     const settings = settingsFor(context, claimed.owner, hasTls, claimed);
-    const action = withProtocol(
-      resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
-      annotations,
-    );
+    // permanent-/temporal-redirect answers instead of the Service, which then needs no endpoints.
+    const redirect = annotations.redirect?.redirect;
+    const action: Action =
+      redirect !== undefined
+        ? { kind: 'redirect', ...redirect }
+        : withProtocol(
+            resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
+            annotations,
+          );
     const route = addRoute(routeTo(host, ingress, rule.backend, rule));
     for (const loc of locationsFor(claimed.claim, exactPaths, regexHost)) {
       locations.push({
@@ -587,6 +606,9 @@ function buildServer(
     certificate: certificate ?? defaultCertificate,
     hasTls,
     locations,
+    // A wildcard alias means one label, as a wildcard host does.
+    ...(extras.aliases !== undefined && { aliases: extras.aliases.map(serverNameFor) }),
+    ...(extras.appRoot !== undefined && { appRoot: extras.appRoot }),
   };
 }
 

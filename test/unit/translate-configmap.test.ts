@@ -152,7 +152,12 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
     has: ['https "max-age=31536000";', 'add_header Strict-Transport-Security $gatehouse_hsts always;'],
     lacks: [],
   },
-  { key: 'ssl-redirect', value: 'false', has: [], lacks: ['return 308 https://$host$request_uri;'] },
+  {
+    key: 'ssl-redirect',
+    value: 'false',
+    has: [],
+    lacks: ['return 308 https://$host$gatehouse_uri_without_slash;'],
+  },
   {
     key: 'proxy-connect-timeout',
     value: '15',
@@ -400,7 +405,7 @@ describe('ConfigMap keys', () => {
       'ssl_protocols TLSv1.2 TLSv1.3;',
     ])
       assert.ok(lines(defaults).includes(line), line);
-    assert.ok(lines(defaults).includes('return 308 https://$host$request_uri;'));
+    assert.ok(lines(defaults).includes('return 308 https://$host$gatehouse_uri_without_slash;'));
     assert.ok(!defaults.includes('Strict-Transport-Security'));
   });
 

@@ -161,7 +161,7 @@ describe('translate: TLS certificates', () => {
     );
     assert.match(
       serverBlock(conf, 'cafe.example.com'),
-      /if \(\$scheme = http\) \{\s*return 308 https:\/\/\$host\$request_uri;/,
+      /if \(\$scheme = http\) \{\s*return 308 https:\/\/\$host\$gatehouse_uri_without_slash;/,
     );
     assert.doesNotMatch(serverBlock(conf, 'plain.example.com'), /return 308/);
   });
@@ -176,7 +176,10 @@ describe('translate: TLS certificates', () => {
       ],
       { listen: { httpPort: 8080, httpsPort: 8443 } },
     );
-    assert.match(serverBlock(conf, 'cafe.example.com'), /return 308 https:\/\/\$host:8443\$request_uri;/);
+    assert.match(
+      serverBlock(conf, 'cafe.example.com'),
+      /return 308 https:\/\/\$host:8443\$gatehouse_uri_without_slash;/,
+    );
   });
 
   it('lets a wildcard TLS host cover exactly one label', () => {
