@@ -54,7 +54,7 @@ export async function prepareConfDir(dir: string, options: { readonly isDefault:
   if (stat === undefined) {
     await mkdir(abs, { recursive: true, mode: privateMode(uid) });
     await chmod(abs, privateMode(uid));
-    await writeFile(path.join(abs, CONF_DIR_MARKER), '', { mode: 0o600, flag: 'wx' });
+    await writeMarker(abs);
     return abs;
   }
   const refuse = (why: string): never => {
@@ -74,7 +74,15 @@ export async function prepareConfDir(dir: string, options: { readonly isDefault:
       refuse(`it holds a symbolic link (${entry}), which Gatehouse never writes`);
   }
   if (options.isDefault && (stat.mode & 0o066) !== 0) await chmod(abs, privateMode(uid));
-  if (!entries.includes(CONF_DIR_MARKER))
-    await writeFile(path.join(abs, CONF_DIR_MARKER), '', { mode: 0o600, flag: 'wx' });
+  if (!entries.includes(CONF_DIR_MARKER)) await writeMarker(abs);
   return abs;
+}
+
+/** The marker; the sidecar pod's two containers may both write it at once into their shared emptyDir. */
+async function writeMarker(dir: string): Promise<void> {
+  await writeFile(path.join(dir, CONF_DIR_MARKER), '', { mode: 0o600, flag: 'wx' }).catch(
+    (error: unknown) => {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    },
+  );
 }

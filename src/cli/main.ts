@@ -13,6 +13,7 @@ import {
   parsePositiveInt,
   type ClassAndConfigFlags,
 } from './options.ts';
+import { bootstrapNginxCommand, type BootstrapNginxFlags } from './bootstrap-nginx-command.ts';
 import { defaultConfDir, prepareConfDir } from './conf-dir.ts';
 import { collectHeader, explainCommand, type ExplainFlags } from './explain-command.ts';
 import { inspectCommand, type InspectFlags } from './inspect-command.ts';
@@ -121,6 +122,26 @@ export async function main(argv: readonly string[]): Promise<number> {
       )
       .addOption(
         new Option(
+          '--nginx-mode <mode>',
+          "child: run NGINX as a child process; sidecar: drive the NGINX of the pod's nginx container, found through the pid file in --conf-dir (shared emptyDir and process namespace), adopted as it runs and never stopped",
+        )
+          .choices(['child', 'sidecar'])
+          .default('child'),
+      )
+      .addOption(
+        new Option(
+          '--nginx-healthz-port <port>',
+          "also have NGINX itself answer GET /healthz on this port (the nginx container's probes; see bootstrap-nginx)",
+        ).argParser(parsePort),
+      )
+      .addOption(
+        new Option(
+          '--metrics-log-port <port>',
+          'loopback UDP port of the metrics log (default: any free port); fixed in the sidecar pod, so a restarted controller renders the same config',
+        ).argParser(parsePort),
+      )
+      .addOption(
+        new Option(
           '--nginx-test-timeout <seconds>',
           'longest nginx -t may run before the configuration counts as refused',
         )
@@ -210,6 +231,40 @@ export async function main(argv: readonly string[]): Promise<number> {
   ).action(async (flags: RenderFlags & ClassAndConfigFlags) => {
     exitCode = await renderCommand(flags, { stdout: process.stdout, stderr: process.stderr });
   });
+
+  program
+    .command('bootstrap-nginx')
+    .description(
+      "The sidecar pod's nginx container: prepare the shared --conf-dir (the config the controller applied last if it still passes nginx -t, else a bootstrap config that only answers health checks) and print NGINX's command line, one argument per line, for the container to exec.",
+    )
+    .requiredOption('--conf-dir <dir>', 'the conf dir shared with the controller (an emptyDir)')
+    .option('--nginx-binary <path>', 'NGINX executable', 'nginx')
+    .addOption(
+      new Option('--nginx-healthz-port <port>', 'port on which NGINX answers GET /healthz')
+        .argParser(parsePort)
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'error, warn, info or debug')
+        .choices(['error', 'warn', 'info', 'debug'])
+        .default('info'),
+    )
+    .addOption(new Option('--log-format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (flags: BootstrapNginxFlags & LogFlags) => {
+      const logger = createLogger({ level: flags.logLevel, format: flags.logFormat });
+      try {
+        exitCode = await bootstrapNginxCommand(
+          { ...flags, confDir: await prepareConfDir(flags.confDir, { isDefault: false }) },
+          logger,
+          process.stdout,
+        );
+      } catch (error) {
+        logger.error('the nginx container cannot start', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        exitCode = 1;
+      }
+    });
 
   const controllerOption = (): Option =>
     new Option('--controller <url>', "the controller's health port").default('http://127.0.0.1:10254');

@@ -11,6 +11,7 @@ import { ExternalNameFeed } from '../controller/external-name-feed.ts';
 import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
+import { sidecarMaster } from '../nginx/sidecar-master.ts';
 import { fetchLiveChecksum, fetchStatusPage } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { startAccessLogRelay } from '../observability/access-log-relay.ts';
@@ -42,6 +43,10 @@ export interface ServeFlags extends ClassAndConfigFlags {
   confDir: string;
   nginxBinary: string;
   nginxModulesDir: string;
+  /** `child`: NGINX is our child; `sidecar`: the pod's nginx container runs it (src/nginx/nginx-master.ts). */
+  nginxMode: 'child' | 'sidecar';
+  nginxHealthzPort?: number;
+  metricsLogPort?: number;
   nginxTestTimeout: number;
   debounce: number;
   enableMetrics: boolean;
@@ -94,13 +99,14 @@ export async function serveCommand(
     runDir,
     logger,
     testTimeoutMs: flags.nginxTestTimeout * 1000,
+    ...(flags.nginxMode === 'sidecar' ? { master: sidecarMaster(runDir, logger) } : {}),
   });
   // Whatever ends this process, an NGINX of ours must end with it.
   const quitNginx = (): void => nginx.quitNow();
   process.once('exit', quitNginx);
   const source = flags.manifests === undefined ? 'cluster' : path.resolve(flags.manifests);
   const nginxVersion = await nginx.version();
-  logger.info('starting gatehouse', { nginx: nginxVersion, confDir, source });
+  logger.info('starting gatehouse', { nginx: nginxVersion, nginxMode: flags.nginxMode, confDir, source });
 
   // NGINX cannot open /dev/stdout when it is a socket (journald, a parent's pipe): relay the log instead.
   const relay = fstatSync(1).isSocket() ? await startAccessLogRelay(process.stdout) : undefined;
@@ -117,7 +123,9 @@ export async function serveCommand(
   registerNginxStatusMetrics(nginxRegistry, () => fetchStatusPage(nginx.statusSocket, '/nginx_status'));
   const traffic = flags.enableMetrics ? new TrafficMetrics() : undefined;
   const trafficLog =
-    traffic === undefined ? undefined : await TrafficLogReceiver.start(traffic, nginxRegistry);
+    traffic === undefined
+      ? undefined
+      : await TrafficLogReceiver.start(traffic, nginxRegistry, { port: flags.metricsLogPort ?? 0 });
   const reportHandlers: ((r: ReconcileReport) => void)[] = [];
   const reconciler: Reconciler = new Reconciler({
     translate: translateOptions,
@@ -129,6 +137,7 @@ export async function serveCommand(
       ipv6Available: await canListenOnIpv6(),
       ...(relay === undefined ? {} : { accessLog: relay.target }),
       ...(trafficLog === undefined ? {} : { metricsLog: trafficLog.target }),
+      ...(flags.nginxHealthzPort === undefined ? {} : { nginxHealthzPort: flags.nginxHealthzPort }),
     },
     nginx,
     logger,
@@ -231,7 +240,13 @@ export async function serveCommand(
     });
     await sleep(flags.shutdownGracePeriod * 1000);
   }
-  logger.info('shutting down: finishing in-flight requests', { timeoutSeconds: workerShutdownSeconds });
+  if (flags.nginxMode === 'sidecar') {
+    // Not ours to stop: the nginx container drains NGINX itself. Let it go first, so nothing waits for it.
+    logger.info('shutting down; the nginx container drains NGINX');
+    await nginx.stop();
+  } else {
+    logger.info('shutting down: finishing in-flight requests', { timeoutSeconds: workerShutdownSeconds });
+  }
   for (const s of stoppables) await s.stop();
   await reconciler.close();
   await nginx.stop((workerShutdownSeconds + 10) * 1000);

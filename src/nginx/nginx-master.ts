@@ -32,24 +32,24 @@ export interface MasterStrategy {
    */
   readonly ownsMaster: boolean;
   /**
-   * A master running `args` (NGINX's `-p`, `-e` and `-c`). A child is spawned on the config on disk; in the
-   * sidecar pod this waits until the `nginx` container's master runs and answers on its status socket,
+   * A master running `command` (NginxProcess.masterCommand). A child is spawned on the config on disk; in
+   * the sidecar pod this waits until the `nginx` container's master runs and answers on its status socket,
    * whatever config it serves (the bootstrap one, the last good one), or until `stopping()` says to give up.
    */
-  start(args: readonly string[], stopping: () => boolean): Promise<MasterHandle>;
+  start(command: readonly string[], stopping: () => boolean): Promise<MasterHandle>;
 }
 
 /** NGINX as our child, in a process group of its own. */
-export function childMaster(binary: string, runDir: string, logger: Logger): MasterStrategy {
+export function childMaster(runDir: string, logger: Logger): MasterStrategy {
   return {
     mode: 'child',
     ownsMaster: true,
-    async start(args) {
+    async start([binary = 'nginx', ...args]) {
       // An NGINX that a killed controller left on this conf dir would hold the ports.
       await stopStaleMaster(runDir, logger);
       // Its own process group: the workers can be found (and stopped) if the master dies without them,
       // and a terminal's Ctrl-C reaches only Gatehouse, which then stops NGINX gracefully.
-      const child = spawn(binary, [...args, '-g', 'daemon off;'], {
+      const child = spawn(binary, args, {
         stdio: ['ignore', 'inherit', 'pipe'],
         detached: true,
       });

@@ -78,10 +78,12 @@ export class NginxProcess {
   /** The dynamic state NGINX was last confirmed to hold, and the id of the one in the state file. */
   private pushed: DynamicState | undefined;
   private onDisk: string | undefined;
+  /** The config last applied: what a restarted `nginx` container (sidecar pod) is brought back to. */
+  private lastApplied: RenderedConfig | undefined;
 
   constructor(options: NginxOptions) {
     this.options = options;
-    this.masters = options.master ?? childMaster(options.binary, options.runDir, options.logger);
+    this.masters = options.master ?? childMaster(options.runDir, options.logger);
   }
 
   get confPath(): string {
@@ -139,7 +141,11 @@ export class NginxProcess {
 
   /** Stages, tests, swaps in and loads a rendered config. Leaves the live config untouched on failure. */
   apply(config: RenderedConfig): Promise<ApplyOutcome> {
-    return this.exclusive(() => this.applyNow(config));
+    return this.exclusive(async () => {
+      const outcome = await this.applyNow(config);
+      this.lastApplied = config;
+      return outcome;
+    });
   }
 
   /** Writes a rendered tree next to the live one; returns the staged nginx.conf. */
@@ -195,7 +201,7 @@ export class NginxProcess {
       // The new config did not take. The file goes back by rename; NGINX is not signalled again: a master
       // that refused the reload still runs the old config, and one that died restarts on the old file.
       if (hadPrevious) await restoreCopy(previous, this.confPath);
-      if (this.child === undefined && this.everServed && !this.stopping) {
+      if (this.child === undefined && this.everServed && !this.stopping && this.masters.ownsMaster) {
         this.options.logger.warn('starting nginx again on the last good configuration');
         await this.startOnDisk().catch((e: unknown) =>
           this.options.logger.error('nginx restart failed', { error: (e as Error).message }),
@@ -294,7 +300,8 @@ export class NginxProcess {
     if (!this.masters.ownsMaster) {
       const live = await fetchLiveChecksum(this.statusSocket);
       if (checksum !== undefined && live !== checksum) {
-        if (dynamic !== undefined)
+        // The bootstrap config has no dynamic state to add to: the reload loads the state file.
+        if (dynamic !== undefined && (await fetchStateId(this.statusSocket)) !== undefined)
           await this.syncDynamic(stateOf({ ...dynamic.backends, ...this.pushed?.backends }));
         await this.reloadAndVerify(checksum, dynamic);
         if (dynamic !== undefined) await this.syncDynamic(dynamic);
@@ -335,7 +342,7 @@ export class NginxProcess {
   private async spawnMaster(): Promise<MasterHandle> {
     await this.prepareRunDir();
     const { logger } = this.options;
-    const child = await this.masters.start(this.baseArgs(this.confPath), () => this.stopping);
+    const child = await this.masters.start(this.masterCommand(), () => this.stopping);
     this.child = child;
     this.liveChecksum = undefined;
     child.stderr?.setEncoding('utf8');
@@ -394,8 +401,16 @@ export class NginxProcess {
     });
   }
 
-  /** Starts NGINX on the nginx.conf on disk (the last good one) and verifies it; returns its checksum. */
+  /**
+   * Starts NGINX on the nginx.conf on disk (the last good one) and verifies it; returns its checksum. The
+   * sidecar pod's `nginx` container may have started on its bootstrap config instead: it is brought to the
+   * last applied one (no reload when it serves that already).
+   */
   private async startOnDisk(): Promise<string | undefined> {
+    if (!this.masters.ownsMaster && this.lastApplied !== undefined) {
+      await this.applyNow(this.lastApplied);
+      return this.lastApplied.checksum;
+    }
     const conf = await readFile(this.confPath, 'utf8');
     const checksum = /^# checksum ([0-9a-f]+)$/m.exec(conf)?.[1];
     await this.startAndVerify(checksum, this.pushed);
@@ -558,6 +573,11 @@ export class NginxProcess {
     for (const name of await readdir(dir)) {
       if (!keep.has(name)) await rm(path.join(dir, name), { force: true });
     }
+  }
+
+  /** How the master runs: in the foreground on the live config. */
+  masterCommand(): string[] {
+    return [this.options.binary, ...this.baseArgs(this.confPath), '-g', 'daemon off;'];
   }
 
   private baseArgs(confPath: string): string[] {

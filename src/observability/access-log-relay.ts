@@ -11,13 +11,13 @@ export interface SyslogReceiver {
 /** Binds a loopback syslog socket; `onMessage` gets each datagram as NGINX sent it, header included. */
 export async function startSyslogReceiver(
   onMessage: (message: Buffer) => void,
-  options: { receiveBufferBytes?: number } = {},
+  options: { receiveBufferBytes?: number; port?: number } = {},
 ): Promise<SyslogReceiver> {
   const socket = dgram.createSocket('udp4');
   socket.on('message', onMessage);
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => resolve());
+    socket.bind(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   if (options.receiveBufferBytes !== undefined) {
     try {

@@ -10,6 +10,8 @@ export interface TrafficLogReceiverOptions {
   readonly sliceMs?: number;
   /** Where the kernel's per-socket drop counts are (Linux: /proc/net/udp). */
   readonly procNetUdp?: string;
+  /** Loopback UDP port to receive on; 0 (default): any free one. */
+  readonly port?: number;
 }
 
 /**
@@ -67,6 +69,7 @@ export class TrafficLogReceiver {
     const receiver = new TrafficLogReceiver(metrics, registry, options);
     receiver.socket = await startSyslogReceiver((m) => receiver.enqueue(m), {
       receiveBufferBytes: 8 * 1024 * 1024,
+      port: options.port ?? 0,
     });
     receiver.kernelDropsSeen = (await receiver.kernelDrops()) ?? 0;
     return receiver;

@@ -29,6 +29,11 @@ export interface RenderPaths {
   readonly metricsLog?: string;
   /** Folder of NGINX's dynamic modules (Debian's by default): the Lua module and its NDK are loaded from it. */
   readonly modulesDir?: string;
+  /**
+   * Port on which NGINX itself answers `GET /healthz`: the probes of the sidecar pod's `nginx` container,
+   * the same in the bootstrap config (renderBootstrap) and in every config after it. Unset: none.
+   */
+  readonly nginxHealthzPort?: number;
 }
 
 export const DEFAULT_MODULES_DIR = '/usr/lib/nginx/modules';
@@ -83,11 +88,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
   const context = {
     m: model,
     checksum: CHECKSUM_PLACEHOLDER,
-    run: {
-      pid: path.join(paths.runDir, 'nginx.pid'),
-      statusSocket: path.join(paths.runDir, 'status.sock'),
-      temp: path.join(paths.runDir, 'tmp'),
-    },
+    run: runFiles(paths.runDir),
     certPath: Object.fromEntries(model.certificates.map((c) => [c.fileName, path.join(certs, c.fileName)])),
     httpsPort: model.listen.httpsPort,
     http2: model.global.http2 ? http2Syntax(paths.nginxVersion) : 'off',
@@ -99,6 +100,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
       path: path.join(paths.confDir, 'lua'),
       stateFile: path.join(paths.confDir, DYNAMIC_STATE_FILE),
     },
+    nginxHealthzPort: paths.nginxHealthzPort ?? 0,
   };
   const draft = env().render('nginx.conf.njk', context);
   const certFiles = model.certificates.map((c) => ({
@@ -120,5 +122,27 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     checksum,
     nginxConf,
     dynamic: dynamicState(model),
+  };
+}
+
+/**
+ * The config the sidecar pod's `nginx` container starts on before the controller's first one: the run
+ * files, the health port and a status socket that says `bootstrap`; no traffic is served.
+ */
+export function renderBootstrap(
+  paths: Pick<RenderPaths, 'runDir' | 'ipv6Available'> & { readonly nginxHealthzPort: number },
+): string {
+  return env().render('bootstrap.conf.njk', {
+    run: runFiles(paths.runDir),
+    nginxHealthzPort: paths.nginxHealthzPort,
+    ipv6: paths.ipv6Available === true,
+  });
+}
+
+function runFiles(runDir: string): { pid: string; statusSocket: string; temp: string } {
+  return {
+    pid: path.join(runDir, 'nginx.pid'),
+    statusSocket: path.join(runDir, 'status.sock'),
+    temp: path.join(runDir, 'tmp'),
   };
 }

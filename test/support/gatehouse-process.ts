@@ -48,6 +48,8 @@ export interface LaunchOptions {
   readonly stdout?: 'ignore' | 'pipe';
   /** Take over another instance's conf dir and ports (as a restarted controller would). */
   readonly reuse?: Pick<RunningGatehouse, 'confDir' | 'httpPort' | 'httpsPort' | 'healthzPort'>;
+  /** Leave the conf dir when stopped: it belongs to a pod that outlives this controller (sidecar mode). */
+  readonly keepConfDir?: boolean;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function launchGatehouse(
       }, STOP_TIMEOUT_MS);
       const code = await exited;
       clearTimeout(timer);
-      await rm(confDir, { recursive: true, force: true });
+      if (options.keepConfDir !== true) await rm(confDir, { recursive: true, force: true });
       return code;
     },
   };

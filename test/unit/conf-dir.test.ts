@@ -29,6 +29,16 @@ describe('--conf-dir: Gatehouse writes and deletes files only where it should', 
     assert.equal(await prepareConfDir(dir, { isDefault: true }), dir);
   });
 
+  it('takes an empty shared volume that two containers prepare at once (the sidecar pod)', async () => {
+    const dir = path.join(root, 'shared');
+    await mkdir(dir);
+    const both = await Promise.all(
+      Array.from({ length: 4 }, () => prepareConfDir(dir, { isDefault: false })),
+    );
+    assert.deepEqual(both, [dir, dir, dir, dir]);
+    assert.deepEqual(await readdir(dir), [CONF_DIR_MARKER]);
+  });
+
   it('refuses a symbolic link in its place (a planted link to /etc)', async () => {
     const link = path.join(root, 'planted');
     await symlink('/etc', link);
