@@ -31,6 +31,7 @@ import {
   type V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
 import { CONFIGMAP_KEYS } from '../../src/config/global-config.ts';
+import { PROXY_KEYS } from '../../src/annotations/proxy.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHART = path.join(ROOT, 'charts', 'gatehouse');
@@ -290,7 +291,8 @@ void describe('values.schema.json', () => {
     };
     assert.deepEqual(
       Object.keys(schema.properties.controller.properties.config.properties).sort(),
-      Object.keys(CONFIGMAP_KEYS).sort(),
+      // The ConfigMap's own keys, and the proxy annotations' defaults, which it sets under the same names.
+      [...Object.keys(CONFIGMAP_KEYS), ...Object.keys(PROXY_KEYS)].sort(),
     );
   });
 });
