@@ -1,4 +1,5 @@
 import { logFamily } from './log.ts';
+import { basicAuthFamily } from './basic-auth.ts';
 import { proxyFamily } from './proxy.ts';
 import { rateLimitFamily } from './rate-limit.ts';
 import { redirectFamily } from './redirect.ts';
@@ -23,6 +24,7 @@ export {
  * from `unsupported.ts`, and read `IngressAnnotations['<concern>']` in translate.
  */
 export const FAMILIES = [
+  basicAuthFamily,
   logFamily,
   proxyFamily,
   rateLimitFamily,

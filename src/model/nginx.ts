@@ -99,6 +99,27 @@ export interface LocationSettings {
    */
   readonly refuseClients: readonly string[];
   readonly limits?: LocationLimits;
+  /** `auth_basic` with an htpasswd file of `authFiles`. */
+  readonly basicAuth?: BasicAuth;
+  /**
+   * Why the location cannot be served as its Ingress asks (e.g. its auth Secret is missing): it answers
+   * 503, as ingress-nginx's denied locations do, rather than serving unprotected.
+   */
+  readonly denied?: string;
+}
+
+export interface BasicAuth {
+  /** Validated realm, printed double-quoted. */
+  readonly realm: string;
+  /** File name in `NginxModel.authFiles`. */
+  readonly file: string;
+}
+
+/** A file NGINX's workers read on each request (an htpasswd file), written 0600. */
+export interface AuthFile {
+  /** `<namespace>_<secret>_<digest>.htpasswd`: content-addressed, like certificates. */
+  readonly fileName: string;
+  readonly content: string;
 }
 
 /**
@@ -240,6 +261,8 @@ export interface NginxModel {
   readonly certificates: readonly CertificateFile[];
   /** Allow- and denylists, one per distinct list, sorted by variable. */
   readonly addressLists: readonly AddressList[];
+  /** htpasswd files, sorted by name. */
+  readonly authFiles: readonly AuthFile[];
   /** Rate-limit keys and zones, sorted by name. */
   readonly rateLimitKeys: readonly RateLimitKey[];
   readonly rateLimitZones: readonly RateLimitZone[];

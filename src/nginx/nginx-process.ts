@@ -11,6 +11,7 @@ import { fetchLiveChecksum } from './status-client.ts';
 import { keepCopy, restoreCopy, writeFileAtomic } from './atomic-files.ts';
 import { childMaster, signalGroup, type MasterHandle, type MasterStrategy } from './nginx-master.ts';
 import { childPids, processStat, reloadRefused, stoppedAccepting } from './workers.ts';
+import { letWorkersRead } from './worker-access.ts';
 
 export interface NginxOptions {
   readonly binary: string;
@@ -161,6 +162,7 @@ export class NginxProcess {
       if ((await readFile(target, 'utf8').catch(() => undefined)) === file.content) continue;
       await mkdir(path.dirname(target), { recursive: true });
       await writeFileAtomic(target, file.content, file.mode);
+      if (file.readByWorkers === true) await letWorkersRead(confDir, target);
     }
     const staged = path.join(confDir, 'staging', 'nginx.conf');
     await writeFileAtomic(staged, config.nginxConf, 0o644);
@@ -568,10 +570,12 @@ export class NginxProcess {
   }
 
   private async removeUnusedCertificates(config: RenderedConfig): Promise<void> {
-    const keep = new Set(config.files.map((f) => path.basename(f.path)));
-    const dir = path.join(this.options.confDir, 'certs');
-    for (const name of await readdir(dir)) {
-      if (!keep.has(name)) await rm(path.join(dir, name), { force: true });
+    const keep = new Set(config.files.map((f) => f.path));
+    for (const folder of ['certs', 'auth']) {
+      const dir = path.join(this.options.confDir, folder);
+      for (const name of await readdir(dir).catch(() => [])) {
+        if (!keep.has(`${folder}/${name}`)) await rm(path.join(dir, name), { force: true });
+      }
     }
   }
 

@@ -94,6 +94,8 @@ export const filters = {
   cidr: (v: unknown): string => check('CIDR', v, CIDR),
   /** The name of a variable Gatehouse defines (printed after its `$`). */
   variable: (v: unknown): string => check('variable name', v, /^gatehouse_[a-z0-9_]+$/),
+  /** A short text (an auth realm), double-quoted: no `$`, quotes, backslashes, braces or control characters. */
+  quoted_text: (v: unknown): string => `"${check('text', v, /^[A-Za-z0-9 _.,:!?@()/+'-]{1,128}$/)}"`,
   /** An HTTP header name. */
   header_name: (v: unknown): string => check('header name', v, /^[A-Za-z0-9-]{1,64}$/),
   /** An OpenSSL cipher list, double-quoted. */

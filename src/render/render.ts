@@ -50,6 +50,11 @@ export interface RenderedFile {
   readonly path: string;
   readonly content: string;
   readonly mode: number;
+  /**
+   * NGINX's workers read it on each request (an htpasswd file), not the master at load time: when the
+   * master runs as root, the workers' user must be able to reach and read it.
+   */
+  readonly readByWorkers?: boolean;
 }
 
 export interface RenderedConfig {
@@ -90,6 +95,9 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     checksum: CHECKSUM_PLACEHOLDER,
     run: runFiles(paths.runDir),
     certPath: Object.fromEntries(model.certificates.map((c) => [c.fileName, path.join(certs, c.fileName)])),
+    authPath: Object.fromEntries(
+      model.authFiles.map((f) => [f.fileName, path.join(paths.confDir, 'auth', f.fileName)]),
+    ),
     httpsPort: model.listen.httpsPort,
     http2: model.global.http2 ? http2Syntax(paths.nginxVersion) : 'off',
     accessLog: paths.accessLog ?? '/dev/stdout',
@@ -109,16 +117,22 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     mode: 0o600,
   }));
   const lua = luaFiles();
+  const authFiles = model.authFiles.map((f) => ({
+    path: `auth/${f.fileName}`,
+    content: f.content,
+    mode: 0o600,
+    readByWorkers: true,
+  }));
   const hash = createHash('sha256').update(draft);
   for (const f of lua) hash.update(`\0${f.path}\0${f.content}`);
   // The default certificate is made once per conf dir and never changes under a running config, so only
   // its name counts: `gatehouse render` then prints the same bytes for the same objects every time.
-  for (const f of certFiles)
+  for (const f of [...certFiles, ...authFiles])
     hash.update(`\0${f.path}\0${f.path === `certs/${DEFAULT_CERTIFICATE_FILE}` ? '' : f.content}`);
   const checksum = hash.digest('hex').slice(0, 32);
   const nginxConf = draft.replaceAll(CHECKSUM_PLACEHOLDER, checksum);
   return {
-    files: [{ path: 'nginx.conf', content: nginxConf, mode: 0o644 }, ...certFiles, ...lua],
+    files: [{ path: 'nginx.conf', content: nginxConf, mode: 0o644 }, ...certFiles, ...authFiles, ...lua],
     checksum,
     nginxConf,
     dynamic: dynamicState(model),

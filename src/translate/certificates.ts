@@ -104,7 +104,7 @@ const WEAK_SIGNATURE_OIDS = new Set([
   '1.3.14.3.2.29',
 ]);
 
-function decode(base64: string | undefined, plain: string | undefined): string | undefined {
+export function decode(base64: string | undefined, plain: string | undefined): string | undefined {
   if (plain !== undefined) return plain;
   if (base64 === undefined) return undefined;
   return Buffer.from(base64, 'base64').toString('utf8');

@@ -19,6 +19,7 @@ import type { Route } from '../model/routes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { AddressLists } from './address-lists.ts';
 import { RateLimits } from './rate-limits.ts';
+import { BasicAuthFiles } from './basic-auth.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
 import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
@@ -182,9 +183,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const routes: Route[] = [];
   const addressLists = new AddressLists();
   const rateLimits = new RateLimits(addressLists);
+  const basicAuth = new BasicAuthFiles(usable.secrets, report);
   const context: ServerContext = {
     addressLists,
     rateLimits,
+    basicAuth,
     config,
     globalDefault,
     resolveAction,
@@ -215,6 +218,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   );
 
   tls.secrets.forEach(use);
+  basicAuth.secrets().forEach(use);
   if (defaultCertificate.secret !== undefined) use(defaultCertificate.secret);
   for (const c of accepted) use(c.ingress.ref);
 
@@ -241,6 +245,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       servers,
       certificates,
       addressLists: addressLists.lists(),
+      authFiles: basicAuth.files(),
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
       balancer: { keepaliveConnections: config.upstreamKeepaliveConnections },
@@ -458,12 +463,16 @@ function routeTo(
 
 /** A location's settings from the annotations of the Ingress that owns it (none: the defaults). */
 function settingsFor(
-  { config, addressLists, rateLimits }: ServerContext,
+  { config, addressLists, rateLimits, basicAuth }: ServerContext,
   owner: Contribution | undefined,
   hostHasTls: boolean,
   path?: PathMatch,
 ): LocationSettings {
   const annotations = owner?.settings ?? {};
+  const auth =
+    owner === undefined || annotations.basicAuth === undefined
+      ? undefined
+      : basicAuth.resolve(owner.ingress.ref, annotations.basicAuth);
   const limits =
     owner === undefined ? undefined : rateLimits.forIngress(owner.ingress.ref, annotations.rateLimit);
   const redirect = annotations.redirect ?? {};
@@ -490,6 +499,7 @@ function settingsFor(
       ...(allow.length > 0 ? [addressLists.admitOnly(allow)] : []),
     ],
     ...(limits !== undefined && { limits }),
+    ...(auth !== undefined && ('denied' in auth ? { denied: auth.denied } : { basicAuth: auth })),
   };
 }
 
@@ -525,6 +535,7 @@ interface ServerContext {
   readonly addRoute: (route: Route) => number;
   readonly addressLists: AddressLists;
   readonly rateLimits: RateLimits;
+  readonly basicAuth: BasicAuthFiles;
 }
 
 function buildServer(

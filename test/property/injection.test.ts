@@ -17,7 +17,9 @@ import {
   type IngressSpec,
   type TestCertificate,
 } from '../support/fixtures.ts';
-import { renderObjects } from '../unit/harness.ts';
+import { HASHES, opaqueSecret } from '../support/htpasswd.ts';
+import { PATHS, renderObjects, translateObjects } from '../unit/harness.ts';
+import { render } from '../../src/render/render.ts';
 
 let cert: TestCertificate;
 before(async () => {
@@ -100,6 +102,9 @@ const isSafeRegex = (value: string): boolean =>
   /^(?:[A-Za-z0-9._~!*+,=:@()/&^$?[\]{}|-]|\\[^"'\\trn])*$/.test(value);
 
 const CONFIG = { namespace: 'gatehouse', name: 'config' };
+
+/** A realm is printed double-quoted: spaces and some punctuation, never a quote, `$`, `\\` or braces. */
+const isSafeRealm = (value: string): boolean => /^[A-Za-z0-9 _.,:!?@()/+'-]{1,128}$/.test(value);
 
 function cluster(web: Partial<IngressSpec> = {}, extra: KubernetesObject[] = []): KubernetesObject[] {
   return [
@@ -185,8 +190,24 @@ const targets: Target[] = [
         rules: [{ host: 'web.example.com', paths: [{ path: '/(a)(b)(c)', service: 'web', port: 80 }] }],
       }),
   },
+  {
+    name: 'auth-realm of basic auth',
+    safe: isSafeRealm,
+    objects: (v) =>
+      cluster(
+        {
+          annotations: {
+            [`${ANNOTATION_PREFIX}auth-type`]: 'basic',
+            [`${ANNOTATION_PREFIX}auth-secret`]: 'users',
+            [`${ANNOTATION_PREFIX}auth-realm`]: v,
+          },
+        },
+        [opaqueSecret('users', { auth: `alice:${HASHES.bcrypt}\n` })],
+      ),
+  },
   ...ANNOTATIONS.map((a): Target => ({
     name: `annotation ${a.name}`,
+    ...(a.name === 'auth-realm' && { safe: isSafeRealm }),
     objects: (v) => cluster({ annotations: { [ANNOTATION_PREFIX + a.name]: v } }),
   })),
   ...Object.keys(CONFIGMAP_KEYS).map((key): Target => ({
@@ -219,6 +240,46 @@ describe('hostile strings in user fields', () => {
           assert.equal(conf, rejected, 'an unsafe value changed the config');
         }),
         { numRuns: 120 },
+      );
+    });
+  }
+});
+
+describe('hostile htpasswd Secrets', () => {
+  const protectedBy = (secret: KubernetesObject): KubernetesObject[] =>
+    cluster(
+      {
+        annotations: {
+          [`${ANNOTATION_PREFIX}auth-type`]: 'basic',
+          [`${ANNOTATION_PREFIX}auth-secret`]: 'users',
+        },
+      },
+      [secret],
+    );
+  const USER_LINE = /^[\x21-\x39\x3b-\x7e]{1,128}:[$./A-Za-z0-9{}+=]+$/;
+
+  for (const type of ['auth-file', 'auth-map'] as const) {
+    it(`${type}: a hostile user or hash denies the paths (503), or reaches only the htpasswd file as user:hash`, () => {
+      fc.assert(
+        fc.property(payload, fc.constantFrom(...Object.values(HASHES), 'x'), (raw, hash) => {
+          const secret =
+            type === 'auth-file'
+              ? opaqueSecret('users', { auth: `${raw}:${hash}\n` })
+              : opaqueSecret('users', { [raw === '' ? 'k' : raw]: hash });
+          const objects = protectedBy(secret);
+          const result = translateObjects(objects);
+          const files = render(result.model, PATHS).files;
+          const conf = files.find((f) => f.path === 'nginx.conf')?.content ?? '';
+          const auth = files.filter((f) => f.path.startsWith('auth/'));
+          if (auth.length === 0) {
+            assert.match(conf, /return 503;/, 'an unusable Secret denies the paths');
+            return;
+          }
+          for (const line of auth.flatMap((f) => f.content.split('\n')).filter((l) => l !== ''))
+            assert.match(line, USER_LINE);
+          assert.ok(!conf.includes(hash === 'x' ? 'qx7qx7' : hash), 'no hash in nginx.conf');
+        }),
+        { numRuns: 150 },
       );
     });
   }

@@ -140,8 +140,8 @@ RBAC, matched to the API calls the controller makes (src/sources/kube, src/statu
 the namespace(s) it serves: the inputs of translate, Ingress status and Events about Ingresses. A ClusterRole
 holds them when the controller watches every namespace, a Role in controller.scope.namespace otherwise.
 Status is written with a patch; update is granted too (it writes no more than a patch can) so a client that
-replaces the status subresource keeps working. Secrets are listed with a type=kubernetes.io/tls field
-selector, which RBAC cannot express, hence list on all Secrets. Events are read by name (one per Ingress and
+replaces the status subresource keeps working. Secrets are listed with a field selector leaving out
+service-account tokens, Helm releases and registry credentials, which RBAC cannot express, hence list on all Secrets. Events are read by name (one per Ingress and
 reason, the same name on every replica) before one is created or its count raised.
 */}}
 {{- define "gatehouse.rbac.watchedRules" -}}

@@ -67,7 +67,17 @@ export class KubeSource {
     const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
     const nsPath = (group: string, resource: string): string =>
       ns === '' ? `${group}/${resource}` : `${group}/namespaces/${ns}/${resource}`;
-    const tls = 'type=kubernetes.io/tls';
+    // Every Secret an Ingress may name (TLS, CA bundles, htpasswd), but not the kinds that are large or
+    // none of ours: service-account tokens, Helm releases, registry credentials, bootstrap tokens.
+    const secretTypes = [
+      'kubernetes.io/service-account-token',
+      'helm.sh/release.v1',
+      'kubernetes.io/dockerconfigjson',
+      'kubernetes.io/dockercfg',
+      'bootstrap.kubernetes.io/token',
+    ]
+      .map((t) => `type!=${t}`)
+      .join(',');
     const specs: InformerSpec[] = [
       {
         kind: 'Ingress',
@@ -99,11 +109,11 @@ export class KubeSource {
       {
         kind: 'Secret',
         path: nsPath('/api/v1', 'secrets'),
-        fieldSelector: tls,
+        fieldSelector: secretTypes,
         list: () =>
           ns === ''
-            ? core.listSecretForAllNamespaces({ fieldSelector: tls })
-            : core.listNamespacedSecret({ namespace: ns, fieldSelector: tls }),
+            ? core.listSecretForAllNamespaces({ fieldSelector: secretTypes })
+            : core.listNamespacedSecret({ namespace: ns, fieldSelector: secretTypes }),
       },
     ];
     if (configMap !== undefined) {

@@ -32,13 +32,18 @@ export interface RenderOptions {
   readonly tls?: boolean | undefined;
   /** The Ingress's paths (service web, port 80); default one Prefix `/`. */
   readonly paths?: readonly Omit<PathSpec, 'service' | 'port'>[] | undefined;
+  /** More objects in the snapshot (Secrets the annotations name). */
+  readonly objects?: readonly KubernetesObject[] | undefined;
 }
 
 /**
  * Renders one Ingress (`web`, host web.example.com) with the given annotations and returns its first
  * location block, from the `location` line on, line by line.
  */
-export function renderWith(annotations: Record<string, string>, { tls = false, paths }: RenderOptions = {}) {
+export function renderWith(
+  annotations: Record<string, string>,
+  { tls = false, paths, objects: extra = [] }: RenderOptions = {},
+) {
   if (cert === undefined) throw new Error('renderWith runs inside a test');
   const objects: KubernetesObject[] = [
     ingressClass(),
@@ -55,6 +60,7 @@ export function renderWith(annotations: Record<string, string>, { tls = false, p
     }),
     ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
     ...(tls ? [tlsSecret('web-tls', cert)] : []),
+    ...extra,
   ];
   const { result, conf } = renderObjects(objects);
   const server = conf.slice(conf.indexOf('server_name web.example.com;'));
@@ -74,6 +80,7 @@ export interface ValidCase {
   readonly with?: Record<string, string>;
   readonly tls?: boolean;
   readonly paths?: RenderOptions['paths'];
+  readonly objects?: RenderOptions['objects'];
   /** Lines the location must hold (its `location … {` line included), and lines it must not. */
   readonly has: readonly string[];
   readonly lacks?: readonly string[];
@@ -106,7 +113,7 @@ export function familyTable(
       it(`${c.annotation}: ${JSON.stringify(c.value)} is applied`, () => {
         const { result, location, conf } = renderWith(
           { ...prefixed(c.with ?? {}), [ANNOTATION_PREFIX + c.annotation]: c.value },
-          { tls: c.tls, paths: c.paths },
+          { tls: c.tls, paths: c.paths, objects: c.objects },
         );
         const confLines = conf.split('\n').map((l) => l.trim());
         for (const line of c.conf ?? []) assert.ok(confLines.includes(line), `missing ${line} in nginx.conf`);

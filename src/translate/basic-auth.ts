@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { BasicAuthAnnotations } from '../annotations/basic-auth.ts';
+import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
+import { cmp, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
+import type { AuthFile, BasicAuth } from '../model/nginx.ts';
+import { decode } from './certificates.ts';
+
+/** A user name NGINX can match: printable ASCII without `:` or whitespace. */
+const USER = /^[\x21-\x39\x3b-\x7e]{1,128}$/;
+
+/**
+ * Password hashes NGINX checks (crypt(3) through glibc/libxcrypt, and its own apr1 and {SHA}/{SSHA}):
+ * bcrypt, yescrypt, SHA-512/256 crypt, MD5 crypt, apr1, salted SHA-1, SHA-1. Plain text ({PLAIN}) and
+ * 13-character DES crypt are refused: either gives the password away to anyone who reads the Secret.
+ */
+const HASHES: readonly RegExp[] = [
+  /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/,
+  /^\$y\$[./A-Za-z0-9]+\$[./A-Za-z0-9]+\$[./A-Za-z0-9]{43}$/,
+  /^\$[56]\$(rounds=\d{4,9}\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86}$/,
+  /^\$(1|apr1)\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}$/,
+  /^\{SSHA\}[A-Za-z0-9+/]{26,}={0,2}$/,
+  /^\{SHA\}[A-Za-z0-9+/]{27}=$/,
+];
+
+const MAX_USERS = 10_000;
+
+export type BasicAuthResult =
+  | { readonly ok: true; readonly auth: BasicAuth; readonly file: AuthFile; readonly secret: ObjectRef }
+  | { readonly ok: false; readonly reason: string; readonly secret?: ObjectRef };
+
+/**
+ * Turns an Ingress's basic-auth annotations and its Secret into an htpasswd file of its own, re-written
+ * from the validated `user:hash` pairs (nothing else in the Secret reaches disk). Pure.
+ */
+export function basicAuthFile(
+  namespace: string,
+  wanted: BasicAuthAnnotations,
+  secrets: readonly V1Secret[],
+): BasicAuthResult {
+  const ref: ObjectRef = { kind: 'Secret', namespace, name: wanted.secret };
+  const secret = secrets.find(
+    (s) => s.metadata?.namespace === namespace && s.metadata.name === wanted.secret,
+  );
+  if (secret === undefined)
+    return { ok: false, reason: `auth-secret ${namespace}/${wanted.secret} does not exist` };
+  const entries: [string, string][] = [];
+  if (wanted.secretType === 'auth-file') {
+    const text = decode(secret.data?.['auth'], secret.stringData?.['auth']);
+    if (text === undefined)
+      return {
+        ok: false,
+        secret: ref,
+        reason: `Secret ${namespace}/${wanted.secret} has no "auth" key (an htpasswd file)`,
+      };
+    for (const line of text.split(/\r?\n/)) {
+      if (line.trim() === '' || line.startsWith('#')) continue;
+      const colon = line.indexOf(':');
+      // NGINX reads `user:hash[:comment]`; the comment is dropped.
+      const hash = line.slice(colon + 1).split(':')[0] ?? '';
+      entries.push([colon < 0 ? line : line.slice(0, colon), colon < 0 ? '' : hash]);
+    }
+  } else {
+    const keys = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
+    for (const user of keys)
+      entries.push([user, (decode(secret.data?.[user], secret.stringData?.[user]) ?? '').trim()]);
+  }
+  if (entries.length === 0)
+    return { ok: false, secret: ref, reason: `Secret ${namespace}/${wanted.secret} lists no user` };
+  if (entries.length > MAX_USERS)
+    return {
+      ok: false,
+      secret: ref,
+      reason: `Secret ${namespace}/${wanted.secret} lists more than ${MAX_USERS} users`,
+    };
+  for (const [i, [user, hash]] of entries.entries()) {
+    const which = wanted.secretType === 'auth-file' ? `entry ${i + 1}` : 'a key';
+    if (!USER.test(user))
+      return {
+        ok: false,
+        secret: ref,
+        reason: `Secret ${namespace}/${wanted.secret}: ${which} has no valid user name (printable, no ":" or spaces)`,
+      };
+    if (!HASHES.some((h) => h.test(hash)))
+      return {
+        ok: false,
+        secret: ref,
+        reason: `Secret ${namespace}/${wanted.secret}: user ${user} has no supported password hash (bcrypt, yescrypt, SHA-256/512 crypt, MD5 crypt, apr1, {SSHA} or {SHA}; plain text is refused)`,
+      };
+  }
+  entries.sort(([a], [b]) => cmp(a, b));
+  const content = entries.map(([user, hash]) => `${user}:${hash}\n`).join('');
+  const digest = createHash('sha256').update(content).digest('hex').slice(0, 12);
+  const fileName = `${namespace}_${wanted.secret}_${digest}.htpasswd`;
+  return {
+    ok: true,
+    secret: ref,
+    auth: { realm: wanted.realm, file: fileName },
+    file: { fileName, content },
+  };
+}
+
+/** The htpasswd files of a config, one per distinct content; reports each unusable Secret once per Ingress. */
+export class BasicAuthFiles {
+  private readonly secretList: readonly V1Secret[];
+  private readonly report: (d: Diagnostic) => void;
+  private readonly byIngress = new Map<string, BasicAuth | { denied: string }>();
+  private readonly fileMap = new Map<string, AuthFile>();
+  private readonly used = new Map<string, ObjectRef>();
+
+  constructor(secrets: readonly V1Secret[], report: (d: Diagnostic) => void) {
+    this.secretList = secrets;
+    this.report = report;
+  }
+
+  /** The location's basic auth, or why it is denied (its paths then answer 503). */
+  resolve(ingress: ObjectRef, wanted: BasicAuthAnnotations): BasicAuth | { denied: string } {
+    const key = `${ingress.namespace}/${ingress.name}`;
+    const known = this.byIngress.get(key);
+    if (known !== undefined) return known;
+    const result = basicAuthFile(ingress.namespace, wanted, this.secretList);
+    if (result.secret !== undefined)
+      this.used.set(`${result.secret.namespace}/${result.secret.name}`, result.secret);
+    let outcome: BasicAuth | { denied: string };
+    if (result.ok) {
+      this.fileMap.set(result.file.fileName, result.file);
+      outcome = result.auth;
+    } else {
+      this.report({
+        severity: 'warning',
+        object: ingress,
+        field: `metadata.annotations[${ANNOTATION_PREFIX}auth-secret]`,
+        reason: `${result.reason}; its paths answer 503 until it is fixed`,
+      });
+      outcome = { denied: result.reason };
+    }
+    this.byIngress.set(key, outcome);
+    return outcome;
+  }
+
+  files(): AuthFile[] {
+    return [...this.fileMap.values()].sort((a, b) => cmp(a.fileName, b.fileName));
+  }
+
+  /** The Secrets whose content reached the model. */
+  secrets(): ObjectRef[] {
+    return [...this.used.values()];
+  }
+}

@@ -1,0 +1,33 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+/** Hashes of the password `open sesame` in every format Gatehouse accepts (made with openssl and libxcrypt). */
+export const PASSWORD = 'open sesame';
+export const HASHES = {
+  bcrypt: '$2b$05$abcdefghijklmnopqrstuupx2xBUC4954936wVIjyyPHmUBFu0wCW',
+  sha512:
+    '$6$Gatehous3$DYRdcgSntT2nnH5jvWRaj84kgaLGgumUSjGHsU0Wf75jW1L1IuHd4Hw0T9AHz5rkH7z1mvm3lbUt7f.7cpOci/',
+  sha256: '$5$abcdefgh$FWXdh6oXOJQkX7oAcP02d0Gnxjct6ra8Fwv29U9RIN2',
+  apr1: '$apr1$h7Yt2kLq$2Ou.sRyGbB2vjR4NaMgkP.',
+  ssha: '{SSHA}3h9xs3NvbTo4NpTUJ1lZlpDlHmdzYWx0MTIzNA==',
+  sha: '{SHA}W8r/fyL/UzygmbNAjq2HbA67qac=',
+} as const;
+
+/** An Opaque Secret with these string values (stored base64, as the API server would). */
+export function opaqueSecret(
+  name: string,
+  data: Record<string, string>,
+  namespace = 'default',
+): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  } as KubernetesObject;
+}
+
+/** `Authorization: Basic …` for a user and password. */
+export function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
