@@ -20,3 +20,15 @@ export interface Route {
   /** The Service port as written: a number or a port name. */
   readonly servicePort: string;
 }
+
+/** A route with no part: what a request that reached no location (or an unknown route) counts under. */
+export const NO_ROUTE: Route = {
+  host: '',
+  namespace: '',
+  ingress: '',
+  path: '',
+  pathType: '',
+  field: '',
+  service: '',
+  servicePort: '',
+};

@@ -1,4 +1,4 @@
-import type { Route } from '../model/routes.ts';
+import { NO_ROUTE, type Route } from '../model/routes.ts';
 import { parseTrafficLine, type TrafficLine } from './traffic-log.ts';
 
 /** ingress-nginx's request labels (with `--metrics-per-host`), so its dashboards and alerts carry over. */
@@ -64,17 +64,6 @@ const [REQUEST_TIME, CONNECT_TIME, HEADER_TIME, RESPONSE_TIME, REQUEST_SIZE, RES
 
 /** Configs whose routes are kept: old workers finishing long requests still log with theirs. */
 const RETAINED_CONFIGS = 8;
-
-const NO_ROUTE: Route = {
-  host: '',
-  namespace: '',
-  ingress: '',
-  path: '',
-  pathType: '',
-  field: '',
-  service: '',
-  servicePort: '',
-};
 
 const UPSTREAM_ERROR_KINDS = ['connect', 'no_response', '5xx'] as const;
 type UpstreamErrorKind = (typeof UPSTREAM_ERROR_KINDS)[number];

@@ -15,7 +15,7 @@ import {
   type Server,
   type Upstream,
 } from '../model/nginx.ts';
-import type { Route } from '../model/routes.ts';
+import { NO_ROUTE, type Route } from '../model/routes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { AddressLists } from './address-lists.ts';
 import { RateLimits } from './rate-limits.ts';
@@ -431,17 +431,6 @@ interface GlobalDefault {
   readonly source: string;
   readonly route: Route;
 }
-
-const NO_ROUTE: Route = {
-  host: '',
-  namespace: '',
-  ingress: '',
-  path: '',
-  pathType: '',
-  field: '',
-  service: '',
-  servicePort: '',
-};
 
 function routeTo(
   host: string,
