@@ -1,0 +1,48 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { Registry } from 'prom-client';
+import { TrafficLogReceiver } from '../../src/observability/traffic-log-receiver.ts';
+import { TrafficMetrics } from '../../src/observability/traffic-metrics.ts';
+import { parseMetrics, valueOf } from '../support/prometheus.ts';
+
+const LINE =
+  '<190>Dec  1 03:34:36 nginx: {"c":"c","r":"0","m":"GET","s":"200","rt":"0.001","rl":"80","bs":"200","us":"-","uc":"-","uh":"-","ur":"-","p":"HTTP/1.1","t":"","sr":".","cr":"1"}';
+
+// The metrics log never queues without bound: past the queue's limit lines are dropped, and every line
+// sent is either counted or counted as dropped.
+describe('the metrics log receiver', () => {
+  it('drops what does not fit its queue and says how many', async () => {
+    const registry = new Registry();
+    const metrics = new TrafficMetrics();
+    metrics.addRoutes('c', [
+      {
+        host: 'h',
+        namespace: 'n',
+        ingress: 'i',
+        path: '/',
+        pathType: 'Prefix',
+        field: '',
+        service: 's',
+        servicePort: '80',
+      },
+    ]);
+    const receiver = await TrafficLogReceiver.start(metrics, registry, { queueLimit: 10 });
+    const port = Number(/:(\d+),/.exec(receiver.target)?.[1]);
+    const socket = dgram.createSocket('udp4');
+    const sent = 2000;
+    for (let i = 0; i < sent; i++) socket.send(LINE, port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 500));
+    await receiver.drained();
+    socket.close();
+    const samples = parseMetrics(`${await registry.metrics()}${metrics.exposition()}`);
+    await receiver.close();
+    const counted = valueOf(samples, 'gatehouse_traffic_log_lines_total', { outcome: 'counted' }) ?? 0;
+    const queueFull = valueOf(samples, 'gatehouse_traffic_log_dropped_total', { reason: 'queue_full' }) ?? 0;
+    const kernel = valueOf(samples, 'gatehouse_traffic_log_dropped_total', { reason: 'socket' }) ?? 0;
+    assert.ok(queueFull > 0, `nothing dropped: counted ${counted}`);
+    assert.equal(counted + queueFull + kernel, sent);
+    assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'i' }), counted);
+    assert.equal(valueOf(samples, 'gatehouse_traffic_log_queue_lines'), 0);
+  });
+});
