@@ -1,5 +1,5 @@
-// Editing, adding and deleting manifest files while Gatehouse runs: traffic follows within about a second,
-// and requests in flight during the reloads never fail.
+// Editing, adding and deleting manifest files while Gatehouse runs: traffic follows (how fast is measured in
+// bench/, not asserted here), and requests in flight during the reloads never fail.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -7,10 +7,17 @@ import path from 'node:path';
 import { ingress, writeManifest } from '../support/fixtures.ts';
 import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
 import { eventually } from '../support/http-client.ts';
-import { Backends, countMatches, manifestsFolder, removeFolder, served } from '../support/integration.ts';
+import {
+  Backends,
+  countMatches,
+  eventuallyServed,
+  manifestsFolder,
+  removeFolder,
+  served,
+} from '../support/integration.ts';
 
-/** Allowed time from the write to the new answer: about one second, plus room for CI noise. */
-const FOLLOW_MS = 2000;
+/** How long a change may take to reach traffic before the test gives up (not a speed target). */
+const FOLLOW_MS = 15_000;
 
 describe('live changes to the manifests folder', () => {
   let manifests = '';
@@ -22,22 +29,11 @@ describe('live changes to the manifests folder', () => {
     return served('http', gatehouse.httpPort, host, urlPath);
   };
 
-  /** Runs `change`, then polls `host` until it answers `expected`; returns the milliseconds that took. */
-  const timeUntil = async (
-    change: () => Promise<unknown>,
-    host: string,
-    expected: string,
-  ): Promise<number> => {
-    const started = Date.now();
+  /** Runs `change`, then waits until `host` answers `expected` and the reload that brought it is done. */
+  const follows = async (change: () => Promise<unknown>, host: string, expected: string): Promise<void> => {
+    assert.ok(gatehouse);
     await change();
-    const answer = await eventually(
-      () => get(host),
-      (v) => v === expected,
-      FOLLOW_MS + 3000,
-    );
-    const elapsed = Date.now() - started;
-    assert.equal(answer, expected);
-    return elapsed;
+    assert.equal(await eventuallyServed(gatehouse, host, '/', expected, FOLLOW_MS), expected);
   };
 
   const app = (host: string, service: string, name = 'app'): ReturnType<typeof ingress> =>
@@ -60,28 +56,25 @@ describe('live changes to the manifests folder', () => {
 
   it('editing a manifest moves traffic to the new backend', async () => {
     assert.equal(await get('app.example.com'), '200 v1');
-    const ms = await timeUntil(
+    await follows(
       () => writeManifest(manifests, 'app.yaml', [app('app.example.com', 'v2')]),
       'app.example.com',
       '200 v2',
     );
-    assert.ok(ms <= FOLLOW_MS, `took ${ms}ms`);
   });
 
   it('adding a file serves its new host', async () => {
     assert.equal(await get('extra.example.com'), '404');
-    const ms = await timeUntil(
+    await follows(
       () => writeManifest(manifests, 'extra.yaml', [app('extra.example.com', 'extra', 'extra')]),
       'extra.example.com',
       '200 extra',
     );
-    assert.ok(ms <= FOLLOW_MS, `took ${ms}ms`);
   });
 
   it('deleting a file takes its host away (404)', async () => {
     assert.equal(await get('extra.example.com'), '200 extra');
-    const ms = await timeUntil(() => rm(path.join(manifests, 'extra.yaml')), 'extra.example.com', '404');
-    assert.ok(ms <= FOLLOW_MS, `took ${ms}ms`);
+    await follows(() => rm(path.join(manifests, 'extra.yaml')), 'extra.example.com', '404');
     assert.equal(await get('app.example.com'), '200 v2', 'other hosts are untouched');
   });
 
@@ -113,7 +106,7 @@ describe('live changes to the manifests folder', () => {
           await eventually(
             () => get('steady.example.com'),
             (v) => v === `200 ${colour}`,
-            FOLLOW_MS + 3000,
+            FOLLOW_MS,
           ),
           `200 ${colour}`,
         );

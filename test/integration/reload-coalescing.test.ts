@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ingress, writeManifest } from '../support/fixtures.ts';
-import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
+import { startGatehouse, waitUntilCurrent, type RunningGatehouse } from '../support/gatehouse-process.ts';
 import { eventually } from '../support/http-client.ts';
 import {
   Backends,
@@ -75,6 +75,8 @@ describe('reload coalescing', () => {
     const g = gatehouse;
     const file = path.join(manifests, 'same.yaml');
     const changeEvent = /manifest folder changed.*"file":"same\.yaml"/;
+    // The previous test's last reload may still be being verified: start from a quiet controller.
+    await waitUntilCurrent(g);
     const eventsBefore = countMatches(g.logs(), changeEvent);
     await writeFile(file, await readFile(file, 'utf8'));
     // The watcher saw the write, and the reconcile that followed found nothing to do.

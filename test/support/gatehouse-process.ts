@@ -142,6 +142,24 @@ export async function waitUntilHealthy(gatehouse: RunningGatehouse, timeoutMs = 
 }
 
 /**
+ * Polls /healthz until NGINX serves the newest state of the folder (no "stale" line: nothing pending, no
+ * reconcile in flight), so a test starts from a quiet controller.
+ */
+export async function waitUntilCurrent(gatehouse: RunningGatehouse, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = await fetch(`http://127.0.0.1:${gatehouse.healthzPort}/healthz`).then(
+      (r) => (r.ok ? r.text() : ''),
+      () => '',
+    );
+    if (body.startsWith('ok') && !/^stale:/m.test(body)) return;
+    if (Date.now() > deadline)
+      throw new Error(`gatehouse never caught up:\n${body}\n${gatehouse.logs().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * SIGKILLs the NGINX a controller runs in `confDir`, with its workers: NGINX leads its own process group
  * (so Gatehouse can stop workers a crashed master left behind), so killing the controller's group misses it.
  */

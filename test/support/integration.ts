@@ -5,7 +5,13 @@ import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { startEchoBackend, type EchoBackend, type EchoReply } from './echo-backend.ts';
 import { ingressClass, serviceWithEndpoints, writeManifest } from './fixtures.ts';
-import { CLI_ENTRY, REPO_ROOT, startGatehouse, type RunningGatehouse } from './gatehouse-process.ts';
+import {
+  CLI_ENTRY,
+  REPO_ROOT,
+  startGatehouse,
+  waitUntilCurrent,
+  type RunningGatehouse,
+} from './gatehouse-process.ts';
 import { eventually, request, type Reply, type RequestOptions } from './http-client.ts';
 
 /** Shared plumbing for the integration tests: a manifests folder, named echo backends, short answers. */
@@ -136,19 +142,26 @@ export function describeReply(reply: Reply): string {
   return String(reply.status);
 }
 
-/** Polls what a client sees until it equals `expected`; returns the last answer (assert on it). */
-export function eventuallyServed(
+/**
+ * Polls what a client sees until it equals `expected`, then waits until the controller has finished the
+ * reload that brought it (during a reload NGINX's old workers still accept connections for a moment, so the
+ * first new answer can be followed by old ones), and returns what a client sees then (assert on it).
+ */
+export async function eventuallyServed(
   gatehouse: RunningGatehouse,
   host: string,
   urlPath: string,
   expected: string,
   timeoutMs = 10_000,
 ): Promise<string> {
-  return eventually(
+  const first = await eventually(
     () => served('http', gatehouse.httpPort, host, urlPath),
     (v) => v === expected,
     timeoutMs,
   );
+  if (first !== expected) return first;
+  await waitUntilCurrent(gatehouse, timeoutMs);
+  return served('http', gatehouse.httpPort, host, urlPath);
 }
 
 /** Waits until the controller's log contains `pattern` (at least `times` times); returns the whole log. */

@@ -50,7 +50,8 @@ describe('NameResolver: ExternalName targets resolved by the controller, never b
     assert.equal(r.results().has('slow.example.net'), false, 'still being resolved');
     await r.settled(5000);
     assert.deepEqual(r.results().get('slow.example.net'), { error: 'no answer from DNS within 300 ms' });
-    assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
+    // The slow answer comes after 5 s: the timeout (300 ms) gave up long before.
+    assert.ok(Date.now() - started < 4500, `took ${Date.now() - started} ms`);
     r.stop();
   });
 
