@@ -1,23 +1,30 @@
--- Gatehouse's dynamic state: what changes without a reload (the endpoints of every backend, and later the
--- TLS certificates), kept in one lua_shared_dict that every worker reads.
+-- Gatehouse's dynamic state: what changes without a reload (the endpoints of every backend, and the TLS
+-- certificate of every host), kept in one lua_shared_dict that every worker reads.
 --
 -- The controller writes it over the private status socket (POST /gatehouse/state) and reads it back
--- (GET /gatehouse/state, /gatehouse/backends). Keys: "b:<backend>" holds a backend's endpoints as
--- "addr:port addr:port ..."; "id" is the controller's name for the whole state; "v" is bumped on every
--- change, so a worker notices a new state with one cheap read per request. A freshly started NGINX loads
+-- (GET /gatehouse/state, /gatehouse/backends, /gatehouse/certificates). Keys: "b:<backend>" holds a
+-- backend's endpoints as "addr:port addr:port ..."; "h:<host>" names a host's certificate ("" for the
+-- default server's own), "h:" the one of unknown hosts; "c:<certificate>" holds a certificate chain and
+-- key (PEM); "id" is the controller's name for the whole state; "v" is bumped on every change, so a
+-- worker notices a new state with one cheap read per request. A freshly started NGINX loads
 -- the state the controller last wrote to disk (init_by_lua), so no worker ever proxies to nothing.
 --
 -- Input is the controller's only: the socket lives in a private folder, and every value is checked here
--- again (backend names are tokens, endpoints are IP addresses with ports) before it is stored.
+-- again (names are tokens, hosts are DNS names, endpoints are IP addresses with ports, certificates parse
+-- as PEM) before it is stored.
 local cjson = require("cjson.safe")
+local ngx_ssl = require("ngx.ssl")
 
 local _M = {}
 
 local dict = ngx.shared.gatehouse_state
 
-local TABLES = { backends = "b:" }
+local TABLES = { backends = "b:", hosts = "h:", certificates = "c:" }
 
 local NAME = "^[A-Za-z0-9_.-]+$"
+-- A host ("" for unknown hosts), as translate validated it: lowercase DNS name, maybe one "*." label.
+local HOST = "^[a-z0-9*]?[a-z0-9.-]*$"
+local MAX_PEM = 1024 * 1024
 local IPV4 = "^%d+%.%d+%.%d+%.%d+:%d+$"
 local IPV6 = "^%[[%x:.]+%]:%d+$"
 
@@ -35,7 +42,26 @@ local function valid_endpoints(list)
   return table.concat(out, " ")
 end
 
-local VALIDATE = { backends = valid_endpoints }
+local function valid_certificate_name(name)
+  if type(name) == "string" and (name == "" or name:match(NAME)) then
+    return name
+  end
+  return nil
+end
+
+-- A chain and key OpenSSL can parse: checked once here, so a handshake only meets usable ones.
+local function valid_pem(pem)
+  if type(pem) ~= "string" or #pem > MAX_PEM then
+    return nil
+  end
+  if ngx_ssl.parse_pem_cert(pem) == nil or ngx_ssl.parse_pem_priv_key(pem) == nil then
+    return nil
+  end
+  return pem
+end
+
+local VALIDATE = { backends = valid_endpoints, hosts = valid_certificate_name, certificates = valid_pem }
+local KEY = { backends = NAME, hosts = HOST, certificates = NAME }
 
 -- Applies one change: { id = "...", base = "..." or nil, set = { backends = { name = {...} } },
 -- delete = { backends = { name, ... } } }. Without a base, the set replaces the whole state. Returns the
@@ -55,7 +81,7 @@ function _M.apply(change)
       return 400, "set." .. tbl .. " must be an object"
     end
     for name, value in pairs(set) do
-      local stored = type(name) == "string" and name:match(NAME) and VALIDATE[tbl](value)
+      local stored = type(name) == "string" and name:match(KEY[tbl]) and VALIDATE[tbl](value)
       if not stored then
         return 400, "invalid " .. tbl .. " entry"
       end
@@ -166,4 +192,17 @@ function _M.serve_backends()
   return respond(200, { id = dict:get("id") or cjson.null, backends = backends })
 end
 
+-- GET /gatehouse/certificates: which certificate each host gets ("" is the default server's own); never
+-- a certificate or key.
+function _M.serve_certificates()
+  local hosts = {}
+  for _, key in ipairs(dict:get_keys(0)) do
+    if key:sub(1, 2) == "h:" then
+      hosts[key:sub(3)] = dict:get(key)
+    end
+  end
+  return respond(200, { id = dict:get("id") or cjson.null, hosts = hosts })
+end
+
 return _M
+

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
-import { DYNAMIC_STATE_FILE, stateChange, stateOf, type DynamicState } from '../render/dynamic-state.ts';
+import { DYNAMIC_STATE_FILE, mergedState, stateChange, type DynamicState } from '../render/dynamic-state.ts';
 import type { RenderedConfig } from '../render/render.ts';
 import { fetchStateId, socketRequest } from './dynamic-client.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
@@ -191,7 +191,7 @@ export class NginxProcess {
         // Backends new in this config are in the shared state before any new worker can use them; changed
         // endpoints and the backends only the old config used follow once the reload is verified, so a
         // client sees the whole change at once.
-        const merged = stateOf({ ...config.dynamic.backends, ...this.pushed?.backends });
+        const merged = mergedState(config.dynamic, this.pushed);
         await this.syncDynamic(merged);
         await this.reloadAndVerify(config.checksum, config.dynamic);
         await this.syncDynamic(config.dynamic);
@@ -304,7 +304,7 @@ export class NginxProcess {
       if (checksum !== undefined && live !== checksum) {
         // The bootstrap config has no dynamic state to add to: the reload loads the state file.
         if (dynamic !== undefined && (await fetchStateId(this.statusSocket)) !== undefined)
-          await this.syncDynamic(stateOf({ ...dynamic.backends, ...this.pushed?.backends }));
+          await this.syncDynamic(mergedState(dynamic, this.pushed));
         await this.reloadAndVerify(checksum, dynamic);
         if (dynamic !== undefined) await this.syncDynamic(dynamic);
         return 'reloaded';

@@ -3,35 +3,75 @@ import type { NginxModel } from '../model/nginx.ts';
 import { filters } from './filters.ts';
 
 /**
- * What NGINX learns at run time instead of from nginx.conf: the endpoints of every dynamic backend. The
- * controller pushes it over the status socket (src/nginx/dynamic-client.ts); lua/gatehouse/state.lua keeps
- * it in a shared dict. A change here never needs a reload.
+ * What NGINX learns at run time instead of from nginx.conf: the endpoints of every backend and the TLS
+ * certificate of every host. The controller pushes it over the status socket (src/nginx/dynamic-client.ts);
+ * lua/gatehouse/state.lua keeps it in a shared dict. A change here never needs a reload.
  */
-export interface DynamicState {
-  /** A name for exactly this state (sha256 of its tables): what NGINX is asked to confirm it holds. */
-  readonly id: string;
-  /** Backend (upstream) name → its endpoints as `addr:port`, IPv6 bracketed; sorted. */
+export interface DynamicTables {
+  /** Backend (upstream) name → its endpoints as `addr:port`, IPv6 bracketed. */
   readonly backends: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Host (as in `server_name`, `*.example.com` for one label; `''` for unknown hosts) → the name of its
+   * certificate, or `''` for the default server's own (the one in nginx.conf).
+   */
+  readonly hosts: Readonly<Record<string, string>>;
+  /** Certificate name (content-addressed) → chain and key, PEM. */
+  readonly certificates: Readonly<Record<string, string>>;
 }
+
+export interface DynamicState extends DynamicTables {
+  /** A name for exactly this state: what NGINX is asked to confirm it holds. */
+  readonly id: string;
+}
+
+const TABLES = ['backends', 'hosts', 'certificates'] as const;
 
 export const DYNAMIC_STATE_FILE = 'dynamic.json';
 
 export function dynamicState(model: NginxModel): DynamicState {
+  // Printed through the same filters as nginx.conf: a name, host or address of another shape throws here.
   const backends: Record<string, string[]> = {};
-  for (const u of model.upstreams) {
-    // Printed through the same filters as nginx.conf: a name or address of another shape throws here.
+  for (const u of model.upstreams)
     backends[filters.token(u.name)] = u.endpoints.map((e) => filters.endpoint(e.host, e.port));
+  const own = model.defaultServer.certificate;
+  const certificateOf = (file: string): string => (file === own ? '' : filters.token(file));
+  const hosts: Record<string, string> = { '': '' };
+  for (const s of model.servers) {
+    hosts[filters.server_host(s.host)] = certificateOf(s.certificate);
+    for (const alias of s.aliases ?? [])
+      hosts[filters.server_host(aliasHost(alias))] = certificateOf(s.certificate);
   }
-  return stateOf(backends);
+  for (const r of model.redirectServers ?? [])
+    hosts[filters.server_host(r.host)] = certificateOf(r.certificate);
+  const certificates: Record<string, string> = {};
+  for (const c of model.certificates) if (c.fileName !== own) certificates[filters.token(c.fileName)] = c.pem;
+  return stateOf({ backends, hosts, certificates });
 }
 
-/** A state holding these backends, with its id. */
-export function stateOf(backends: Readonly<Record<string, readonly string[]>>): DynamicState {
-  const sorted = Object.fromEntries(
-    Object.entries(backends).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
-  const id = createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 32);
-  return { id, backends: sorted };
+/** A state holding these tables (sorted), with its id. */
+export function stateOf(tables: DynamicTables): DynamicState {
+  const sorted = (o: Readonly<Record<string, unknown>>) =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const state = {
+    backends: sorted(tables.backends) as DynamicTables['backends'],
+    hosts: sorted(tables.hosts) as DynamicTables['hosts'],
+    certificates: sorted(tables.certificates) as DynamicTables['certificates'],
+  };
+  // Certificate names are content-addressed, so the names stand for the certificates.
+  const id = createHash('sha256')
+    .update(JSON.stringify([state.backends, state.hosts, Object.keys(state.certificates)]))
+    .digest('hex')
+    .slice(0, 32);
+  return { id, ...state };
+}
+
+/** `next`, plus whatever of `kept` it lacks: the state while a reload is under way (old and new configs). */
+export function mergedState(next: DynamicTables, kept: DynamicTables | undefined): DynamicState {
+  return stateOf({
+    backends: { ...next.backends, ...kept?.backends },
+    hosts: { ...next.hosts, ...kept?.hosts },
+    certificates: { ...next.certificates, ...kept?.certificates },
+  });
 }
 
 /**
@@ -40,15 +80,27 @@ export function stateOf(backends: Readonly<Record<string, readonly string[]>>): 
  */
 export function stateChange(from: DynamicState | undefined, to: DynamicState): string {
   if (from === undefined) return wholeStateChange(to);
-  const set: Record<string, readonly string[]> = {};
-  for (const [name, endpoints] of Object.entries(to.backends)) {
-    if (JSON.stringify(from.backends[name]) !== JSON.stringify(endpoints)) set[name] = endpoints;
+  const set: Record<string, Record<string, unknown>> = {};
+  const remove: Record<string, string[]> = {};
+  for (const table of TABLES) {
+    const before: Readonly<Record<string, unknown>> = from[table];
+    const after: Readonly<Record<string, unknown>> = to[table];
+    set[table] = Object.fromEntries(
+      Object.entries(after).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)),
+    );
+    remove[table] = Object.keys(before).filter((k) => !(k in after));
   }
-  const removed = Object.keys(from.backends).filter((name) => !(name in to.backends));
-  return JSON.stringify({ id: to.id, base: from.id, set: { backends: set }, delete: { backends: removed } });
+  return JSON.stringify({ id: to.id, base: from.id, set, delete: remove });
 }
 
 /** The state as the change that sets it whole: what the file NGINX loads at start holds. */
 export function wholeStateChange(state: DynamicState): string {
-  return JSON.stringify({ id: state.id, set: { backends: state.backends } });
+  const { backends, hosts, certificates } = state;
+  return JSON.stringify({ id: state.id, set: { backends, hosts, certificates } });
+}
+
+/** A `server-alias` as a host: its one-label wildcard regex (`~^[^.]+\.example\.org$`) back to `*.example.org`. */
+function aliasHost(alias: string): string {
+  const wildcard = /^~\^\[\^\.\]\+((?:\\\.[a-z0-9-]+)+)\$$/.exec(alias)?.[1];
+  return wildcard === undefined ? alias : `*${wildcard.replaceAll('\\.', '.')}`;
 }

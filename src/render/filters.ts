@@ -65,6 +65,8 @@ export const filters = {
     if (s === '_' || SERVER_NAME_REGEX.test(s)) return s;
     return check('server name', s, HOSTNAME);
   },
+  /** A host as an Ingress names it: a DNS name, maybe `*.` and one more label. */
+  server_host: (v: unknown): string => check('host', v, HOSTNAME),
   /** `host:port` for an upstream server line; IPv6 addresses are bracketed. */
   endpoint: (host: unknown, port: unknown): string => {
     const h = check('upstream host', host, IP_OR_NAME);

@@ -94,7 +94,8 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     m: model,
     checksum: CHECKSUM_PLACEHOLDER,
     run: runFiles(paths.runDir),
-    certPath: Object.fromEntries(model.certificates.map((c) => [c.fileName, path.join(certs, c.fileName)])),
+    // Only the default server has a certificate file: every other host's comes from the dynamic state.
+    defaultCertificatePath: path.join(certs, model.defaultServer.certificate),
     authPath: Object.fromEntries(
       model.authFiles.map((f) => [f.fileName, path.join(paths.confDir, 'auth', f.fileName)]),
     ),
@@ -111,11 +112,9 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     nginxHealthzPort: paths.nginxHealthzPort ?? 0,
   };
   const draft = env().render('nginx.conf.njk', context);
-  const certFiles = model.certificates.map((c) => ({
-    path: `certs/${c.fileName}`,
-    content: c.pem,
-    mode: 0o600,
-  }));
+  const certFiles = model.certificates
+    .filter((c) => c.fileName === model.defaultServer.certificate)
+    .map((c) => ({ path: `certs/${c.fileName}`, content: c.pem, mode: 0o600 }));
   const lua = luaFiles();
   const authFiles = model.authFiles.map((f) => ({
     path: `auth/${f.fileName}`,

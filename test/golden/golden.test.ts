@@ -1,5 +1,5 @@
 // Golden configs: every folder here holds objects.yaml (the input), and the nginx.conf, dynamic.json (the
-// endpoints pushed at run time) and diagnostics.txt Gatehouse makes of it. A change in output fails the test until the goldens are regenerated on purpose:
+// endpoints and certificates pushed at run time) and diagnostics.txt Gatehouse makes of it. A change in output fails the test until the goldens are regenerated on purpose:
 //
 //   UPDATE_GOLDEN=1 node --test test/golden/golden.test.ts
 //
@@ -118,10 +118,12 @@ describe('golden configs', () => {
       const result = translateScenario(dir);
       const rendered = render(result.model, { ...GOLDEN_PATHS, ...renderExtras(dir) });
       compareOrUpdate(path.join(dir, 'nginx.conf'), rendered.nginxConf);
-      // The endpoints NGINX gets at run time (pushed over the status socket), not in nginx.conf.
+      // What NGINX gets at run time (pushed over the status socket), not in nginx.conf: the endpoints, each
+      // host's certificate, and the certificates by name (their PEM is the Secrets').
+      const { backends, hosts, certificates } = rendered.dynamic;
       compareOrUpdate(
         path.join(dir, 'dynamic.json'),
-        `${JSON.stringify(rendered.dynamic.backends, null, 2)}\n`,
+        `${JSON.stringify({ backends, hosts, certificates: Object.keys(certificates) }, null, 2)}\n`,
       );
       compareOrUpdate(
         path.join(dir, 'diagnostics.txt'),

@@ -9,6 +9,8 @@ export interface Reply {
   /** Subject CN of the certificate the server presented (HTTPS only). */
   certificateCN?: string;
   certificateSAN?: string;
+  /** SHA-256 fingerprint of that certificate: tells two certificates for the same name apart. */
+  certificateFingerprint?: string;
 }
 
 export interface RequestOptions {
@@ -60,6 +62,7 @@ export function request(
           const cn = (cert.subject as { CN?: unknown } | undefined)?.CN;
           if (typeof cn === 'string') reply.certificateCN = cn;
           if (typeof cert.subjectaltname === 'string') reply.certificateSAN = cert.subjectaltname;
+          if (typeof cert.fingerprint256 === 'string') reply.certificateFingerprint = cert.fingerprint256;
         }
         resolve(reply);
       });

@@ -5,6 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { formatDiagnostic, type Diagnostic } from '../../src/model/diagnostics.ts';
 import type { Location, NginxModel, Server } from '../../src/model/nginx.ts';
 import type { Snapshot } from '../../src/model/snapshot.ts';
+import type { DynamicState } from '../../src/render/dynamic-state.ts';
 import { render } from '../../src/render/render.ts';
 import { buildSnapshot } from '../../src/sources/kube-objects.ts';
 import { translate, type TranslateOptions, type TranslateResult } from '../../src/translate/translate.ts';
@@ -52,10 +53,16 @@ export function renderObjects(
   objects: readonly KubernetesObject[],
   options: Partial<TranslateOptions> = {},
   extras: SnapshotExtras = {},
-): { result: TranslateResult; conf: string; backends: Readonly<Record<string, readonly string[]>> } {
+): {
+  result: TranslateResult;
+  conf: string;
+  backends: Readonly<Record<string, readonly string[]>>;
+  /** What is pushed to NGINX at run time: endpoints, and each host's certificate. */
+  dynamic: DynamicState;
+} {
   const result = translateObjects(objects, options, extras);
   const rendered = render(result.model, PATHS);
-  return { result, conf: rendered.nginxConf, backends: rendered.dynamic.backends };
+  return { result, conf: rendered.nginxConf, backends: rendered.dynamic.backends, dynamic: rendered.dynamic };
 }
 
 /** Diagnostics as the log prints them: `warning: Ingress default/cafe: spec.rules[0].host: reason`. */

@@ -159,7 +159,7 @@ describe('redirect family, beyond the table', () => {
     ]);
     assert.match(
       conf,
-      /server_name example\.com;\n(.*\n){2}\s+return 308 \$scheme:\/\/www\.example\.com\$gatehouse_port_suffix\$request_uri;/,
+      /server_name example\.com;\n\s+return 308 \$scheme:\/\/www\.example\.com\$gatehouse_port_suffix\$request_uri;/,
     );
     assert.deepEqual(messages(result), [
       `warning: Ingress default/apex: metadata.annotations[${A}from-to-www-redirect]: www.shop.example.com is already served by a rule or alias (or is no host name); it is not redirected to shop.example.com`,

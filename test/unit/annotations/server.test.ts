@@ -39,7 +39,7 @@ const site = (
 
 describe('server-alias', () => {
   it('adds the names to the server, wildcards as one label', () => {
-    const { conf } = renderObjects([
+    const { conf, dynamic } = renderObjects([
       ingressClass(),
       site('web', 'web.example.com', 'web.example.net, *.web.example.org', '2024-01-01T00:00:00Z'),
       ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
@@ -48,6 +48,13 @@ describe('server-alias', () => {
       conf,
       /server_name web\.example\.com ~\^\[\^\.\]\+\\\.web\\\.example\\\.org\$ web\.example\.net;/,
     );
+    // Their certificate is picked by SNI like the host's own (here: the default server's).
+    assert.deepEqual(Object.keys(dynamic.hosts).sort(), [
+      '',
+      '*.web.example.org',
+      'web.example.com',
+      'web.example.net',
+    ]);
   });
 
   it('never takes a name another Ingress serves, or an older Ingress aliased first', () => {
