@@ -54,7 +54,6 @@ export async function explainCommand(
     routes: result.routes,
     diagnostics: result.diagnostics,
     snapshot,
-    httpsPort: flags.httpsPort,
   });
   io.stdout.write(flags.json ? `${JSON.stringify(answer, null, 2)}\n` : formatExplanation(answer));
   return 0;

@@ -12,6 +12,7 @@ import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxProcess } from '../nginx/nginx-process.ts';
 import { sidecarMaster } from '../nginx/sidecar-master.ts';
+import { fetchBackends } from '../nginx/dynamic-client.ts';
 import { fetchLiveChecksum, fetchStatusPage } from '../nginx/status-client.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { startAccessLogRelay } from '../observability/access-log-relay.ts';
@@ -188,7 +189,11 @@ export async function serveCommand(
     },
     {
       access: flags.inspection,
-      source: { history, servingChecksum: () => nginx.servingChecksum, httpsPort: flags.httpsPort },
+      source: {
+        history,
+        servingChecksum: () => nginx.servingChecksum,
+        liveEndpoints: async () => (await fetchBackends(nginx.statusSocket)).backends,
+      },
     },
   );
 

@@ -28,7 +28,11 @@ export interface ExplainContext {
   readonly routes: readonly Route[];
   readonly diagnostics: readonly Diagnostic[];
   readonly snapshot: Snapshot | undefined;
-  readonly httpsPort: number;
+  /**
+   * Each upstream's endpoints as NGINX's workers use them now (the live controller reads them from NGINX);
+   * without it, the model's.
+   */
+  readonly liveEndpoints?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Explanation {
@@ -38,7 +42,8 @@ export interface Explanation {
   readonly route?: Route;
   /** `nginx.ingress.kubernetes.io/*` annotations of the Ingress the location came from. */
   readonly annotations: Readonly<Record<string, string>>;
-  readonly upstream?: { name: string; endpoints: readonly Endpoint[] };
+  /** `address:port` of each endpoint; `live` when read from NGINX rather than from the model. */
+  readonly upstream?: { name: string; endpoints: readonly string[]; live: boolean };
   /** The request target the pod receives, when rewrite-target changed it. */
   readonly rewrittenTo?: string;
   /** What the client gets: `proxy` (to one of the endpoints) or a status code NGINX answers itself. */
@@ -80,13 +85,38 @@ export function explain(request: ExplainRequest, context: ExplainContext): Expla
       request: base,
     };
 
-  const { server, matchedBy } = selectServer(context.model, host);
+  const choice = selectServer(context.model, host);
+  if (choice.redirect !== undefined) {
+    const r = choice.redirect;
+    const port =
+      scheme === 'https'
+        ? portSuffix(context.model.listen.httpsPort, 443)
+        : portSuffix(context.model.listen.httpPort, 80);
+    return {
+      request: base,
+      server: { host: r.host, serverName: r.host, matchedBy: choice.matchedBy, sources: [r.source] },
+      annotations: {},
+      result: { kind: 'status', code: 308, location: `${scheme}://${r.target}${port}${target}` },
+      reason: `from-to-www-redirect: ${r.host} redirects to ${r.target}`,
+    };
+  }
+  const { server, matchedBy } = choice;
   const serverInfo = {
     host: server.host === '' ? '(default server)' : server.host,
     serverName: server.serverName,
     matchedBy,
     sources: server.sources,
   };
+  if (server.appRoot !== undefined && uri === '/') {
+    // A server-level `if`, in the server's rewrite phase: before any location is chosen.
+    return {
+      request: base,
+      server: serverInfo,
+      annotations: {},
+      result: { kind: 'status', code: 302, location: `${scheme}://${hostHeader}${server.appRoot}` },
+      reason: `app-root: / is redirected to ${server.appRoot}`,
+    };
+  }
   const found = selectLocation(server, uri);
   if (found === undefined) {
     return {
@@ -132,7 +162,7 @@ function outcome(
 ): Pick<Explanation, 'result' | 'reason' | 'upstream'> {
   // NGINX's phases, in order: rewrite (the redirect), access (the allow-list), then content.
   if (location.settings.sslRedirect && scheme === 'http') {
-    const port = context.httpsPort === 443 ? '' : `:${context.httpsPort}`;
+    const port = context.model.listen.httpsPort === 443 ? '' : `:${context.model.listen.httpsPort}`;
     return {
       result: {
         kind: 'status',
@@ -160,6 +190,8 @@ function outcome(
         reason: `${request.source} is in the deny-list (${list.ranges.join(', ')})`,
       };
   }
+  if (location.settings.denied !== undefined)
+    return { result: { kind: 'status', code: 503 }, reason: `denied: ${location.settings.denied}` };
   if (location.action.kind === 'redirect')
     return {
       result: { kind: 'status', code: location.action.code, location: location.action.url },
@@ -172,16 +204,47 @@ function outcome(
       reason: code === 503 ? whyUnavailable(context, route) : whyNotFound(location),
     };
   }
+  // Access phase: basic auth answers 401 to a request without the right credentials.
+  const auth = location.settings.basicAuth;
+  if (auth !== undefined && !Object.keys(request.headers).some((k) => k.toLowerCase() === 'authorization'))
+    return {
+      result: { kind: 'status', code: 401 },
+      reason: `basic authentication (realm ${JSON.stringify(auth.realm)}): send an Authorization header`,
+    };
+  const name = location.action.upstream;
+  const live = context.liveEndpoints;
+  const endpoints =
+    live !== undefined
+      ? endpointList(live[name])
+      : (context.model.upstreams.find((u) => u.name === name)?.endpoints.map(formatEndpoint) ?? []);
+  const upstream = { name, endpoints, live: live !== undefined };
+  if (endpoints.length === 0)
+    return { result: { kind: 'status', code: 503 }, reason: whyUnavailable(context, route), upstream };
   const rewritten = rewrite(location, uri, target);
-  const upstream = context.model.upstreams.find(
-    (u) => u.name === (location.action.kind === 'proxy' ? location.action.upstream : ''),
-  );
+  const notes = [
+    auth === undefined ? '' : ', if the credentials are right (basic authentication)',
+    location.settings.limits === undefined ? '' : ', within its rate and connection limits (else 503)',
+  ].join('');
   return {
     result: { kind: 'proxy' },
-    reason: `proxied (${location.action.protocol}) to one of the ${upstream?.endpoints.length ?? 0} endpoint(s) of ${location.action.upstream}`,
-    ...(upstream === undefined ? {} : { upstream: { name: upstream.name, endpoints: upstream.endpoints } }),
+    reason: `proxied (${location.action.protocol}) to one of the ${endpoints.length} endpoint(s) of ${name}${notes}`,
+    upstream,
     ...(rewritten === undefined ? {} : { rewrittenTo: rewritten }),
   };
+}
+
+/** NGINX's Lua (cjson) writes an empty list as `{}`. */
+export function endpointList(value: unknown): readonly string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** `address:port`, IPv6 addresses bracketed. */
+export function formatEndpoint(e: Endpoint): string {
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+function portSuffix(port: number, standard: number): string {
+  return port === standard ? '' : `:${port}`;
 }
 
 /**
@@ -284,7 +347,7 @@ export function formatExplanation(e: Explanation): string {
   for (const [k, v] of Object.entries(e.annotations)) lines.push(`annotation   ${k}: ${JSON.stringify(v)}`);
   if (e.upstream !== undefined) {
     lines.push(
-      `upstream     ${e.upstream.name}: ${e.upstream.endpoints.map((p) => (p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`)).join(' ')}`,
+      `upstream     ${e.upstream.name}: ${e.upstream.endpoints.length === 0 ? '(no endpoints)' : e.upstream.endpoints.join(' ')}${e.upstream.live ? ' (live, from NGINX)' : ''}`,
     );
   }
   if (e.rewrittenTo !== undefined) lines.push(`rewrite      the pod receives ${e.rewrittenTo}`);

@@ -1,4 +1,4 @@
-import type { Location, NginxModel, Server } from '../model/nginx.ts';
+import type { Location, NginxModel, RedirectServer, Server } from '../model/nginx.ts';
 
 /**
  * NGINX's request routing, modelled on its source (ngx_http_validate_host, ngx_http_parse_complex_uri,
@@ -92,12 +92,22 @@ export function safeNormaliseUri(target: string): string | undefined {
 
 export type ServerMatch = 'exact name' | 'wildcard' | 'default server';
 
-/** The server NGINX picks for a (normalised) host: exact names first, then regexes in order, else the default. */
-export function selectServer(model: NginxModel, host: string): { server: Server; matchedBy: ServerMatch } {
-  const exact = model.servers.find((s) => s.serverName === host);
-  if (exact !== undefined) return { server: exact, matchedBy: 'exact name' };
+export type ServerChoice =
+  | { readonly server: Server; readonly redirect?: undefined; readonly matchedBy: ServerMatch }
+  | { readonly redirect: RedirectServer; readonly server?: undefined; readonly matchedBy: ServerMatch };
+
+/**
+ * The server NGINX picks for a (normalised) host, in ngx_http_find_virtual_server's order: an exact name
+ * (a host, an alias, a from-to-www-redirect name), then the regex names (one-label wildcard hosts and
+ * aliases, rendered as `~^[^.]+\.example\.com$`) in config order, else the default server.
+ */
+export function selectServer(model: NginxModel, host: string): ServerChoice {
+  const names = (s: Server): string[] => [s.serverName, ...(s.aliases ?? [])];
+  for (const s of model.servers) if (names(s).includes(host)) return { server: s, matchedBy: 'exact name' };
+  const redirect = (model.redirectServers ?? []).find((r) => r.host === host);
+  if (redirect !== undefined) return { redirect, matchedBy: 'exact name' };
   for (const s of model.servers) {
-    if (s.serverName.startsWith('~') && new RegExp(s.serverName.slice(1)).test(host))
+    if (names(s).some((n) => n.startsWith('~') && new RegExp(n.slice(1)).test(host)))
       return { server: s, matchedBy: 'wildcard' };
   }
   return { server: model.defaultServer, matchedBy: 'default server' };

@@ -39,13 +39,16 @@ export async function startHealthServer(
           .end('inspection is only served to loopback clients (see --inspection)\n');
         return;
       }
-      let answer: InspectionReply;
-      try {
-        answer = inspect(new URL(req.url, 'http://localhost'), inspection.source);
-      } catch (error) {
-        answer = { status: 500, contentType: 'text/plain', body: `${(error as Error).message}\n` };
-      }
-      res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
+      inspect(new URL(req.url, 'http://localhost'), inspection.source)
+        .catch((error: unknown): InspectionReply => ({
+          status: 500,
+          contentType: 'text/plain',
+          body: `${(error as Error).message}\n`,
+        }))
+        .then((answer) =>
+          res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body),
+        )
+        .catch(() => undefined);
       return;
     }
     if (req.method === 'GET' && req.url === '/metrics' && metrics !== undefined) {

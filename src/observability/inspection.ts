@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { explain, formatExplanation } from '../explain/explain.ts';
+import { endpointList, explain, formatEndpoint, formatExplanation } from '../explain/explain.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import type { ConfigHistory, HistoryEntry } from './config-history.ts';
 
@@ -17,8 +17,8 @@ export interface InspectionSource {
   readonly history: ConfigHistory;
   /** The checksum NGINX's workers were last verified to serve. */
   servingChecksum(): string | undefined;
-  /** The port HTTPS redirects go to (for `/debug/explain`). */
-  readonly httpsPort: number;
+  /** Each upstream's endpoints as NGINX's workers use them now; undefined when NGINX cannot say. */
+  liveEndpoints?(): Promise<Readonly<Record<string, readonly string[]>> | undefined>;
 }
 
 export const INSPECTION_PREFIX = '/debug/';
@@ -36,7 +36,7 @@ export function inspectionAllowed(access: InspectionAccess, remoteAddress: strin
  * `explain`. Plain text for people (what `gatehouse status` and `kubectl gatehouse` print), JSON with
  * `?format=json`.
  */
-export function inspect(url: URL, source: InspectionSource): InspectionReply {
+export async function inspect(url: URL, source: InspectionSource): Promise<InspectionReply> {
   const json = url.searchParams.get('format') === 'json';
   const what = url.pathname.slice(INSPECTION_PREFIX.length);
   const live = source.history.live();
@@ -75,17 +75,24 @@ export function inspect(url: URL, source: InspectionSource): InspectionReply {
       );
     }
     case 'endpoints': {
-      const upstreams = live?.result.model.upstreams ?? [];
-      if (json)
-        return reply(upstreams.map((u) => ({ name: u.name, source: u.source, endpoints: u.endpoints })));
-      return text(
-        upstreams.length === 0
-          ? ['no upstreams']
-          : upstreams.map(
-              (u) =>
-                `${u.name} (${u.source}): ${u.endpoints.map((e) => (e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`)).join(' ')}`,
-            ),
-      );
+      // Live from NGINX where it can say (endpoints change without reloads), else as last rendered.
+      const liveEndpoints = await source.liveEndpoints?.().catch(() => undefined);
+      const upstreams = (live?.result.model.upstreams ?? []).map((u) => ({
+        name: u.name,
+        source: u.source,
+        endpoints:
+          liveEndpoints === undefined ? u.endpoints.map(formatEndpoint) : endpointList(liveEndpoints[u.name]),
+      }));
+      if (json) return reply({ live: liveEndpoints !== undefined, upstreams });
+      return text([
+        liveEndpoints === undefined
+          ? '(as last rendered: NGINX did not answer)'
+          : "(live: as NGINX's workers use them)",
+        ...upstreams.map(
+          (u) =>
+            `${u.name} (${u.source}): ${u.endpoints.length === 0 ? '(none: requests get 503)' : u.endpoints.join(' ')}`,
+        ),
+      ]);
     }
     case 'config': {
       if (live === undefined) return notFound('no configuration applied yet');
@@ -117,6 +124,7 @@ export function inspect(url: URL, source: InspectionSource): InspectionReply {
         const colon = v.indexOf(':');
         if (/^header\d*$/.test(k) && colon > 0) headers[v.slice(0, colon).trim()] = v.slice(colon + 1).trim();
       }
+      const liveEndpoints = await source.liveEndpoints?.().catch(() => undefined);
       const answer = explain(
         {
           url: q.get('url') ?? '',
@@ -129,7 +137,7 @@ export function inspect(url: URL, source: InspectionSource): InspectionReply {
           routes: live.result.routes,
           diagnostics: live.result.diagnostics,
           snapshot: live.snapshot,
-          httpsPort: source.httpsPort,
+          ...(liveEndpoints === undefined ? {} : { liveEndpoints }),
         },
       );
       return json ? reply(answer) : { status: 200, contentType: TEXT, body: formatExplanation(answer) };

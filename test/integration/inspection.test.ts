@@ -106,6 +106,11 @@ describe('inspecting the live controller', () => {
     const { body } = await debug('endpoints');
     assert.match(
       body,
+      /^\(live: as NGINX's workers use them\)$/m,
+      'read from NGINX, not from the last render',
+    );
+    assert.match(
+      body,
       new RegExp(
         `^default_api_80 \\(service default/api port 80\\): (${api.host}:${api.port} ${api2.host}:${api2.port}|${api2.host}:${api2.port} ${api.host}:${api.port})$`,
         'm',
