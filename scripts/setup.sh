@@ -45,6 +45,8 @@ if [ "$mode" = test ]; then
   command -v ip >/dev/null 2>&1 || apt_install iproute2
   # npm run bench drives load with wrk.
   command -v wrk >/dev/null 2>&1 || apt_install wrk
+  # The test cluster's certificates and the weak-certificate fixtures are made with the openssl CLI.
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
   bash scripts/build-envtest.sh >/dev/null
   say "test cluster binaries: $(ls .cache/envtest/current/bin | tr '\n' ' ')"
   # The image and pod tests: podman with runc, debootstrap for the locally made base images.
