@@ -1,5 +1,6 @@
 import { logFamily } from './log.ts';
 import { basicAuthFamily } from './basic-auth.ts';
+import { clientCertFamily } from './client-cert.ts';
 import { proxyFamily } from './proxy.ts';
 import { rateLimitFamily } from './rate-limit.ts';
 import { redirectFamily } from './redirect.ts';
@@ -25,6 +26,7 @@ export {
  */
 export const FAMILIES = [
   basicAuthFamily,
+  clientCertFamily,
   logFamily,
   proxyFamily,
   rateLimitFamily,

@@ -78,6 +78,8 @@ export interface ProxyHeaderOverrides {
   readonly host?: string;
   /** `Connection` (`connection-proxy-header`): `close` or `keep-alive`. */
   readonly connection?: string;
+  /** The client certificate's verdict and names (ssl-client-*), and with `certificate` the PEM itself. */
+  readonly clientCertificate?: 'verdict' | 'certificate';
 }
 
 /** Per-concern settings of one location. */
@@ -99,6 +101,7 @@ export interface LocationSettings {
    */
   readonly refuseClients: readonly string[];
   readonly limits?: LocationLimits;
+  readonly clientCert?: ClientCertCheck;
   /** `auth_basic` with an htpasswd file of `authFiles`. */
   readonly basicAuth?: BasicAuth;
   /**
@@ -106,6 +109,24 @@ export interface LocationSettings {
    * 503, as ingress-nginx's denied locations do, rather than serving unprotected.
    */
   readonly denied?: string;
+}
+
+/** Client certificates a host asks TLS clients for (`ssl_verify_client`), from its oldest Ingress that sets them. */
+export interface ClientAuth {
+  /** CA bundle file in `NginxModel.clientCaFiles`. */
+  readonly caFile: string;
+  readonly verify: 'on' | 'optional' | 'optional_no_ca';
+  readonly depth: number;
+  /** Validated http(s) URL clients are redirected to when their certificate is missing or invalid. */
+  readonly errorPage?: string;
+}
+
+/** What each location of a host with client certificates checks. */
+export interface ClientCertCheck {
+  /** `verify on`: also refuse (403) requests without a verified certificate (plain HTTP included). */
+  readonly requireVerified: boolean;
+  /** Validated `CN=a|CN=b` regex the subject DN must match (403 otherwise). */
+  readonly matchCn?: string;
 }
 
 export interface BasicAuth {
@@ -192,6 +213,11 @@ export interface Server {
   /** File name under the certificates folder; the default certificate when the host has no TLS entry. */
   readonly certificate: string;
   readonly hasTls: boolean;
+  /**
+   * Client certificates this host asks for. Its verify settings live in the server's own SSL context, so
+   * such a server always prints its own `ssl_certificate`.
+   */
+  readonly clientAuth?: ClientAuth;
   readonly locations: readonly Location[];
   /** More names this server answers (`server-alias`): DNS names or `*.` wildcards no other server uses. */
   readonly aliases?: readonly string[];
@@ -263,6 +289,8 @@ export interface NginxModel {
   readonly addressLists: readonly AddressList[];
   /** htpasswd files, sorted by name. */
   readonly authFiles: readonly AuthFile[];
+  /** CA bundles of hosts asking for client certificates (`Server.clientAuth`), sorted by name. */
+  readonly clientCaFiles: readonly CertificateFile[];
   /** Rate-limit keys and zones, sorted by name. */
   readonly rateLimitKeys: readonly RateLimitKey[];
   readonly rateLimitZones: readonly RateLimitZone[];

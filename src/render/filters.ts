@@ -98,6 +98,9 @@ export const filters = {
   variable: (v: unknown): string => check('variable name', v, /^gatehouse_[a-z0-9_]+$/),
   /** A short text (an auth realm), double-quoted: no `$`, quotes, backslashes, braces or control characters. */
   quoted_text: (v: unknown): string => `"${check('text', v, /^[A-Za-z0-9 _.,:!?@()/+'-]{1,128}$/)}"`,
+  /** A `CN=a|CN=b` regex over the client certificate subject, double-quoted. */
+  match_cn: (v: unknown): string =>
+    `"${check('CN pattern', v, /^CN=[A-Za-z0-9 ._*@-]{1,64}(\|CN=[A-Za-z0-9 ._*@-]{1,64}){0,31}$/)}"`,
   /** An HTTP header name. */
   header_name: (v: unknown): string => check('header name', v, /^[A-Za-z0-9-]{1,64}$/),
   /** An OpenSSL cipher list, double-quoted. */

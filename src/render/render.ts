@@ -90,12 +90,17 @@ function env(): nunjucks.Environment {
 /** Model → files. No decisions here: the template loops over the model and prints through filters. */
 export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
   const certs = path.join(paths.confDir, 'certs');
+  const onDisk = new Set(
+    model.servers.flatMap((s) => (s.clientAuth === undefined ? [] : [s.certificate, s.clientAuth.caFile])),
+  );
   const context = {
     m: model,
     checksum: CHECKSUM_PLACEHOLDER,
     run: runFiles(paths.runDir),
-    // Only the default server has a certificate file: every other host's comes from the dynamic state.
+    // Only the default server has a certificate file: every other host's comes from the dynamic state,
+    // except a host asking for client certificates, which has an SSL context (and files) of its own.
     defaultCertificatePath: path.join(certs, model.defaultServer.certificate),
+    certPath: Object.fromEntries([...onDisk].map((name) => [name, path.join(certs, name)])),
     authPath: Object.fromEntries(
       model.authFiles.map((f) => [f.fileName, path.join(paths.confDir, 'auth', f.fileName)]),
     ),
@@ -112,8 +117,8 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     nginxHealthzPort: paths.nginxHealthzPort ?? 0,
   };
   const draft = env().render('nginx.conf.njk', context);
-  const certFiles = model.certificates
-    .filter((c) => c.fileName === model.defaultServer.certificate)
+  const certFiles = [...model.certificates, ...model.clientCaFiles]
+    .filter((c) => c.fileName === model.defaultServer.certificate || onDisk.has(c.fileName))
     .map((c) => ({ path: `certs/${c.fileName}`, content: c.pem, mode: 0o600 }));
   const lua = luaFiles();
   const authFiles = model.authFiles.map((f) => ({

@@ -20,6 +20,7 @@ import type { Snapshot } from '../model/snapshot.ts';
 import { AddressLists } from './address-lists.ts';
 import { RateLimits } from './rate-limits.ts';
 import { BasicAuthFiles } from './basic-auth.ts';
+import { ClientCerts, withClientCert } from './client-cert.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
 import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
@@ -184,10 +185,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const addressLists = new AddressLists();
   const rateLimits = new RateLimits(addressLists);
   const basicAuth = new BasicAuthFiles(usable.secrets, report);
+  const clientCerts = new ClientCerts(usable.secrets, report);
   const context: ServerContext = {
     addressLists,
     rateLimits,
     basicAuth,
+    clientCerts,
     config,
     globalDefault,
     resolveAction,
@@ -219,6 +222,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 
   tls.secrets.forEach(use);
   basicAuth.secrets().forEach(use);
+  clientCerts.secrets().forEach(use);
   if (defaultCertificate.secret !== undefined) use(defaultCertificate.secret);
   for (const c of accepted) use(c.ingress.ref);
 
@@ -246,6 +250,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       certificates,
       addressLists: addressLists.lists(),
       authFiles: basicAuth.files(),
+      clientCaFiles: clientCerts.caFiles(),
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
       balancer: { keepaliveConnections: config.upstreamKeepaliveConnections },
@@ -525,6 +530,7 @@ interface ServerContext {
   readonly addressLists: AddressLists;
   readonly rateLimits: RateLimits;
   readonly basicAuth: BasicAuthFiles;
+  readonly clientCerts: ClientCerts;
 }
 
 function buildServer(
@@ -596,7 +602,9 @@ function buildServer(
       });
     }
   }
-  locations.sort(compareLocations);
+  const clientAuth = context.clientCerts.forHost(host, plan.contributors);
+  const served = locations.map((l) => ({ ...l, settings: withClientCert(l.settings, clientAuth) }));
+  served.sort(compareLocations);
   return {
     host,
     serverName: serverNameFor(host),
@@ -605,7 +613,8 @@ function buildServer(
     ].sort(),
     certificate: certificate ?? defaultCertificate,
     hasTls,
-    locations,
+    ...(clientAuth !== undefined && 'auth' in clientAuth && { clientAuth: clientAuth.auth }),
+    locations: served,
     // A wildcard alias means one label, as a wildcard host does.
     ...(extras.aliases !== undefined && { aliases: extras.aliases.map(serverNameFor) }),
     ...(extras.appRoot !== undefined && { appRoot: extras.appRoot }),

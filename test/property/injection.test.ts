@@ -18,12 +18,16 @@ import {
   type TestCertificate,
 } from '../support/fixtures.ts';
 import { HASHES, opaqueSecret } from '../support/htpasswd.ts';
+import { caSecret, clientCa } from '../support/client-certs.ts';
+import { MATCH_CN } from '../../src/annotations/client-cert.ts';
 import { PATHS, renderObjects, translateObjects } from '../unit/harness.ts';
 import { render } from '../../src/render/render.ts';
 
 let cert: TestCertificate;
+let ca: KubernetesObject;
 before(async () => {
   cert = await certificateFor('web.example.com');
+  ca = caSecret('client-ca', await clientCa('Test CA'));
 });
 
 const NASTY = [
@@ -203,6 +207,35 @@ const targets: Target[] = [
           },
         },
         [opaqueSecret('users', { auth: `alice:${HASHES.bcrypt}\n` })],
+      ),
+  },
+  {
+    name: 'auth-tls-match-cn with a CA',
+    safe: (v) => MATCH_CN.test(v),
+    objects: (v) =>
+      cluster(
+        {
+          annotations: {
+            [`${ANNOTATION_PREFIX}auth-tls-secret`]: 'client-ca',
+            [`${ANNOTATION_PREFIX}auth-tls-match-cn`]: v,
+          },
+        },
+        [ca],
+      ),
+  },
+  {
+    name: 'auth-tls-error-page with a CA',
+    // Rebuilt by the URL parser: only URL characters that need no quoting reach the config.
+    safe: (v) => /^https?:\/\/[A-Za-z0-9\-._~/:@!&()*+,=?%[\]]+$/.test(v),
+    objects: (v) =>
+      cluster(
+        {
+          annotations: {
+            [`${ANNOTATION_PREFIX}auth-tls-secret`]: 'client-ca',
+            [`${ANNOTATION_PREFIX}auth-tls-error-page`]: v,
+          },
+        },
+        [ca],
       ),
   },
   ...ANNOTATIONS.map((a): Target => ({

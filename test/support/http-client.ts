@@ -22,6 +22,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Source address of the connection (any of 127.0.0.0/8): a client other than 127.0.0.1. */
   localAddress?: string;
+  /** A client certificate (PEM) presented over HTTPS. */
+  clientCertificate?: { cert: string; key: string };
 }
 
 /**
@@ -72,7 +74,12 @@ export function request(
       scheme === 'http'
         ? http.request(common, onResponse)
         : https.request(
-            { ...common, servername: options.servername ?? host, rejectUnauthorized: false },
+            {
+              ...common,
+              servername: options.servername ?? host,
+              rejectUnauthorized: false,
+              ...(options.clientCertificate ?? {}),
+            },
             onResponse,
           );
     req.on('timeout', () => req.destroy(new Error(`request to ${host}${path} timed out`)));
