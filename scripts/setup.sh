@@ -49,9 +49,10 @@ if [ "$mode" = test ]; then
   command -v openssl >/dev/null 2>&1 || apt_install openssl
   bash scripts/build-envtest.sh >/dev/null
   say "test cluster binaries: $(ls .cache/envtest/current/bin | tr '\n' ' ')"
-  # The image and pod tests: podman with runc, debootstrap for the locally made base images.
+  # The image and pod tests: podman with runc, catatonit (the init of podman's pods), debootstrap for the
+  # locally made base images.
   missing=()
-  for tool in podman runc debootstrap; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+  for tool in podman runc catatonit debootstrap; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
   [ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
   say "$(podman --version)"
   say "image: $(bash scripts/build-image.sh)"

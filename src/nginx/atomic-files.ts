@@ -9,6 +9,36 @@ import path from 'node:path';
  * survives a crash.
  */
 export async function writeFileAtomic(file: string, content: string, mode: number): Promise<void> {
+  const temp = await writeTemp(file, content, mode);
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(path.dirname(file));
+}
+
+/**
+ * The same, but only when `file` does not exist (a hard link fails on an existing name): false when it did,
+ * and it is left as it is. For two writers that must not overwrite each other.
+ */
+export async function createFileAtomic(file: string, content: string, mode: number): Promise<boolean> {
+  const temp = await writeTemp(file, content, mode);
+  try {
+    await link(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  await syncDirectory(path.dirname(file));
+  return true;
+}
+
+/** `content` in a new file next to `file`, flushed to disk; its name. */
+async function writeTemp(file: string, content: string, mode: number): Promise<string> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}`);
   const handle = await open(temp, 'wx', mode);
   try {
@@ -17,13 +47,7 @@ export async function writeFileAtomic(file: string, content: string, mode: numbe
   } finally {
     await handle.close();
   }
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(path.dirname(file));
+  return temp;
 }
 
 /** Keeps the current `file` under `keep` (a hard link, so nothing is copied or rewritten); false if absent. */

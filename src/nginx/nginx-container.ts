@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'winston';
-import { writeFileAtomic } from './atomic-files.ts';
+import { createFileAtomic, writeFileAtomic } from './atomic-files.ts';
 import { NginxProcess } from './nginx-process.ts';
 import { masterOnRunDir } from './stale-master.ts';
 
@@ -34,8 +34,21 @@ export async function prepareNginxContainer(options: NginxContainerOptions): Pro
   await rm(nginx.statusSocket, { force: true });
 
   const conf = nginx.confPath;
-  const checksum = /^# checksum ([0-9a-f]+)$/m.exec(await readFile(conf, 'utf8').catch(() => ''))?.[1];
-  if (checksum !== undefined) {
+  const bootstrap = options.bootstrapConf(runDir);
+  for (;;) {
+    const text = await readFile(conf, 'utf8').catch(() => undefined);
+    // None yet: the bootstrap config is only created where there is none, never over a config the
+    // controller has just swapped in (both containers start at once); that one is looked at instead.
+    if (text === undefined) {
+      if (await createFileAtomic(conf, bootstrap, 0o644)) break;
+      continue;
+    }
+    const checksum = /^# checksum ([0-9a-f]+)$/m.exec(text)?.[1];
+    if (checksum === undefined) {
+      // The bootstrap config of an earlier start of this container.
+      await writeFileAtomic(conf, bootstrap, 0o644);
+      break;
+    }
     try {
       await nginx.test(conf);
       logger.info('starting NGINX on the configuration the controller applied last', { checksum });
@@ -43,14 +56,12 @@ export async function prepareNginxContainer(options: NginxContainerOptions): Pro
     } catch (error) {
       logger.warn(
         'the configuration the controller applied last no longer passes nginx -t; starting on the bootstrap configuration',
-        {
-          checksum,
-          error: (error as Error).message,
-        },
+        { checksum, error: (error as Error).message },
       );
+      await writeFileAtomic(conf, bootstrap, 0o644);
+      break;
     }
   }
-  await writeFileAtomic(conf, options.bootstrapConf(runDir), 0o644);
   logger.info('starting NGINX on the bootstrap configuration until the controller applies its own');
   return nginx.masterCommand();
 }

@@ -10,7 +10,7 @@ import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
 import { fetchLiveChecksum } from './status-client.ts';
 import { keepCopy, restoreCopy, writeFileAtomic } from './atomic-files.ts';
 import { childMaster, signalGroup, type MasterHandle, type MasterStrategy } from './nginx-master.ts';
-import { childPids, processStat, reloadRefused, stoppedAccepting } from './workers.ts';
+import { childPids, processStat, reloadEnded, stoppedAccepting } from './workers.ts';
 import { letWorkersRead } from './worker-access.ts';
 
 export interface NginxOptions {
@@ -466,22 +466,26 @@ export class NginxProcess {
             `nginx refused the new configuration: ${nginxMessage(this.lastEmergency)}`,
             this.lastEmergency,
           );
-      } else if (
-        child.stderr === undefined &&
-        oldWorkers.length > 0 &&
-        (await reloadRefused(pid, oldWorkers))
-      ) {
-        // The same, seen from /proc where NGINX's log is another container's: twice, 100 ms apart, in case the
-        // master only waited on that log.
-        await sleep(100);
-        if (
-          (await reloadRefused(pid, oldWorkers)) &&
-          (await fetchLiveChecksum(this.statusSocket)) !== checksum
-        )
-          throw new NginxConfigError(
-            'nginx refused the new configuration (the nginx container’s log says why)',
-            'nginx: [emerg] the reload was refused; see the nginx container’s log',
-          );
+      } else if (child.stderr === undefined && oldWorkers.length > 0) {
+        // The same, seen from /proc where NGINX's log is another container's; and a reload that took but
+        // serves another config (the nginx container wrote its bootstrap config over ours). Twice, 100 ms
+        // apart, in case the master only waited on that log.
+        const ended = await reloadEnded(pid, oldWorkers);
+        if (ended !== undefined && live !== checksum) {
+          await sleep(100);
+          const now = await fetchLiveChecksum(this.statusSocket);
+          if (now !== checksum && (await reloadEnded(pid, oldWorkers)) === ended) {
+            if (ended === 'refused')
+              throw new NginxConfigError(
+                'nginx refused the new configuration (the nginx container’s log says why)',
+                'nginx: [emerg] the reload was refused; see the nginx container’s log',
+              );
+            if (await stoppedAccepting(oldWorkers))
+              throw new NginxProcessError(
+                `nginx loaded another configuration (checksum ${now ?? 'none'}) than the one swapped in`,
+              );
+          }
+        }
       }
       const workers = (await childPids(pid)).join(',');
       if (master.cpuTicks !== lastTicks || workers !== lastWorkers || master.state === 'R') {

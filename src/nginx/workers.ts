@@ -64,19 +64,22 @@ export async function processStat(pid: number): Promise<ProcessStat | undefined>
 }
 
 /**
- * True once an NGINX master has gone through a reload that did not take: SIGHUP is no longer pending, the
- * master sleeps again (it reloads synchronously between two waits for signals, and a reload that takes
- * starts new workers before the master sleeps), and no worker was started besides `oldWorkers`. For a
- * master whose log is not ours to read (the sidecar pod's `nginx` container), where NGINX's own `[emerg]`
- * line cannot say so.
+ * How a reload of an NGINX master ended, once it has: SIGHUP is no longer pending and the master sleeps
+ * again (it reloads synchronously between two waits for signals). `took`: it started workers besides
+ * `oldWorkers` (a reload that takes starts them before the master sleeps); `refused`: it did not.
+ * Undefined while the reload is still under way. For a master whose log is not ours to read (the sidecar
+ * pod's `nginx` container), where NGINX's own `[emerg]` line cannot say so.
  */
-export async function reloadRefused(pid: number, oldWorkers: readonly number[]): Promise<boolean> {
+export async function reloadEnded(
+  pid: number,
+  oldWorkers: readonly number[],
+): Promise<'took' | 'refused' | undefined> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   // SigPnd (this thread) and ShdPnd (the process) are hex masks of pending signals; SIGHUP is bit 0.
   const pending = [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].map((m) =>
     BigInt(`0x${m[1] ?? '0'}`),
   );
-  if (pending.length !== 2 || pending.some((mask) => (mask & 1n) !== 0n)) return false;
-  if ((await processStat(pid))?.state !== 'S') return false;
-  return (await childPids(pid)).every((worker) => oldWorkers.includes(worker));
+  if (pending.length !== 2 || pending.some((mask) => (mask & 1n) !== 0n)) return undefined;
+  if ((await processStat(pid))?.state !== 'S') return undefined;
+  return (await childPids(pid)).every((worker) => oldWorkers.includes(worker)) ? 'refused' : 'took';
 }

@@ -21,7 +21,8 @@ export interface MetricsSource {
 }
 
 /**
- * `GET /healthz`: 200 while NGINX serves a valid config, 503 otherwise; `GET /metrics`: Prometheus;
+ * `GET /healthz`: 200 while NGINX serves a valid config, 503 otherwise; `GET /livez`: 200 while the
+ * controller answers at all (the liveness of the sidecar pod's controller container); `GET /metrics`: Prometheus;
  * `GET /debug/…`: the inspection endpoints, to the clients `inspection.access` allows (loopback by default).
  */
 export async function startHealthServer(
@@ -56,6 +57,10 @@ export async function startHealthServer(
         (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
         () => res.writeHead(500).end(),
       );
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/livez') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
     if (req.method !== 'GET' || (req.url !== '/healthz' && req.url !== '/readyz')) {

@@ -3,9 +3,8 @@
 // scripts/build-envtest.sh builds; without it these tests fail, they do not skip.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,29 +31,13 @@ import {
 } from '@kubernetes/client-node';
 import { CONFIGMAP_KEYS } from '../../src/config/global-config.ts';
 import { PROXY_KEYS } from '../../src/annotations/proxy.ts';
+import { CHART, findHelm, HELM_MISSING, runHelm, type Run } from '../support/helm.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHART = path.join(ROOT, 'charts', 'gatehouse');
 const CI_VALUES = path.join(CHART, 'ci', 'daemonset-hostnetwork-webhook-values.yaml');
 const RELEASE = 'edge';
 const NAMESPACE = 'ingress';
 const FULLNAME = 'edge-gatehouse';
-
-/** $GATEHOUSE_ENVTEST_BIN/helm, else the envtest cache (`current` first, then any built key). */
-function findHelm(): string | undefined {
-  const candidates: string[] = [];
-  const bin = process.env['GATEHOUSE_ENVTEST_BIN'];
-  if (bin) candidates.push(path.join(path.resolve(bin), 'helm'));
-  const cache = process.env['GATEHOUSE_ENVTEST_DIR']
-    ? path.resolve(process.env['GATEHOUSE_ENVTEST_DIR'])
-    : path.join(ROOT, '.cache', 'envtest');
-  candidates.push(path.join(cache, 'current', 'bin', 'helm'));
-  if (existsSync(cache)) {
-    for (const key of readdirSync(cache).sort().reverse())
-      candidates.push(path.join(cache, key, 'bin', 'helm'));
-  }
-  return candidates.find((c) => existsSync(c));
-}
 
 const HELM = findHelm();
 let scratch = '';
@@ -66,45 +49,16 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function run(file: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      {
-        cwd: ROOT,
-        maxBuffer: 16 * 1024 * 1024,
-        // Keep helm away from the user's config, cache and cluster.
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          HELM_CONFIG_HOME: path.join(scratch, 'config'),
-          HELM_CACHE_HOME: path.join(scratch, 'cache'),
-          HELM_DATA_HOME: path.join(scratch, 'data'),
-          KUBECONFIG: path.join(scratch, 'no-kubeconfig'),
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  // Keep helm away from the user's config, cache and cluster.
+  return runHelm(file, args, scratch, path.join(scratch, 'no-kubeconfig'));
 }
 
 let valuesFiles = 0;
 /** helm with values given as objects (written to files, JSON being YAML), failing clearly without helm. */
 async function helm(args: string[], ...values: object[]): Promise<Run> {
   if (HELM === undefined) {
-    assert.fail(
-      'helm was not found in $GATEHOUSE_ENVTEST_BIN or .cache/envtest/*/bin: run `bash scripts/build-envtest.sh` ' +
-        '(builds kube-apiserver, etcd, kubectl and helm; the first build takes several minutes)',
-    );
+    assert.fail(HELM_MISSING);
   }
   const files: string[] = [];
   for (const v of values) {
@@ -193,10 +147,14 @@ function podSpecOf(workload: V1Deployment | V1DaemonSet): V1PodTemplateSpec {
   return template;
 }
 
-function controllerContainer(workload: V1Deployment | V1DaemonSet): V1Container {
-  const c = podSpec(workload).containers.find((x) => x.name === 'controller');
-  assert.ok(c, 'container "controller"');
+function container(workload: V1Deployment | V1DaemonSet, name: string): V1Container {
+  const c = podSpec(workload).containers.find((x) => x.name === name);
+  assert.ok(c, `container "${name}"`);
   return c;
+}
+
+function controllerContainer(workload: V1Deployment | V1DaemonSet): V1Container {
+  return container(workload, 'controller');
 }
 
 /** The value following a flag in the container args; undefined when the flag is absent. */
@@ -276,6 +234,8 @@ void describe('values.schema.json', () => {
     ['an extraArgs flag name that is not one', { controller: { extraArgs: { '--debounce': '1' } } }],
     ['an unknown dnsPolicy', { controller: { dnsPolicy: 'ClusterFirstWithHostnet' } }],
     ['a misspelt networkPolicy key', { networkPolicy: { enable: true } }],
+    ['a mode that is not one', { controller: { mode: 'sidecars' } }],
+    ['an NGINX health port of 0', { controller: { nginx: { healthzPort: 0 } } }],
   ];
   for (const [what, values] of rejected) {
     void it(`rejects ${what}`, async () => {
@@ -326,6 +286,11 @@ void describe('checks the schema cannot express', () => {
     ],
     ['two listeners on one port', { controller: { containerPort: { https: 80 } } }, /must differ/],
     [
+      'NGINX’s health port on the controller’s',
+      { controller: { nginx: { healthzPort: 10254 } } },
+      /controller.nginx.healthzPort .* must differ/,
+    ],
+    [
       'a PodDisruptionBudget that blocks every drain',
       { controller: { replicaCount: 2, podDisruptionBudget: { minAvailable: 2 } } },
       /must be below controller.replicaCount/,
@@ -366,13 +331,16 @@ void describe('default values', () => {
     for (const f of files) assert.match(f, /^(controller|webhook|dashboard)-[a-z]+\.yaml$/);
   });
 
-  void it('runs a Deployment of one locked-down pod', () => {
+  void it('runs a Deployment of one locked-down pod: NGINX and the controller in containers of their own', () => {
     const deployment = find(r, 'Deployment', FULLNAME, NAMESPACE);
     assert.equal(deployment.spec?.replicas, 1);
     assert.ok(!has(r, 'DaemonSet'));
     const pod = podSpec(deployment);
     assert.equal(pod.hostNetwork, undefined);
     assert.equal(pod.serviceAccountName, FULLNAME);
+    // The token goes to the controller container alone (below); the controller signals NGINX's master.
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.shareProcessNamespace, true);
     const psc = pod.securityContext;
     assert.ok(psc);
     assert.deepEqual(psc.seccompProfile, { type: 'RuntimeDefault' });
@@ -380,57 +348,98 @@ void describe('default values', () => {
     assert.equal(psc.runAsUser, 101);
     // Without privilege escalation NET_BIND_SERVICE never becomes effective for uid 101: the sysctl binds 80/443.
     assert.deepEqual(psc.sysctls, [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }]);
+    assert.deepEqual(
+      pod.containers.map((x) => x.name),
+      ['nginx', 'controller'],
+    );
 
+    const nginx = container(deployment, 'nginx');
     const c = controllerContainer(deployment);
-    const sc = c.securityContext;
-    assert.ok(sc);
-    assert.equal(sc.runAsNonRoot, true);
-    assert.equal(sc.runAsUser, 101);
-    assert.equal(sc.readOnlyRootFilesystem, true);
-    assert.equal(sc.allowPrivilegeEscalation, false);
-    assert.equal(sc.privileged, false);
-    assert.deepEqual(sc.capabilities, { drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
-    assert.deepEqual(sc.seccompProfile, { type: 'RuntimeDefault' });
-    assert.ok(c.resources?.requests?.['cpu'] !== undefined && c.resources.requests['memory'] !== undefined);
+    for (const sc of [nginx.securityContext, c.securityContext]) {
+      assert.ok(sc);
+      assert.equal(sc.runAsNonRoot, true);
+      assert.equal(sc.runAsUser, 101);
+      assert.equal(sc.readOnlyRootFilesystem, true);
+      assert.equal(sc.allowPrivilegeEscalation, false);
+      assert.equal(sc.privileged, false);
+      assert.deepEqual(sc.capabilities, { drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+      assert.deepEqual(sc.seccompProfile, { type: 'RuntimeDefault' });
+    }
+    for (const x of [nginx, c])
+      assert.ok(x.resources?.requests?.['cpu'] !== undefined && x.resources.requests['memory'] !== undefined);
 
-    const mounts = Object.fromEntries((c.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
-    assert.deepEqual(mounts, {
+    const mounts = (x: V1Container): Record<string, string> =>
+      Object.fromEntries((x.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
+    assert.deepEqual(mounts(nginx), { '/var/lib/gatehouse': 'conf' });
+    assert.deepEqual(mounts(c), {
       '/var/lib/gatehouse': 'conf',
       '/tmp': 'tmp',
+      '/var/run/secrets/kubernetes.io/serviceaccount': 'kube-api-access',
       '/etc/gatehouse/webhook': 'webhook-cert',
     });
     for (const v of pod.volumes ?? []) {
       if (v.name === 'webhook-cert') assert.equal(v.secret?.secretName, `${FULLNAME}-admission-tls`);
+      else if (v.name === 'kube-api-access')
+        assert.deepEqual(
+          v.projected?.sources?.map((source) => Object.keys(source)[0]),
+          ['serviceAccountToken', 'configMap', 'downwardAPI'],
+        );
       else assert.deepEqual(v.emptyDir, {}, `volume ${v.name} is an emptyDir`);
     }
     assert.equal(pod.terminationGracePeriodSeconds, 300);
 
-    for (const probe of [c.livenessProbe, c.readinessProbe]) {
-      assert.equal(probe?.httpGet?.path, '/healthz');
-      assert.equal(probe.httpGet.port, 10254);
-    }
-    assert.deepEqual(
-      (c.ports ?? []).map((p) => [p.name, p.containerPort]),
-      [
-        ['http', 80],
-        ['https', 443],
-        ['healthz', 10254],
-        ['webhook', 8443],
-      ],
+    assert.deepEqual(nginx.command, ['/app/bin/gatehouse-nginx']);
+    assert.deepEqual(nginx.args, [
+      '--conf-dir',
+      '/var/lib/gatehouse',
+      '--nginx-healthz-port',
+      '10246',
+      '--log-format',
+      'json',
+    ]);
+    assert.equal(nginx.livenessProbe?.httpGet?.path, '/healthz');
+    assert.equal(nginx.livenessProbe.httpGet.port, 10246);
+    assert.equal(nginx.readinessProbe, undefined, 'the pod is ready when the controller says NGINX serves');
+    assert.deepEqual(nginx.lifecycle?.preStop?.exec?.command, [
+      '/app/bin/gatehouse-nginx',
+      'drain',
+      '/var/lib/gatehouse',
+      '10',
+    ]);
+    assert.equal(c.readinessProbe?.httpGet?.path, '/healthz');
+    assert.equal(
+      c.livenessProbe?.httpGet?.path,
+      '/livez',
+      'NGINX not serving is no reason to restart the controller',
     );
+    for (const probe of [c.livenessProbe, c.readinessProbe]) assert.equal(probe.httpGet?.port, 10254);
+
+    const ports = (x: V1Container): [string | undefined, number][] =>
+      (x.ports ?? []).map((p) => [p.name, p.containerPort]);
+    assert.deepEqual(ports(nginx), [
+      ['http', 80],
+      ['https', 443],
+      ['nginx-healthz', 10246],
+    ]);
+    assert.deepEqual(ports(c), [
+      ['healthz', 10254],
+      ['webhook', 8443],
+    ]);
     assert.deepEqual(
-      (c.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]),
+      (c.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath ?? e.value]),
       [
         ['POD_NAME', 'metadata.name'],
         ['POD_NAMESPACE', 'metadata.namespace'],
         ['NODE_NAME', 'spec.nodeName'],
+        ['TINI_SUBREAPER', '1'],
       ],
     );
+    assert.equal(nginx.env, undefined);
   });
 
   void it('passes the controller its flags', () => {
     const args = controllerContainer(find(r, 'Deployment')).args ?? [];
-    assert.deepEqual(args.slice(0, 35), [
+    assert.deepEqual(args, [
       'serve',
       '--http-port',
       '80',
@@ -466,8 +475,13 @@ void describe('default values', () => {
       'info',
       '--log-format',
       'json',
+      '--nginx-mode',
+      'sidecar',
+      '--nginx-healthz-port',
+      '10246',
+      '--metrics-log-port',
+      '10247',
     ]);
-    assert.equal(args.length, 35);
   });
 
   void it('grants exactly the RBAC the controller uses', () => {
@@ -710,7 +724,7 @@ void describe('other values', () => {
     });
     assert.deepEqual(
       pod.containers.map((c) => c.name),
-      ['controller', 'sidecar'],
+      ['nginx', 'controller', 'sidecar'],
     );
     assert.deepEqual(
       pod.initContainers?.map((c) => c.name),
@@ -725,7 +739,9 @@ void describe('other values', () => {
     assert.ok(c.volumeMounts?.some((m) => m.mountPath === '/extra'));
     assert.equal(c.startupProbe?.failureThreshold, 30);
     assert.deepEqual(
-      c.ports?.filter((p) => p.hostPort !== undefined).map((p) => [p.name, p.hostPort]),
+      container(deployment, 'nginx')
+        .ports?.filter((p) => p.hostPort !== undefined)
+        .map((p) => [p.name, p.hostPort]),
       [
         ['http', 80],
         ['https', 443],
@@ -781,6 +797,27 @@ void describe('other values', () => {
         ['healthz', 'anyone'],
       ],
     );
+  });
+
+  void it('runs NGINX as the controller’s child in one container with mode single', async () => {
+    const deployment = find(await template({ controller: { mode: 'single' } }), 'Deployment');
+    const pod = podSpec(deployment);
+    assert.equal(pod.shareProcessNamespace, undefined);
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.deepEqual(
+      pod.containers.map((x) => x.name),
+      ['controller'],
+    );
+    const c = controllerContainer(deployment);
+    const args = c.args ?? [];
+    for (const f of ['--nginx-mode', '--nginx-healthz-port', '--metrics-log-port'])
+      assert.equal(flag(args, f), undefined, f);
+    assert.deepEqual(
+      (c.ports ?? []).map((p) => p.name),
+      ['http', 'https', 'healthz', 'webhook'],
+    );
+    assert.equal(c.livenessProbe?.httpGet?.path, '/healthz');
+    assert.ok(c.volumeMounts?.some((m) => m.name === 'kube-api-access'));
   });
 
   void it('renders no RBAC when rbac.create is false', async () => {

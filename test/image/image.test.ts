@@ -116,6 +116,41 @@ void describe('the Gatehouse image', { skip: unavailable ?? false }, () => {
     assert.deepEqual(config.Entrypoint.slice(0, 2), ['/usr/bin/tini', '--']);
   });
 
+  void it('has NGINX and its modules from the package list scripts/setup.sh installs from', async () => {
+    const packages = (await readFile(path.join(REPO_ROOT, 'scripts', 'nginx-packages.txt'), 'utf8'))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    assert.ok(packages.includes('nginx'), packages.join(' '));
+    const out = await podmanOk([
+      'run',
+      '--rm',
+      '--entrypoint=dpkg-query',
+      image,
+      '--show',
+      '--showformat=${Package} ${db:Status-Status}\n',
+      ...packages,
+    ]);
+    assert.deepEqual(out.trim().split('\n').sort(), packages.map((p) => `${p} installed`).sort());
+  });
+
+  void it('runs only programs uid 101 may execute but not read, so their processes are non-dumpable', async () => {
+    // In the sidecar pod NGINX shares the process namespace and uid 101 with the controller: a dumpable
+    // controller process would hand it the ServiceAccount token through /proc/<pid>/root.
+    const r = await podman([
+      'run',
+      '--rm',
+      ...LOCKED_DOWN,
+      '--entrypoint=sh',
+      image,
+      '-c',
+      'for b in /usr/bin/tini /usr/local/bin/node /usr/sbin/nginx; do [ -x "$b" ] && [ ! -r "$b" ] || echo "readable: $b"; done; ' +
+        'node -e "setTimeout(() => {}, 5000)" & sleep 1; cat /proc/$!/environ',
+    ]);
+    assert.doesNotMatch(r.stdout, /readable/);
+    assert.match(r.stderr, /cat: \/proc\/\d+\/environ: Permission denied/);
+  });
+
   void it('serves a manifests folder as uid 101 on a read-only root filesystem without capabilities', async () => {
     const c = await serve('serve');
     assert.equal(await served('http', c.http, 'app.example.com', '/'), '200 app');

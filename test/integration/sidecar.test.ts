@@ -161,6 +161,33 @@ describe(
   },
 );
 
+describe('the sidecar pod: the controller starts first', { timeout: 120_000 }, () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it('the nginx container then starts on the controller’s config, never writing its bootstrap over it', async () => {
+    const manifests = await manifestsFolder();
+    const backends = await Backends.start(['web']);
+    cleanup.push(
+      () => removeFolder(manifests),
+      () => backends.close(),
+    );
+    await writeManifest(manifests, 'app.yaml', [...backends.services(), app('web')]);
+    const pod = await startSidecarPod(manifests);
+    cleanup.push(() => pod.stop());
+    const controller = await pod.controller();
+    await waitForLog(controller, /waiting for the nginx container’s NGINX to answer/);
+    await pod.nginx.start();
+    await waitUntilHealthy(controller);
+    assert.match(pod.nginx.logs(), /starting NGINX on the configuration the controller applied last/);
+    assert.doesNotMatch(pod.nginx.logs(), /bootstrap configuration/);
+    await waitForLog(controller, /nginx adopted/);
+    assert.equal(await served('http', pod.httpPort, HOST, '/'), '200 web');
+  });
+});
+
 describe('the sidecar pod: a reload NGINX refuses', { timeout: 120_000 }, () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   after(async () => {

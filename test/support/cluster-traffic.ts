@@ -31,7 +31,8 @@ export interface TrafficReport {
 
 /**
  * Requests one URL over and over (a user refreshing a page) until stopped, and counts every answer that is
- * not `expected`. For "it never stopped serving" checks.
+ * not `expected`. For "it never stopped serving" checks. `port` may be chosen anew for each request (a
+ * Service's endpoints, see ServiceTraffic); undefined: none to send to right now.
  */
 export class TrafficLoop {
   private total = 0;
@@ -39,11 +40,11 @@ export class TrafficLoop {
   private running = true;
   private readonly done: Promise<void>;
   private readonly started = Date.now();
-  private readonly port: number;
+  private readonly port: number | (() => number | undefined);
   private readonly host: string;
   private readonly expected: string;
 
-  constructor(port: number, host: string, expected: string) {
+  constructor(port: number | (() => number | undefined), host: string, expected: string) {
     this.port = port;
     this.host = host;
     this.expected = expected;
@@ -63,10 +64,49 @@ export class TrafficLoop {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      const got = await answer('http', this.port, this.host, '/');
-      this.total += 1;
-      if (got !== this.expected) this.failures.push(`+${Date.now() - this.started}ms: ${got}`);
+      const port = typeof this.port === 'number' ? this.port : this.port();
+      if (port !== undefined) {
+        const got = await answer('http', port, this.host, '/');
+        this.total += 1;
+        if (got !== this.expected) this.failures.push(`+${Date.now() - this.started}ms :${port} ${got}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+}
+
+/**
+ * A Service's traffic as kube-proxy sends it: each request to the next ready endpoint, round robin. The
+ * test adds a pod once it is ready and removes it when it is withdrawn (deleted).
+ */
+export class ServiceTraffic {
+  private readonly endpoints = new Map<string, number>();
+  private readonly loops: TrafficLoop[] = [];
+
+  add(pod: string, port: number): void {
+    this.endpoints.set(pod, port);
+  }
+
+  remove(pod: string): void {
+    this.endpoints.delete(pod);
+  }
+
+  /** Requests to every endpoint in turn, or to these pods only. */
+  start(host: string, expected: string, only?: readonly string[]): TrafficLoop {
+    let next = 0;
+    const loop = new TrafficLoop(
+      () => {
+        const ports = [...this.endpoints].filter(([pod]) => only?.includes(pod) ?? true).map(([, p]) => p);
+        return ports[next++ % Math.max(1, ports.length)];
+      },
+      host,
+      expected,
+    );
+    this.loops.push(loop);
+    return loop;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.stop()));
   }
 }

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { REPO_ROOT } from './gatehouse-process.ts';
 
@@ -9,7 +9,12 @@ import { REPO_ROOT } from './gatehouse-process.ts';
  */
 
 export const CONTAINERS_CONF = path.join(REPO_ROOT, 'docker', 'containers.conf');
-const ENV = { ...process.env, CONTAINERS_CONF };
+/**
+ * The image the tests build and run: one per checkout (podman's storage is the machine's), so that tests
+ * in two worktrees never run each other's image.
+ */
+export const TEST_IMAGE = `localhost/gatehouse:test-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}`;
+const ENV = { ...process.env, CONTAINERS_CONF, GATEHOUSE_IMAGE: TEST_IMAGE };
 
 export interface Run {
   readonly code: number;
@@ -58,6 +63,19 @@ export function podmanUnavailable(): string | undefined {
   });
   if (info.status !== 0)
     return `podman cannot run here: ${info.stderr.trim().split('\n').slice(-3).join(' ')}`;
+  return undefined;
+}
+
+/**
+ * Why `podman kube play` cannot run the chart's pod here, or undefined when it can: on top of podman, a pod
+ * with a shared process namespace needs podman's pause process, catatonit.
+ */
+export function podUnavailable(): string | undefined {
+  const podmanMissing = podmanUnavailable();
+  if (podmanMissing !== undefined) return podmanMissing;
+  const catatonit = spawnSync('catatonit', ['--version'], { env: ENV, encoding: 'utf8' });
+  if (catatonit.error !== undefined)
+    return 'catatonit (podman’s pod init) is not installed: run `scripts/setup.sh test`';
   return undefined;
 }
 

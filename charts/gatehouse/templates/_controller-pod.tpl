@@ -5,8 +5,10 @@ is fixed on purpose: no value loosens it.
 {{- define "gatehouse.controller.podTemplate" -}}
 {{- $c := .Values.controller -}}
 {{- $fullname := include "gatehouse.fullname" . -}}
-{{- $chartFlags := list "--http-port" "--https-port" "--healthz-port" "--healthz-host" "--conf-dir" "--ingress-class" "--controller-class" "--configmap" "--election-id" "--election-ttl" "--shutdown-grace-period" "--publish-service" "--watch-namespace" "--watch-ingress-without-class" "--default-backend-service" "--default-ssl-certificate" "--update-status" "--publish-status-address" "--report-node-internal-ip-address" "--validating-webhook" "--validating-webhook-certificate" "--validating-webhook-key" "--log-level" "--log-format" "--manifests" "--kubeconfig" -}}
+{{- $sidecar := eq $c.mode "sidecar" -}}
+{{- $chartFlags := list "--http-port" "--https-port" "--healthz-port" "--healthz-host" "--conf-dir" "--ingress-class" "--controller-class" "--configmap" "--election-id" "--election-ttl" "--shutdown-grace-period" "--publish-service" "--watch-namespace" "--watch-ingress-without-class" "--default-backend-service" "--default-ssl-certificate" "--update-status" "--publish-status-address" "--report-node-internal-ip-address" "--validating-webhook" "--validating-webhook-certificate" "--validating-webhook-key" "--log-level" "--log-format" "--manifests" "--kubeconfig" "--nginx-mode" "--nginx-healthz-port" "--metrics-log-port" -}}
 {{- $ports := list (int $c.containerPort.http) (int $c.containerPort.https) (int $c.containerPort.healthz) -}}
+{{- if $sidecar }}{{ $ports = append $ports (int $c.nginx.healthzPort) }}{{ end -}}
 {{- if $c.admissionWebhook.enabled }}{{ $ports = append $ports (int $c.admissionWebhook.port) }}{{ end -}}
 {{- if and $c.scope.namespace $c.defaultBackendService (ne (first (splitList "/" $c.defaultBackendService)) $c.scope.namespace) }}
 {{- fail (printf "controller.defaultBackendService (%s) must be in controller.scope.namespace (%s): the controller sees no other namespace" $c.defaultBackendService $c.scope.namespace) }}
@@ -16,7 +18,7 @@ is fixed on purpose: no value loosens it.
 {{- fail (printf "controller.terminationGracePeriodSeconds (%d) must be at least controller.shutdown.delaySeconds + controller.shutdown.workerTimeoutSeconds + 10 (%d), or Kubernetes kills NGINX while it drains" (int $c.terminationGracePeriodSeconds) (int $drain)) }}
 {{- end -}}
 {{- if ne (len $ports) (len (uniq $ports)) }}
-{{- fail (printf "controller.containerPort.http/https/healthz and controller.admissionWebhook.port must differ, got %v" $ports) }}
+{{- fail (printf "controller.containerPort.http/https/healthz, controller.nginx.healthzPort and controller.admissionWebhook.port must differ, got %v" $ports) }}
 {{- end -}}
 metadata:
   labels:
@@ -39,7 +41,13 @@ metadata:
   {{- end }}
 spec:
   serviceAccountName: {{ include "gatehouse.serviceAccountName" . }}
-  automountServiceAccountToken: true
+  # The ServiceAccount token is mounted into the controller container alone (the kube-api-access volume):
+  # NGINX, the process that faces the internet, never holds Kubernetes credentials (CVE-2021-25742).
+  automountServiceAccountToken: false
+  {{- if $sidecar }}
+  # The controller signals the nginx container's master and reads its workers in /proc.
+  shareProcessNamespace: true
+  {{- end }}
   terminationGracePeriodSeconds: {{ $c.terminationGracePeriodSeconds }}
   {{- if $c.hostNetwork }}
   hostNetwork: true
@@ -117,6 +125,53 @@ spec:
     {{- toYaml . | nindent 4 }}
   {{- end }}
   containers:
+    {{- if $sidecar }}
+    - name: nginx
+      image: {{ include "gatehouse.image" . | quote }}
+      imagePullPolicy: {{ $c.image.pullPolicy }}
+      # Prepares the shared conf dir (the last applied config, else a bootstrap one) and becomes NGINX's master.
+      command:
+        - /app/bin/gatehouse-nginx
+      args:
+        - --conf-dir
+        - /var/lib/gatehouse
+        - --nginx-healthz-port
+        - {{ $c.nginx.healthzPort | quote }}
+        - --log-format
+        - {{ $c.logFormat }}
+      ports:
+        {{- include "gatehouse.controller.trafficPorts" . | nindent 8 }}
+        - name: nginx-healthz
+          containerPort: {{ $c.nginx.healthzPort }}
+          protocol: TCP
+      livenessProbe:
+        httpGet:
+          path: /healthz
+          port: {{ $c.nginx.healthzPort }}
+          scheme: HTTP
+        periodSeconds: 10
+        timeoutSeconds: 2
+        failureThreshold: 3
+      lifecycle:
+        # Keep serving while the pod is withdrawn from load balancers and kube-proxy, then let NGINX finish
+        # the requests in flight (worker-shutdown-timeout) and stop.
+        preStop:
+          exec:
+            command:
+              - /app/bin/gatehouse-nginx
+              - drain
+              - /var/lib/gatehouse
+              - {{ $c.shutdown.delaySeconds | quote }}
+      {{- with $c.nginx.resources }}
+      resources:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        {{- include "gatehouse.controller.securityContext" . | nindent 8 }}
+      volumeMounts:
+        - name: conf
+          mountPath: /var/lib/gatehouse
+    {{- end }}
     - name: controller
       image: {{ include "gatehouse.image" . | quote }}
       imagePullPolicy: {{ $c.image.pullPolicy }}
@@ -186,6 +241,14 @@ spec:
         - {{ $c.logLevel }}
         - --log-format
         - {{ $c.logFormat }}
+        {{- if $sidecar }}
+        - --nginx-mode
+        - sidecar
+        - --nginx-healthz-port
+        - {{ $c.nginx.healthzPort | quote }}
+        - --metrics-log-port
+        - {{ $c.nginx.metricsLogPort | quote }}
+        {{- end }}
         {{- range $name, $value := $c.extraArgs }}
         {{- if has (printf "--%s" $name) $chartFlags }}
         {{- fail (printf "controller.extraArgs.%s: the chart sets --%s itself; use its value instead" $name $name) }}
@@ -209,22 +272,19 @@ spec:
           valueFrom:
             fieldRef:
               fieldPath: spec.nodeName
+        {{- if $sidecar }}
+        # tini is not PID 1 in a shared process namespace (the pod's pause process is): it still reaps what
+        # the controller leaves behind.
+        - name: TINI_SUBREAPER
+          value: "1"
+        {{- end }}
         {{- with $c.extraEnvs }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
       ports:
-        - name: http
-          containerPort: {{ $c.containerPort.http }}
-          protocol: TCP
-          {{- if $c.hostPort.enabled }}
-          hostPort: {{ $c.hostPort.ports.http }}
-          {{- end }}
-        - name: https
-          containerPort: {{ $c.containerPort.https }}
-          protocol: TCP
-          {{- if $c.hostPort.enabled }}
-          hostPort: {{ $c.hostPort.ports.https }}
-          {{- end }}
+        {{- if not $sidecar }}
+        {{- include "gatehouse.controller.trafficPorts" . | nindent 8 }}
+        {{- end }}
         - name: healthz
           containerPort: {{ $c.containerPort.healthz }}
           protocol: TCP
@@ -239,7 +299,9 @@ spec:
       {{- end }}
       livenessProbe:
         httpGet:
-          path: /healthz
+          # In the sidecar pod the controller alone: an NGINX that does not serve is its own container's
+          # probe's business, and restarting the controller would not help it.
+          path: {{ ternary "/livez" "/healthz" $sidecar }}
           port: {{ $c.containerPort.healthz }}
           scheme: HTTP
         initialDelaySeconds: 10
@@ -259,24 +321,15 @@ spec:
         {{- toYaml . | nindent 8 }}
       {{- end }}
       securityContext:
-        runAsNonRoot: true
-        runAsUser: 101
-        runAsGroup: 101
-        privileged: false
-        allowPrivilegeEscalation: false
-        readOnlyRootFilesystem: true
-        capabilities:
-          drop:
-            - ALL
-          add:
-            - NET_BIND_SERVICE
-        seccompProfile:
-          type: RuntimeDefault
+        {{- include "gatehouse.controller.securityContext" . | nindent 8 }}
       volumeMounts:
         - name: conf
           mountPath: /var/lib/gatehouse
         - name: tmp
           mountPath: /tmp
+        - name: kube-api-access
+          mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+          readOnly: true
         {{- if $c.admissionWebhook.enabled }}
         - name: webhook-cert
           mountPath: /etc/gatehouse/webhook
@@ -293,6 +346,26 @@ spec:
       emptyDir: {}
     - name: tmp
       emptyDir: {}
+    # What the kubelet mounts when automountServiceAccountToken is true: a short-lived token it keeps
+    # rotating, the cluster's CA and the namespace.
+    - name: kube-api-access
+      projected:
+        defaultMode: 0444
+        sources:
+          - serviceAccountToken:
+              path: token
+              expirationSeconds: 3607
+          - configMap:
+              name: kube-root-ca.crt
+              items:
+                - key: ca.crt
+                  path: ca.crt
+          - downwardAPI:
+              items:
+                - path: namespace
+                  fieldRef:
+                    apiVersion: v1
+                    fieldPath: metadata.namespace
     {{- if $c.admissionWebhook.enabled }}
     - name: webhook-cert
       secret:
@@ -302,4 +375,38 @@ spec:
     {{- with $c.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+{{- end }}
+
+{{/* The HTTP and HTTPS ports NGINX binds, on the container that runs NGINX. */}}
+{{- define "gatehouse.controller.trafficPorts" -}}
+{{- $c := .Values.controller -}}
+- name: http
+  containerPort: {{ $c.containerPort.http }}
+  protocol: TCP
+  {{- if $c.hostPort.enabled }}
+  hostPort: {{ $c.hostPort.ports.http }}
+  {{- end }}
+- name: https
+  containerPort: {{ $c.containerPort.https }}
+  protocol: TCP
+  {{- if $c.hostPort.enabled }}
+  hostPort: {{ $c.hostPort.ports.https }}
+  {{- end }}
+{{- end }}
+
+{{/* The security context of both containers; no value loosens it. */}}
+{{- define "gatehouse.controller.securityContext" -}}
+runAsNonRoot: true
+runAsUser: 101
+runAsGroup: 101
+privileged: false
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop:
+    - ALL
+  add:
+    - NET_BIND_SERVICE
+seccompProfile:
+  type: RuntimeDefault
 {{- end }}
