@@ -1,3 +1,6 @@
+import { corsFamily } from './cors.ts';
+import { errorsFamily } from './errors.ts';
+import { headersFamily } from './headers.ts';
 import { logFamily } from './log.ts';
 import { basicAuthFamily } from './basic-auth.ts';
 import { clientCertFamily } from './client-cert.ts';
@@ -27,6 +30,9 @@ export {
 export const FAMILIES = [
   basicAuthFamily,
   clientCertFamily,
+  corsFamily,
+  errorsFamily,
+  headersFamily,
   logFamily,
   proxyFamily,
   rateLimitFamily,

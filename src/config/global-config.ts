@@ -25,6 +25,8 @@ export interface GlobalConfig {
     readonly trustedCidrs: readonly string[];
   };
   readonly upstreamKeepaliveConnections: number;
+  /** Response header names Ingresses may set with custom-headers (ingress-nginx's allowlist). */
+  readonly allowedResponseHeaders: readonly string[];
   readonly tenancy: Tenancy;
   /** What annotations may ask for (`annotations-risk-level`). */
   readonly annotations: AnnotationPolicy;
@@ -112,6 +114,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   locationDefaults: { sslRedirect: true, allowSourceRanges: [], denySourceRanges: [] },
   realIp: { enabled: false, trustedCidrs: ['0.0.0.0/0'] },
   upstreamKeepaliveConnections: 320,
+  allowedResponseHeaders: [],
   annotations: DEFAULT_ANNOTATION_POLICY,
   tenancy: {
     hostNamespaceIsolation: false,
@@ -280,6 +283,25 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'ssl-redirect': {
     doc: 'Default for the ssl-redirect annotation.',
     set: key(bool, (c, v) => (c.locationDefaults.sslRedirect = v)),
+  },
+  'global-allowed-response-headers': {
+    doc: 'Comma-separated response header names Ingresses may set with the custom-headers annotation (none by default).',
+    set: key(
+      z
+        .string()
+        .transform((v) =>
+          v
+            .split(',')
+            .map((h) => h.trim())
+            .filter((h) => h !== ''),
+        )
+        .pipe(
+          z
+            .array(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a comma-separated list of header names'))
+            .max(256),
+        ),
+      (c, v) => (c.allowedResponseHeaders = [...new Set(v)].sort()),
+    ),
   },
   'upstream-keepalive-connections': {
     doc: 'Idle keep-alive connections to pods kept per worker (one pool shared by every backend).',

@@ -109,6 +109,10 @@ export interface LocationSettings {
    * 503, as ingress-nginx's denied locations do, rather than serving unprotected.
    */
   readonly denied?: string;
+  /** Response headers this location sets (it then repeats the http block's, e.g. HSTS). */
+  readonly responseHeaders?: ResponseHeaders;
+  /** Status codes answered by a named error location of the server instead (custom-http-errors). */
+  readonly errorPages?: ErrorPages;
 }
 
 /** Client certificates a host asks TLS clients for (`ssl_verify_client`), from its oldest Ingress that sets them. */
@@ -141,6 +145,47 @@ export interface AuthFile {
   /** `<namespace>_<secret>_<digest>.htpasswd`: content-addressed, like certificates. */
   readonly fileName: string;
   readonly content: string;
+}
+
+/** enable-cors: what NGINX answers to an allowed Origin. */
+export interface Cors {
+  /**
+   * Anchored regex of the allowed origins, matched case-insensitively (`^(https://a\.example\.com)$`);
+   * absent: any origin, answered `*`.
+   */
+  readonly originPattern?: string;
+  /** Comma-separated tokens. */
+  readonly methods: string;
+  readonly headers: string;
+  readonly exposeHeaders?: string;
+  readonly credentials: boolean;
+  readonly maxAgeSeconds: number;
+}
+
+export interface ResponseHeaders {
+  readonly cors?: Cors;
+  /** custom-headers: set on every response, replacing what the pods sent. Names sorted. */
+  readonly custom?: readonly { readonly name: string; readonly value: string }[];
+}
+
+/** custom-http-errors / default-backend: which codes go to which named location, and what it is told. */
+export interface ErrorPages {
+  /** Intercept these codes from the pods too (custom-http-errors); else only NGINX's own 503. */
+  readonly intercept: boolean;
+  readonly pages: readonly { readonly code: number; readonly location: string }[];
+  /** X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port sent to the error backend. */
+  readonly namespace: string;
+  readonly ingress: string;
+  readonly service: string;
+  readonly servicePort: string;
+}
+
+/** A named location (`@name`) that asks the error backend for the page of `code`. */
+export interface ErrorLocation {
+  /** `gatehouse_error_<upstream>_<code>`, without the `@`. */
+  readonly name: string;
+  readonly code: number;
+  readonly upstream: string;
 }
 
 /**
@@ -223,6 +268,8 @@ export interface Server {
   readonly aliases?: readonly string[];
   /** `app-root`: a request for `/` is redirected (302) to this path. */
   readonly appRoot?: string;
+  /** Named locations of custom-http-errors and default-backend, sorted by name. */
+  readonly errorLocations?: readonly ErrorLocation[];
 }
 
 /** `from-to-www-redirect`: a name with or without `www.` that redirects (308) to a served host. */

@@ -91,6 +91,14 @@ export const filters = {
   /** An absolute http(s) URL rebuilt by translate (redirect targets), double-quoted. */
   redirect_url: (v: unknown): string =>
     `"${check('URL', v, /^https?:\/\/([a-z0-9.-]+|\[[0-9a-fA-F:.]+\])(:\d{1,5})?(\/([A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2})*)?$/)}"`,
+  /** A response header value: printable, without quotes, backslashes or `$`; double-quoted. */
+  header_value: (v: unknown): string =>
+    `"${check('header value', v, /^[\x20-\x21\x23\x25-\x5b\x5d-\x7e]*$/)}"`,
+  /** A comma-separated list of header names or methods, double-quoted. */
+  header_list: (v: unknown): string => `"${check('header list', v, /^[A-Za-z0-9_*, -]+$/)}"`,
+  /** The anchored regex of allowed CORS origins translate builds, double-quoted. */
+  origin_pattern: (v: unknown): string =>
+    `"${check('origin pattern', v, /^\^\((?:[a-z0-9:/.+\\[\]|-])+\)\$$/)}"`,
   /** A whole number. */
   int: (v: unknown): string => check('number', v, /^\d{1,10}$/),
   cidr: (v: unknown): string => check('CIDR', v, CIDR),

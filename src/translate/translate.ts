@@ -35,6 +35,8 @@ import {
 import { ownership, type ClassOptions } from './ownership.ts';
 import { claimKey, compareLocations, locationsFor } from './paths.ts';
 import { checkCaptures, matchPath, type PathMatch } from './rewrite.ts';
+import { ErrorPagesBuilder, type ResolveService } from './error-pages.ts';
+import { corsSettings, customHeaders } from './response-headers.ts';
 import { serverExtras, wwwRedirects, type ServerExtras } from './server-names.ts';
 
 export interface NamespacedName {
@@ -82,6 +84,8 @@ export interface TranslateResult {
 interface Contribution {
   readonly ingress: ParsedIngress;
   readonly settings: IngressAnnotations;
+  /** custom-headers, read from the Ingress's ConfigMap and checked. */
+  readonly customHeaders?: readonly { readonly name: string; readonly value: string }[];
 }
 
 interface ClaimedPath extends PathMatch {
@@ -196,6 +200,19 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     resolveAction,
     defaultCertificate: defaultCertificate.file.fileName,
     addRoute: (route) => routes.push(route) - 1,
+    report,
+    resolveService: (namespace, service, ingress, field) => {
+      const port = services.lookupService(namespace, service)?.spec?.ports?.[0]?.port;
+      if (port !== undefined)
+        return resolveAction(namespace, { service, port: { number: port } }, ingress.ref, field);
+      report({
+        severity: 'warning',
+        object: ingress.ref,
+        field,
+        reason: `Service ${namespace}/${service} does not exist or has no port; it is not used`,
+      });
+      return { kind: 'status', code: 503 };
+    },
   };
   const servers: Server[] = [];
   const withDefaultBackend = (list: readonly Contribution[]): Contribution | undefined =>
@@ -271,7 +288,11 @@ function acceptIngresses(
   raw: readonly V1Ingress[],
   snapshot: Snapshot,
   options: TranslateOptions,
-  { tenancy, annotations: policy }: Pick<GlobalConfig, 'tenancy' | 'annotations'>,
+  {
+    tenancy,
+    annotations: policy,
+    allowedResponseHeaders,
+  }: Pick<GlobalConfig, 'tenancy' | 'annotations' | 'allowedResponseHeaders'>,
   report: (d: Diagnostic) => void,
   outcomes: Map<string, { ref: ObjectRef; outcome: IngressOutcome }>,
 ): Contribution[] {
@@ -318,8 +339,27 @@ function acceptIngresses(
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }
+    const headers = annotations.settings.headers;
+    const custom =
+      headers === undefined
+        ? undefined
+        : customHeaders(
+            parsed.ingress,
+            headers.configMap,
+            snapshot.configMaps,
+            allowedResponseHeaders,
+            report,
+          );
+    if (headers !== undefined && custom === undefined) {
+      outcomes.set(key, { ref, outcome: 'rejected' });
+      continue;
+    }
     outcomes.set(key, { ref, outcome: 'served' });
-    accepted.push({ ingress: parsed.ingress, settings: annotations.settings });
+    accepted.push({
+      ingress: parsed.ingress,
+      settings: annotations.settings,
+      ...(custom !== undefined && { customHeaders: custom }),
+    });
   }
   return accepted;
 }
@@ -494,6 +534,21 @@ function settingsFor(
     ],
     ...(limits !== undefined && { limits }),
     ...(auth !== undefined && ('denied' in auth ? { denied: auth.denied } : { basicAuth: auth })),
+    ...responseHeadersFor(annotations, owner?.customHeaders),
+  };
+}
+
+function responseHeadersFor(
+  annotations: IngressAnnotations,
+  custom: Contribution['customHeaders'],
+): Pick<LocationSettings, 'responseHeaders'> {
+  const cors = annotations.cors === undefined ? undefined : corsSettings(annotations.cors);
+  if (cors === undefined && (custom === undefined || custom.length === 0)) return {};
+  return {
+    responseHeaders: {
+      ...(cors !== undefined && { cors }),
+      ...(custom !== undefined && custom.length > 0 && { custom }),
+    },
   };
 }
 
@@ -531,6 +586,8 @@ interface ServerContext {
   readonly rateLimits: RateLimits;
   readonly basicAuth: BasicAuthFiles;
   readonly clientCerts: ClientCerts;
+  readonly resolveService: ResolveService;
+  readonly report: (d: Diagnostic) => void;
 }
 
 function buildServer(
@@ -547,11 +604,16 @@ function buildServer(
     [...plan.claims.values()].filter((c) => c.claim.match === 'Exact').map((c) => c.claim.path),
   );
   const regexHost = [...plan.claims.values()].some((c) => c.regex);
+  const errorPages = new ErrorPagesBuilder(context.resolveService, globalDefault.action, context.report);
   const locations: Location[] = [];
   for (const claimed of plan.claims.values()) {
     const { ingress, settings: annotations } = claimed.owner;
     const { rule } = claimed;
-    const settings = settingsFor(context, claimed.owner, hasTls, claimed);
+    const pages = errorPages.forPath(ingress, annotations.errors, rule.backend);
+    const settings: LocationSettings = {
+      ...settingsFor(context, claimed.owner, hasTls, claimed),
+      ...(pages !== undefined && { errorPages: pages }),
+    };
     // permanent-/temporal-redirect answers instead of the Service, which then needs no endpoints.
     const redirect = annotations.redirect?.redirect;
     const action: Action =
@@ -615,6 +677,7 @@ function buildServer(
     hasTls,
     ...(clientAuth !== undefined && 'auth' in clientAuth && { clientAuth: clientAuth.auth }),
     locations: served,
+    ...(errorPages.locations().length > 0 && { errorLocations: errorPages.locations() }),
     // A wildcard alias means one label, as a wildcard host does.
     ...(extras.aliases !== undefined && { aliases: extras.aliases.map(serverNameFor) }),
     ...(extras.appRoot !== undefined && { appRoot: extras.appRoot }),

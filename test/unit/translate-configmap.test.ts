@@ -265,6 +265,8 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   { key: 'upstream-keepalive-connections', value: '16', has: ['keepalive 16;'], lacks: ['keepalive 320;'] },
   { key: 'upstream-keepalive-connections', value: '0', has: [], lacks: ['keepalive 320;', 'keepalive 0;'] },
   { key: 'allow-snippet-annotations', value: 'false', has: [], lacks: [] },
+  // Read when an Ingress uses custom-headers (test/unit/annotations/headers.test.ts).
+  { key: 'global-allowed-response-headers', value: 'X-Frame-Options, X-Team', has: [], lacks: [] },
   { key: 'annotations-risk-level', value: 'Critical', has: [], lacks: [] },
   // Printed with the first rate-limit zone (see the rate-limits golden).
   { key: 'limit-req-status-code', value: '429', has: [], lacks: [] },
@@ -379,6 +381,11 @@ const invalid: { key: string; value: string; reason: string }[] = [
       'must be "off", "default", a path, or an http(s)://host[:port]/path prefix, without "$", quotes or spaces',
   },
   { key: 'upstream-keepalive-connections', value: '10001', reason: 'must be between 0 and 10000' },
+  {
+    key: 'global-allowed-response-headers',
+    value: 'X-Frame-Options; add_header',
+    reason: 'must be a comma-separated list of header names',
+  },
   {
     key: 'allow-snippet-annotations',
     value: 'true',

@@ -14,6 +14,7 @@ import {
   type PathSpec,
   type TestCertificate,
 } from '../../support/fixtures.ts';
+import type { TranslateOptions } from '../../../src/translate/translate.ts';
 import { messages, outcome, renderObjects } from '../harness.ts';
 
 let cert: TestCertificate | undefined;
@@ -30,9 +31,11 @@ export const DEFAULT_LOCATION = [
 
 export interface RenderOptions {
   readonly tls?: boolean | undefined;
+  /** Translate options (the controller ConfigMap). */
+  readonly options?: Partial<TranslateOptions> | undefined;
   /** The Ingress's paths (service web, port 80); default one Prefix `/`. */
   readonly paths?: readonly Omit<PathSpec, 'service' | 'port'>[] | undefined;
-  /** More objects in the snapshot (Secrets the annotations name). */
+  /** More objects in the snapshot (Secrets, ConfigMaps, Services the annotations name). */
   readonly objects?: readonly KubernetesObject[] | undefined;
 }
 
@@ -42,7 +45,7 @@ export interface RenderOptions {
  */
 export function renderWith(
   annotations: Record<string, string>,
-  { tls = false, paths, objects: extra = [] }: RenderOptions = {},
+  { tls = false, paths, objects: extra = [], options = {} }: RenderOptions = {},
 ) {
   if (cert === undefined) throw new Error('renderWith runs inside a test');
   const objects: KubernetesObject[] = [
@@ -62,7 +65,7 @@ export function renderWith(
     ...(tls ? [tlsSecret('web-tls', cert)] : []),
     ...extra,
   ];
-  const { result, conf } = renderObjects(objects);
+  const { result, conf } = renderObjects(objects, options);
   const server = conf.slice(conf.indexOf('server_name web.example.com;'));
   const location = /# ingress default\/web\n {8}(location [^\n]*\{\n[^]*?)\n {8}\}/.exec(server)?.[1];
   return {
@@ -81,6 +84,7 @@ export interface ValidCase {
   readonly tls?: boolean;
   readonly paths?: RenderOptions['paths'];
   readonly objects?: RenderOptions['objects'];
+  readonly options?: RenderOptions['options'];
   /** Lines the location must hold (its `location … {` line included), and lines it must not. */
   readonly has: readonly string[];
   readonly lacks?: readonly string[];
@@ -93,6 +97,8 @@ export interface InvalidCase {
   readonly value: string;
   readonly with?: Record<string, string>;
   readonly paths?: RenderOptions['paths'];
+  readonly objects?: RenderOptions['objects'];
+  readonly options?: RenderOptions['options'];
   readonly reason: string;
 }
 
@@ -113,7 +119,7 @@ export function familyTable(
       it(`${c.annotation}: ${JSON.stringify(c.value)} is applied`, () => {
         const { result, location, conf } = renderWith(
           { ...prefixed(c.with ?? {}), [ANNOTATION_PREFIX + c.annotation]: c.value },
-          { tls: c.tls, paths: c.paths, objects: c.objects },
+          { tls: c.tls, paths: c.paths, objects: c.objects, options: c.options },
         );
         const confLines = conf.split('\n').map((l) => l.trim());
         for (const line of c.conf ?? []) assert.ok(confLines.includes(line), `missing ${line} in nginx.conf`);
@@ -130,7 +136,7 @@ export function familyTable(
         const key = ANNOTATION_PREFIX + c.annotation;
         const { result, location } = renderWith(
           { ...prefixed(c.with ?? {}), [key]: c.value },
-          { paths: c.paths },
+          { paths: c.paths, objects: c.objects, options: c.options },
         );
         assert.equal(outcome(result, 'web'), 'rejected');
         assert.deepEqual(messages(result), [
