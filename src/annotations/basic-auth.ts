@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { dnsSubdomain } from '../translate/validators.ts';
 import { defineFamily } from './spec.ts';
+import { ownSecret, secretReference } from './values.ts';
 
 /**
  * HTTP basic authentication from an htpasswd Secret in the Ingress's own namespace (ingress-nginx's
@@ -24,15 +24,6 @@ export const realm = z
   .string()
   .regex(/^[A-Za-z0-9 _.,:!?@()/+'-]{1,128}$/, "must be 1-128 letters, digits, spaces and _.,:!?@()/+'-");
 
-/** `name` or `namespace/name`; the namespace, if given, must be the Ingress's own (checked in `build`). */
-const secretName = z.string().refine(
-  (s) => {
-    const parts = s.split('/');
-    return parts.length <= 2 && parts.every((p) => dnsSubdomain.safeParse(p).success);
-  },
-  { message: 'must be a Secret name, or namespace/name' },
-);
-
 export const basicAuthFamily = defineFamily({
   concern: 'basicAuth',
   keys: {
@@ -45,7 +36,7 @@ export const basicAuthFamily = defineFamily({
       example: 'basic',
     },
     'auth-secret': {
-      schema: secretName,
+      schema: secretReference,
       risk: 'Medium',
       scope: 'location',
       description:
@@ -87,13 +78,10 @@ export const basicAuthFamily = defineFamily({
       context.report('auth-type', 'needs auth-secret, the Secret holding the users');
       return undefined;
     }
-    const [first = '', second] = secret.split('/');
-    if (second !== undefined && first !== context.namespace) {
-      context.report('auth-secret', "must name a Secret in the Ingress's own namespace");
-      return undefined;
-    }
+    const name = ownSecret(secret, 'auth-secret', context);
+    if (name === undefined) return undefined;
     return {
-      secret: second ?? first,
+      secret: name,
       secretType: v['auth-secret-type'] ?? 'auth-file',
       realm: v['auth-realm'] ?? DEFAULT_REALM,
     };

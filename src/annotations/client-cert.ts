@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { dnsSubdomain } from '../translate/validators.ts';
 import { defineFamily } from './spec.ts';
 import { absoluteUrl } from './url.ts';
-import { bool } from './values.ts';
+import { bool, ownSecret, secretReference } from './values.ts';
 
 /**
  * Client certificates (ingress-nginx's auth-tls-*): the host asks TLS clients for a certificate signed by
@@ -24,19 +23,11 @@ export interface ClientCertAnnotations {
  */
 export const MATCH_CN = /^CN=[A-Za-z0-9 ._*@-]{1,64}(\|CN=[A-Za-z0-9 ._*@-]{1,64}){0,31}$/;
 
-const secretName = z.string().refine(
-  (s) => {
-    const parts = s.split('/');
-    return parts.length <= 2 && parts.every((p) => dnsSubdomain.safeParse(p).success);
-  },
-  { message: 'must be a Secret name, or namespace/name' },
-);
-
 export const clientCertFamily = defineFamily({
   concern: 'clientCert',
   keys: {
     'auth-tls-secret': {
-      schema: secretName,
+      schema: secretReference,
       risk: 'Medium',
       scope: 'server',
       description:
@@ -102,14 +93,11 @@ export const clientCertFamily = defineFamily({
         );
       return undefined;
     }
-    const [first = '', second] = secret.split('/');
-    if (second !== undefined && first !== context.namespace) {
-      context.report('auth-tls-secret', "must name a Secret in the Ingress's own namespace");
-      return undefined;
-    }
+    const name = ownSecret(secret, 'auth-tls-secret', context);
+    if (name === undefined) return undefined;
     if (verify === 'off') return undefined;
     return {
-      secret: second ?? first,
+      secret: name,
       verify,
       depth: v['auth-tls-verify-depth'] ?? 1,
       passCertificate: v['auth-tls-pass-certificate-to-upstream'] ?? false,

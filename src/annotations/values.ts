@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { cidr } from '../translate/validators.ts';
+import { cidr, dnsSubdomain } from '../translate/validators.ts';
 
 /**
  * Value shapes several families (and the ConfigMap) share, accepting what people write for ingress-nginx.
@@ -116,4 +116,33 @@ function canonicalRange(range: string): string {
       ? ipaddr.IPv4.networkAddressFromCIDR(range)
       : ipaddr.IPv6.networkAddressFromCIDR(range);
   return `${network.toString()}/${bits}`;
+}
+
+/** A Secret an annotation names: `name` or `namespace/name`, parsed to its parts. */
+export const secretReference = z
+  .string()
+  .refine(
+    (s) => {
+      const parts = s.split('/');
+      return parts.length <= 2 && parts.every((p) => dnsSubdomain.safeParse(p).success);
+    },
+    { message: 'must be a Secret name, or namespace/name' },
+  )
+  .transform((s) => {
+    const [first = '', second] = s.split('/');
+    return second === undefined ? { name: first } : { namespace: first, name: second };
+  });
+
+/**
+ * The name of a Secret an annotation names, when it is in the Ingress's own namespace (Gatehouse never lets
+ * an Ingress read another namespace's Secrets); otherwise reports it on `key` and gives undefined.
+ */
+export function ownSecret(
+  ref: { readonly namespace?: string; readonly name: string },
+  key: string,
+  context: { readonly namespace: string; report(key: string, reason: string): void },
+): string | undefined {
+  if (ref.namespace === undefined || ref.namespace === context.namespace) return ref.name;
+  context.report(key, "must name a Secret in the Ingress's own namespace");
+  return undefined;
 }

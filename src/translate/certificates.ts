@@ -5,7 +5,7 @@ import type { CertificateFile } from '../model/nginx.ts';
 export type CertificateResult =
   { readonly ok: true; readonly file: CertificateFile } | { readonly ok: false; readonly reason: string };
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----/g;
+export const PEM_CERT = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----/g;
 const PEM_KEY =
   /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END (?:RSA |EC )?PRIVATE KEY-----/;
 

@@ -4,9 +4,7 @@ import type { ClientCertAnnotations } from '../annotations/client-cert.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import type { CertificateFile, ClientAuth, ClientCertCheck, LocationSettings } from '../model/nginx.ts';
-import { decode } from './certificates.ts';
-
-const PEM_CERT = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----/g;
+import { PEM_CERT, decode } from './certificates.ts';
 
 export type ClientAuthResult =
   | {

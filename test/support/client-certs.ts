@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { generate } from 'selfsigned';
-import type { TestCertificate } from './fixtures.ts';
+import { opaqueSecret, type TestCertificate } from './fixtures.ts';
 
 const validity = () => ({
   notBeforeDate: new Date(Date.now() - 3600_000),
@@ -41,11 +41,5 @@ export async function clientCertificate(cn: string, ca: TestCertificate): Promis
 
 /** A Secret holding a CA bundle in `ca.crt`, as auth-tls-secret names it. */
 export function caSecret(name: string, ...cas: TestCertificate[]): KubernetesObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace: 'default' },
-    type: 'Opaque',
-    data: { 'ca.crt': Buffer.from(cas.map((c) => c.cert).join('')).toString('base64') },
-  } as KubernetesObject;
+  return opaqueSecret(name, { 'ca.crt': cas.map((c) => c.cert).join('') });
 }

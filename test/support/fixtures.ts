@@ -171,3 +171,18 @@ export function configMap(
 ): KubernetesObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data } as KubernetesObject;
 }
+
+/** An Opaque Secret with these string values (stored base64, as the API server would). */
+export function opaqueSecret(
+  name: string,
+  data: Record<string, string>,
+  namespace = 'default',
+): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  } as KubernetesObject;
+}

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+export { opaqueSecret } from './fixtures.ts';
 
 /** Hashes of the password `open sesame` in every format Gatehouse accepts (made with openssl and libxcrypt). */
 export const PASSWORD = 'open sesame';
@@ -11,21 +11,6 @@ export const HASHES = {
   ssha: '{SSHA}3h9xs3NvbTo4NpTUJ1lZlpDlHmdzYWx0MTIzNA==',
   sha: '{SHA}W8r/fyL/UzygmbNAjq2HbA67qac=',
 } as const;
-
-/** An Opaque Secret with these string values (stored base64, as the API server would). */
-export function opaqueSecret(
-  name: string,
-  data: Record<string, string>,
-  namespace = 'default',
-): KubernetesObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace },
-    type: 'Opaque',
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-  } as KubernetesObject;
-}
 
 /** `Authorization: Basic …` for a user and password. */
 export function basic(user: string, password: string): string {
