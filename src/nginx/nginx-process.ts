@@ -188,13 +188,7 @@ export class NginxProcess {
         await this.writeDynamicFile(config.dynamic);
         outcome = await this.startAndVerify(config.checksum, config.dynamic);
       } else {
-        // Backends new in this config are in the shared state before any new worker can use them; changed
-        // endpoints and the backends only the old config used follow once the reload is verified, so a
-        // client sees the whole change at once.
-        const merged = mergedState(config.dynamic, this.pushed);
-        await this.syncDynamic(merged);
-        await this.reloadAndVerify(config.checksum, config.dynamic);
-        await this.syncDynamic(config.dynamic);
+        await this.reloadWithDynamic(config.checksum, config.dynamic);
         outcome = 'reloaded';
       }
       await this.removeUnusedCertificates(config);
@@ -302,11 +296,7 @@ export class NginxProcess {
     if (!this.masters.ownsMaster) {
       const live = await fetchLiveChecksum(this.statusSocket);
       if (checksum !== undefined && live !== checksum) {
-        // The bootstrap config has no dynamic state to add to: the reload loads the state file.
-        if (dynamic !== undefined && (await fetchStateId(this.statusSocket)) !== undefined)
-          await this.syncDynamic(mergedState(dynamic, this.pushed));
-        await this.reloadAndVerify(checksum, dynamic);
-        if (dynamic !== undefined) await this.syncDynamic(dynamic);
+        await this.reloadWithDynamic(checksum, dynamic);
         return 'reloaded';
       }
       outcome = 'adopted';
@@ -320,6 +310,19 @@ export class NginxProcess {
     }
     if (dynamic !== undefined) await this.syncDynamic(dynamic);
     return outcome;
+  }
+
+  /**
+   * Reloads onto `checksum` with the dynamic state around it: backends new in the config are in the shared
+   * state before any new worker can use them; changed endpoints and the backends only the old config used
+   * follow once the reload is verified, so a client sees the whole change at once. An NGINX without the
+   * shared state yet (the sidecar's bootstrap config) loads the state file as it reloads.
+   */
+  private async reloadWithDynamic(checksum: string, dynamic: DynamicState | undefined): Promise<void> {
+    if (dynamic !== undefined && (await fetchStateId(this.statusSocket)) !== undefined)
+      await this.syncDynamic(mergedState(dynamic, this.pushed));
+    await this.reloadAndVerify(checksum, dynamic);
+    if (dynamic !== undefined) await this.syncDynamic(dynamic);
   }
 
   private async reloadAndVerify(checksum: string, dynamic: DynamicState | undefined): Promise<void> {

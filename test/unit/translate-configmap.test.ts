@@ -117,7 +117,7 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
     key: 'disable-access-log',
     value: 'true',
     has: ['access_log off;'],
-    lacks: ['access_log "/dev/stdout" gatehouse;'],
+    lacks: ['access_log "/dev/stdout" gatehouse buffer=64k flush=1s;'],
   },
   {
     key: 'ssl-protocols',
