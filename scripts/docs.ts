@@ -1,7 +1,10 @@
-// Regenerates the README's annotation and ConfigMap tables from the registries in src/, so the docs
-// cannot drift from the code. `node scripts/docs.ts --check` fails when the README is stale.
+// Regenerates the README's annotation and ConfigMap tables, and the ConfigMap part of the chart's
+// values.schema.json (controller.config), from the registries in src/, so neither can drift from the code.
+// `node scripts/docs.ts --check` fails when either is stale.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+import { z } from 'zod';
 import {
   ANNOTATION_PREFIX,
   ANNOTATIONS,
@@ -15,6 +18,7 @@ import { PROXY_KEYS } from '../src/annotations/proxy.ts';
 import { CONFIGMAP_KEYS, DEFAULT_GLOBAL_CONFIG, PROXY_DEFAULTS } from '../src/config/global-config.ts';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
+const VALUES_SCHEMA = fileURLToPath(new URL('../charts/gatehouse/values.schema.json', import.meta.url));
 
 const names = (list: readonly string[]): string => list.map((n) => `\`${n}\``).join(', ');
 
@@ -97,15 +101,95 @@ function replaceBetween(text: string, name: string, body: string): string {
   return `${text.slice(0, i + begin.length)}\n${body}\n${text.slice(j)}`;
 }
 
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  pattern?: string;
+  anyOf?: JsonSchema[];
+  [other: string]: unknown;
+};
+
+/**
+ * The JSON schema of each ConfigMap key's value for the chart's `controller.config`: its description, and
+ * what the controller's zod check accepts, as far as JSON Schema can say it (refinements such as ranges
+ * stay the controller's, which reports a bad value and keeps the default).
+ */
+export function configValuesSchema(): Record<string, JsonSchema> {
+  const keys: [string, string, z.ZodType][] = [
+    ...Object.entries(CONFIGMAP_KEYS).map(([key, { doc, set }]): [string, string, z.ZodType] => [
+      key,
+      doc,
+      set.schema,
+    ]),
+    ...Object.entries(PROXY_KEYS).map(([key, { description, schema }]): [string, string, z.ZodType] => [
+      key,
+      `Default for the ${key} annotation. ${description}`,
+      schema,
+    ]),
+  ];
+  return Object.fromEntries(
+    keys
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, doc, schema]) => {
+        const input = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+        delete input['$schema'];
+        return [key, { description: doc, ...valuesYamlSchema(input) }];
+      }),
+  );
+}
+
+/**
+ * A ConfigMap value as values.yaml may give it: YAML turns `75` into a number and `true` into a boolean,
+ * and the chart writes them back as strings (templates/controller-configmap.yaml).
+ */
+function valuesYamlSchema(schema: JsonSchema): JsonSchema {
+  if (schema.anyOf !== undefined) return { anyOf: schema.anyOf.map(valuesYamlSchema) };
+  if (schema.type !== 'string') return schema;
+  const strings = schema.const !== undefined ? [schema.const] : schema.enum;
+  if (strings !== undefined) {
+    const yaml = strings.flatMap((v): (number | boolean)[] => {
+      if (v === 'true' || v === 'false') return [v === 'true'];
+      return typeof v === 'string' && /^\d+$/.test(v) ? [Number(v)] : [];
+    });
+    const rest = { ...schema };
+    delete rest.const;
+    return {
+      ...rest,
+      type: [...new Set(['string', ...yaml.map((v) => (typeof v === 'number' ? 'integer' : 'boolean'))])],
+      enum: [...yaml, ...strings],
+    };
+  }
+  if (schema.pattern !== undefined)
+    // A pattern holds for strings only: a whole number is let through when the pattern takes digits.
+    return new RegExp(schema.pattern).test('1')
+      ? { ...schema, type: ['string', 'integer'], minimum: 0 }
+      : schema;
+  return { ...schema, type: ['string', 'number', 'boolean'] };
+}
+
+/** values.schema.json with controller.config's properties generated from the controller's keys. */
+export async function fillValuesSchema(text: string): Promise<string> {
+  const schema = JSON.parse(text) as {
+    properties: { controller: { properties: { config: { properties: unknown } } } };
+  };
+  schema.properties.controller.properties.config.properties = configValuesSchema();
+  const options = await resolveConfig(VALUES_SCHEMA);
+  return format(JSON.stringify(schema, null, 2), { ...options, filepath: VALUES_SCHEMA });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const current = await readFile(README, 'utf8');
-  const next = fillReadme(current);
-  if (process.argv.includes('--check')) {
-    if (next !== current) {
-      console.error('README.md tables are stale: run `node scripts/docs.ts`');
+  const files: [string, (text: string) => string | Promise<string>][] = [
+    [README, fillReadme],
+    [VALUES_SCHEMA, fillValuesSchema],
+  ];
+  for (const [file, fill] of files) {
+    const current = await readFile(file, 'utf8');
+    const next = await fill(current);
+    if (!process.argv.includes('--check')) await writeFile(file, next);
+    else if (next !== current) {
+      console.error(`${file} is stale: run \`node scripts/docs.ts\``);
       process.exit(1);
     }
-  } else {
-    await writeFile(README, next);
   }
 }

@@ -137,16 +137,20 @@ const seconds = z
   .transform((v) => Number(v.replace(/s$/, '')))
   .refine((n) => n >= 1 && n <= 86400, { message: 'must be between 1 and 86400 seconds' });
 
-type Setter = (c: Mutable<GlobalConfig>, value: string) => string | undefined;
+/** Applies a key's value (or says why it cannot); `schema` is the value's check (the chart's schema comes from it). */
+type Setter = ((c: Mutable<GlobalConfig>, value: string) => string | undefined) & {
+  readonly schema: z.ZodType;
+};
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
 
 function key<T>(schema: z.ZodType<T>, set: (c: Mutable<GlobalConfig>, v: T) => void): Setter {
-  return (c, value) => {
+  const apply = (c: Mutable<GlobalConfig>, value: string): string | undefined => {
     const r = schema.safeParse(value);
     if (!r.success) return r.error.issues[0]?.message ?? 'invalid value';
     set(c, r.data);
     return undefined;
   };
+  return Object.assign(apply, { schema });
 }
 
 /** ConfigMap keys, named as in ingress-nginx so an existing ConfigMap carries over. */

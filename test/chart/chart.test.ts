@@ -32,6 +32,7 @@ import {
 import { CONFIGMAP_KEYS } from '../../src/config/global-config.ts';
 import { PROXY_KEYS } from '../../src/annotations/proxy.ts';
 import { CHART, findHelm, HELM_MISSING, runHelm, type Run } from '../support/helm.ts';
+import { fillValuesSchema } from '../../scripts/docs.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CI_VALUES = path.join(CHART, 'ci', 'daemonset-hostnetwork-webhook-values.yaml');
@@ -245,8 +246,10 @@ void describe('values.schema.json', () => {
     });
   }
 
-  void it('lists exactly the ConfigMap keys the controller understands', () => {
-    const schema = JSON.parse(readFileSync(path.join(CHART, 'values.schema.json'), 'utf8')) as {
+  void it('has controller.config generated from the controller’s ConfigMap keys (node scripts/docs.ts)', async () => {
+    const text = readFileSync(path.join(CHART, 'values.schema.json'), 'utf8');
+    assert.equal(await fillValuesSchema(text), text, 'stale: run `node scripts/docs.ts`');
+    const schema = JSON.parse(text) as {
       properties: { controller: { properties: { config: { properties: Record<string, unknown> } } } };
     };
     assert.deepEqual(
@@ -254,6 +257,32 @@ void describe('values.schema.json', () => {
       // The ConfigMap's own keys, and the proxy annotations' defaults, which it sets under the same names.
       [...Object.keys(CONFIGMAP_KEYS), ...Object.keys(PROXY_KEYS)].sort(),
     );
+  });
+
+  void it('takes ConfigMap values as YAML gives them, and refuses what the controller would', async () => {
+    const r = await template({
+      controller: {
+        config: {
+          hsts: true,
+          'keep-alive': 75,
+          'server-names-hash-bucket-size': 256,
+          'worker-processes': 'auto',
+          'proxy-body-size': '8m',
+          'annotations-risk-level': 'Medium',
+        },
+      },
+    });
+    assert.equal(find(r, 'ConfigMap').data?.['server-names-hash-bucket-size'], '256');
+    for (const config of [
+      { hsts: 'yes' },
+      { 'server-names-hash-bucket-size': 100 },
+      { 'worker-processes': 'many' },
+      { 'annotations-risk-level': 'Severe' },
+      { 'keep-alive': '75 seconds' },
+    ]) {
+      const bad = await helm(['template', RELEASE, CHART], { controller: { config } });
+      assert.notEqual(bad.code, 0, `accepted ${JSON.stringify(config)}`);
+    }
   });
 });
 
