@@ -1,0 +1,458 @@
+// Scale benchmark, printing figures (no pass/fail): `gatehouse serve` at 1,000, 5,000 and 10,000 Ingresses
+// (each its own host, 2 paths, a Service with 3 endpoints, half with TLS from a few shared Secrets), in
+// folder mode and in cluster mode (the real test API server), each figure beside its baseline from the same
+// run: a bare NGINX on a hand-written minimal config with the same hosts and paths.
+//   - healthy: `serve` started → /healthz 200, against the bare NGINX's first start → first answer;
+//   - one Ingress edit → served, against `nginx -t` + reload of the minimal config → served, plus the debounce;
+//   - config bytes per Ingress, against the minimal config's;
+//   - controller RSS (peak and settled; leader and follower in cluster mode);
+//   - an EndpointSlice-only change → live in NGINX (its status socket shows it), and the reloads it caused.
+// Traffic goes only to loopback (and, in cluster mode, to a test host of our own, see test/support/netns.ts);
+// the generated endpoints (10.0.0.0/8) are never connected to.
+// Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
+// several minutes each)
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { fetchBackends } from '../src/nginx/dynamic-client.ts';
+import { startClusterEnv, type ClusterEnv } from '../test/support/cluster-env.ts';
+import type { ClusterGatehouse } from '../test/support/cluster-gatehouse.ts';
+import { startEchoBackend, type EchoBackend } from '../test/support/echo-backend.ts';
+import {
+  certificateFor,
+  ingress,
+  ingressClass,
+  serviceWithEndpoints,
+  tlsSecret,
+  writeManifest,
+  type TestCertificate,
+} from '../test/support/fixtures.ts';
+import {
+  launchGatehouse,
+  waitUntilCurrent,
+  waitUntilHealthy,
+  type RunningGatehouse,
+} from '../test/support/gatehouse-process.ts';
+import { request } from '../test/support/http-client.ts';
+import { countMatches } from '../test/support/integration.ts';
+import { freePorts } from '../test/support/ports.ts';
+
+const SIZES = (process.env['SCALE_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
+const MODES = (process.env['SCALE_MODES'] ?? 'folder,cluster').split(',');
+/** EndpointSlice-only changes per run (p99 of 20 samples is their second slowest). */
+const SAMPLES = Number(process.env['SCALE_SAMPLES'] ?? '20');
+const EDITS = 5;
+const NAMESPACES = 10;
+const DEBOUNCE_MS = 100;
+const LONG = 30 * 60_000;
+
+// ---------------------------------------------------------------------------------------------------------
+// The cluster: Ingress app-i in namespace team-(i mod 10), host app-i.example.com, paths / and /api to
+// Service svc-i, whose EndpointSlice lists `endpoints` addresses in 10.0.0.0/8 (never connected to). Even
+// Ingresses have TLS from their namespace's one shared wildcard Secret (10 Secrets in all).
+
+const ns = (i: number): string => `team-${i % NAMESPACES}`;
+const host = (i: number): string => `app-${i}.example.com`;
+const address = (i: number, k: number): string => `10.${(i >> 8) & 255}.${i & 255}.${k}`;
+
+function app(
+  i: number,
+  endpoints: number,
+  extra: { editHost?: string; moved?: string } = {},
+): KubernetesObject[] {
+  const ips = Array.from({ length: endpoints }, (_, k) => address(i, k + 1));
+  if (extra.moved !== undefined) ips[ips.length - 1] = extra.moved;
+  return [
+    ingress({
+      name: `app-${i}`,
+      namespace: ns(i),
+      rules: [
+        {
+          host: host(i),
+          paths: [
+            { path: '/', service: `svc-${i}`, port: 80 },
+            { path: '/api', service: `svc-${i}`, port: 80 },
+          ],
+        },
+        // An edit adds a host served by the probe Service: a request to it proves the edit is live.
+        ...(extra.editHost === undefined
+          ? []
+          : [{ host: extra.editHost, paths: [{ path: '/', service: 'probe', port: 80 }] }]),
+      ],
+      ...(i % 2 === 0 ? { tls: [{ hosts: [host(i)], secretName: 'wildcard-tls' }] } : {}),
+    }),
+    ...serviceWithEndpoints(
+      `svc-${i}`,
+      ips.map((ip) => ({ ip, port: 8080 })),
+      { namespace: ns(i) },
+    ),
+  ];
+}
+
+function shared(certificate: TestCertificate, probe: { ip: string; port: number }): KubernetesObject[] {
+  return [
+    ingressClass(),
+    ...Array.from({ length: NAMESPACES }, (_, k) => tlsSecret('wildcard-tls', certificate, `team-${k}`)),
+    ...serviceWithEndpoints('probe', [probe], { namespace: ns(0) }),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+/** Nearest-rank percentile. */
+const percentile = (xs: readonly number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
+const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(0)} ms`);
+const ratio = (x: number, base: number): string => `${(x / base).toFixed(2)}×`;
+const mib = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
+
+/** VmHWM (peak) and VmRSS (now) of a process, in KiB. */
+function memoryOf(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peak: field('VmHWM'), now: field('VmRSS') };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = LONG): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+const answers = (port: number, hostName: string, status: number): Promise<true | undefined> =>
+  request('http', port, hostName, '/', { timeoutMs: 30_000 }).then((r) =>
+    r.status === status ? true : undefined,
+  );
+
+/** Runs `task` over `items`, `limit` at a time. */
+async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await task(items[next++] as T);
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The baseline: a bare NGINX on the minimal hand-written config with the same hosts and paths (one upstream
+// per Service, the certificate once at http level as a hand-written config would have it).
+
+interface Baseline {
+  firstStartMs: number;
+  /** `nginx -t` + reload → the added host answers, without the debounce. */
+  editMs: number;
+  bytesPerIngress: number;
+}
+
+function minimalConfig(
+  dir: string,
+  n: number,
+  ports: { http: number; https: number },
+  probePort: number,
+  editHost?: string,
+): string {
+  const parts = [
+    `worker_processes auto;
+pid ${dir}/nginx.pid;
+error_log stderr warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server_names_hash_bucket_size 128;
+  server_names_hash_max_size 4096;
+  client_body_temp_path ${dir}/tmp/client; proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fcgi; uwsgi_temp_path ${dir}/tmp/uwsgi; scgi_temp_path ${dir}/tmp/scgi;
+  ssl_certificate ${dir}/tls.crt;
+  ssl_certificate_key ${dir}/tls.key;
+  server { listen 127.0.0.1:${ports.http} default_server; listen 127.0.0.1:${ports.https} ssl default_server; return 404; }
+  upstream probe { server 127.0.0.1:${probePort}; }
+`,
+  ];
+  if (editHost !== undefined)
+    parts.push(
+      `  server { listen 127.0.0.1:${ports.http}; server_name ${editHost}; location / { proxy_pass http://probe; } }\n`,
+    );
+  for (let i = 0; i < n; i++) {
+    const servers = [1, 2, 3].map((k) => `server ${address(i, k)}:8080;`).join(' ');
+    const tls = i % 2 === 0 ? ` listen 127.0.0.1:${ports.https} ssl;` : '';
+    parts.push(
+      `  upstream svc_${i} { ${servers} }
+  server { listen 127.0.0.1:${ports.http};${tls} server_name ${host(i)};
+    location / { proxy_pass http://svc_${i}; } location /api { proxy_pass http://svc_${i}; } }
+`,
+    );
+  }
+  parts.push('}\n');
+  return parts.join('');
+}
+
+async function measureBaseline(
+  n: number,
+  certificate: TestCertificate,
+  probe: EchoBackend,
+): Promise<Baseline> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-minimal-'));
+  await mkdir(path.join(dir, 'tmp'));
+  await writeFile(path.join(dir, 'tls.crt'), certificate.cert);
+  await writeFile(path.join(dir, 'tls.key'), certificate.key);
+  const [http = 0, https = 0] = await freePorts(2);
+  const conf = path.join(dir, 'nginx.conf');
+  const text = minimalConfig(dir, n, { http, https }, probe.port);
+  await writeFile(conf, text);
+  const t0 = performance.now();
+  const child: ChildProcess = spawn('nginx', ['-p', dir, '-e', 'stderr', '-c', conf, '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await until('the bare NGINX', () => answers(http, 'unknown.example.com', 404));
+  const firstStartMs = performance.now() - t0;
+  const edits: number[] = [];
+  for (let j = 0; j < EDITS; j++) {
+    const editHost = `edit-${j}.example.com`;
+    await writeFile(conf, minimalConfig(dir, n, { http, https }, probe.port, editHost));
+    const t1 = performance.now();
+    const test = spawnSync('nginx', ['-p', dir, '-e', 'stderr', '-t', '-q', '-c', conf], {
+      encoding: 'utf8',
+    });
+    if (test.status !== 0) throw new Error(`bench: the minimal config fails nginx -t: ${test.stderr}`);
+    child.kill('SIGHUP');
+    await until(`${editHost} on the bare NGINX`, () => answers(http, editHost, 200));
+    edits.push(performance.now() - t1);
+  }
+  child.kill('SIGQUIT');
+  await new Promise((r) => child.once('exit', r));
+  await rm(dir, { recursive: true, force: true });
+  return { firstStartMs, editMs: median(edits), bytesPerIngress: text.length / n };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What is measured on a running controller, whatever feeds it.
+
+interface Controller {
+  readonly gatehouse: RunningGatehouse;
+  /** Changes app-i's Ingress or EndpointSlice as the mode does (a file, or the API). */
+  change(i: number, extra: { editHost?: string; moved?: string }): Promise<void>;
+}
+
+const reloads = (g: RunningGatehouse): number => countMatches(g.logs(), 'nginx reloaded');
+
+async function measureEdits(c: Controller): Promise<{ median: number; reloads: number }> {
+  const samples: number[] = [];
+  const before = reloads(c.gatehouse);
+  for (let j = 0; j < EDITS; j++) {
+    const editHost = `edit-${j}.example.com`;
+    const t0 = performance.now();
+    await c.change(0, { editHost });
+    await until(`${editHost} through gatehouse`, () => answers(c.gatehouse.httpPort, editHost, 200));
+    samples.push(performance.now() - t0);
+    await waitUntilCurrent(c.gatehouse, LONG);
+  }
+  // Back to the original Ingress, and wait until that is served too (a quiet /healthz alone may come before
+  // the change was even noticed).
+  await c.change(0, {});
+  await until('the edit undone', () => answers(c.gatehouse.httpPort, `edit-${EDITS - 1}.example.com`, 404));
+  await waitUntilCurrent(c.gatehouse, LONG);
+  return { median: median(samples), reloads: reloads(c.gatehouse) - before };
+}
+
+async function measureEndpointChanges(
+  c: Controller,
+  n: number,
+): Promise<{ p50: number; p99: number; max: number; reloads: number }> {
+  const socket = path.join(c.gatehouse.confDir, 'run', 'status.sock');
+  const samples: number[] = [];
+  const before = reloads(c.gatehouse);
+  for (let s = 0; s < SAMPLES; s++) {
+    const i = (s * 7919 + 1) % n;
+    const moved = `10.254.${s >> 8}.${(s & 255) + 1}`;
+    const t0 = performance.now();
+    await c.change(i, { moved });
+    await until(`${moved} live`, async () => {
+      const live = await fetchBackends(socket);
+      const backend = Object.entries(live.backends).find(([name]) => name.startsWith(`${ns(i)}_svc-${i}_`));
+      return backend?.[1].some((e) => e.startsWith(`${moved}:`)) === true ? true : undefined;
+    });
+    samples.push(performance.now() - t0);
+    await waitUntilCurrent(c.gatehouse, LONG);
+  }
+  return {
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    max: Math.max(...samples),
+    reloads: reloads(c.gatehouse) - before,
+  };
+}
+
+function report(
+  mode: string,
+  n: number,
+  base: Baseline,
+  figures: {
+    healthyMs: number;
+    confBytes: number;
+    edit: { median: number; reloads: number };
+    endpoints: { p50: number; p99: number; max: number; reloads: number };
+    memory: [string, { peak: number; now: number }][];
+  },
+): void {
+  const editBase = base.editMs + DEBOUNCE_MS;
+  const perIngress = figures.confBytes / n;
+  console.log(`\n${mode} mode, ${n.toLocaleString('en')} Ingresses`);
+  console.log(
+    `  healthy after start        ${ms(figures.healthyMs)}  vs bare NGINX first start ${ms(base.firstStartMs)}  ${ratio(figures.healthyMs, base.firstStartMs)}  (goal ≤ 1.25×)`,
+  );
+  console.log(
+    `  one Ingress edit → served  ${ms(figures.edit.median)}  vs nginx -t + reload ${ms(base.editMs)} + debounce ${DEBOUNCE_MS} ms  ${ratio(figures.edit.median, editBase)}  (goal ≤ 1.25×; median of ${EDITS}; ${figures.edit.reloads} reloads for ${EDITS} edits and the undo)`,
+  );
+  console.log(
+    `  config per Ingress         ${perIngress.toFixed(0)} B  vs minimal ${base.bytesPerIngress.toFixed(0)} B  ${ratio(perIngress, base.bytesPerIngress)}  (goal ≤ 1,536 B: ${ratio(perIngress, 1536)})`,
+  );
+  console.log(
+    `  EndpointSlice → live       p50 ${ms(figures.endpoints.p50)}, p99 ${ms(figures.endpoints.p99)}, max ${ms(figures.endpoints.max)}  vs goal 1 s  ${ratio(figures.endpoints.p99, 1000)}  (${SAMPLES} changes, ${figures.endpoints.reloads} reloads)`,
+  );
+  for (const [who, m] of figures.memory)
+    console.log(
+      `  controller RSS (${who})${' '.repeat(Math.max(0, 10 - who.length))} peak ${mib(m.peak)}, settled ${mib(m.now)}  vs goal 256 MiB  ${ratio(m.peak, 256 * 1024)}`,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Folder mode: one file per Ingress (its Service and EndpointSlice beside it), as a GitOps folder holds them.
+
+async function folderRun(
+  n: number,
+  base: Baseline,
+  certificate: TestCertificate,
+  probe: EchoBackend,
+): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-scale-'));
+  await writeManifest(dir, 'shared.yaml', shared(certificate, { ip: '127.0.0.1', port: probe.port }));
+  const file = (i: number): string => path.join(ns(i), `app-${i}.yaml`);
+  for (let i = 0; i < n; i++) await writeManifest(dir, file(i), app(i, 3));
+  const t0 = performance.now();
+  const gatehouse = await launchGatehouse(dir, ['--log-level', 'info']);
+  try {
+    await waitUntilHealthy(gatehouse, LONG);
+    const healthyMs = performance.now() - t0;
+    await waitUntilCurrent(gatehouse, LONG);
+    const c: Controller = {
+      gatehouse,
+      change: async (i, extra) => {
+        await writeManifest(dir, file(i), app(i, 3, extra));
+      },
+    };
+    const edit = await measureEdits(c);
+    const endpoints = await measureEndpointChanges(c, n);
+    const confBytes = (await stat(path.join(gatehouse.confDir, 'nginx.conf'))).size;
+    const pid = gatehouse.process.pid ?? 0;
+    report('folder', n, base, { healthyMs, confBytes, edit, endpoints, memory: [['folder', memoryOf(pid)]] });
+  } finally {
+    await gatehouse.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cluster mode: the objects are created through the real API server before the controllers start; a leader
+// and a follower run side by side, as two replicas would. At 10,000 Ingresses each Service has 5 endpoints
+// (50,000 in all), the issue's memory goal.
+
+async function clusterRun(n: number, base: Baseline, certificate: TestCertificate): Promise<void> {
+  const env: ClusterEnv = await startClusterEnv();
+  try {
+    const endpoints = n >= 10_000 ? 5 : 3;
+    const probe = await env.backend('probe');
+    const api = KubernetesObjectApi.makeApiClient(env.admin);
+    for (let k = 0; k < NAMESPACES; k++)
+      await env.core.createNamespace({ body: { metadata: { name: `team-${k}` } } });
+    const t0 = performance.now();
+    for (const object of shared(certificate, { ip: probe.host, port: probe.port })) await api.create(object);
+    await pool(
+      Array.from({ length: n }, (_, i) => i),
+      16,
+      async (i) => {
+        for (const object of app(i, endpoints)) await api.create(object);
+      },
+    );
+    console.log(
+      `\n(cluster: ${n.toLocaleString('en')} Ingresses, Services and EndpointSlices with ${(n * endpoints).toLocaleString('en')} endpoints created in ${ms(performance.now() - t0)})`,
+    );
+    const args = { extraArgs: ['--log-level', 'info'], waitHealthy: false } as const;
+    const t1 = performance.now();
+    const leader: ClusterGatehouse = await env.gatehouse({ podName: 'leader', ...args });
+    await waitUntilHealthy(leader, LONG);
+    const healthyMs = performance.now() - t1;
+    const follower = await env.gatehouse({ podName: 'follower', ...args });
+    await waitUntilHealthy(follower, LONG);
+    await waitUntilCurrent(leader, LONG);
+    const holder = await env.leaseHolder('gatehouse-leader');
+    if (holder !== 'leader')
+      throw new Error(`bench: the lease is held by ${holder ?? 'nobody'}, not the leader`);
+    const c: Controller = {
+      gatehouse: leader,
+      change: (i, extra) => env.apply(...app(i, endpoints, extra)),
+    };
+    const edit = await measureEdits(c);
+    const changes = await measureEndpointChanges(c, n);
+    await waitUntilCurrent(follower, LONG);
+    const confBytes = (await stat(path.join(leader.confDir, 'nginx.conf'))).size;
+    report('cluster', n, base, {
+      healthyMs,
+      confBytes,
+      edit,
+      endpoints: changes,
+      memory: [
+        ['leader', memoryOf(leader.process.pid ?? 0)],
+        ['follower', memoryOf(follower.process.pid ?? 0)],
+      ],
+    });
+  } finally {
+    await env.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** An idle controller (an IngressClass and nothing else): what the chart's resource requests start from. */
+async function idleRun(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-idle-'));
+  await writeManifest(dir, 'class.yaml', [ingressClass()]);
+  const gatehouse = await launchGatehouse(dir, ['--log-level', 'info']);
+  try {
+    await waitUntilHealthy(gatehouse, LONG);
+    await sleep(2000);
+    const m = memoryOf(gatehouse.process.pid ?? 0);
+    console.log(`idle controller (folder mode, no Ingress): RSS peak ${mib(m.peak)}, settled ${mib(m.now)}`);
+  } finally {
+    await gatehouse.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const certificate = await certificateFor('*.example.com', 'example.com');
+const probe = await startEchoBackend('probe');
+console.log(
+  `scale: sizes ${SIZES.join(', ')}; modes ${MODES.join(', ')}; ${new Date().toISOString().slice(0, 10)}, nginx ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim()}`,
+);
+try {
+  await idleRun();
+  for (const n of SIZES) {
+    const base = await measureBaseline(n, certificate, probe);
+    if (MODES.includes('folder')) await folderRun(n, base, certificate, probe);
+    if (MODES.includes('cluster')) await clusterRun(n, base, certificate);
+  }
+} finally {
+  await probe.close();
+}
