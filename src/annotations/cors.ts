@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineFamily } from './spec.ts';
-import { bool, int } from './values.ts';
+import { bool, commaList, int } from './values.ts';
 
 /** CORS as ingress-nginx answers it (enable-cors and the cors-* keys), with its defaults filled in. */
 export interface CorsAnnotations {
@@ -24,44 +24,23 @@ export const CORS_DEFAULTS = {
 const ORIGIN = /^([a-z][a-z0-9+.-]*:\/\/(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?|null)$/;
 
 /** `*`, or comma-separated origins; `*` among others means any origin, as in ingress-nginx. */
-const origins = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim().toLowerCase().replace(/\/$/, ''))
-      .filter((s) => s !== ''),
-  )
-  .pipe(
-    z
-      .array(
-        z.string().refine((s) => s === '*' || ORIGIN.test(s), {
-          message:
-            'must be "*" or comma-separated origins such as https://example.com, https://*.example.com:8443',
-        }),
-      )
-      .min(1, 'must list at least one origin')
-      .max(64, 'must list at most 64 origins'),
-  )
-  .transform((list): '*' | string[] => (list.includes('*') ? '*' : [...new Set(list)].sort()));
+const origins = commaList(
+  z
+    .string()
+    .transform((s) => s.toLowerCase().replace(/\/$/, ''))
+    .refine((s) => s === '*' || ORIGIN.test(s), {
+      message:
+        'must be "*" or comma-separated origins such as https://example.com, https://*.example.com:8443',
+    }),
+  { atLeastOne: 'must list at least one origin', max: 64, tooMany: 'must list at most 64 origins' },
+).transform((list): '*' | string[] => (list.includes('*') ? '*' : [...new Set(list)].sort()));
 
 /** A comma-separated list of tokens (methods, header names), normalised to `A, B, C`. */
 function tokens(pattern: RegExp, what: string) {
-  return z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-    )
-    .pipe(
-      z
-        .array(z.string().regex(pattern, `must be a comma-separated list of ${what}`))
-        .min(1, `must be a comma-separated list of ${what}`)
-        .max(64, 'must list at most 64 entries'),
-    )
-    .transform((list) => [...new Set(list)].join(', '));
+  const message = `must be a comma-separated list of ${what}`;
+  return commaList(z.string().regex(pattern, message), { atLeastOne: message, max: 64 }).transform((list) =>
+    [...new Set(list)].join(', '),
+  );
 }
 
 const HEADER = /^[A-Za-z0-9_-]+$/;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dnsLabelName } from '../translate/validators.ts';
 import { defineFamily, defined } from './spec.ts';
+import { commaList } from './values.ts';
 
 /** custom-http-errors and default-backend, as ingress-nginx pairs them. */
 export interface ErrorsAnnotations {
@@ -11,29 +12,14 @@ export interface ErrorsAnnotations {
 }
 
 /** Comma-separated status codes from 400 to 599, as ingress-nginx takes them. */
-export const errorCodes = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  )
-  .pipe(
-    z
-      .array(
-        z
-          .string()
-          .regex(/^\d{3}$/, 'must be comma-separated status codes from 400 to 599')
-          .transform(Number)
-          .refine((n) => n >= 400 && n <= 599, {
-            message: 'must be comma-separated status codes from 400 to 599',
-          }),
-      )
-      .min(1, 'must list at least one status code')
-      .max(64, 'must list at most 64 status codes'),
-  )
-  .transform((list) => [...new Set(list)].sort((a, b) => a - b));
+export const errorCodes = commaList(
+  z
+    .string()
+    .regex(/^\d{3}$/, 'must be comma-separated status codes from 400 to 599')
+    .transform(Number)
+    .refine((n) => n >= 400 && n <= 599, { message: 'must be comma-separated status codes from 400 to 599' }),
+  { atLeastOne: 'must list at least one status code', max: 64, tooMany: 'must list at most 64 status codes' },
+).transform((list) => [...new Set(list)].sort((a, b) => a - b));
 
 export const errorsFamily = defineFamily({
   concern: 'errors',

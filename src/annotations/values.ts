@@ -83,29 +83,40 @@ export function list<T>(item: z.ZodType<T, string>, { min = 1, max = 64 } = {}) 
 }
 
 /**
+ * A comma-separated list as ingress-nginx reads one: split on commas, entries trimmed, empty ones dropped,
+ * each checked by `item`; at most `max` entries and, with `atLeastOne` (its message), at least one.
+ */
+export function commaList<T extends z.ZodType<unknown, string>>(
+  item: T,
+  bounds: { readonly max: number; readonly tooMany?: string; readonly atLeastOne?: string },
+) {
+  const list = z.array(item).max(bounds.max, bounds.tooMany ?? `must list at most ${bounds.max} entries`);
+  return z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
+    .pipe(bounds.atLeastOne === undefined ? list : list.min(1, bounds.atLeastOne));
+}
+
+/**
  * A comma-separated list of client addresses and networks (allow- and denylists), deduplicated, each in
  * its canonical form (a CIDR becomes its network address: `10.0.0.1/8` is `10.0.0.0/8`; a one-address CIDR its address), sorted.
  */
-export const sourceRangeList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  )
-  .pipe(
-    // The message belongs on each element: on the array it only covers a non-array, never a bad CIDR.
-    z
-      .array(
-        z.string().refine((s) => cidr.safeParse(s).success, {
-          message: 'must be a comma-separated list of IP addresses or CIDRs',
-        }),
-      )
-      .min(1, 'must list at least one IP address or CIDR')
-      .max(256, 'must list at most 256 addresses or CIDRs'),
-  )
-  .transform((list) => [...new Set(list.map(canonicalRange))].sort());
+export const sourceRangeList = commaList(
+  // The message belongs on each element: on the array it only covers a non-array, never a bad CIDR.
+  z.string().refine((s) => cidr.safeParse(s).success, {
+    message: 'must be a comma-separated list of IP addresses or CIDRs',
+  }),
+  {
+    atLeastOne: 'must list at least one IP address or CIDR',
+    max: 256,
+    tooMany: 'must list at most 256 addresses or CIDRs',
+  },
+).transform((list) => [...new Set(list.map(canonicalRange))].sort());
 
 function canonicalRange(range: string): string {
   if (!range.includes('/')) return ipaddr.parse(range).toString();

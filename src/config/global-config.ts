@@ -4,7 +4,7 @@ import type { Diagnostic } from '../model/diagnostics.ts';
 import { DEFAULT_ANNOTATION_POLICY, type AnnotationPolicy } from '../annotations/parse-annotations.ts';
 import { PROXY_KEYS, proxyFamily } from '../annotations/proxy.ts';
 import { RISK_LEVELS } from '../annotations/spec.ts';
-import { sourceRangeList } from '../annotations/values.ts';
+import { commaList, sourceRangeList } from '../annotations/values.ts';
 import type { GlobalSettings, ProxyTuning } from '../model/nginx.ts';
 
 /** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
@@ -291,19 +291,9 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'global-allowed-response-headers': {
     doc: 'Comma-separated response header names Ingresses may set with the custom-headers annotation (none by default).',
     set: key(
-      z
-        .string()
-        .transform((v) =>
-          v
-            .split(',')
-            .map((h) => h.trim())
-            .filter((h) => h !== ''),
-        )
-        .pipe(
-          z
-            .array(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a comma-separated list of header names'))
-            .max(256),
-        ),
+      commaList(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a comma-separated list of header names'), {
+        max: 256,
+      }),
       (c, v) => (c.allowedResponseHeaders = [...new Set(v)].sort()),
     ),
   },
