@@ -4,6 +4,7 @@ import { headersFamily } from './headers.ts';
 import { logFamily } from './log.ts';
 import { basicAuthFamily } from './basic-auth.ts';
 import { clientCertFamily } from './client-cert.ts';
+import { passthroughFamily } from './passthrough.ts';
 import { proxyFamily } from './proxy.ts';
 import { rateLimitFamily } from './rate-limit.ts';
 import { redirectFamily } from './redirect.ts';
@@ -34,6 +35,7 @@ export const FAMILIES = [
   errorsFamily,
   headersFamily,
   logFamily,
+  passthroughFamily,
   proxyFamily,
   rateLimitFamily,
   redirectFamily,

@@ -78,7 +78,6 @@ export const UNSUPPORTED_ROUTING: readonly string[] = [
   'session-cookie-path',
   'session-cookie-samesite',
   'session-cookie-secure',
-  'ssl-passthrough',
   'upstream-hash-by',
   'upstream-hash-by-subset',
   'upstream-hash-by-subset-size',

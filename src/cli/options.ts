@@ -111,6 +111,18 @@ export function classAndConfigOptions(): Option[] {
     )
       .argParser(parseAddressList)
       .default([]),
+    new Option(
+      '--enable-ssl-passthrough',
+      'honour the ssl-passthrough annotation: the HTTPS port reads SNI and hands those hosts their TLS unterminated',
+    ).default(false),
+    new Option(
+      '--tcp-services-configmap <ns/name>',
+      'ConfigMap of TCP services: "PORT": "namespace/service:port[:PROXY][:PROXY]"',
+    ).argParser(parseNamespacedName),
+    new Option(
+      '--udp-services-configmap <ns/name>',
+      'ConfigMap of UDP services: "PORT": "namespace/service:port"',
+    ).argParser(parseNamespacedName),
     new Option('--http-port <port>', 'port NGINX serves HTTP on').argParser(parsePort).default(80),
     new Option('--https-port <port>', 'port NGINX serves HTTPS on').argParser(parsePort).default(443),
   ];
@@ -128,6 +140,9 @@ export interface ClassAndConfigFlags {
   defaultSslCertificate?: NamespacedName;
   httpPort: number;
   httpsPort: number;
+  enableSslPassthrough: boolean;
+  tcpServicesConfigmap?: NamespacedName;
+  udpServicesConfigmap?: NamespacedName;
 }
 
 /** What translate needs from the shared flags; `excluded` is the reconciler's to fill. */
@@ -150,5 +165,8 @@ export function translateOptionsFrom(
     listen: { httpPort: flags.httpPort, httpsPort: flags.httpsPort },
     defaultCertificatePem,
     defaultCertificateSecret: flags.defaultSslCertificate,
+    sslPassthrough: flags.enableSslPassthrough,
+    ...(flags.tcpServicesConfigmap !== undefined && { tcpServices: flags.tcpServicesConfigmap }),
+    ...(flags.udpServicesConfigmap !== undefined && { udpServices: flags.udpServicesConfigmap }),
   };
 }

@@ -113,11 +113,16 @@ export async function serveCommand(
   const relay = fstatSync(1).isSocket() ? await startAccessLogRelay(process.stdout) : undefined;
   if (relay !== undefined)
     logger.info('stdout is a socket: the NGINX access log is relayed to it over loopback syslog');
-  const translateOptions = translateOptionsFrom(
-    flags,
-    await ensureDefaultCertificate(confDir),
-    localAddresses(),
-  );
+  const translateOptions = {
+    ...translateOptionsFrom(flags, await ensureDefaultCertificate(confDir), localAddresses()),
+    // TCP/UDP services may not take the ports this process or NGINX already listen on.
+    reservedPorts: [
+      flags.healthzPort,
+      ...(flags.nginxHealthzPort === undefined ? [] : [flags.nginxHealthzPort]),
+      ...(flags.validatingWebhook === undefined ? [] : [flags.validatingWebhook.port]),
+      ...(flags.metricsLogPort === undefined ? [] : [flags.metricsLogPort]),
+    ],
+  };
   // NGINX's connection counters, and per-Ingress traffic metrics from a metrics log NGINX sends over
   // loopback, naming the route that served each request.
   const nginxRegistry = new Registry();
@@ -223,6 +228,9 @@ export async function serveCommand(
       kubeConfig,
       watchNamespace: flags.watchNamespace,
       configMap: flags.configmap,
+      extraConfigMaps: [flags.tcpServicesConfigmap, flags.udpServicesConfigmap].filter(
+        (c) => c !== undefined,
+      ),
       logger,
     });
     logger.info('waiting for every informer to sync before the first render', {

@@ -324,6 +324,42 @@ export interface Listen {
   readonly httpsPort: number;
 }
 
+/**
+ * The `stream` block: TCP/UDP services and SSL passthrough. Its upstreams list their endpoints (the Lua
+ * balancer is HTTP only), so a change of their pods reloads NGINX.
+ */
+export interface StreamConfig {
+  readonly passthrough?: Passthrough;
+  readonly servers: readonly StreamServer[];
+  readonly upstreams: readonly Upstream[];
+}
+
+/**
+ * ssl-passthrough: NGINX's HTTPS port reads the SNI name (ssl_preread) and hands passthrough hosts,
+ * still encrypted, to their pods; every other name goes to the HTTP servers, which then listen on a unix
+ * socket, with the PROXY protocol carrying the client's address.
+ */
+export interface Passthrough {
+  /** Server names (a host, or the one-label wildcard regex) → stream upstream, sorted by name. */
+  readonly routes: readonly {
+    readonly serverName: string;
+    readonly upstream: string;
+    readonly source: string;
+  }[];
+}
+
+/** A TCP or UDP service from --tcp-services-configmap / --udp-services-configmap. */
+export interface StreamServer {
+  readonly port: number;
+  readonly protocol: 'tcp' | 'udp';
+  readonly upstream: string;
+  /** The clients' connections start with a PROXY protocol header. */
+  readonly proxyProtocolIn: boolean;
+  /** Send the PROXY protocol to the pods. */
+  readonly proxyProtocolOut: boolean;
+  readonly source: string;
+}
+
 export interface NginxModel {
   readonly listen: Listen;
   readonly global: GlobalSettings;
@@ -343,6 +379,8 @@ export interface NginxModel {
   readonly rateLimitZones: readonly RateLimitZone[];
   /** The one upstream every dynamic backend goes through. */
   readonly balancer: { readonly keepaliveConnections: number };
+  /** TCP/UDP services and SSL passthrough; absent when there are none. */
+  readonly stream?: StreamConfig;
   /** from-to-www-redirect servers, sorted by host. */
   readonly redirectServers?: readonly RedirectServer[];
 }

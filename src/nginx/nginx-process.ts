@@ -11,7 +11,7 @@ import { fetchLiveChecksum } from './status-client.ts';
 import { keepCopy, restoreCopy, writeFileAtomic } from './atomic-files.ts';
 import { childMaster, signalGroup, type MasterHandle, type MasterStrategy } from './nginx-master.ts';
 import { childPids, processStat, reloadEnded, stoppedAccepting } from './workers.ts';
-import { letWorkersRead } from './worker-access.ts';
+import { letWorkersEnter, letWorkersRead } from './worker-access.ts';
 
 export interface NginxOptions {
   readonly binary: string;
@@ -572,6 +572,8 @@ export class NginxProcess {
   private async prepareRunDir(): Promise<void> {
     const { runDir } = this.options;
     await mkdir(path.join(runDir, 'tmp'), { recursive: true });
+    // Workers connect to the unix sockets of SSL passthrough there.
+    await letWorkersEnter(this.options.confDir, runDir);
     // Stale after a crash of our NGINX; the sidecar pod's NGINX owns its socket.
     if (this.child === undefined && this.masters.ownsMaster) await rm(this.statusSocket, { force: true });
   }

@@ -19,6 +19,20 @@ export async function letWorkersRead(confDir: string, file: string): Promise<voi
   }
 }
 
+/**
+ * Lets the workers reach into `dir` (search only) when the master runs as root: SSL passthrough's unix
+ * sockets live in the run folder, and a worker (`nobody`) connects to them. NGINX makes the sockets
+ * themselves 0666; the folders on the way, up to `root`, only need the search bit.
+ */
+export async function letWorkersEnter(root: string, dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let d = dir; d.startsWith(root); d = path.dirname(d)) {
+    const mode = (await stat(d)).mode & 0o777;
+    if ((mode & 0o001) === 0) await chmod(d, mode | 0o711);
+    if (d === root || d === path.dirname(d)) break;
+  }
+}
+
 let cached: Promise<{ uid: number; gid: number } | undefined> | undefined;
 
 function nobody(): Promise<{ uid: number; gid: number } | undefined> {

@@ -112,6 +112,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     accessLogBuffered: !(paths.accessLog ?? '').startsWith('syslog:'),
     ipv6: model.global.ipv6 && paths.ipv6Available === true,
     metricsLog: paths.metricsLog ?? '',
+    passthrough: model.stream?.passthrough !== undefined,
     modules: paths.modulesDir ?? DEFAULT_MODULES_DIR,
     lua: {
       path: path.join(paths.confDir, 'lua'),
@@ -160,10 +161,13 @@ export function renderBootstrap(
   });
 }
 
-function runFiles(runDir: string): { pid: string; statusSocket: string; temp: string } {
+function runFiles(runDir: string) {
   return {
     pid: path.join(runDir, 'nginx.pid'),
     statusSocket: path.join(runDir, 'status.sock'),
     temp: path.join(runDir, 'tmp'),
+    // SSL passthrough: the stream layer hands HTTPS to the HTTP servers here, passthrough hosts there.
+    httpsSocket: path.join(runDir, 'https.sock'),
+    passthroughSocket: path.join(runDir, 'passthrough.sock'),
   };
 }

@@ -12,6 +12,7 @@ import {
   type NginxModel,
   type ProxyHeaderOverrides,
   type ProxyTuning,
+  type StreamConfig,
   type Server,
   type Upstream,
 } from '../model/nginx.ts';
@@ -38,6 +39,7 @@ import { checkCaptures, matchPath, type PathMatch } from './rewrite.ts';
 import { ErrorPagesBuilder, type ResolveService } from './error-pages.ts';
 import { corsSettings, customHeaders } from './response-headers.ts';
 import { serverExtras, wwwRedirects, type ServerExtras } from './server-names.ts';
+import { passthroughRoutes, streamServices } from './stream.ts';
 
 export interface NamespacedName {
   readonly namespace: string;
@@ -60,6 +62,13 @@ export interface TranslateOptions extends ClassOptions {
   readonly excluded: ReadonlyMap<string, string>;
   /** Where ExternalName Services may lead (default: nowhere that reaches this host or a metadata service). */
   readonly externalNamePolicy?: ExternalNamePolicy;
+  /** `--enable-ssl-passthrough`: Ingresses may ask for ssl-passthrough. */
+  readonly sslPassthrough?: boolean;
+  /** `--tcp-services-configmap` / `--udp-services-configmap`, looked up in the snapshot. */
+  readonly tcpServices?: NamespacedName;
+  readonly udpServices?: NamespacedName;
+  /** Ports the controller or NGINX listen on besides HTTP/HTTPS (health, webhook): no stream service may take them. */
+  readonly reservedPorts?: readonly number[];
 }
 
 export type IngressOutcome = 'served' | 'rejected';
@@ -228,6 +237,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     servers.push(buildServer(host, plan, tls.byHost.get(host), fallback, context, extras.get(host)));
   }
   const redirectServers = wwwRedirects(servers, (host) => hosts.get(host)?.contributors ?? [], report);
+  const stream = streamModel(snapshot, options, sortedHosts, services, report, use);
   // Unknown hosts and host-less rules; its fallback is the oldest Ingress defaultBackend of all.
   const defaultServer = buildServer(
     '',
@@ -272,6 +282,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       rateLimitZones: rateLimits.zoneList(),
       balancer: { keepaliveConnections: config.upstreamKeepaliveConnections },
       ...(redirectServers.length > 0 && { redirectServers }),
+      ...(stream !== undefined && { stream }),
     },
     diagnostics: dedupe(diagnostics),
     ingresses: [...outcomes.values()].sort(
@@ -280,6 +291,71 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     objects: [...used.entries()].sort(([a], [b]) => cmp(a, b)).map(([, ref]) => ref),
     limits: { maxConfigBytes: config.tenancy.maxConfigBytes },
     routes,
+  };
+}
+
+/** TCP/UDP services and SSL passthrough; undefined when there are none. */
+function streamModel(
+  snapshot: Snapshot,
+  options: TranslateOptions,
+  hosts: readonly (readonly [string, HostPlan])[],
+  services: ServiceIndex,
+  report: (d: Diagnostic) => void,
+  use: (ref: ObjectRef) => void,
+): StreamConfig | undefined {
+  const resolve = (namespace: string, ref: ServiceBackendRef) => services.resolve(namespace, ref);
+  const find = (wanted: NamespacedName | undefined) =>
+    wanted === undefined
+      ? undefined
+      : snapshot.configMaps.find(
+          (c) => c.metadata?.namespace === wanted.namespace && c.metadata.name === wanted.name,
+        );
+  const reserved = new Set([
+    options.listen.httpPort,
+    options.listen.httpsPort,
+    ...(options.reservedPorts ?? []),
+  ]);
+  const tcp = streamServices('tcp', find(options.tcpServices), reserved, resolve, report, use);
+  const udp = streamServices('udp', find(options.udpServices), reserved, resolve, report, use);
+  const passthrough =
+    options.sslPassthrough === true
+      ? passthroughRoutes(
+          hosts.map(([host, plan]) => {
+            const root = plan.claims.get(claimKey({ match: 'Prefix', path: '/' }));
+            return {
+              host,
+              serverName: serverNameFor(host),
+              contributors: plan.contributors.map((c) => ({
+                ingress: c.ingress.ref,
+                asks: c.settings.passthrough?.enabled === true,
+              })),
+              ...(root !== undefined && {
+                root: {
+                  ingress: root.owner.ingress.ref,
+                  backend: root.rule.backend,
+                  asks: root.owner.settings.passthrough?.enabled === true,
+                },
+              }),
+            };
+          }),
+          resolve,
+          report,
+          use,
+        )
+      : { routes: [], upstreams: [] };
+  const servers = [...tcp.servers, ...udp.servers].sort(
+    (a, b) => cmp(a.protocol, b.protocol) || a.port - b.port,
+  );
+  if (servers.length === 0 && passthrough.routes.length === 0) return undefined;
+  const upstreams = new Map(
+    [...tcp.upstreams, ...udp.upstreams, ...passthrough.upstreams].map((u) => [u.name, u]),
+  );
+  return {
+    ...(passthrough.routes.length > 0 && {
+      passthrough: { routes: passthrough.routes.sort((a, b) => cmp(a.serverName, b.serverName)) },
+    }),
+    servers,
+    upstreams: [...upstreams.values()].sort((a, b) => cmp(a.name, b.name)),
   };
 }
 
@@ -336,6 +412,17 @@ function acceptIngresses(
       annotations.diagnostics.some((d) => d.severity === 'error') ||
       !checkCaptures(parsed.ingress, annotations.settings.rewrite, report)
     ) {
+      outcomes.set(key, { ref, outcome: 'rejected' });
+      continue;
+    }
+    if (annotations.settings.passthrough?.enabled === true && options.sslPassthrough !== true) {
+      report({
+        severity: 'error',
+        object: ref,
+        field: 'metadata.annotations[nginx.ingress.kubernetes.io/ssl-passthrough]',
+        reason:
+          'needs the controller flag --enable-ssl-passthrough; the Ingress is not served rather than served with its TLS terminated',
+      });
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }

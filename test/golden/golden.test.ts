@@ -8,7 +8,7 @@
 // Byte-stable inputs: the default certificate (default-certificate.pem) and the TLS Secrets inside the
 // objects.yaml files are fixed self-signed EC P-256 certificates valid 2026-2036, and the render paths are fixed.
 // An optional options.json sets the flags a scenario needs (defaultBackendService, configMap, watchIngressWithoutClass,
-// metricsLog).
+// metricsLog, sslPassthrough, tcpServices, udpServices).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -61,6 +61,13 @@ function optionsFor(dir: string): TranslateOptions {
     defaultCertificatePem: DEFAULT_PEM,
     defaultCertificateSecret: namespacedName(extra['defaultCertificateSecret']),
     excluded: new Map(),
+    sslPassthrough: extra['sslPassthrough'] === true,
+    ...Object.fromEntries(
+      (['tcpServices', 'udpServices'] as const).flatMap((k) => {
+        const ref = namespacedName(extra[k]);
+        return ref === undefined ? [] : [[k, ref]];
+      }),
+    ),
   };
 }
 

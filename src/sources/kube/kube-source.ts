@@ -19,6 +19,8 @@ export interface KubeSourceOptions {
   readonly watchNamespace: string;
   /** The controller ConfigMap, if any: only that one object is watched. */
   readonly configMap: { namespace: string; name: string } | undefined;
+  /** More ConfigMaps named by flags (TCP/UDP services), each watched alone like the controller's. */
+  readonly extraConfigMaps?: readonly { namespace: string; name: string }[];
   readonly logger: Logger;
   /** Backoff bounds for restarting a failed informer. */
   readonly minBackoffMs?: number;
@@ -116,13 +118,14 @@ export class KubeSource {
             : core.listNamespacedSecret({ namespace: ns, fieldSelector: secretTypes }),
       },
     ];
-    if (configMap !== undefined) {
-      const byName = `metadata.name=${configMap.name}`;
+    const named = [...(configMap === undefined ? [] : [configMap]), ...(this.options.extraConfigMaps ?? [])];
+    for (const cm of new Map(named.map((c) => [`${c.namespace}/${c.name}`, c])).values()) {
+      const byName = `metadata.name=${cm.name}`;
       specs.push({
         kind: 'ConfigMap',
-        path: `/api/v1/namespaces/${configMap.namespace}/configmaps`,
+        path: `/api/v1/namespaces/${cm.namespace}/configmaps`,
         fieldSelector: byName,
-        list: () => core.listNamespacedConfigMap({ namespace: configMap.namespace, fieldSelector: byName }),
+        list: () => core.listNamespacedConfigMap({ namespace: cm.namespace, fieldSelector: byName }),
       });
     }
     const watch: WatchLike = new WatchdogWatch(new Watch(kubeConfig), {
