@@ -3,6 +3,7 @@
 -- state. A worker keeps the parsed endpoint lists and drops them when the state's version changes: one
 -- shared-dict read per request, so a change is live on the next request after the controller's push.
 local ngx_balancer = require("ngx.balancer")
+local cjson = require("cjson.safe")
 
 local _M = {}
 
@@ -13,15 +14,21 @@ local dict = ngx.shared.gatehouse_state
 local MAX_TRIES = 3
 
 local cache = {}
+local policies = {}
 local cache_version = nil
 local next_index = {}
 
-local function endpoints(name)
+-- Drops what this worker parsed when the state changed.
+local function refresh()
   local version = dict:get("v")
   if version ~= cache_version then
     cache = {}
+    policies = {}
     cache_version = version
   end
+end
+
+local function endpoints(name)
   local list = cache[name]
   if list == nil then
     list = {}
@@ -34,15 +41,79 @@ local function endpoints(name)
   return list
 end
 
+-- A canary's policy (state.lua checked it), or false when the state has none by that name.
+local function canary_policy(rule)
+  local policy = policies[rule]
+  if policy == nil then
+    policy = cjson.decode(dict:get("k:" .. rule) or "null") or false
+    if policy and policy.header then
+      policy.header_var = "http_" .. policy.header:lower():gsub("-", "_")
+    end
+    policies[rule] = policy
+  end
+  return policy
+end
+
+-- ingress-nginx's precedence: the header (its value, a match of its pattern, or "always"/"never"), then
+-- the cookie ("always"/"never"), then the weight.
+local function to_canary(policy)
+  if policy.header_var then
+    local value = ngx.var[policy.header_var]
+    if value then
+      if policy.value then
+        if value == policy.value then
+          return true
+        end
+      elseif policy.pattern then
+        local from, _, err = ngx.re.find(value, policy.pattern, "jo")
+        if from then
+          return true
+        elseif err then
+          ngx.log(ngx.ERR, "gatehouse: canary-by-header-pattern ", policy.pattern, ": ", err)
+          return false
+        end
+      elseif value == "always" then
+        return true
+      elseif value == "never" then
+        return false
+      end
+    end
+  end
+  if policy.cookie then
+    local value = ngx.var["cookie_" .. policy.cookie]
+    if value == "always" then
+      return true
+    elseif value == "never" then
+      return false
+    end
+  end
+  return policy.weight > 0 and math.random(policy.total) <= policy.weight
+end
+
 function _M.init_worker()
   math.randomseed(ngx.now() * 1000 + ngx.worker.pid())
 end
 
--- rewrite_by_lua (http level, so every location): a request for a backend without endpoints gets 503
--- here, where NGINX can still answer it (a balancer can only fail with 500 or 502).
+-- rewrite_by_lua (http level, so every location): a path with a canary may send the request to the
+-- canary's backend instead (named in $gatehouse_canary for the logs; a canary without a ready endpoint
+-- takes no traffic); a request for a backend without endpoints gets 503 here, where NGINX can still answer
+-- it (a balancer can only fail with 500 or 502).
 function _M.rewrite()
   local name = ngx.var.gatehouse_upstream
-  if name ~= "" and #endpoints(name) == 0 then
+  if name == "" then
+    return
+  end
+  refresh()
+  local rule = ngx.var.gatehouse_canary_rule
+  if rule ~= "" then
+    local policy = canary_policy(rule)
+    if policy and #endpoints(policy.backend) > 0 and to_canary(policy) then
+      name = policy.backend
+      ngx.var.gatehouse_upstream = name
+      ngx.var.gatehouse_canary = name
+    end
+  end
+  if #endpoints(name) == 0 then
     return ngx.exit(503)
   end
 end
@@ -50,6 +121,7 @@ end
 -- balancer_by_lua: the first try picks the next endpoint in turn; a retry (proxy_next_upstream) picks one
 -- this request has not tried yet.
 function _M.balance()
+  refresh()
   local name = ngx.var.gatehouse_upstream
   local list = endpoints(name or "")
   local n = #list

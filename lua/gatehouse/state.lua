@@ -5,7 +5,7 @@
 -- (GET /gatehouse/state, /gatehouse/backends, /gatehouse/certificates). Keys: "b:<backend>" holds a
 -- backend's endpoints as "addr:port addr:port ..."; "h:<host>" names a host's certificate ("" for the
 -- default server's own), "h:" the one of unknown hosts; "c:<certificate>" holds a certificate chain and
--- key (PEM); "id" is the controller's name for the whole state; "v" is bumped on every change, so a
+-- key (PEM); "k:<rule>" holds a canary's backend and traffic policy (JSON); "id" is the controller's name for the whole state; "v" is bumped on every change, so a
 -- worker notices a new state with one cheap read per request. A freshly started NGINX loads
 -- the state the controller last wrote to disk (init_by_lua), so no worker ever proxies to nothing.
 --
@@ -19,7 +19,7 @@ local _M = {}
 
 local dict = ngx.shared.gatehouse_state
 
-local TABLES = { backends = "b:", hosts = "h:", certificates = "c:" }
+local TABLES = { backends = "b:", hosts = "h:", certificates = "c:", canaries = "k:" }
 
 local NAME = "^[A-Za-z0-9_.-]+$"
 -- A host ("" for unknown hosts), as translate validated it: lowercase DNS name, maybe one "*." label.
@@ -60,8 +60,46 @@ local function valid_pem(pem)
   return pem
 end
 
-local VALIDATE = { backends = valid_endpoints, hosts = valid_certificate_name, certificates = valid_pem }
-local KEY = { backends = NAME, hosts = HOST, certificates = NAME }
+-- A canary's policy, as the canary annotations allow it (ingress-nginx's character sets), stored as JSON.
+local MAX_WEIGHT = 1000000
+local CANARY_TEXT = {
+  header = "^[%w][%w_%-]*$",
+  value = "^[%w/%-%._~:]+$",
+  pattern = "^[%w/%-%._~:%^%$%[%]%(%){}%*%+%?|&=\\]+$",
+  cookie = "^[%w_%.%-]+$",
+}
+
+local function whole(n, min, max)
+  return type(n) == "number" and n == math.floor(n) and n >= min and n <= max
+end
+
+local function valid_canary(c)
+  if type(c) ~= "table" or type(c.backend) ~= "string" or not c.backend:match(NAME) then
+    return nil
+  end
+  if not whole(c.weight, 0, MAX_WEIGHT) or not whole(c.total, 1, MAX_WEIGHT) then
+    return nil
+  end
+  local out = { backend = c.backend, weight = c.weight, total = c.total }
+  for field, pattern in pairs(CANARY_TEXT) do
+    local v = c[field]
+    if v ~= nil then
+      if type(v) ~= "string" or #v > 256 or not v:match(pattern) then
+        return nil
+      end
+      out[field] = v
+    end
+  end
+  return cjson.encode(out)
+end
+
+local VALIDATE = {
+  backends = valid_endpoints,
+  hosts = valid_certificate_name,
+  certificates = valid_pem,
+  canaries = valid_canary,
+}
+local KEY = { backends = NAME, hosts = HOST, certificates = NAME, canaries = NAME }
 
 -- Applies one change: { id = "...", base = "..." or nil, set = { backends = { name = {...} } },
 -- delete = { backends = { name, ... } } }. Without a base, the set replaces the whole state. Returns the

@@ -1,3 +1,4 @@
+import { canaryFamily } from './canary.ts';
 import { corsFamily } from './cors.ts';
 import { errorsFamily } from './errors.ts';
 import { headersFamily } from './headers.ts';
@@ -30,6 +31,7 @@ export {
  */
 export const FAMILIES = [
   basicAuthFamily,
+  canaryFamily,
   clientCertFamily,
   corsFamily,
   errorsFamily,

@@ -49,13 +49,6 @@ export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = [
 export const UNSUPPORTED_ROUTING: readonly string[] = [
   'affinity',
   'affinity-mode',
-  'canary',
-  'canary-by-cookie',
-  'canary-by-header',
-  'canary-by-header-pattern',
-  'canary-by-header-value',
-  'canary-weight',
-  'canary-weight-total',
   'fastcgi-index',
   'fastcgi-params-configmap',
   'mirror-host',

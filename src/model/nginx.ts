@@ -20,8 +20,32 @@ export interface Upstream {
 /** ingress-nginx's `backend-protocol` values Gatehouse speaks; AUTO_HTTP follows the client's scheme. */
 export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP';
 
+/**
+ * A canary backend sharing a location's traffic (canary-* annotations). The location names `rule`; the
+ * rest travels in the dynamic state, where lua/gatehouse/balancer.lua reads it, so it changes without a
+ * reload.
+ */
+export interface CanaryRoute {
+  /** `canary_<digest of host and path>`: stable while the location exists. */
+  readonly rule: string;
+  /** The canary's upstream name. */
+  readonly backend: string;
+  readonly weight: number;
+  readonly weightTotal: number;
+  /** Validated header name, value (ingress-nginx's basic characters) and regex (its regex characters). */
+  readonly header?: string;
+  readonly headerValue?: string;
+  readonly headerPattern?: string;
+  readonly cookie?: string;
+}
+
 export type Action =
-  | { readonly kind: 'proxy'; readonly upstream: string; readonly protocol: BackendProtocol }
+  | {
+      readonly kind: 'proxy';
+      readonly upstream: string;
+      readonly protocol: BackendProtocol;
+      readonly canary?: CanaryRoute;
+    }
   | { readonly kind: 'status'; readonly code: 404 | 503 }
   /** permanent-/temporal-redirect: `url` is an absolute http(s) URL rebuilt from its parts. */
   | { readonly kind: 'redirect'; readonly code: number; readonly url: string };

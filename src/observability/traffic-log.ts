@@ -24,6 +24,8 @@ export interface TrafficLine {
   readonly tlsResumed: boolean;
   /** True for the first request of a client connection: its protocols and handshake are counted once. */
   readonly newConnection: boolean;
+  /** The canary backend (`<namespace>_<service>_<port>`) the request went to; empty for the main one. */
+  readonly canary: string;
 }
 
 export interface UpstreamAttempt {
@@ -72,6 +74,7 @@ export function parseTrafficLine(message: string): TrafficLine | undefined {
     tlsVersion: tls === '' ? '' : TLS_VERSIONS.has(tls) ? tls : 'OTHER',
     tlsResumed: str(r['sr']) === 'r',
     newConnection: str(r['cr']) === '1',
+    canary: /^[A-Za-z0-9_.-]{1,253}$/.test(str(r['cn'])) ? str(r['cn']) : '',
   };
 }
 

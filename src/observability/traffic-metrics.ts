@@ -210,7 +210,7 @@ export class TrafficMetrics {
   }
 
   private record(line: TrafficLine): LineOutcome {
-    const key = `${line.config}|${line.route}|${line.method}|${line.status}`;
+    const key = `${line.config}|${line.route}|${line.method}|${line.status}|${line.canary}`;
     let series = this.byLine.get(key);
     if (series === undefined) {
       const routes = this.routes.get(line.config);
@@ -255,7 +255,7 @@ export class TrafficMetrics {
       namespace: route.namespace,
       ingress: route.ingress,
       service: route.service,
-      canary: '',
+      canary: line.canary,
       host: route.host,
     };
     const text = REQUEST_LABELS.map((l) => `${l}="${escapeLabel(labels[l])}"`).join(',');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { NginxModel } from '../model/nginx.ts';
-import { filters } from './filters.ts';
+import type { CanaryRoute, NginxModel } from '../model/nginx.ts';
+import { filters, UnsafeValueError } from './filters.ts';
 
 /**
  * What NGINX learns at run time instead of from nginx.conf: the endpoints of every backend and the TLS
@@ -17,6 +17,19 @@ export interface DynamicTables {
   readonly hosts: Readonly<Record<string, string>>;
   /** Certificate name (content-addressed) → chain and key, PEM. */
   readonly certificates: Readonly<Record<string, string>>;
+  /** Canary rule (named by its location's `$gatehouse_canary_rule`) → the canary and its traffic policy. */
+  readonly canaries: Readonly<Record<string, CanaryPolicy>>;
+}
+
+/** What lua/gatehouse/balancer.lua reads of a canary (short keys: it is read on every request). */
+export interface CanaryPolicy {
+  readonly backend: string;
+  readonly weight: number;
+  readonly total: number;
+  readonly header?: string;
+  readonly value?: string;
+  readonly pattern?: string;
+  readonly cookie?: string;
 }
 
 export interface DynamicState extends DynamicTables {
@@ -24,7 +37,7 @@ export interface DynamicState extends DynamicTables {
   readonly id: string;
 }
 
-const TABLES = ['backends', 'hosts', 'certificates'] as const;
+const TABLES = ['backends', 'hosts', 'certificates', 'canaries'] as const;
 
 export const DYNAMIC_STATE_FILE = 'dynamic.json';
 
@@ -45,7 +58,33 @@ export function dynamicState(model: NginxModel): DynamicState {
     hosts[filters.server_host(r.host)] = certificateOf(r.certificate);
   const certificates: Record<string, string> = {};
   for (const c of model.certificates) if (c.fileName !== own) certificates[filters.token(c.fileName)] = c.pem;
-  return stateOf({ backends, hosts, certificates });
+  const canaries: Record<string, CanaryPolicy> = {};
+  for (const server of [model.defaultServer, ...model.servers])
+    for (const { action } of server.locations)
+      if (action.kind === 'proxy' && action.canary !== undefined)
+        canaries[filters.token(action.canary.rule)] = canaryPolicy(action.canary);
+  return stateOf({ backends, hosts, certificates, canaries });
+}
+
+/** A canary's policy, each value re-checked as a filter would (state.lua checks them once more). */
+function canaryPolicy(c: CanaryRoute): CanaryPolicy {
+  const shaped = (what: string, v: string, pattern: RegExp): string => {
+    if (!pattern.test(v)) throw new UnsafeValueError(`render: refusing an unsafe canary ${what}`);
+    return v;
+  };
+  return {
+    backend: filters.token(c.backend),
+    weight: Number(filters.int(c.weight)),
+    total: Number(filters.int(c.weightTotal)),
+    ...(c.header !== undefined && { header: shaped('header', c.header, /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/) }),
+    ...(c.headerValue !== undefined && {
+      value: shaped('header value', c.headerValue, /^[A-Za-z0-9/\-._~:]{1,256}$/),
+    }),
+    ...(c.headerPattern !== undefined && {
+      pattern: shaped('header pattern', c.headerPattern, /^[A-Za-z0-9/\-._~:^$[\](){}*+?|&=\\]{1,256}$/),
+    }),
+    ...(c.cookie !== undefined && { cookie: shaped('cookie', c.cookie, /^[A-Za-z0-9_.-]{1,64}$/) }),
+  };
 }
 
 /** A state holding these tables (sorted), with its id. */
@@ -56,10 +95,11 @@ export function stateOf(tables: DynamicTables): DynamicState {
     backends: sorted(tables.backends) as DynamicTables['backends'],
     hosts: sorted(tables.hosts) as DynamicTables['hosts'],
     certificates: sorted(tables.certificates) as DynamicTables['certificates'],
+    canaries: sorted(tables.canaries) as DynamicTables['canaries'],
   };
   // Certificate names are content-addressed, so the names stand for the certificates.
   const id = createHash('sha256')
-    .update(JSON.stringify([state.backends, state.hosts, Object.keys(state.certificates)]))
+    .update(JSON.stringify([state.backends, state.hosts, Object.keys(state.certificates), state.canaries]))
     .digest('hex')
     .slice(0, 32);
   return { id, ...state };
@@ -71,6 +111,7 @@ export function mergedState(next: DynamicTables, kept: DynamicTables | undefined
     backends: { ...next.backends, ...kept?.backends },
     hosts: { ...next.hosts, ...kept?.hosts },
     certificates: { ...next.certificates, ...kept?.certificates },
+    canaries: { ...next.canaries, ...kept?.canaries },
   });
 }
 
@@ -95,8 +136,8 @@ export function stateChange(from: DynamicState | undefined, to: DynamicState): s
 
 /** The state as the change that sets it whole: what the file NGINX loads at start holds. */
 export function wholeStateChange(state: DynamicState): string {
-  const { backends, hosts, certificates } = state;
-  return JSON.stringify({ id: state.id, set: { backends, hosts, certificates } });
+  const { backends, hosts, certificates, canaries } = state;
+  return JSON.stringify({ id: state.id, set: { backends, hosts, certificates, canaries } });
 }
 
 /** A `server-alias` as a host: its one-label wildcard regex (`~^[^.]+\.example\.org$`) back to `*.example.org`. */

@@ -24,6 +24,7 @@ import { BasicAuthFiles } from './basic-auth.ts';
 import { ClientCerts, withClientCert } from './client-cert.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
+import { attachCanaries, withCanary, type CanaryAttachment } from './canaries.ts';
 import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
 import {
   LEGACY_CLASS_ANNOTATION,
@@ -160,8 +161,27 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       cmp(a.ingress.ref.name, b.ingress.ref.name),
   );
 
+  // A canary Ingress adds no routes: its paths join the main Ingresses' (canaries.ts).
+  const isCanary = (c: Contribution): boolean => c.settings.canary?.enabled === true;
+  const mains = accepted.filter((c) => !isCanary(c));
   const hosts = new Map<string, HostPlan>();
-  for (const contribution of accepted) claimPaths(contribution, hosts, report, config.tenancy);
+  for (const contribution of mains) claimPaths(contribution, hosts, report, config.tenancy);
+  const canaries = attachCanaries(
+    accepted,
+    (host, path, canary) => {
+      const claims = hosts.get(host)?.claims;
+      // The same claim, or (as ingress-nginx compares them) the same path as written: a canary without
+      // use-regex still joins a regex main path.
+      return (
+        claims?.get(claimKey(matchPath(path, canary.settings.rewrite).claim)) ??
+        [...(claims?.values() ?? [])].find(
+          (c) => c.rule.path === path.path && c.rule.pathType === path.pathType,
+        )
+      );
+    },
+    report,
+    olderIngress,
+  );
 
   const upstreams = new Map<string, Upstream>();
   const used = new Map<string, ObjectRef>();
@@ -172,10 +192,11 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ref: ServiceBackendRef,
     who: ObjectRef,
     field: string,
+    unavailable = 'requests get 503',
   ): Action => {
     const resolved = services.resolve(namespace, ref);
     if (resolved.kind === 'unavailable') {
-      report({ severity: 'warning', object: who, field, reason: `${resolved.reason}; requests get 503` });
+      report({ severity: 'warning', object: who, field, reason: `${resolved.reason}; ${unavailable}` });
       return { kind: 'status', code: 503 };
     }
     if (resolved.warning !== undefined)
@@ -186,7 +207,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   };
 
   const tls = assignCertificates(
-    accepted.map((c) => c.ingress),
+    mains.map((c) => c.ingress),
     usable,
     report,
     (ns, name) => leftOut('Secret', ns, name),
@@ -204,6 +225,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     rateLimits,
     basicAuth,
     clientCerts,
+    canaries,
     config,
     globalDefault,
     resolveAction,
@@ -243,7 +265,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     '',
     hosts.get('') ?? { claims: new Map(), contributors: [] },
     undefined,
-    withDefaultBackend(accepted),
+    withDefaultBackend(mains),
     context,
   );
 
@@ -523,7 +545,13 @@ export function olderIngress(winner: ObjectRef, loser: ObjectRef): string {
     : 'an older Ingress in another namespace';
 }
 
-type ResolveAction = (namespace: string, ref: ServiceBackendRef, who: ObjectRef, field: string) => Action;
+type ResolveAction = (
+  namespace: string,
+  ref: ServiceBackendRef,
+  who: ObjectRef,
+  field: string,
+  unavailable?: string,
+) => Action;
 
 function globalDefaultAction(
   options: TranslateOptions,
@@ -673,6 +701,8 @@ interface ServerContext {
   readonly rateLimits: RateLimits;
   readonly basicAuth: BasicAuthFiles;
   readonly clientCerts: ClientCerts;
+  /** The canary each main path shares its traffic with. */
+  readonly canaries: ReadonlyMap<ClaimedPath, CanaryAttachment>;
   readonly resolveService: ResolveService;
   readonly report: (d: Diagnostic) => void;
 }
@@ -707,7 +737,12 @@ function buildServer(
       redirect !== undefined
         ? { kind: 'redirect', ...redirect }
         : withProtocol(
-            resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
+            withCanary(
+              resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
+              context.canaries.get(claimed),
+              `${host} ${claimKey(claimed.claim)}`,
+              resolveAction,
+            ),
             annotations,
           );
     const route = addRoute(routeTo(host, ingress, rule.backend, rule));

@@ -126,12 +126,15 @@ describe('golden configs', () => {
       const rendered = render(result.model, { ...GOLDEN_PATHS, ...renderExtras(dir) });
       compareOrUpdate(path.join(dir, 'nginx.conf'), rendered.nginxConf);
       // What NGINX gets at run time (pushed over the status socket), not in nginx.conf: the endpoints, each
-      // host's certificate, and the certificates by name (their PEM is the Secrets').
-      const { backends, hosts, certificates } = rendered.dynamic;
-      compareOrUpdate(
-        path.join(dir, 'dynamic.json'),
-        `${JSON.stringify({ backends, hosts, certificates: Object.keys(certificates) }, null, 2)}\n`,
-      );
+      // host's certificate, the certificates by name (their PEM is the Secrets'), and canary policies.
+      const { backends, hosts, certificates, canaries } = rendered.dynamic;
+      const pushed = {
+        backends,
+        hosts,
+        certificates: Object.keys(certificates),
+        ...(Object.keys(canaries).length > 0 && { canaries }),
+      };
+      compareOrUpdate(path.join(dir, 'dynamic.json'), `${JSON.stringify(pushed, null, 2)}\n`);
       compareOrUpdate(
         path.join(dir, 'diagnostics.txt'),
         result.diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join(''),

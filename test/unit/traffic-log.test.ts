@@ -20,6 +20,7 @@ function message(fields: Record<string, string>): string {
     t: '',
     sr: '.',
     cr: '1',
+    cn: '',
     ...fields,
   };
   return `<190>Dec  1 03:34:36 nginx: ${JSON.stringify(line)}`;
@@ -41,7 +42,13 @@ describe('metrics log lines', () => {
       tlsVersion: '',
       tlsResumed: false,
       newConnection: true,
+      canary: '',
     });
+  });
+
+  it('reads the canary backend a request went to, and nothing of another shape', () => {
+    assert.equal(parseTrafficLine(message({ cn: 'default_preview_80' }))?.canary, 'default_preview_80');
+    assert.equal(parseTrafficLine(message({ cn: 'a"b' }))?.canary, '');
   });
 
   it('reads one upstream try per pod, and "-" as a step that did not happen', () => {
