@@ -11,8 +11,8 @@ export type ResolveBackend = (namespace: string, ref: ServiceBackendRef) => Reso
 /**
  * --tcp-services-configmap / --udp-services-configmap, as ingress-nginx reads them: each key a port NGINX
  * listens on, each value `namespace/service:port`, then optionally `:PROXY` (the clients speak the PROXY
- * protocol) and `:PROXY` again (send it to the pods). A bad entry is reported, naming its key, and left
- * out; the others are served. Ports Gatehouse listens on itself are refused.
+ * protocol) and `:PROXY` again (send it to the pods), for TCP only. A bad entry is reported, naming its
+ * key, and left out; the others are served. Ports Gatehouse listens on itself are refused.
  */
 export function streamServices(
   protocol: 'tcp' | 'udp',
@@ -65,6 +65,12 @@ export function streamServices(
       proxyOut === undefined
     ) {
       fail(key, 'must be namespace/service:port, optionally followed by :PROXY and :PROXY');
+      continue;
+    }
+    // NGINX cannot read the PROXY protocol on a UDP listener (nginx -t refuses it), and ingress-nginx
+    // ignores both fields for UDP: say so rather than serve something other than what was asked.
+    if (protocol === 'udp' && (proxyIn || proxyOut)) {
+      fail(key, 'a UDP service takes no :PROXY fields');
       continue;
     }
     const ref: ServiceBackendRef = {

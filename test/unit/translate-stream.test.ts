@@ -23,11 +23,18 @@ describe('translate: TCP and UDP services', () => {
       [
         ...backends(),
         tcp({ '5432': 'default/db:5432', '15432': 'default/db:pg:proxy', '25432': 'default/db:5432::PROXY' }),
-        configMap({ '53': 'default/dns:53' }, 'ops', 'udp'),
+        configMap(
+          { '53': 'default/dns:53', '54': 'default/dns:53:PROXY', '55': 'default/dns:53::PROXY' },
+          'ops',
+          'udp',
+        ),
       ],
       BOTH,
     );
-    assert.deepEqual(messages(result), []);
+    assert.deepEqual(messages(result), [
+      'error: ConfigMap ops/udp: data.54: a UDP service takes no :PROXY fields; this udp service is not served',
+      'error: ConfigMap ops/udp: data.55: a UDP service takes no :PROXY fields; this udp service is not served',
+    ]);
     assert.deepEqual(
       result.model.stream?.servers.map((s) => [
         s.protocol,
