@@ -237,6 +237,11 @@ void describe('values.schema.json', () => {
     ['a misspelt networkPolicy key', { networkPolicy: { enable: true } }],
     ['a mode that is not one', { controller: { mode: 'sidecars' } }],
     ['an NGINX health port of 0', { controller: { nginx: { healthzPort: 0 } } }],
+    ['a TCP service key that is no port', { tcp: { ssh: 'default/ssh:22' } }],
+    ['a TCP service without its port', { tcp: { '2222': 'default/ssh' } }],
+    ['a TCP service with a third field', { tcp: { '2222': 'default/ssh:22:PROXY:PROXY:PROXY' } }],
+    ['a TCP service value that breaks out of its line', { tcp: { '2222': 'default/ssh:22\n  x: y' } }],
+    ['a UDP service with a PROXY field', { udp: { '53': 'kube-system/dns:53:PROXY' } }],
   ];
   for (const [what, values] of rejected) {
     void it(`rejects ${what}`, async () => {
@@ -314,6 +319,11 @@ void describe('checks the schema cannot express', () => {
       /needs controller.metrics.enabled/,
     ],
     ['two listeners on one port', { controller: { containerPort: { https: 80 } } }, /must differ/],
+    [
+      'a TCP service on the HTTPS port',
+      { tcp: { '443': 'default/tls:443' } },
+      /must differ \(and from the tcp ports\), got \[80 443 .* 443\]/,
+    ],
     [
       'NGINX’s health port on the controller’s',
       { controller: { nginx: { healthzPort: 10254 } } },
@@ -828,6 +838,59 @@ void describe('other values', () => {
     );
   });
 
+  void it('exposes the TCP and UDP services: their ConfigMaps, flags, pod and Service ports, NetworkPolicy', async () => {
+    const r = await template({
+      tcp: { '5432': 'db/postgres:5432', '9000': 'default/app:http::PROXY' },
+      udp: { '53': 'kube-system/kube-dns:dns' },
+      networkPolicy: { enabled: true },
+      controller: { service: { internal: { enabled: true } } },
+    });
+    assert.deepEqual(find(r, 'ConfigMap', `${FULLNAME}-tcp`, NAMESPACE).data, {
+      '5432': 'db/postgres:5432',
+      '9000': 'default/app:http::PROXY',
+    });
+    assert.deepEqual(find(r, 'ConfigMap', `${FULLNAME}-udp`, NAMESPACE).data, {
+      '53': 'kube-system/kube-dns:dns',
+    });
+    const deployment = find(r, 'Deployment');
+    const args = controllerContainer(deployment).args ?? [];
+    assert.equal(flag(args, '--tcp-services-configmap'), `$(POD_NAMESPACE)/${FULLNAME}-tcp`);
+    assert.equal(flag(args, '--udp-services-configmap'), `$(POD_NAMESPACE)/${FULLNAME}-udp`);
+    // NGINX listens in the nginx container (the sidecar pod, the default mode).
+    const ports = (container(deployment, 'nginx').ports ?? []).map(
+      (p) => `${p.name}:${p.containerPort}/${p.protocol}`,
+    );
+    for (const p of ['5432-tcp:5432/TCP', '9000-tcp:9000/TCP', '53-udp:53/UDP'])
+      assert.ok(ports.includes(p), ports.join(' '));
+    for (const name of [FULLNAME, `${FULLNAME}-internal`]) {
+      const service = find(r, 'Service', name, NAMESPACE);
+      assert.deepEqual(
+        service.spec?.ports?.map((p) => `${p.name}:${p.port}->${String(p.targetPort)}/${p.protocol}`),
+        [
+          'http:80->http/TCP',
+          'https:443->https/TCP',
+          '5432-tcp:5432->5432-tcp/TCP',
+          '9000-tcp:9000->9000-tcp/TCP',
+          '53-udp:53->53-udp/UDP',
+        ],
+      );
+    }
+    const np = r.objects.find((o) => o.kind === 'NetworkPolicy') as unknown as {
+      spec: { ingress: { ports: { port: string; protocol: string }[] }[] };
+    };
+    assert.deepEqual(
+      np.spec.ingress[0]?.ports.map((p) => `${p.port}/${p.protocol}`),
+      ['http/TCP', 'https/TCP', '5432-tcp/TCP', '9000-tcp/TCP', '53-udp/UDP'],
+    );
+    // Without the values: no ConfigMaps, no flags.
+    const plain = await template({});
+    assert.ok(!plain.objects.some((o) => o.metadata?.name === `${FULLNAME}-tcp`));
+    assert.equal(
+      flag(controllerContainer(find(plain, 'Deployment')).args ?? [], '--tcp-services-configmap'),
+      undefined,
+    );
+  });
+
   void it('runs NGINX as the controller’s child in one container with mode single', async () => {
     const deployment = find(await template({ controller: { mode: 'single' } }), 'Deployment');
     const pod = podSpec(deployment);
@@ -869,6 +932,8 @@ void describe('the controller CLI', () => {
         publishStatusAddress: '203.0.113.7',
         reportNodeInternalIp: true,
       },
+      tcp: { '5432': 'db/postgres:5432' },
+      udp: { '53': 'kube-system/kube-dns:dns' },
     };
     const rendered = [await template(everything), await templateFile(CI_VALUES)];
     const flags = new Set(

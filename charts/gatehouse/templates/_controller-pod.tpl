@@ -6,10 +6,11 @@ is fixed on purpose: no value loosens it.
 {{- $c := .Values.controller -}}
 {{- $fullname := include "gatehouse.fullname" . -}}
 {{- $sidecar := eq $c.mode "sidecar" -}}
-{{- $chartFlags := list "--http-port" "--https-port" "--healthz-port" "--healthz-host" "--conf-dir" "--ingress-class" "--controller-class" "--configmap" "--election-id" "--election-ttl" "--shutdown-grace-period" "--publish-service" "--watch-namespace" "--watch-ingress-without-class" "--default-backend-service" "--default-ssl-certificate" "--update-status" "--publish-status-address" "--report-node-internal-ip-address" "--validating-webhook" "--validating-webhook-certificate" "--validating-webhook-key" "--log-level" "--log-format" "--manifests" "--kubeconfig" "--nginx-mode" "--nginx-healthz-port" "--metrics-log-port" -}}
+{{- $chartFlags := list "--http-port" "--https-port" "--healthz-port" "--healthz-host" "--conf-dir" "--ingress-class" "--controller-class" "--configmap" "--election-id" "--election-ttl" "--shutdown-grace-period" "--publish-service" "--watch-namespace" "--watch-ingress-without-class" "--default-backend-service" "--default-ssl-certificate" "--update-status" "--publish-status-address" "--report-node-internal-ip-address" "--validating-webhook" "--validating-webhook-certificate" "--validating-webhook-key" "--log-level" "--log-format" "--manifests" "--kubeconfig" "--nginx-mode" "--nginx-healthz-port" "--metrics-log-port" "--tcp-services-configmap" "--udp-services-configmap" -}}
 {{- $ports := list (int $c.containerPort.http) (int $c.containerPort.https) (int $c.containerPort.healthz) -}}
 {{- if $sidecar }}{{ $ports = append $ports (int $c.nginx.healthzPort) }}{{ end -}}
 {{- if $c.admissionWebhook.enabled }}{{ $ports = append $ports (int $c.admissionWebhook.port) }}{{ end -}}
+{{- range $port, $_ := $.Values.tcp }}{{ $ports = append $ports (int $port) }}{{ end -}}
 {{- if and $c.scope.namespace $c.defaultBackendService (ne (first (splitList "/" $c.defaultBackendService)) $c.scope.namespace) }}
 {{- fail (printf "controller.defaultBackendService (%s) must be in controller.scope.namespace (%s): the controller sees no other namespace" $c.defaultBackendService $c.scope.namespace) }}
 {{- end -}}
@@ -18,7 +19,7 @@ is fixed on purpose: no value loosens it.
 {{- fail (printf "controller.terminationGracePeriodSeconds (%d) must be at least controller.shutdown.delaySeconds + controller.shutdown.workerTimeoutSeconds + 10 (%d), or Kubernetes kills NGINX while it drains" (int $c.terminationGracePeriodSeconds) (int $drain)) }}
 {{- end -}}
 {{- if ne (len $ports) (len (uniq $ports)) }}
-{{- fail (printf "controller.containerPort.http/https/healthz, controller.nginx.healthzPort and controller.admissionWebhook.port must differ, got %v" $ports) }}
+{{- fail (printf "controller.containerPort.http/https/healthz, controller.nginx.healthzPort and controller.admissionWebhook.port must differ (and from the tcp ports), got %v" $ports) }}
 {{- end -}}
 metadata:
   labels:
@@ -249,6 +250,14 @@ spec:
         - --metrics-log-port
         - {{ $c.nginx.metricsLogPort | quote }}
         {{- end }}
+        {{- if .Values.tcp }}
+        - --tcp-services-configmap
+        - {{ printf "$(POD_NAMESPACE)/%s-tcp" $fullname | quote }}
+        {{- end }}
+        {{- if .Values.udp }}
+        - --udp-services-configmap
+        - {{ printf "$(POD_NAMESPACE)/%s-udp" $fullname | quote }}
+        {{- end }}
         {{- range $name, $value := $c.extraArgs }}
         {{- if has (printf "--%s" $name) $chartFlags }}
         {{- fail (printf "controller.extraArgs.%s: the chart sets --%s itself; use its value instead" $name $name) }}
@@ -392,6 +401,32 @@ spec:
   {{- if $c.hostPort.enabled }}
   hostPort: {{ $c.hostPort.ports.https }}
   {{- end }}
+{{- range $port, $_ := .Values.tcp }}
+- name: {{ printf "%s-tcp" $port }}
+  containerPort: {{ $port }}
+  protocol: TCP
+{{- end }}
+{{- range $port, $_ := .Values.udp }}
+- name: {{ printf "%s-udp" $port }}
+  containerPort: {{ $port }}
+  protocol: UDP
+{{- end }}
+{{- end }}
+
+{{/* The Service ports of the TCP and UDP services (values `tcp`, `udp`), each to its named container port. */}}
+{{- define "gatehouse.controller.streamServicePorts" -}}
+{{- range $port, $_ := .Values.tcp }}
+- name: {{ printf "%s-tcp" $port }}
+  port: {{ $port }}
+  targetPort: {{ printf "%s-tcp" $port }}
+  protocol: TCP
+{{- end }}
+{{- range $port, $_ := .Values.udp }}
+- name: {{ printf "%s-udp" $port }}
+  port: {{ $port }}
+  targetPort: {{ printf "%s-udp" $port }}
+  protocol: UDP
+{{- end }}
 {{- end }}
 
 {{/* The security context of both containers; no value loosens it. */}}

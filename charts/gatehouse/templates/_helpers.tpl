@@ -132,7 +132,9 @@ set it.
 */}}
 {{- define "gatehouse.needsUnprivilegedPortSysctl" -}}
 {{- $p := .Values.controller.containerPort }}
-{{- if and (not .Values.controller.hostNetwork) (or (lt (int $p.http) 1024) (lt (int $p.https) 1024)) }}true{{ end }}
+{{- $low := or (lt (int $p.http) 1024) (lt (int $p.https) 1024) }}
+{{- range $port, $_ := merge (dict) .Values.tcp .Values.udp }}{{ if lt (int $port) 1024 }}{{ $low = true }}{{ end }}{{ end }}
+{{- if and (not .Values.controller.hostNetwork) $low }}true{{ end }}
 {{- end }}
 
 {{/*
