@@ -9,7 +9,7 @@ export interface HeadersAnnotations {
 }
 
 /** `name` or `namespace/name`, as ingress-nginx takes it. */
-const configMapRef = z
+export const configMapRef = z
   .string()
   .trim()
   .transform((v) => {

@@ -1,6 +1,7 @@
 import { canaryFamily } from './canary.ts';
 import { corsFamily } from './cors.ts';
 import { errorsFamily } from './errors.ts';
+import { externalAuthFamily } from './external-auth.ts';
 import { headersFamily } from './headers.ts';
 import { logFamily } from './log.ts';
 import { basicAuthFamily } from './basic-auth.ts';
@@ -35,6 +36,7 @@ export const FAMILIES = [
   clientCertFamily,
   corsFamily,
   errorsFamily,
+  externalAuthFamily,
   headersFamily,
   logFamily,
   passthroughFamily,

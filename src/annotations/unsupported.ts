@@ -23,21 +23,6 @@ export const SNIPPET_ANNOTATIONS: readonly string[] = [
  * to protect.
  */
 export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = [
-  'auth-always-set-cookie',
-  'auth-cache-duration',
-  'auth-cache-key',
-  'auth-keepalive',
-  'auth-keepalive-requests',
-  'auth-keepalive-share-vars',
-  'auth-keepalive-timeout',
-  'auth-method',
-  'auth-proxy-set-headers',
-  'auth-request-redirect',
-  'auth-response-headers',
-  'auth-signin',
-  'auth-signin-redirect-param',
-  'auth-url',
-  'enable-global-auth',
   'enable-modsecurity',
   'enable-owasp-core-rules',
   'global-rate-limit',

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import { DEFAULT_ANNOTATION_POLICY, type AnnotationPolicy } from '../annotations/parse-annotations.ts';
+import {
+  EXTERNAL_AUTH_KEYS,
+  externalAuthFamily,
+  type ExternalAuthService,
+} from '../annotations/external-auth.ts';
 import { PROXY_KEYS, proxyFamily } from '../annotations/proxy.ts';
 import { RISK_LEVELS } from '../annotations/spec.ts';
 import { commaList, sourceRangeList } from '../annotations/values.ts';
@@ -30,6 +35,13 @@ export interface GlobalConfig {
   readonly tenancy: Tenancy;
   /** What annotations may ask for (`annotations-risk-level`). */
   readonly annotations: AnnotationPolicy;
+  /**
+   * The auth service (`global-auth-*`) of every Ingress without its own auth-url that does not opt out
+   * (enable-global-auth). `invalid`: set but unusable; the locations it protects answer 503, never open.
+   */
+  readonly globalAuth?: ExternalAuthService | { readonly invalid: string };
+  /** Path prefixes global auth leaves open (`no-auth-locations`). */
+  readonly noAuthLocations: readonly string[];
 }
 
 /** What one tenant may cost or claim: limits that keep one object from harming the others. */
@@ -116,6 +128,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   upstreamKeepaliveConnections: 320,
   allowedResponseHeaders: [],
   annotations: DEFAULT_ANNOTATION_POLICY,
+  noAuthLocations: ['/.well-known/acme-challenge'],
   tenancy: {
     hostNamespaceIsolation: false,
     maxPathsPerIngress: 1000,
@@ -152,6 +165,19 @@ function key<T>(schema: z.ZodType<T>, set: (c: Mutable<GlobalConfig>, v: T) => v
   };
   return Object.assign(apply, { schema });
 }
+
+/** The auth-url keys ingress-nginx also takes globally, as `global-auth-*`. */
+const GLOBAL_AUTH_KEYS = [
+  'auth-url',
+  'auth-method',
+  'auth-signin',
+  'auth-signin-redirect-param',
+  'auth-response-headers',
+  'auth-request-redirect',
+  'auth-cache-key',
+  'auth-cache-duration',
+  'auth-always-set-cookie',
+] as const;
 
 /** ConfigMap keys, named as in ingress-nginx so an existing ConfigMap carries over. */
 export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; readonly set: Setter }>> = {
@@ -316,6 +342,24 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
       (c, v) => (c.annotations.maxRisk = v),
     ),
   },
+  ...globalAuthKeys(),
+  'no-auth-locations': {
+    doc: 'Comma-separated path prefixes that global-auth-url leaves open.',
+    set: key(
+      z
+        .string()
+        .transform((v) =>
+          v
+            .split(',')
+            .map((p) => p.trim())
+            .filter((p) => p !== ''),
+        )
+        .pipe(
+          z.array(z.string().regex(/^\/[A-Za-z0-9._~/-]{0,255}$/, 'must be comma-separated paths')).max(64),
+        ),
+      (c, v) => (c.noAuthLocations = v),
+    ),
+  },
   'allow-snippet-annotations': {
     doc: 'Accepted only as "false": Gatehouse never renders snippet annotations.',
     set: key(
@@ -324,6 +368,22 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
     ),
   },
 };
+
+/**
+ * `global-auth-*`: each checked by its annotation's schema here; `parseGlobalConfig` then builds them
+ * together with the annotations' family.
+ */
+function globalAuthKeys(): Record<string, { doc: string; set: Setter }> {
+  return Object.fromEntries(
+    GLOBAL_AUTH_KEYS.map((k) => [
+      `global-${k}`,
+      {
+        doc: `${k} of every Ingress without its own auth-url (unless enable-global-auth: "false"). ${EXTERNAL_AUTH_KEYS[k].description}`,
+        set: key(EXTERNAL_AUTH_KEYS[k].schema as z.ZodType, () => undefined),
+      },
+    ]),
+  );
+}
 
 /** Parses the controller ConfigMap; a bad key keeps its default and yields a diagnostic naming the key. */
 export function parseGlobalConfig(cm: V1ConfigMap | undefined): {
@@ -339,6 +399,8 @@ export function parseGlobalConfig(cm: V1ConfigMap | undefined): {
     name: cm.metadata?.name ?? '',
   };
   const proxy = new Map<string, string>();
+  const globalAuth = new Map<string, string>();
+  let globalAuthError: string | undefined;
   for (const name of Object.keys(cm.data ?? {}).sort()) {
     const field = `data.${name}`;
     if (Object.hasOwn(PROXY_KEYS, name)) {
@@ -356,9 +418,18 @@ export function parseGlobalConfig(cm: V1ConfigMap | undefined): {
       continue;
     }
     const error = entry.set(config, cm.data?.[name] ?? '');
-    if (error !== undefined)
+    if (name.startsWith('global-auth-')) {
+      globalAuth.set(name.slice('global-'.length), cm.data?.[name] ?? '');
+      if (error !== undefined) {
+        globalAuthError ??= `${name} ${error}`;
+        diagnostics.push({ severity: 'error', object, field, reason: error });
+      }
+    } else if (error !== undefined)
       diagnostics.push({ severity: 'error', object, field, reason: `${error}; the default is used` });
   }
+  const authParsed = globalAuthFrom(globalAuth, globalAuthError, object.namespace);
+  for (const d of authParsed.problems) diagnostics.push({ ...d, object });
+  if (authParsed.auth !== undefined) config.globalAuth = authParsed.auth;
   // The proxy keys are the proxy annotations' defaults, validated by the same family. A bad one keeps its
   // default and the others still apply: drop what failed and build again.
   for (;;) {
@@ -381,4 +452,47 @@ export function parseGlobalConfig(cm: V1ConfigMap | undefined): {
   if (config.global.useForwardedHeaders || config.realIp.enabled)
     config.global.realIpFrom = [...config.realIp.trustedCidrs];
   return { config, diagnostics };
+}
+
+/**
+ * Global auth from the `global-auth-*` values, built by the auth-url annotations' family. Once
+ * global-auth-url is set, a mistake in any of them protects with 503 rather than leaving every site open.
+ */
+function globalAuthFrom(
+  values: ReadonlyMap<string, string>,
+  error: string | undefined,
+  namespace: string,
+): { auth?: GlobalConfig['globalAuth']; problems: Omit<Diagnostic, 'object'>[] } {
+  if (values.size === 0) return { problems: [] };
+  if (!values.has('auth-url'))
+    return {
+      problems: [...values.keys()].map((k) => ({
+        severity: 'warning' as const,
+        field: `data.global-${k}`,
+        reason: 'ignored without global-auth-url',
+      })),
+    };
+  const invalid = (reason: string) => ({
+    auth: { invalid: reason },
+    problems: [
+      {
+        severity: 'error' as const,
+        field: 'data.global-auth-url',
+        reason: `global auth is misconfigured (${reason}); the paths it protects answer 503 until it is fixed`,
+      },
+    ],
+  });
+  if (error !== undefined) return invalid(error);
+  const parsed = externalAuthFamily.parse(values, namespace);
+  const first = parsed.problems.find((p) => p.severity === 'error');
+  if (first !== undefined || parsed.settings?.service === undefined)
+    return invalid(first === undefined ? 'unusable' : `global-${first.key} ${first.reason}`);
+  return {
+    auth: parsed.settings.service,
+    problems: parsed.problems.map((p) => ({
+      severity: p.severity,
+      field: `data.global-${p.key}`,
+      reason: p.reason,
+    })),
+  };
 }

@@ -8,7 +8,7 @@ export const FIRST_RESOLUTION_WAIT_MS = 2000;
 
 type FeedOptions = Pick<
   TranslateOptions,
-  'ingressClass' | 'controllerClass' | 'watchIngressWithoutClass' | 'defaultBackendService'
+  'ingressClass' | 'controllerClass' | 'watchIngressWithoutClass' | 'defaultBackendService' | 'configMap'
 >;
 
 /**

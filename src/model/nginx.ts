@@ -104,6 +104,8 @@ export interface ProxyHeaderOverrides {
   readonly connection?: string;
   /** The client certificate's verdict and names (ssl-client-*), and with `certificate` the PEM itself. */
   readonly clientCertificate?: 'verdict' | 'certificate';
+  /** Headers of the auth service's answer (`ExternalAuth.responseHeaders`), passed on to the pods. */
+  readonly authResponseHeaders?: readonly string[];
 }
 
 /** Per-concern settings of one location. */
@@ -128,6 +130,8 @@ export interface LocationSettings {
   readonly clientCert?: ClientCertCheck;
   /** `auth_basic` with an htpasswd file of `authFiles`. */
   readonly basicAuth?: BasicAuth;
+  /** `auth_request` to an auth service (auth-url or the ConfigMap's global-auth-url). */
+  readonly externalAuth?: ExternalAuth;
   /**
    * Why the location cannot be served as its Ingress asks (e.g. its auth Secret is missing): it answers
    * 503, as ingress-nginx's denied locations do, rather than serving unprotected.
@@ -164,6 +168,49 @@ export interface BasicAuth {
   readonly file: string;
 }
 
+/**
+ * An auth service's check, shared by the locations of one Ingress (or of the global auth): an internal
+ * location `/_gatehouse_auth/<id>` in each server that uses it, asked by `auth_request`, and a named
+ * location `@gatehouse_signin_<id>` that redirects a 401 to the sign-in URL.
+ */
+export interface ExternalAuth {
+  /** Digest of its owner and settings: names its locations and keeps its cache entries apart. */
+  readonly id: string;
+  /** The `AuthService` (upstream block) the check is sent to. */
+  readonly upstream: string;
+  readonly https: boolean;
+  /** `Host` of the auth request: the URL's host, with its port when not the scheme's default. */
+  readonly host: string;
+  /** The URL's host name: the TLS server name for https. */
+  readonly hostname: string;
+  /** The URL's path and query. */
+  readonly uri: string;
+  readonly method?: string;
+  readonly requestRedirect?: string;
+  /** Header names; location `i` sets `$gatehouse_auth_response_<i>` from the answer. */
+  readonly responseHeaders: readonly string[];
+  /** Request headers for the auth service (auth-proxy-set-headers), sorted by name. */
+  readonly proxySetHeaders: readonly { readonly name: string; readonly value: string }[];
+  /** Sign-in URL: absolute, its only `$` being `$scheme`, `$gatehouse_host`, `$gatehouse_escaped_request_uri`. */
+  readonly signin?: string;
+  readonly cache?: { readonly key: string; readonly valid: readonly string[] };
+  readonly keepalive: boolean;
+  /** Its Set-Cookie goes with every answer (`ResponseHeaders.authCookie`), not only successful ones. */
+  readonly alwaysSetCookie: boolean;
+}
+
+/** An auth service's addresses, as the controller resolved and checked them: an `upstream` block. */
+export interface AuthService {
+  /** `gatehouse_auth_<digest>`. */
+  readonly name: string;
+  readonly endpoints: readonly Endpoint[];
+  readonly keepalive?: {
+    readonly connections: number;
+    readonly requests: number;
+    readonly timeoutSeconds: number;
+  };
+}
+
 /** A file NGINX's workers read on each request (an htpasswd file), written 0600. */
 export interface AuthFile {
   /** `<namespace>_<secret>_<digest>.htpasswd`: content-addressed, like certificates. */
@@ -188,6 +235,8 @@ export interface Cors {
 
 export interface ResponseHeaders {
   readonly cors?: Cors;
+  /** The auth service's Set-Cookie: on successful answers, or `always`. */
+  readonly authCookie?: 'success' | 'always';
   /** custom-headers: set on every response, replacing what the pods sent. Names sorted. */
   readonly custom?: readonly { readonly name: string; readonly value: string }[];
 }
@@ -294,6 +343,8 @@ export interface Server {
   readonly appRoot?: string;
   /** Named locations of custom-http-errors and default-backend, sorted by name. */
   readonly errorLocations?: readonly ErrorLocation[];
+  /** The auth checks its locations ask (`LocationSettings.externalAuth`), sorted by id. */
+  readonly authChecks?: readonly ExternalAuth[];
 }
 
 /** `from-to-www-redirect`: a name with or without `www.` that redirects (308) to a served host. */
@@ -396,6 +447,9 @@ export interface NginxModel {
   readonly addressLists: readonly AddressList[];
   /** htpasswd files, sorted by name. */
   readonly authFiles: readonly AuthFile[];
+  /** Auth services of external auth, sorted by name; `authCache`: some check caches its verdicts. */
+  readonly authServices?: readonly AuthService[];
+  readonly authCache?: true;
   /** CA bundles of hosts asking for client certificates (`Server.clientAuth`), sorted by name. */
   readonly clientCaFiles: readonly CertificateFile[];
   /** Rate-limit keys and zones, sorted by name. */

@@ -111,6 +111,35 @@ export const filters = {
     `"${check('CN pattern', v, /^CN=[A-Za-z0-9 ._*@-]{1,64}(\|CN=[A-Za-z0-9 ._*@-]{1,64}){0,31}$/)}"`,
   /** An HTTP header name. */
   header_name: (v: unknown): string => check('header name', v, /^[A-Za-z0-9-]{1,64}$/),
+  /** The `$upstream_http_…` name of a header (after the `$upstream_http_`): lowercase, `_` for `-`. */
+  header_variable: (v: unknown): string =>
+    check('header name', v, /^[A-Za-z0-9-]{1,64}$/)
+      .toLowerCase()
+      .replaceAll('-', '_'),
+  /**
+   * An auth check's cache key, double-quoted: its id and the host first, so no other Ingress or host ever
+   * reads its verdicts, then the Ingress's key of literal characters and a few request variables.
+   */
+  auth_cache_key: (v: unknown, id: unknown): string =>
+    `"${check('auth id', id, /^[0-9a-f]{12}$/)}:$host:${check(
+      'auth cache key',
+      v,
+      /^(?:[A-Za-z0-9._:/-]|\$(?:(?:http|cookie|arg)_[a-z0-9_]{1,64}|remote_user|remote_addr|host|uri|request_uri|args|scheme|request_method)(?![A-Za-z0-9_]))+$/,
+    )}"`,
+  /** One proxy_cache_valid entry: status codes (or `any`) and a time. */
+  cache_valid: (v: unknown): string => check('cache validity', v, /^(?:(?:[1-5]\d\d|any) )*\d{1,6}[smhd]$/),
+  /** A host name or an unbracketed IP address (a TLS server name). */
+  endpoint_host: (v: unknown): string => check('host', v, IP_OR_NAME),
+  /**
+   * A sign-in URL, double-quoted: absolute http(s) (or `$scheme`), whose only variables are the request's
+   * scheme, host and escaped URI.
+   */
+  signin_url: (v: unknown): string =>
+    `"${check(
+      'sign-in URL',
+      v,
+      /^(?:https?|\$scheme):\/\/(?:[a-z0-9.-]+|\[[0-9a-fA-F:.]+\]|\$gatehouse_host)(?::\d{1,5})?(?:\/(?:[A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\$(?:gatehouse_host|gatehouse_escaped_request_uri|scheme)(?![A-Za-z0-9_]))*)?$/,
+    )}"`,
   /** An OpenSSL cipher list, double-quoted. */
   cipher_list: (v: unknown): string =>
     `"${check('cipher list', v, /^[A-Za-z0-9!+@._=-]+(:[A-Za-z0-9!+@._=-]+)*$/)}"`,

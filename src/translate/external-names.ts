@@ -1,4 +1,5 @@
 import type { V1IngressBackend } from '@kubernetes/client-node';
+import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { LEGACY_CLASS_ANNOTATION } from './ingress-parse.ts';
 import { ownership } from './ownership.ts';
@@ -6,15 +7,16 @@ import type { TranslateOptions } from './translate.ts';
 import { dnsSubdomain, ipAddress } from './validators.ts';
 
 /**
- * The ExternalName target names our Ingresses lead to (lowercase, sorted): what the controller's resolver
- * must look up for translate. Only our class's Ingresses count, so another controller's ExternalName
- * Services cost us nothing. Pure.
+ * The names our Ingresses lead to (lowercase, sorted): ExternalName targets, and the hosts of auth-url and
+ * the ConfigMap's global-auth-url. What the controller's resolver must look up for translate, as NGINX
+ * never resolves a name. Only our class's Ingresses count, so another controller's ExternalName Services
+ * cost us nothing. Pure.
  */
 export function externalNamesWanted(
   snapshot: Snapshot,
   options: Pick<
     TranslateOptions,
-    'ingressClass' | 'controllerClass' | 'watchIngressWithoutClass' | 'defaultBackendService'
+    'ingressClass' | 'controllerClass' | 'watchIngressWithoutClass' | 'defaultBackendService' | 'configMap'
   >,
 ): string[] {
   const wanted = new Set<string>();
@@ -23,13 +25,17 @@ export function externalNamesWanted(
       .filter((s) => s.spec?.type === 'ExternalName')
       .map((s) => [`${s.metadata?.namespace ?? 'default'}/${s.metadata?.name ?? ''}`, s]),
   );
-  if (services.size === 0) return [];
-  const add = (namespace: string, service: string | undefined): void => {
-    const raw = services.get(`${namespace}/${service ?? ''}`)?.spec?.externalName ?? '';
+  const addName = (raw: string): void => {
     const name = raw.toLowerCase().replace(/\.$/, '');
     if (!ipAddress.safeParse(name).success && dnsSubdomain.safeParse(name).success && name !== '')
       wanted.add(name);
   };
+  const addUrlHost = (url: string | undefined): void => {
+    if (url === undefined || !URL.canParse(url.trim())) return;
+    addName(new URL(url.trim()).hostname);
+  };
+  const add = (namespace: string, service: string | undefined): void =>
+    addName(services.get(`${namespace}/${service ?? ''}`)?.spec?.externalName ?? '');
   const fromBackend = (namespace: string, backend: V1IngressBackend | undefined | null): void =>
     add(namespace, backend?.service?.name);
   for (const ing of snapshot.ingresses) {
@@ -44,10 +50,17 @@ export function externalNamesWanted(
     );
     if (!owner.ours) continue;
     const namespace = ing.metadata?.namespace ?? 'default';
+    addUrlHost(ing.metadata?.annotations?.[`${ANNOTATION_PREFIX}auth-url`]);
     fromBackend(namespace, ing.spec?.defaultBackend);
     for (const rule of ing.spec?.rules ?? [])
       for (const p of rule.http?.paths ?? []) fromBackend(namespace, p.backend);
   }
+  const cm = options.configMap;
+  if (cm !== undefined)
+    addUrlHost(
+      snapshot.configMaps.find((c) => c.metadata?.namespace === cm.namespace && c.metadata.name === cm.name)
+        ?.data?.['global-auth-url'],
+    );
   const dbs = options.defaultBackendService;
   if (dbs !== undefined) add(dbs.namespace, dbs.name);
   return [...wanted].sort();

@@ -1,11 +1,13 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { parseAnnotations } from '../annotations/parse-annotations.ts';
+import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { IngressAnnotations } from '../annotations/registry.ts';
 import { parseGlobalConfig, type GlobalConfig, type Tenancy } from '../config/global-config.ts';
 import { cmp, compareDiagnostics, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import {
   type Action,
   type CertificateFile,
+  type ExternalAuth,
   type Listen,
   type Location,
   type LocationSettings,
@@ -21,6 +23,7 @@ import type { Snapshot } from '../model/snapshot.ts';
 import { AddressLists } from './address-lists.ts';
 import { RateLimits } from './rate-limits.ts';
 import { BasicAuthFiles } from './basic-auth.ts';
+import { ExternalAuths } from './external-auth.ts';
 import { ClientCerts, withClientCert } from './client-cert.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
@@ -220,7 +223,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const rateLimits = new RateLimits(addressLists);
   const basicAuth = new BasicAuthFiles(usable.secrets, report);
   const clientCerts = new ClientCerts(usable.secrets, report);
+  const externalAuths = new ExternalAuths({
+    externalNames: snapshot.externalNames ?? new Map(),
+    policy: options.externalNamePolicy ?? DEFAULT_EXTERNAL_NAME_POLICY,
+    configMaps: snapshot.configMaps,
+    report,
+  });
   const context: ServerContext = {
+    externalAuths,
+    globalAuthOwner: { kind: 'ConfigMap', namespace: wanted?.namespace ?? '', name: wanted?.name ?? '' },
     addressLists,
     rateLimits,
     basicAuth,
@@ -272,6 +283,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   tls.secrets.forEach(use);
   basicAuth.secrets().forEach(use);
   clientCerts.secrets().forEach(use);
+  externalAuths.configMaps().forEach(use);
   if (defaultCertificate.secret !== undefined) use(defaultCertificate.secret);
   for (const c of accepted) use(c.ingress.ref);
 
@@ -299,6 +311,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       certificates,
       addressLists: addressLists.lists(),
       authFiles: basicAuth.files(),
+      ...(externalAuths.services().length > 0 && { authServices: externalAuths.services() }),
+      ...(externalAuths.cacheUsed() && { authCache: true as const }),
       clientCaFiles: clientCerts.caFiles(),
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
@@ -612,16 +626,20 @@ function routeTo(
 
 /** A location's settings from the annotations of the Ingress that owns it (none: the defaults). */
 function settingsFor(
-  { config, addressLists, rateLimits, basicAuth }: ServerContext,
+  context: ServerContext,
   owner: Contribution | undefined,
   hostHasTls: boolean,
   path?: PathMatch,
 ): LocationSettings {
+  const { config, addressLists, rateLimits, basicAuth } = context;
   const annotations = owner?.settings ?? {};
   const auth =
     owner === undefined || annotations.basicAuth === undefined
       ? undefined
       : basicAuth.resolve(owner.ingress.ref, annotations.basicAuth);
+  const external = externalAuthFor(context, owner, path);
+  const check = external === undefined || 'denied' in external ? undefined : external;
+  const denied = [auth, external].find((a) => a !== undefined && 'denied' in a);
   const limits =
     owner === undefined ? undefined : rateLimits.forIngress(owner.ingress.ref, annotations.rateLimit);
   const redirect = annotations.redirect ?? {};
@@ -632,6 +650,8 @@ function settingsFor(
     ...(upstream.vhost !== undefined && { host: upstream.vhost }),
     ...(upstream.connection !== undefined && { connection: upstream.connection }),
     ...path?.proxyHeaders,
+    ...(check !== undefined &&
+      check.responseHeaders.length > 0 && { authResponseHeaders: check.responseHeaders }),
   };
   return {
     sslRedirect:
@@ -648,21 +668,52 @@ function settingsFor(
       ...(allow.length > 0 ? [addressLists.admitOnly(allow)] : []),
     ],
     ...(limits !== undefined && { limits }),
-    ...(auth !== undefined && ('denied' in auth ? { denied: auth.denied } : { basicAuth: auth })),
-    ...responseHeadersFor(annotations, owner?.customHeaders),
+    ...(auth !== undefined && !('denied' in auth) && { basicAuth: auth }),
+    ...(check !== undefined && { externalAuth: check }),
+    ...(denied !== undefined && 'denied' in denied && { denied: denied.denied }),
+    ...responseHeadersFor(annotations, owner?.customHeaders, check),
   };
+}
+
+/**
+ * The auth check of a location: its Ingress's auth-url, else the ConfigMap's global auth unless the
+ * Ingress opts out or the path is one of no-auth-locations.
+ */
+function externalAuthFor(
+  { config, externalAuths, globalAuthOwner }: ServerContext,
+  owner: Contribution | undefined,
+  path: PathMatch | undefined,
+): ExternalAuth | { denied: string } | undefined {
+  if (owner === undefined) return undefined;
+  const own = owner.settings.externalAuth;
+  if (own?.service !== undefined)
+    return externalAuths.resolve(
+      owner.ingress.ref,
+      `metadata.annotations[${ANNOTATION_PREFIX}auth-url]`,
+      own.service,
+    );
+  const global = config.globalAuth;
+  if (global === undefined || own?.globalAuth === false) return undefined;
+  const served = path?.claim.path ?? '/';
+  if (config.noAuthLocations.some((prefix) => served.startsWith(prefix))) return undefined;
+  if ('invalid' in global) return { denied: `global auth is misconfigured: ${global.invalid}` };
+  return externalAuths.resolve(globalAuthOwner, 'data.global-auth-url', global);
 }
 
 function responseHeadersFor(
   annotations: IngressAnnotations,
   custom: Contribution['customHeaders'],
+  check: ExternalAuth | undefined,
 ): Pick<LocationSettings, 'responseHeaders'> {
   const cors = annotations.cors === undefined ? undefined : corsSettings(annotations.cors);
-  if (cors === undefined && (custom === undefined || custom.length === 0)) return {};
+  if (cors === undefined && (custom === undefined || custom.length === 0) && check === undefined) return {};
   return {
     responseHeaders: {
       ...(cors !== undefined && { cors }),
       ...(custom !== undefined && custom.length > 0 && { custom }),
+      ...(check !== undefined && {
+        authCookie: check.alwaysSetCookie ? ('always' as const) : ('success' as const),
+      }),
     },
   };
 }
@@ -703,6 +754,9 @@ interface ServerContext {
   readonly clientCerts: ClientCerts;
   /** The canary each main path shares its traffic with. */
   readonly canaries: ReadonlyMap<ClaimedPath, CanaryAttachment>;
+  readonly externalAuths: ExternalAuths;
+  /** Who global auth's problems are reported on: the controller ConfigMap. */
+  readonly globalAuthOwner: ObjectRef;
   readonly resolveService: ResolveService;
   readonly report: (d: Diagnostic) => void;
 }
@@ -789,6 +843,11 @@ function buildServer(
   const clientAuth = context.clientCerts.forHost(host, plan.contributors);
   const served = locations.map((l) => ({ ...l, settings: withClientCert(l.settings, clientAuth) }));
   served.sort(compareLocations);
+  const checks = new Map(
+    served.flatMap((l) =>
+      l.settings.externalAuth === undefined ? [] : [[l.settings.externalAuth.id, l.settings.externalAuth]],
+    ),
+  );
   return {
     host,
     serverName: serverNameFor(host),
@@ -800,6 +859,7 @@ function buildServer(
     ...(clientAuth !== undefined && 'auth' in clientAuth && { clientAuth: clientAuth.auth }),
     locations: served,
     ...(errorPages.locations().length > 0 && { errorLocations: errorPages.locations() }),
+    ...(checks.size > 0 && { authChecks: [...checks.values()].sort((a, b) => cmp(a.id, b.id)) }),
     // A wildcard alias means one label, as a wildcard host does.
     ...(extras.aliases !== undefined && { aliases: extras.aliases.map(serverNameFor) }),
     ...(extras.appRoot !== undefined && { appRoot: extras.appRoot }),

@@ -107,8 +107,21 @@ const isSafeRegex = (value: string): boolean =>
 
 const CONFIG = { namespace: 'gatehouse', name: 'config' };
 
+const configMapOf = (namespace: string, name: string, data: Record<string, string>): KubernetesObject =>
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name }, data }) as KubernetesObject;
+
 /** A realm is printed double-quoted: spaces and some punctuation, never a quote, `$`, `\\` or braces. */
 const isSafeRealm = (value: string): boolean => /^[A-Za-z0-9 _.,:!?@()/+'-]{1,128}$/.test(value);
+
+/** What external auth values may print (the URL parser rebuilds URLs; `$` only as request variables). */
+const AUTH_SAFE: Record<string, (v: string) => boolean> = {
+  'auth-signin': (v) =>
+    /^(https?|\$scheme|\$pass_access_scheme):\/\/[A-Za-z0-9\-._~/:@!&()*+,=?%[\]$]+$/.test(v.trim()),
+  'auth-cache-key': (v) => /^[A-Za-z0-9._:/$-]+$/.test(v.trim()),
+  'auth-request-redirect': (v) => /^(https?:\/\/|\/)[A-Za-z0-9\-._~/:@!&()*+,=?%[\]]*$/.test(v.trim()),
+  'auth-response-headers': isSafe,
+  'auth-cache-duration': isSafe,
+};
 
 function cluster(web: Partial<IngressSpec> = {}, extra: KubernetesObject[] = []): KubernetesObject[] {
   return [
@@ -238,9 +251,22 @@ const targets: Target[] = [
         [ca],
       ),
   },
+  ...Object.entries(AUTH_SAFE).map(([key, safe]): Target => ({
+    name: `${key} with auth-url`,
+    safe,
+    objects: (v) =>
+      cluster({
+        annotations: {
+          [`${ANNOTATION_PREFIX}auth-url`]: 'http://192.0.2.40/auth',
+          [`${ANNOTATION_PREFIX}auth-cache-key`]: 'k',
+          [ANNOTATION_PREFIX + key]: v,
+        },
+      }),
+  })),
   ...ANNOTATIONS.map((a): Target => ({
     name: `annotation ${a.name}`,
     ...(a.name === 'auth-realm' && { safe: isSafeRealm }),
+    ...(Object.hasOwn(AUTH_SAFE, a.name) && { safe: AUTH_SAFE[a.name] }),
     objects: (v) => cluster({ annotations: { [ANNOTATION_PREFIX + a.name]: v } }),
   })),
   ...Object.keys(CONFIGMAP_KEYS).map((key): Target => ({
@@ -276,6 +302,35 @@ describe('hostile strings in user fields', () => {
       );
     });
   }
+});
+
+describe('hostile auth-proxy-set-headers ConfigMaps', () => {
+  it('a hostile header name or value denies the paths (503), or reaches the config double-quoted and plain', () => {
+    fc.assert(
+      fc.property(payload, fc.boolean(), (raw, asName) => {
+        const data = asName ? { [raw === '' ? 'k' : raw]: 'v' } : { 'X-A': raw };
+        const objects = cluster(
+          {
+            annotations: {
+              [`${ANNOTATION_PREFIX}auth-url`]: 'http://192.0.2.40/auth',
+              [`${ANNOTATION_PREFIX}auth-proxy-set-headers`]: 'auth-headers',
+            },
+          },
+          [configMapOf('default', 'auth-headers', data)],
+        );
+        const { conf } = renderObjects(objects);
+        if (!conf.includes('_gatehouse_auth/')) {
+          assert.match(conf, /return 503;/, 'an unusable ConfigMap denies the paths');
+          return;
+        }
+        const [name, value] = Object.entries(data)[0] ?? ['', ''];
+        assert.match(name, /^[A-Za-z0-9-]{1,64}$/);
+        assert.match(value, /^[\x20-\x21\x23\x25-\x5b\x5d-\x7e]*$/);
+        assert.ok(conf.includes(`proxy_set_header ${name} "${value}";`));
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
 
 describe('hostile htpasswd Secrets', () => {

@@ -271,6 +271,8 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   // Printed with the first rate-limit zone (see the rate-limits golden).
   { key: 'limit-req-status-code', value: '429', has: [], lacks: [] },
   { key: 'limit-conn-status-code', value: '429', has: [], lacks: [] },
+  // Read with global-auth-url (test/unit/annotations/externalAuth.test.ts).
+  { key: 'no-auth-locations', value: '/public, /.well-known/acme-challenge', has: [], lacks: [] },
 ];
 
 const SECONDS = 'must be a whole number of seconds (such as 60, 60s, 5m or 1h), at least 1';
@@ -293,6 +295,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'annotations-risk-level', value: 'high', reason: 'must be Low, Medium, High or Critical' },
   { key: 'limit-req-status-code', value: '200', reason: 'must be between 400 and 599' },
   { key: 'limit-conn-status-code', value: '429;', reason: 'must be a whole number' },
+  { key: 'no-auth-locations', value: 'public', reason: 'must be comma-separated paths' },
   { key: 'enable-real-ip', value: 'on', reason: 'must be "true" or "false"' },
   {
     key: 'proxy-real-ip-cidr',
@@ -396,9 +399,13 @@ const invalid: { key: string; value: string; reason: string }[] = [
 describe('ConfigMap keys', () => {
   it('has a case here for every supported key', () => {
     const covered = new Set([...valid.map((c) => c.key), ...invalid.map((c) => c.key), 'hsts-max-age']);
+    // global-auth-* only work together: test/unit/annotations/externalAuth.test.ts has their table.
     assert.deepEqual(
       [...covered].sort(),
-      [...Object.keys(CONFIGMAP_KEYS), ...Object.keys(PROXY_KEYS)].sort(),
+      [
+        ...Object.keys(CONFIGMAP_KEYS).filter((k) => !k.startsWith('global-auth-')),
+        ...Object.keys(PROXY_KEYS),
+      ].sort(),
     );
   });
 
