@@ -31,6 +31,7 @@ import {
   type TestCertificate,
 } from '../test/support/fixtures.ts';
 import {
+  CLI_ENTRY,
   launchGatehouse,
   waitUntilCurrent,
   waitUntilHealthy,
@@ -444,7 +445,7 @@ async function idleRun(): Promise<void> {
 const certificate = await certificateFor('*.example.com', 'example.com');
 const probe = await startEchoBackend('probe');
 console.log(
-  `scale: sizes ${SIZES.join(', ')}; modes ${MODES.join(', ')}; ${new Date().toISOString().slice(0, 10)}, nginx ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim()}`,
+  `scale: sizes ${SIZES.join(', ')}; modes ${MODES.join(', ')}; ${new Date().toISOString().slice(0, 10)}; ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim()}; controller ${path.relative(process.cwd(), CLI_ENTRY)}`,
 );
 try {
   await idleRun();

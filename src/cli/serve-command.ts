@@ -1,12 +1,9 @@
 import { fstatSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { DEFAULT_GLOBAL_CONFIG } from '../config/global-config.ts';
-import { ClusterReporter } from '../controller/cluster-reporter.ts';
 import { ExternalNameFeed } from '../controller/external-name-feed.ts';
 import { Reconciler, type ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
@@ -24,14 +21,8 @@ import { registerNginxStatusMetrics } from '../observability/nginx-status-metric
 import { TrafficLogReceiver } from '../observability/traffic-log-receiver.ts';
 import { TrafficMetrics } from '../observability/traffic-metrics.ts';
 import { ManifestFolderSource } from '../sources/files/watch-folder.ts';
-import { KubeSource } from '../sources/kube/kube-source.ts';
 import { Registry } from 'prom-client';
-import { EventRecorder } from '../status/events.ts';
-import { IngressStatusWriter } from '../status/ingress-status.ts';
-import { LeaderElector } from '../status/leader-election.ts';
-import type { NamespacedName, TranslateOptions } from '../translate/translate.ts';
-import { reviewIngress } from '../webhook/review.ts';
-import { startWebhookServer } from '../webhook/webhook-server.ts';
+import type { NamespacedName } from '../translate/translate.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
 import { canListenOnIpv6 } from './ipv6.ts';
 import { localAddresses } from './local-addresses.ts';
@@ -77,7 +68,7 @@ export interface PodIdentity {
   readonly inPod: boolean;
 }
 
-interface Stoppable {
+export interface Stoppable {
   stop(): Promise<void>;
 }
 
@@ -218,26 +209,16 @@ export async function serveCommand(
     await folder.start();
     stoppables.push(folder);
   } else {
-    const kubeConfig = new KubeConfig();
-    if (flags.kubeconfig !== undefined) kubeConfig.loadFromFile(flags.kubeconfig);
-    else kubeConfig.loadFromDefault();
-    stoppables.push(
-      ...(await startClusterParts(flags, pod, kubeConfig, logger, reportHandlers, latest, translateOptions)),
-    );
-    const kube = new KubeSource({
-      kubeConfig,
-      watchNamespace: flags.watchNamespace,
-      configMap: flags.configmap,
-      extraConfigMaps: [flags.tcpServicesConfigmap, flags.udpServicesConfigmap].filter(
-        (c) => c !== undefined,
-      ),
-      logger,
+    // Loaded only here: client-node alone costs about 80 MB of resident memory, which folder mode never needs.
+    const { startClusterSource } = await import('./serve-cluster.ts');
+    const cluster = await startClusterSource(flags, pod, logger, {
+      reportHandlers,
+      latest,
+      translateOptions,
+      onSnapshot,
     });
-    logger.info('waiting for every informer to sync before the first render', {
-      server: kubeConfig.getCurrentCluster()?.server,
-    });
-    await kube.start(onSnapshot);
-    stoppables.unshift(kube);
+    stoppables.push(...cluster.parts);
+    stoppables.unshift(cluster.source);
   }
 
   await new Promise<void>((resolve) => {
@@ -269,79 +250,4 @@ export async function serveCommand(
   await new Promise<void>((resolve) => health.close(() => resolve()));
   logger.info('stopped');
   return 0;
-}
-
-/** Leader election, status, Events and the admission webhook: what only a cluster has. */
-async function startClusterParts(
-  flags: ServeFlags,
-  pod: PodIdentity,
-  kubeConfig: KubeConfig,
-  logger: Logger,
-  reportHandlers: ((r: ReconcileReport) => void)[],
-  snapshot: () => Snapshot | undefined,
-  translateOptions: Omit<TranslateOptions, 'excluded'>,
-): Promise<Stoppable[]> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
-  const parts: Stoppable[] = [];
-  const kickReporter = { fn: (): void => undefined };
-  const elector = new LeaderElector({
-    kubeConfig,
-    namespace: pod.namespace,
-    name: flags.electionId,
-    identity: pod.name,
-    leaseDurationSeconds: flags.electionTtl,
-    retryPeriodMs: Math.max(200, (flags.electionTtl * 1000) / 5),
-    logger,
-    onChange: (leader) => {
-      if (leader) kickReporter.fn();
-    },
-  });
-  const reporter = new ClusterReporter({
-    core,
-    statusWriter: flags.updateStatus ? new IngressStatusWriter(networking, logger) : undefined,
-    events: new EventRecorder({
-      api: core,
-      logger,
-      instance: pod.name,
-      mayWrite: () => elector.isLeader,
-    }),
-    addressOptions: {
-      publishStatusAddress: flags.publishStatusAddress,
-      publishService: flags.publishService,
-      pod: pod.inPod ? { namespace: pod.namespace, name: pod.name } : undefined,
-      reportNodeInternalIp: flags.reportNodeInternalIpAddress,
-    },
-    isLeader: () => elector.isLeader,
-    logger,
-    resyncMs: flags.statusResync,
-  });
-  kickReporter.fn = () => reporter.kick();
-  reportHandlers.push((r) => reporter.onReconciled(r));
-  elector.start();
-  reporter.start();
-  parts.push(reporter, elector);
-
-  if (flags.validatingWebhook !== undefined) {
-    if (flags.validatingWebhookCertificate === undefined || flags.validatingWebhookKey === undefined) {
-      throw new Error(
-        '--validating-webhook needs --validating-webhook-certificate and --validating-webhook-key',
-      );
-    }
-    const server: Server = await startWebhookServer({
-      host: flags.validatingWebhook.host,
-      port: flags.validatingWebhook.port,
-      cert: await readFile(flags.validatingWebhookCertificate, 'utf8'),
-      key: await readFile(flags.validatingWebhookKey, 'utf8'),
-      logger,
-      review: (ingress) => {
-        const current = snapshot();
-        if (current === undefined) throw new Error('the controller has not synced yet');
-        return reviewIngress(current, translateOptions, ingress);
-      },
-    });
-    logger.info('validating webhook listening', { port: flags.validatingWebhook.port });
-    parts.push({ stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
-  }
-  return parts;
 }

@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { freePorts } from './ports.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI_ENTRY = path.join(REPO_ROOT, 'src/cli/entry.ts');
+/**
+ * The CLI the tests run: the sources, or the file `GATEHOUSE_CLI_ENTRY` names (relative to the repository);
+ * the scale bench runs the compiled `dist/cli/entry.js`, as the image does.
+ */
+export const CLI_ENTRY = path.resolve(REPO_ROOT, process.env['GATEHOUSE_CLI_ENTRY'] ?? 'src/cli/entry.ts');
 const STOP_TIMEOUT_MS = 20_000;
 
 export interface RunningGatehouse {

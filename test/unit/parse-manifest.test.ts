@@ -64,7 +64,8 @@ const cases: { name: string; file?: string; text: string; refs: string[]; messag
     text: `${service('tea')}---\nmetadata: [unclosed\n`,
     refs: [],
     messages: [
-      'error: File/objects.yaml: not valid YAML: unexpected end of the stream within a flow collection (3:1)',
+      // The position is the file's own line: the error points where an editor would.
+      'error: File/objects.yaml: not valid YAML: unexpected end of the stream within a flow collection (10:1)',
     ],
   },
   {
@@ -136,13 +137,14 @@ describe('parseManifest', () => {
     });
   }
 
-  it('keeps the fields translate reads, and reads timestamps as the API server sends them', () => {
+  it('keeps the fields translate reads, and timestamps as written (Date unquoted, else the string)', () => {
     const text = [
       'apiVersion: networking.k8s.io/v1',
       'kind: Ingress',
       'metadata:',
       '  name: cafe',
       '  creationTimestamp: "2024-03-01T10:00:00Z"',
+      '  deletionTimestamp: 2024-03-02T10:00:00Z',
       '  annotations:',
       '    nginx.ingress.kubernetes.io/ssl-redirect: "false"',
       'spec:',
@@ -160,12 +162,18 @@ describe('parseManifest', () => {
       '                  number: 80',
     ].join('\n');
     const [ing] = parseManifest('cafe.yaml', text).objects as {
-      metadata: { creationTimestamp: unknown; annotations: Record<string, string> };
+      metadata: {
+        creationTimestamp: unknown;
+        deletionTimestamp: unknown;
+        annotations: Record<string, string>;
+      };
       spec: { ingressClassName: string; rules: { host: string }[] };
     }[];
     assert.ok(ing);
-    assert.ok(ing.metadata.creationTimestamp instanceof Date);
-    assert.equal(ing.metadata.creationTimestamp.toISOString(), '2024-03-01T10:00:00.000Z');
+    // A watch event delivers the string; an unquoted YAML timestamp loads as a Date. Translate reads both.
+    assert.equal(ing.metadata.creationTimestamp, '2024-03-01T10:00:00Z');
+    assert.ok(ing.metadata.deletionTimestamp instanceof Date);
+    assert.equal(ing.metadata.deletionTimestamp.toISOString(), '2024-03-02T10:00:00.000Z');
     assert.deepEqual(ing.metadata.annotations, { 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' });
     assert.equal(ing.spec.ingressClassName, 'gatehouse');
     assert.equal(ing.spec.rules[0]?.host, 'cafe.example.com');
