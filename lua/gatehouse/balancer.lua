@@ -4,6 +4,7 @@
 -- shared-dict read per request, so a change is live on the next request after the controller's push.
 local ngx_balancer = require("ngx.balancer")
 local cjson = require("cjson.safe")
+local sticky = require("gatehouse.sticky")
 
 local _M = {}
 
@@ -41,15 +42,17 @@ local function endpoints(name)
   return list
 end
 
--- A canary's policy (state.lua checked it), or false when the state has none by that name.
-local function canary_policy(rule)
-  local policy = policies[rule]
+-- A location's canary ("k:") or session affinity ("a:"), as state.lua checked it; false when it has none.
+local function policy_of(prefix, name)
+  local key = prefix .. name
+  local policy = policies[key]
   if policy == nil then
-    policy = cjson.decode(dict:get("k:" .. rule) or "null") or false
+    local raw = dict:get(key)
+    policy = raw and cjson.decode(raw) or false
     if policy and policy.header then
       policy.header_var = "http_" .. policy.header:lower():gsub("-", "_")
     end
-    policies[rule] = policy
+    policies[key] = policy
   end
   return policy
 end
@@ -94,32 +97,97 @@ function _M.init_worker()
   math.randomseed(ngx.now() * 1000 + ngx.worker.pid())
 end
 
+-- Whether a request goes to the canary: a session that began on either backend stays there (ingress-nginx's
+-- "sticky" canary behaviour), any other follows the canary's policy.
+local function canary_chosen(canary, affinity, name)
+  local canary_endpoints = endpoints(canary.backend)
+  if #canary_endpoints == 0 then
+    return false
+  end
+  local tag = affinity and sticky.session_tag(affinity)
+  if tag ~= nil then
+    if tag == sticky.tag(canary_endpoints, canary.backend) then
+      return true
+    elseif tag == sticky.tag(endpoints(name), name) then
+      return false
+    end
+  end
+  return to_canary(canary)
+end
+
 -- rewrite_by_lua (http level, so every location): a path with a canary may send the request to the
 -- canary's backend instead (named in $gatehouse_canary for the logs; a canary without a ready endpoint
 -- takes no traffic); a request for a backend without endpoints gets 503 here, where NGINX can still answer
--- it (a balancer can only fail with 500 or 502).
+-- it (a balancer can only fail with 500 or 502). With session affinity, the session's endpoint is chosen
+-- here, and a new session gets its cookie.
 function _M.rewrite()
   local name = ngx.var.gatehouse_upstream
   if name == "" then
     return
   end
   refresh()
-  local rule = ngx.var.gatehouse_canary_rule
-  if rule ~= "" then
-    local policy = canary_policy(rule)
-    if policy and #endpoints(policy.backend) > 0 and to_canary(policy) then
-      name = policy.backend
-      ngx.var.gatehouse_upstream = name
-      ngx.var.gatehouse_canary = name
+  local policy = ngx.var.gatehouse_policy
+  if policy == "" then
+    if #endpoints(name) == 0 then
+      return ngx.exit(503)
     end
+    return
   end
-  if #endpoints(name) == 0 then
+  local canary = policy_of("k:", policy)
+  local affinity = policy_of("a:", policy)
+  if canary and canary_chosen(canary, affinity, name) then
+    name = canary.backend
+    ngx.var.gatehouse_upstream = name
+    ngx.var.gatehouse_canary = name
+  end
+  local list = endpoints(name)
+  if #list == 0 then
     return ngx.exit(503)
+  end
+  if affinity then
+    local ctx = ngx.ctx
+    ctx.gatehouse_affinity = affinity
+    local pick = sticky.endpoint(affinity, list, name)
+    if pick == nil then
+      local value
+      pick, value = sticky.choose(affinity, list, name, {})
+      if pick ~= nil then
+        sticky.set_cookie(affinity, value)
+      end
+    end
+    ctx.gatehouse_sticky = pick
   end
 end
 
--- balancer_by_lua: the first try picks the next endpoint in turn; a retry (proxy_next_upstream) picks one
--- this request has not tried yet.
+-- balancer_by_lua: the first try takes the session's endpoint, or the next endpoint in turn; a retry
+-- (proxy_next_upstream) picks one this request has not tried yet (with session-cookie-change-on-failure,
+-- the session moves there).
+local function retry_pick(ctx, list, name, tried)
+  local affinity = ctx.gatehouse_affinity
+  if not affinity.change then
+    return nil
+  end
+  local pick, value = sticky.choose(affinity, list, name, tried)
+  if pick ~= nil then
+    sticky.set_cookie(affinity, value)
+  end
+  return pick
+end
+
+-- The next endpoint in turn that this request has not tried (or, all tried, the next one).
+local function next_in_turn(name, list, tried)
+  local n = #list
+  local start = next_index[name] or math.random(n)
+  for i = 0, n - 1 do
+    local candidate = list[(start + i - 1) % n + 1]
+    if not tried[candidate.key] then
+      next_index[name] = (start + i) % n + 1
+      return candidate
+    end
+  end
+  return list[(start - 1) % n + 1]
+end
+
 function _M.balance()
   refresh()
   local name = ngx.var.gatehouse_upstream
@@ -138,17 +206,15 @@ function _M.balance()
       ngx_balancer.set_more_tries(math.min(n, MAX_TRIES) - 1)
     end
   end
-  local start = next_index[name] or math.random(n)
   local pick
-  for i = 0, n - 1 do
-    local candidate = list[(start + i - 1) % n + 1]
-    if not tried[candidate.key] then
-      pick = candidate
-      next_index[name] = (start + i) % n + 1
-      break
+  if ctx.gatehouse_affinity then
+    if next(tried) == nil then
+      pick = ctx.gatehouse_sticky
+    else
+      pick = retry_pick(ctx, list, name, tried)
     end
   end
-  pick = pick or list[(start - 1) % n + 1]
+  pick = pick or next_in_turn(name, list, tried)
   tried[pick.key] = true
   local ok, err = ngx_balancer.set_current_peer(pick.host, pick.port)
   if not ok then

@@ -5,7 +5,8 @@
 -- (GET /gatehouse/state, /gatehouse/backends, /gatehouse/certificates). Keys: "b:<backend>" holds a
 -- backend's endpoints as "addr:port addr:port ..."; "h:<host>" names a host's certificate ("" for the
 -- default server's own), "h:" the one of unknown hosts; "c:<certificate>" holds a certificate chain and
--- key (PEM); "k:<rule>" holds a canary's backend and traffic policy (JSON); "id" is the controller's name for the whole state; "v" is bumped on every change, so a
+-- key (PEM); "k:<policy>" and "a:<policy>" hold a location's canary (backend and traffic policy) and
+-- session affinity (cookie settings), as JSON; "id" is the controller's name for the whole state; "v" is bumped on every change, so a
 -- worker notices a new state with one cheap read per request. A freshly started NGINX loads
 -- the state the controller last wrote to disk (init_by_lua), so no worker ever proxies to nothing.
 --
@@ -19,7 +20,7 @@ local _M = {}
 
 local dict = ngx.shared.gatehouse_state
 
-local TABLES = { backends = "b:", hosts = "h:", certificates = "c:", canaries = "k:" }
+local TABLES = { backends = "b:", hosts = "h:", certificates = "c:", canaries = "k:", affinities = "a:" }
 
 local NAME = "^[A-Za-z0-9_.-]+$"
 -- A host ("" for unknown hosts), as translate validated it: lowercase DNS name, maybe one "*." label.
@@ -93,13 +94,65 @@ local function valid_canary(c)
   return cjson.encode(out)
 end
 
+-- A session affinity's cookie settings, as the affinity annotations allow them.
+local AFFINITY_TEXT = {
+  name = "^[%w_%.~%-]+$",
+  path = "^/[%w%._~!%*%+,=:@%(%)/%-]*$",
+  domain = "^%.?[%w][%w%.%-]*$",
+}
+local SAMESITE = { None = true, Lax = true, Strict = true }
+local MAX_SECONDS = 2147483647
+
+local function valid_affinity(a)
+  if type(a) ~= "table" or (a.mode ~= "balanced" and a.mode ~= "persistent") then
+    return nil
+  end
+  if type(a.name) ~= "string" or type(a.path) ~= "string" then
+    return nil
+  end
+  local out = { mode = a.mode }
+  for field, pattern in pairs(AFFINITY_TEXT) do
+    local v = a[field]
+    if v ~= nil then
+      if type(v) ~= "string" or #v > 256 or not v:match(pattern) then
+        return nil
+      end
+      out[field] = v
+    end
+  end
+  for _, field in ipairs({ "max_age", "expires" }) do
+    if a[field] ~= nil then
+      if not whole(a[field], 0, MAX_SECONDS) then
+        return nil
+      end
+      out[field] = a[field]
+    end
+  end
+  if a.samesite ~= nil then
+    if not SAMESITE[a.samesite] then
+      return nil
+    end
+    out.samesite = a.samesite
+  end
+  for _, field in ipairs({ "conditional", "secure", "change" }) do
+    if a[field] ~= nil then
+      if type(a[field]) ~= "boolean" then
+        return nil
+      end
+      out[field] = a[field]
+    end
+  end
+  return cjson.encode(out)
+end
+
 local VALIDATE = {
   backends = valid_endpoints,
   hosts = valid_certificate_name,
   certificates = valid_pem,
   canaries = valid_canary,
+  affinities = valid_affinity,
 }
-local KEY = { backends = NAME, hosts = HOST, certificates = NAME, canaries = NAME }
+local KEY = { backends = NAME, hosts = HOST, certificates = NAME, canaries = NAME, affinities = NAME }
 
 -- Applies one change: { id = "...", base = "..." or nil, set = { backends = { name = {...} } },
 -- delete = { backends = { name, ... } } }. Without a base, the set replaces the whole state. Returns the

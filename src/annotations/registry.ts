@@ -4,6 +4,7 @@ import { errorsFamily } from './errors.ts';
 import { externalAuthFamily } from './external-auth.ts';
 import { headersFamily } from './headers.ts';
 import { logFamily } from './log.ts';
+import { affinityFamily } from './affinity.ts';
 import { basicAuthFamily } from './basic-auth.ts';
 import { clientCertFamily } from './client-cert.ts';
 import { passthroughFamily } from './passthrough.ts';
@@ -31,6 +32,7 @@ export {
  * from `unsupported.ts`, and read `IngressAnnotations['<concern>']` in translate.
  */
 export const FAMILIES = [
+  affinityFamily,
   basicAuthFamily,
   canaryFamily,
   clientCertFamily,

@@ -32,8 +32,6 @@ export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = [
 
 /** Annotations that change where or how requests are routed, not implemented yet. */
 export const UNSUPPORTED_ROUTING: readonly string[] = [
-  'affinity',
-  'affinity-mode',
   'fastcgi-index',
   'fastcgi-params-configmap',
   'mirror-host',
@@ -47,15 +45,6 @@ export const UNSUPPORTED_ROUTING: readonly string[] = [
   'proxy-ssl-verify',
   'proxy-ssl-verify-depth',
   'service-upstream',
-  'session-cookie-change-on-failure',
-  'session-cookie-conditional-samesite-none',
-  'session-cookie-domain',
-  'session-cookie-expires',
-  'session-cookie-max-age',
-  'session-cookie-name',
-  'session-cookie-path',
-  'session-cookie-samesite',
-  'session-cookie-secure',
   'upstream-hash-by',
   'upstream-hash-by-subset',
   'upstream-hash-by-subset-size',

@@ -21,13 +21,10 @@ export interface Upstream {
 export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP';
 
 /**
- * A canary backend sharing a location's traffic (canary-* annotations). The location names `rule`; the
- * rest travels in the dynamic state, where lua/gatehouse/balancer.lua reads it, so it changes without a
- * reload.
+ * A canary backend sharing a location's traffic (canary-* annotations). It travels in the dynamic state,
+ * under the location's `policy`, where lua/gatehouse/balancer.lua reads it: it changes without a reload.
  */
 export interface CanaryRoute {
-  /** `canary_<digest of host and path>`: stable while the location exists. */
-  readonly rule: string;
   /** The canary's upstream name. */
   readonly backend: string;
   readonly weight: number;
@@ -39,12 +36,34 @@ export interface CanaryRoute {
   readonly cookie?: string;
 }
 
+/** Cookie session affinity (affinity: cookie), read by the Lua balancer from the dynamic state. */
+export interface Affinity {
+  readonly mode: 'balanced' | 'persistent';
+  /** Validated cookie name, path (`/…` of safe characters) and domain. */
+  readonly cookieName: string;
+  readonly path: string;
+  readonly domain?: string;
+  readonly maxAgeSeconds?: number;
+  readonly expiresSeconds?: number;
+  readonly sameSite?: 'None' | 'Lax' | 'Strict';
+  readonly conditionalSameSiteNone: boolean;
+  /** Unset: Secure on HTTPS requests. */
+  readonly secure?: boolean;
+  readonly changeOnFailure: boolean;
+}
+
 export type Action =
   | {
       readonly kind: 'proxy';
       readonly upstream: string;
       readonly protocol: BackendProtocol;
+      /**
+       * `policy_<digest of host and path>`, stable while the location exists: the name its canary and
+       * affinity have in the dynamic state. Set when either is.
+       */
+      readonly policy?: string;
       readonly canary?: CanaryRoute;
+      readonly affinity?: Affinity;
     }
   | { readonly kind: 'status'; readonly code: 404 | 503 }
   /** permanent-/temporal-redirect: `url` is an absolute http(s) URL rebuilt from its parts. */

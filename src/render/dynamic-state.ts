@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CanaryRoute, NginxModel } from '../model/nginx.ts';
+import type { Affinity, CanaryRoute, NginxModel } from '../model/nginx.ts';
 import { filters, UnsafeValueError } from './filters.ts';
 
 /**
@@ -17,8 +17,24 @@ export interface DynamicTables {
   readonly hosts: Readonly<Record<string, string>>;
   /** Certificate name (content-addressed) → chain and key, PEM. */
   readonly certificates: Readonly<Record<string, string>>;
-  /** Canary rule (named by its location's `$gatehouse_canary_rule`) → the canary and its traffic policy. */
+  /** Policy (named by its location's `$gatehouse_policy`) → the canary and its traffic policy. */
   readonly canaries: Readonly<Record<string, CanaryPolicy>>;
+  /** Policy → the location's session affinity. */
+  readonly affinities: Readonly<Record<string, AffinityPolicy>>;
+}
+
+/** What lua/gatehouse/balancer.lua reads of a session affinity. */
+export interface AffinityPolicy {
+  readonly mode: 'balanced' | 'persistent';
+  readonly name: string;
+  readonly path: string;
+  readonly domain?: string;
+  readonly max_age?: number;
+  readonly expires?: number;
+  readonly samesite?: 'None' | 'Lax' | 'Strict';
+  readonly conditional?: true;
+  readonly secure?: boolean;
+  readonly change?: true;
 }
 
 /** What lua/gatehouse/balancer.lua reads of a canary (short keys: it is read on every request). */
@@ -37,7 +53,7 @@ export interface DynamicState extends DynamicTables {
   readonly id: string;
 }
 
-const TABLES = ['backends', 'hosts', 'certificates', 'canaries'] as const;
+const TABLES = ['backends', 'hosts', 'certificates', 'canaries', 'affinities'] as const;
 
 export const DYNAMIC_STATE_FILE = 'dynamic.json';
 
@@ -59,11 +75,15 @@ export function dynamicState(model: NginxModel): DynamicState {
   const certificates: Record<string, string> = {};
   for (const c of model.certificates) if (c.fileName !== own) certificates[filters.token(c.fileName)] = c.pem;
   const canaries: Record<string, CanaryPolicy> = {};
+  const affinities: Record<string, AffinityPolicy> = {};
   for (const server of [model.defaultServer, ...model.servers])
-    for (const { action } of server.locations)
-      if (action.kind === 'proxy' && action.canary !== undefined)
-        canaries[filters.token(action.canary.rule)] = canaryPolicy(action.canary);
-  return stateOf({ backends, hosts, certificates, canaries });
+    for (const { action } of server.locations) {
+      if (action.kind !== 'proxy' || action.policy === undefined) continue;
+      const policy = filters.token(action.policy);
+      if (action.canary !== undefined) canaries[policy] = canaryPolicy(action.canary);
+      if (action.affinity !== undefined) affinities[policy] = affinityPolicy(action.affinity);
+    }
+  return stateOf({ backends, hosts, certificates, canaries, affinities });
 }
 
 /** A canary's policy, each value re-checked as a filter would (state.lua checks them once more). */
@@ -96,10 +116,19 @@ export function stateOf(tables: DynamicTables): DynamicState {
     hosts: sorted(tables.hosts) as DynamicTables['hosts'],
     certificates: sorted(tables.certificates) as DynamicTables['certificates'],
     canaries: sorted(tables.canaries) as DynamicTables['canaries'],
+    affinities: sorted(tables.affinities) as DynamicTables['affinities'],
   };
   // Certificate names are content-addressed, so the names stand for the certificates.
   const id = createHash('sha256')
-    .update(JSON.stringify([state.backends, state.hosts, Object.keys(state.certificates), state.canaries]))
+    .update(
+      JSON.stringify([
+        state.backends,
+        state.hosts,
+        Object.keys(state.certificates),
+        state.canaries,
+        state.affinities,
+      ]),
+    )
     .digest('hex')
     .slice(0, 32);
   return { id, ...state };
@@ -112,6 +141,7 @@ export function mergedState(next: DynamicTables, kept: DynamicTables | undefined
     hosts: { ...next.hosts, ...kept?.hosts },
     certificates: { ...next.certificates, ...kept?.certificates },
     canaries: { ...next.canaries, ...kept?.canaries },
+    affinities: { ...next.affinities, ...kept?.affinities },
   });
 }
 
@@ -136,8 +166,30 @@ export function stateChange(from: DynamicState | undefined, to: DynamicState): s
 
 /** The state as the change that sets it whole: what the file NGINX loads at start holds. */
 export function wholeStateChange(state: DynamicState): string {
-  const { backends, hosts, certificates, canaries } = state;
-  return JSON.stringify({ id: state.id, set: { backends, hosts, certificates, canaries } });
+  const { backends, hosts, certificates, canaries, affinities } = state;
+  return JSON.stringify({ id: state.id, set: { backends, hosts, certificates, canaries, affinities } });
+}
+
+/** A session affinity, each value re-checked as a filter would (state.lua checks them once more). */
+function affinityPolicy(a: Affinity): AffinityPolicy {
+  const shaped = (what: string, v: string, pattern: RegExp): string => {
+    if (!pattern.test(v)) throw new UnsafeValueError(`render: refusing an unsafe affinity cookie ${what}`);
+    return v;
+  };
+  return {
+    mode: a.mode === 'persistent' ? 'persistent' : 'balanced',
+    name: shaped('name', a.cookieName, /^[A-Za-z0-9_.~-]{1,64}$/),
+    path: shaped('path', a.path, /^\/[A-Za-z0-9._~!*+,=:@()/-]{0,255}$/),
+    ...(a.domain !== undefined && { domain: shaped('domain', a.domain, /^\.?[a-z0-9][a-z0-9.-]{0,252}$/) }),
+    ...(a.maxAgeSeconds !== undefined && { max_age: Number(filters.int(a.maxAgeSeconds)) }),
+    ...(a.expiresSeconds !== undefined && { expires: Number(filters.int(a.expiresSeconds)) }),
+    ...(a.sameSite !== undefined && {
+      samesite: shaped('SameSite', a.sameSite, /^(None|Lax|Strict)$/) as 'None' | 'Lax' | 'Strict',
+    }),
+    ...(a.conditionalSameSiteNone && { conditional: true as const }),
+    ...(a.secure !== undefined && { secure: a.secure }),
+    ...(a.changeOnFailure && { change: true as const }),
+  };
 }
 
 /** A `server-alias` as a host: its one-label wildcard regex (`~^[^.]+\.example\.org$`) back to `*.example.org`. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { CanaryAnnotations } from '../annotations/canary.ts';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import type { Action, CanaryRoute } from '../model/nginx.ts';
@@ -74,15 +73,13 @@ type ResolveAction = (
 ) => Action;
 
 /**
- * The main path's action with its canary: the canary's backend and traffic policy, named by a rule that
- * stays the same while the location exists (so a weight change only changes the dynamic state). The main
- * action must proxy (a redirect or a missing Service has no traffic to share); a canary whose Service
+ * The main path's action with its canary: the canary's backend and traffic policy. The main action must
+ * proxy (a redirect or a missing Service has no traffic to share); a canary whose Service
  * cannot be reached is reported by `resolve` and takes no traffic.
  */
 export function withCanary(
   action: Action,
   attachment: CanaryAttachment | undefined,
-  location: string,
   resolve: ResolveAction,
 ): Action {
   if (attachment === undefined || action.kind !== 'proxy') return action;
@@ -96,7 +93,6 @@ export function withCanary(
   );
   if (canary.kind !== 'proxy') return action;
   const route: CanaryRoute = {
-    rule: `canary_${createHash('sha256').update(location).digest('hex').slice(0, 16)}`,
     backend: canary.upstream,
     weight: settings.weight,
     weightTotal: settings.weightTotal,

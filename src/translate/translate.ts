@@ -28,6 +28,7 @@ import { ClientCerts, withClientCert } from './client-cert.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
 import { attachCanaries, withCanary, type CanaryAttachment } from './canaries.ts';
+import { withBalancing } from './balancing.ts';
 import { assignCertificates, chooseDefaultCertificate } from './tls-assignment.ts';
 import {
   LEGACY_CLASS_ANNOTATION,
@@ -791,11 +792,15 @@ function buildServer(
       redirect !== undefined
         ? { kind: 'redirect', ...redirect }
         : withProtocol(
-            withCanary(
-              resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
-              context.canaries.get(claimed),
-              `${host} ${claimKey(claimed.claim)}`,
-              resolveAction,
+            withBalancing(
+              withCanary(
+                resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
+                context.canaries.get(claimed),
+                resolveAction,
+              ),
+              annotations.affinity,
+              host,
+              claimed.claim,
             ),
             annotations,
           );

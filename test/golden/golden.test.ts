@@ -126,13 +126,14 @@ describe('golden configs', () => {
       const rendered = render(result.model, { ...GOLDEN_PATHS, ...renderExtras(dir) });
       compareOrUpdate(path.join(dir, 'nginx.conf'), rendered.nginxConf);
       // What NGINX gets at run time (pushed over the status socket), not in nginx.conf: the endpoints, each
-      // host's certificate, the certificates by name (their PEM is the Secrets'), and canary policies.
-      const { backends, hosts, certificates, canaries } = rendered.dynamic;
+      // host's certificate, the certificates by name (their PEM is the Secrets'), canary and affinity policies.
+      const { backends, hosts, certificates, canaries, affinities } = rendered.dynamic;
       const pushed = {
         backends,
         hosts,
         certificates: Object.keys(certificates),
         ...(Object.keys(canaries).length > 0 && { canaries }),
+        ...(Object.keys(affinities).length > 0 && { affinities }),
       };
       compareOrUpdate(path.join(dir, 'dynamic.json'), `${JSON.stringify(pushed, null, 2)}\n`);
       compareOrUpdate(

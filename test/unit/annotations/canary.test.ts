@@ -13,8 +13,8 @@ const MAIN = ingress({
   rules: [{ host: 'web.example.com', paths: [{ service: 'main', port: 80 }] }],
 });
 const objects = [MAIN, ...serviceWithEndpoints('main', [{ ip: '10.0.0.9', port: 8080 }])];
-const RULE = `canary_${createHash('sha256').update('web.example.com Prefix /').digest('hex').slice(0, 16)}`;
-const attached = { objects, has: [], conf: [`set $gatehouse_canary_rule ${RULE};`] };
+const RULE = `policy_${createHash('sha256').update('web.example.com Prefix /').digest('hex').slice(0, 16)}`;
+const attached = { objects, has: [], conf: [`set $gatehouse_policy ${RULE};`] };
 const on = { canary: 'true' };
 const BASIC = 'of letters, digits and / - . _ ~ : (at most 256)';
 

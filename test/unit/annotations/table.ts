@@ -65,12 +65,14 @@ export function renderWith(
     ...(tls ? [tlsSecret('web-tls', cert)] : []),
     ...extra,
   ];
-  const { result, conf } = renderObjects(objects, options);
+  const { result, conf, dynamic } = renderObjects(objects, options);
   const server = conf.slice(conf.indexOf('server_name web.example.com;'));
   const location = /# ingress default\/web\n {8}(location [^\n]*\{\n[^]*?)\n {8}\}/.exec(server)?.[1];
   return {
     result,
     conf,
+    /** What is pushed to NGINX at run time (canary and affinity policies among it). */
+    dynamic,
     /** The location's lines, trimmed; empty when the Ingress was not served. */
     location: location === undefined ? [] : location.split('\n').map((l) => l.trim()),
   };
