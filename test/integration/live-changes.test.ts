@@ -2,7 +2,7 @@
 // bench/, not asserted here), and requests in flight during the reloads never fail.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ingress, writeManifest } from '../support/fixtures.ts';
 import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
@@ -33,6 +33,12 @@ describe('live changes to the manifests folder', () => {
   const follows = async (change: () => Promise<unknown>, host: string, expected: string): Promise<void> => {
     assert.ok(gatehouse);
     await change();
+    assert.equal(await eventuallyServed(gatehouse, host, '/', expected, FOLLOW_MS), expected);
+  };
+
+  /** Waits until `host` answers `expected` (after a change already made). */
+  const servedAs = async (host: string, expected: string): Promise<void> => {
+    assert.ok(gatehouse);
     assert.equal(await eventuallyServed(gatehouse, host, '/', expected, FOLLOW_MS), expected);
   };
 
@@ -76,6 +82,40 @@ describe('live changes to the manifests folder', () => {
     assert.equal(await get('extra.example.com'), '200 extra');
     await follows(() => rm(path.join(manifests, 'extra.yaml')), 'extra.example.com', '404');
     assert.equal(await get('app.example.com'), '200 v2', 'other hosts are untouched');
+  });
+
+  // Only the files that changed are read again: what other files hold must stay as it was.
+  it('an Ingress moved from one file to another stays served, and its old file may vanish', async () => {
+    await writeManifest(manifests, 'moving-a.yaml', [app('moving.example.com', 'v1', 'moving')]);
+    assert.equal(
+      await eventuallyServed(gatehouse!, 'moving.example.com', '/', '200 v1', FOLLOW_MS),
+      '200 v1',
+    );
+    // Written to its new file first: for a moment both files define it (the first file in name order wins).
+    await writeManifest(manifests, 'moving-b.yaml', [app('moving.example.com', 'v2', 'moving')]);
+    await rm(path.join(manifests, 'moving-a.yaml'));
+    await servedAs('moving.example.com', '200 v2');
+    await rm(path.join(manifests, 'moving-b.yaml'));
+    await servedAs('moving.example.com', '404');
+  });
+
+  it('a folder moved in serves the hosts of its files; removed, takes them away', async () => {
+    const outside = await manifestsFolder();
+    try {
+      await writeManifest(outside, 'one.yaml', [app('team-one.example.com', 'v1', 'team-one')]);
+      await writeManifest(outside, path.join('nested', 'two.yaml'), [
+        app('team-two.example.com', 'v2', 'team-two'),
+      ]);
+      await rename(outside, path.join(manifests, 'team'));
+      await servedAs('team-one.example.com', '200 v1');
+      await servedAs('team-two.example.com', '200 v2');
+      await rm(path.join(manifests, 'team'), { recursive: true });
+      await servedAs('team-one.example.com', '404');
+      await servedAs('team-two.example.com', '404');
+      assert.equal(await get('app.example.com'), '200 v2', 'other hosts are untouched');
+    } finally {
+      await removeFolder(outside);
+    }
   });
 
   it('no request fails while a series of edits reloads NGINX', async () => {
