@@ -129,6 +129,27 @@ function canonicalRange(range: string): string {
   return `${network.toString()}/${bits}`;
 }
 
+/** Space-separated TLS versions from TLSv1.2 and TLSv1.3 (ssl-protocols, proxy-ssl-protocols), deduplicated and sorted. */
+export const tlsProtocols = z
+  .string()
+  .transform((v) => v.split(/\s+/).filter((s) => s !== ''))
+  .pipe(
+    z
+      .array(z.enum(['TLSv1.2', 'TLSv1.3'], { error: 'must list TLSv1.2 and/or TLSv1.3' }))
+      .min(1, 'must list TLSv1.2 and/or TLSv1.3'),
+  )
+  .transform((v) => [...new Set(v)].sort());
+
+/** An OpenSSL cipher list as `openssl ciphers` takes it (ssl-ciphers, proxy-ssl-ciphers). */
+export const cipherList = z
+  .string()
+  .trim()
+  .regex(
+    /^[A-Za-z0-9!+@._=-]+(:[A-Za-z0-9!+@._=-]+)*$/,
+    'must be an OpenSSL cipher list: names, "!", "+", "-" and "@" separated by ":"',
+  )
+  .max(2048);
+
 /** A Secret an annotation names: `name` or `namespace/name`, parsed to its parts. */
 export const secretReference = z
   .string()

@@ -9,7 +9,7 @@ import {
 } from '../annotations/external-auth.ts';
 import { PROXY_KEYS, proxyFamily } from '../annotations/proxy.ts';
 import { RISK_LEVELS } from '../annotations/spec.ts';
-import { commaList, sourceRangeList } from '../annotations/values.ts';
+import { cipherList, commaList, sourceRangeList, tlsProtocols } from '../annotations/values.ts';
 import type { GlobalSettings, ProxyTuning } from '../model/nginx.ts';
 
 /** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
@@ -238,31 +238,11 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   },
   'ssl-protocols': {
     doc: 'Space-separated TLS versions, from TLSv1.2 and TLSv1.3.',
-    set: key(
-      z
-        .string()
-        .transform((v) => v.split(/\s+/).filter((s) => s !== ''))
-        .pipe(
-          z
-            .array(z.enum(['TLSv1.2', 'TLSv1.3'], { error: 'must list TLSv1.2 and/or TLSv1.3' }))
-            .min(1, 'must list TLSv1.2 and/or TLSv1.3'),
-        ),
-      (c, v) => (c.global.sslProtocols = [...new Set(v)].sort()),
-    ),
+    set: key(tlsProtocols, (c, v) => (c.global.sslProtocols = v)),
   },
   'ssl-ciphers': {
     doc: 'OpenSSL cipher list offered to TLS 1.2 clients (colon-separated, as `openssl ciphers` takes it). The default offers only forward-secret AEAD suites.',
-    set: key(
-      z
-        .string()
-        .trim()
-        .regex(
-          /^[A-Za-z0-9!+@._=-]+(:[A-Za-z0-9!+@._=-]+)*$/,
-          'must be an OpenSSL cipher list: names, "!", "+", "-" and "@" separated by ":"',
-        )
-        .max(2048),
-      (c, v) => (c.global.sslCiphers = v),
-    ),
+    set: key(cipherList, (c, v) => (c.global.sslCiphers = v)),
   },
   'host-namespace-isolation': {
     doc: 'Keep each host to the namespace of its oldest Ingress: Ingresses in other namespaces cannot add paths (or TLS) to it. Off: any namespace may add paths a host does not serve yet, as in ingress-nginx.',

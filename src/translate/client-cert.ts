@@ -4,7 +4,7 @@ import type { ClientCertAnnotations } from '../annotations/client-cert.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import type { CertificateFile, ClientAuth, ClientCertCheck, LocationSettings } from '../model/nginx.ts';
-import { PEM_CERT, decode } from './certificates.ts';
+import { PEM_CERT, decode, type CertificateResult } from './certificates.ts';
 
 export type ClientAuthResult =
   | {
@@ -24,47 +24,59 @@ export function clientAuthFor(
   wanted: ClientCertAnnotations,
   secrets: readonly V1Secret[],
 ): ClientAuthResult {
-  const name = `${namespace}/${wanted.secret}`;
   const secret = secrets.find(
     (s) => s.metadata?.namespace === namespace && s.metadata.name === wanted.secret,
   );
-  if (secret === undefined) return { ok: false, reason: `auth-tls-secret ${name} does not exist` };
+  if (secret === undefined)
+    return { ok: false, reason: `auth-tls-secret ${namespace}/${wanted.secret} does not exist` };
   const ref: ObjectRef = { kind: 'Secret', namespace, name: wanted.secret };
+  const bundle = caBundle(secret);
+  if (!bundle.ok) return { ok: false, secret: ref, reason: bundle.reason };
+  return {
+    ok: true,
+    secret: ref,
+    file: bundle.file,
+    auth: {
+      caFile: bundle.file.fileName,
+      verify: wanted.verify,
+      depth: wanted.depth,
+      ...(wanted.errorPage !== undefined && { errorPage: wanted.errorPage }),
+    },
+  };
+}
+
+/**
+ * A Secret's `ca.crt` (CA certificates only), re-encoded from the PEM blocks that parse, as a
+ * content-addressed file `<namespace>_<name>_ca_<digest>.pem`: client certificates' CAs, and the CAs
+ * pods' certificates are checked against (proxy-ssl-secret). Pure.
+ */
+export function caBundle(secret: V1Secret): CertificateResult {
+  const namespace = secret.metadata?.namespace ?? 'default';
+  const name = `${namespace}/${secret.metadata?.name ?? ''}`;
   const text = decode(secret.data?.['ca.crt'], secret.stringData?.['ca.crt']);
-  if (text === undefined) return { ok: false, secret: ref, reason: `Secret ${name} has no ca.crt` };
+  if (text === undefined) return { ok: false, reason: `Secret ${name} has no ca.crt` };
   const blocks = text.match(PEM_CERT) ?? [];
-  if (blocks.length === 0)
-    return { ok: false, secret: ref, reason: `ca.crt of Secret ${name} holds no PEM certificate` };
+  if (blocks.length === 0) return { ok: false, reason: `ca.crt of Secret ${name} holds no PEM certificate` };
   try {
     for (const block of blocks) {
       const cert = new X509Certificate(block);
       if (!cert.ca)
         return {
           ok: false,
-          secret: ref,
           reason: `ca.crt of Secret ${name} holds a certificate that is not a CA (${cert.subject.split('\n').join(', ').slice(0, 120)})`,
         };
     }
   } catch (error) {
     return {
       ok: false,
-      secret: ref,
       reason: `ca.crt of Secret ${name} cannot be parsed (${error instanceof Error ? error.message : 'unknown error'})`,
     };
   }
   const pem = blocks.map((b) => `${b.replace(/\r/g, '').trim()}\n`).join('');
   const digest = createHash('sha256').update(pem).digest('hex').slice(0, 12);
-  const fileName = `${namespace}_${wanted.secret}_ca_${digest}.pem`;
   return {
     ok: true,
-    secret: ref,
-    file: { fileName, pem },
-    auth: {
-      caFile: fileName,
-      verify: wanted.verify,
-      depth: wanted.depth,
-      ...(wanted.errorPage !== undefined && { errorPage: wanted.errorPage }),
-    },
+    file: { fileName: `${namespace}_${secret.metadata?.name ?? ''}_ca_${digest}.pem`, pem },
   };
 }
 
