@@ -9,6 +9,7 @@ import { basicAuthFamily } from './basic-auth.ts';
 import { clientCertFamily } from './client-cert.ts';
 import { passthroughFamily } from './passthrough.ts';
 import { proxyFamily } from './proxy.ts';
+import { proxySslFamily } from './proxy-ssl.ts';
 import { rateLimitFamily } from './rate-limit.ts';
 import { redirectFamily } from './redirect.ts';
 import { rewriteFamily } from './rewrite.ts';
@@ -43,6 +44,7 @@ export const FAMILIES = [
   logFamily,
   passthroughFamily,
   proxyFamily,
+  proxySslFamily,
   rateLimitFamily,
   redirectFamily,
   rewriteFamily,

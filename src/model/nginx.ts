@@ -160,6 +160,30 @@ export interface LocationSettings {
   readonly responseHeaders?: ResponseHeaders;
   /** Status codes answered by a named error location of the server instead (custom-http-errors). */
   readonly errorPages?: ErrorPages;
+  /** TLS to the pods (proxy-ssl-*): proxy_ssl_* directives, grpc_ssl_* for GRPCS. */
+  readonly upstreamTls?: UpstreamTls;
+}
+
+/** TLS to the pods as an Ingress's proxy-ssl-* annotations ask. */
+export interface UpstreamTls {
+  /**
+   * The upstream block (`gatehouse_tls_<digest>`, one per distinct settings) these locations proxy through:
+   * its keep-alive pool holds only connections made with these very settings, so no other location reuses a
+   * connection this one verified or presented its client certificate on, nor this one an unverified one.
+   */
+  readonly pool: string;
+  /** CA bundle (in `NginxModel.upstreamTlsFiles`) the pods' certificate is verified against. */
+  readonly trustedCertificate?: string;
+  /** Client certificate and key (one file in `NginxModel.upstreamTlsFiles`) NGINX presents to the pods. */
+  readonly certificate?: string;
+  readonly verify: boolean;
+  readonly verifyDepth: number;
+  /** Whether SNI is sent. */
+  readonly serverName: boolean;
+  /** Validated DNS name: checked in the pods' certificate, and sent as SNI. */
+  readonly name?: string;
+  readonly protocols?: readonly string[];
+  readonly ciphers?: string;
 }
 
 /** Client certificates a host asks TLS clients for (`ssl_verify_client`), from its oldest Ingress that sets them. */
@@ -471,6 +495,10 @@ export interface NginxModel {
   readonly authCache?: true;
   /** CA bundles of hosts asking for client certificates (`Server.clientAuth`), sorted by name. */
   readonly clientCaFiles: readonly CertificateFile[];
+  /** CA bundles and client certificates of TLS to the pods (`LocationSettings.upstreamTls`), sorted by name. */
+  readonly upstreamTlsFiles: readonly CertificateFile[];
+  /** The upstream blocks of `UpstreamTls.pool`, sorted. */
+  readonly upstreamTlsPools: readonly string[];
   /** Rate-limit keys and zones, sorted by name. */
   readonly rateLimitKeys: readonly RateLimitKey[];
   readonly rateLimitZones: readonly RateLimitZone[];

@@ -90,9 +90,11 @@ function env(): nunjucks.Environment {
 /** Model → files. No decisions here: the template loops over the model and prints through filters. */
 export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
   const certs = path.join(paths.confDir, 'certs');
-  const onDisk = new Set(
-    model.servers.flatMap((s) => (s.clientAuth === undefined ? [] : [s.certificate, s.clientAuth.caFile])),
-  );
+  const onDisk = new Set([
+    ...model.servers.flatMap((s) => (s.clientAuth === undefined ? [] : [s.certificate, s.clientAuth.caFile])),
+    // TLS to the pods: NGINX loads these per location when it reads the config.
+    ...model.upstreamTlsFiles.map((f) => f.fileName),
+  ]);
   const context = {
     m: model,
     checksum: CHECKSUM_PLACEHOLDER,
@@ -121,7 +123,12 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     nginxHealthzPort: paths.nginxHealthzPort ?? 0,
   };
   const draft = env().render('nginx.conf.njk', context);
-  const certFiles = [...model.certificates, ...model.clientCaFiles]
+  // One file per name: a Secret may give a host its certificate and the pods their client certificate.
+  const certFiles = [
+    ...new Map(
+      [...model.certificates, ...model.clientCaFiles, ...model.upstreamTlsFiles].map((c) => [c.fileName, c]),
+    ).values(),
+  ]
     .filter((c) => c.fileName === model.defaultServer.certificate || onDisk.has(c.fileName))
     .map((c) => ({ path: `certs/${c.fileName}`, content: c.pem, mode: 0o600 }));
   const lua = luaFiles();

@@ -45,6 +45,7 @@ import { ErrorPagesBuilder, type ResolveService } from './error-pages.ts';
 import { corsSettings, customHeaders } from './response-headers.ts';
 import { serverExtras, wwwRedirects, type ServerExtras } from './server-names.ts';
 import { passthroughRoutes, streamServices } from './stream.ts';
+import { UpstreamTlsFiles } from './upstream-tls.ts';
 
 export interface NamespacedName {
   readonly namespace: string;
@@ -230,6 +231,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     configMaps: snapshot.configMaps,
     report,
   });
+  const upstreamTls = new UpstreamTlsFiles(usable.secrets, report);
   const context: ServerContext = {
     externalAuths,
     globalAuthOwner: { kind: 'ConfigMap', namespace: wanted?.namespace ?? '', name: wanted?.name ?? '' },
@@ -237,6 +239,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     rateLimits,
     basicAuth,
     clientCerts,
+    upstreamTls,
     canaries,
     config,
     globalDefault,
@@ -285,6 +288,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   basicAuth.secrets().forEach(use);
   clientCerts.secrets().forEach(use);
   externalAuths.configMaps().forEach(use);
+  upstreamTls.secrets().forEach(use);
   if (defaultCertificate.secret !== undefined) use(defaultCertificate.secret);
   for (const c of accepted) use(c.ingress.ref);
 
@@ -315,6 +319,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       ...(externalAuths.services().length > 0 && { authServices: externalAuths.services() }),
       ...(externalAuths.cacheUsed() && { authCache: true as const }),
       clientCaFiles: clientCerts.caFiles(),
+      upstreamTlsFiles: upstreamTls.files(),
+      upstreamTlsPools: upstreamTls.pools(),
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
       balancer: { keepaliveConnections: config.upstreamKeepaliveConnections },
@@ -632,7 +638,7 @@ function settingsFor(
   hostHasTls: boolean,
   path?: PathMatch,
 ): LocationSettings {
-  const { config, addressLists, rateLimits, basicAuth } = context;
+  const { config, addressLists, rateLimits, basicAuth, upstreamTls } = context;
   const annotations = owner?.settings ?? {};
   const auth =
     owner === undefined || annotations.basicAuth === undefined
@@ -640,9 +646,15 @@ function settingsFor(
       : basicAuth.resolve(owner.ingress.ref, annotations.basicAuth);
   const external = externalAuthFor(context, owner, path);
   const check = external === undefined || 'denied' in external ? undefined : external;
-  const denied = [auth, external].find((a) => a !== undefined && 'denied' in a);
   const limits =
     owner === undefined ? undefined : rateLimits.forIngress(owner.ingress.ref, annotations.rateLimit);
+  const tls =
+    owner === undefined || annotations.proxySsl === undefined
+      ? undefined
+      : upstreamTls.resolve(owner.ingress.ref, annotations.proxySsl);
+  const denied = [auth, external, tls].flatMap((a) =>
+    a !== undefined && 'denied' in a ? [a.denied] : [],
+  )[0];
   const redirect = annotations.redirect ?? {};
   const allow = annotations.sourceRange?.allow ?? config.locationDefaults.allowSourceRanges;
   const deny = annotations.sourceRange?.deny ?? config.locationDefaults.denySourceRanges;
@@ -671,7 +683,8 @@ function settingsFor(
     ...(limits !== undefined && { limits }),
     ...(auth !== undefined && !('denied' in auth) && { basicAuth: auth }),
     ...(check !== undefined && { externalAuth: check }),
-    ...(denied !== undefined && 'denied' in denied && { denied: denied.denied }),
+    ...(tls !== undefined && !('denied' in tls) && { upstreamTls: tls }),
+    ...(denied !== undefined && { denied }),
     ...responseHeadersFor(annotations, owner?.customHeaders, check),
   };
 }
@@ -753,6 +766,7 @@ interface ServerContext {
   readonly rateLimits: RateLimits;
   readonly basicAuth: BasicAuthFiles;
   readonly clientCerts: ClientCerts;
+  readonly upstreamTls: UpstreamTlsFiles;
   /** The canary each main path shares its traffic with. */
   readonly canaries: ReadonlyMap<ClaimedPath, CanaryAttachment>;
   readonly externalAuths: ExternalAuths;
