@@ -204,3 +204,68 @@ describe('TCP services follow their ConfigMap and pods, through real NGINX', () 
     await eventuallyAnswers('two:hello');
   });
 });
+
+describe('SSL passthrough turned on and off by an Ingress while NGINX runs', () => {
+  let folder: ServedFolder | undefined;
+  let tlsPod: https.Server | undefined;
+  let podPort = 0;
+
+  before(async () => {
+    const own = await certificateFor('argocd-pod.internal');
+    tlsPod = https.createServer({ cert: own.cert, key: own.key }, (_req, res) => res.end('pod'));
+    await new Promise<void>((resolve) => tlsPod?.listen(0, '127.0.0.1', resolve));
+    podPort = (tlsPod.address() as net.AddressInfo).port;
+    folder = await serveFolder(['web'], objects(false), ['--enable-ssl-passthrough']);
+  });
+
+  after(async () => {
+    await folder?.stop();
+    tlsPod?.close();
+  });
+
+  function objects(passthrough: boolean): KubernetesObject[] {
+    return [
+      ingress({
+        name: 'argocd',
+        ...(passthrough && { annotations: { [`${A}ssl-passthrough`]: 'true' } }),
+        rules: [{ host: 'argocd.example.com', paths: [{ path: '/', service: 'argocd', port: 443 }] }],
+      }),
+      ingress({ name: 'web', rules: [{ host: 'web.example.com', paths: [{ service: 'web', port: 80 }] }] }),
+      ...serviceWithEndpoints('argocd', [{ ip: '127.0.0.1', port: podPort }], { port: 443 }),
+    ];
+  }
+
+  /** Polls until the HTTPS port presents `cn` for argocd.example.com (a reload is not instantaneous). */
+  async function eventuallyPresents(cn: string): Promise<void> {
+    assert.ok(folder);
+    let last: string | undefined;
+    for (let i = 0; i < 100; i++) {
+      last = await request('https', folder.gatehouse.httpsPort, 'argocd.example.com', '/').then(
+        (r) => r.certificateCN,
+        (e: unknown) => String(e),
+      );
+      if (last === cn) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(last, cn);
+  }
+
+  it('moves the HTTPS port to the stream module and back, the other hosts served throughout', async () => {
+    assert.ok(folder);
+    const web = async (): Promise<void> => {
+      const reply = await request('https', folder!.gatehouse.httpsPort, 'web.example.com', '/');
+      assert.equal(echoOf(reply).backend, 'web');
+    };
+    await web();
+    assert.notEqual(
+      (await request('https', folder.gatehouse.httpsPort, 'argocd.example.com', '/')).certificateCN,
+      'argocd-pod.internal',
+    );
+    await folder.write(objects(true));
+    await eventuallyPresents('argocd-pod.internal');
+    await web();
+    await folder.write(objects(false));
+    await eventuallyPresents('Gatehouse Default Certificate');
+    await web();
+  });
+});
