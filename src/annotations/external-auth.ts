@@ -319,7 +319,8 @@ export const externalAuthFamily = defineFamily({
       service: {
         url: {
           https,
-          hostname: parsed.hostname,
+          // The resolver looks names up without the root's trailing dot.
+          hostname: parsed.hostname.replace(/\.$/, ''),
           port: parsed.port === '' ? (https ? 443 : 80) : Number(parsed.port),
           uri: `${parsed.pathname}${parsed.search}`,
         },

@@ -39,6 +39,9 @@ export function externalNamesWanted(
   const fromBackend = (namespace: string, backend: V1IngressBackend | undefined | null): void =>
     add(namespace, backend?.service?.name);
   for (const ing of snapshot.ingresses) {
+    const authUrl = ing.metadata?.annotations?.[`${ANNOTATION_PREFIX}auth-url`];
+    // Most snapshots have no ExternalName Service: then only an auth-url needs the class check.
+    if (services.size === 0 && authUrl === undefined) continue;
     const className = ing.spec?.ingressClassName ?? undefined;
     const owner = ownership(
       {
@@ -50,7 +53,7 @@ export function externalNamesWanted(
     );
     if (!owner.ours) continue;
     const namespace = ing.metadata?.namespace ?? 'default';
-    addUrlHost(ing.metadata?.annotations?.[`${ANNOTATION_PREFIX}auth-url`]);
+    addUrlHost(authUrl);
     fromBackend(namespace, ing.spec?.defaultBackend);
     for (const rule of ing.spec?.rules ?? [])
       for (const p of rule.http?.paths ?? []) fromBackend(namespace, p.backend);
