@@ -20,12 +20,25 @@ export interface AnnotationResult {
 }
 
 /** Why a key the registry does not implement is refused or ignored; undefined for a key it implements. */
-function unsupported(name: string): Pick<Diagnostic, 'severity' | 'reason'> | undefined {
-  if (SNIPPET_ANNOTATIONS.includes(name))
-    return {
-      severity: 'error',
-      reason: 'snippet annotations are disabled: they would paste raw NGINX configuration',
-    };
+function unsupported(
+  name: string,
+  policy: AnnotationPolicy,
+): Pick<Diagnostic, 'severity' | 'reason'> | undefined {
+  // Every `*-snippet` key is a snippet, as in ingress-nginx.
+  if (name.endsWith('-snippet')) {
+    if (!policy.allowSnippets)
+      return {
+        severity: 'error',
+        reason:
+          'snippet annotations are disabled: they would paste raw configuration (ConfigMap allow-snippet-annotations)',
+      };
+    if (SNIPPET_ANNOTATIONS.includes(name) || lookupAnnotation(name) === undefined)
+      return {
+        severity: 'error',
+        reason: 'this snippet annotation is not supported, even with allow-snippet-annotations',
+      };
+    return undefined;
+  }
   if (UNSUPPORTED_ACCESS_CONTROL.includes(name))
     return {
       severity: 'error',
@@ -50,9 +63,14 @@ function unsupported(name: string): Pick<Diagnostic, 'severity' | 'reason'> | un
 export interface AnnotationPolicy {
   /** `annotations-risk-level`: annotations of a higher risk refuse the Ingress. */
   readonly maxRisk: Risk;
+  /**
+   * `allow-snippet-annotations`: snippet annotations are read at all (each still checked by its parser, and
+   * Critical, so `annotations-risk-level` must allow it too).
+   */
+  readonly allowSnippets: boolean;
 }
 
-export const DEFAULT_ANNOTATION_POLICY: AnnotationPolicy = { maxRisk: 'High' };
+export const DEFAULT_ANNOTATION_POLICY: AnnotationPolicy = { maxRisk: 'High', allowSnippets: false };
 
 /** Reads an Ingress's `nginx.ingress.kubernetes.io/*` annotations through the registry. Pure. */
 export function parseAnnotations(
@@ -68,7 +86,7 @@ export function parseAnnotations(
   for (const key of Object.keys(annotations).sort()) {
     if (!key.startsWith(ANNOTATION_PREFIX)) continue;
     const name = key.slice(ANNOTATION_PREFIX.length);
-    const refused = unsupported(name);
+    const refused = unsupported(name, policy);
     if (refused !== undefined) {
       diagnostics.push({ ...refused, object: ref, field: field(name) });
       continue;

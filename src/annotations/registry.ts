@@ -5,6 +5,7 @@ import { externalAuthFamily } from './external-auth.ts';
 import { headersFamily } from './headers.ts';
 import { logFamily } from './log.ts';
 import { affinityFamily } from './affinity.ts';
+import { modsecurityFamily } from './modsecurity.ts';
 import { basicAuthFamily } from './basic-auth.ts';
 import { clientCertFamily } from './client-cert.ts';
 import { passthroughFamily } from './passthrough.ts';
@@ -42,6 +43,7 @@ export const FAMILIES = [
   externalAuthFamily,
   headersFamily,
   logFamily,
+  modsecurityFamily,
   passthroughFamily,
   proxyFamily,
   proxySslFamily,

@@ -6,14 +6,14 @@
  */
 
 /**
- * Annotations that paste raw NGINX configuration. They are how ingress-nginx's injection CVEs happened;
- * Gatehouse never renders them and rejects an Ingress that carries one, rather than silently dropping
- * what might be an access control.
+ * Snippet annotations without a parser of their own: they would paste raw NGINX configuration. They are
+ * how ingress-nginx's injection CVEs happened; Gatehouse never renders them and rejects an Ingress that
+ * carries one, rather than silently dropping what might be an access control. (Any `*-snippet` key is off
+ * unless the ConfigMap allows snippets; those with a parser, such as modsecurity-snippet, are families.)
  */
 export const SNIPPET_ANNOTATIONS: readonly string[] = [
   'auth-snippet',
   'configuration-snippet',
-  'modsecurity-snippet',
   'server-snippet',
   'stream-snippet',
 ];
@@ -22,13 +22,7 @@ export const SNIPPET_ANNOTATIONS: readonly string[] = [
  * Annotations that restrict who may reach a path. Ignoring one would quietly open what the Ingress meant
  * to protect.
  */
-export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = [
-  'enable-modsecurity',
-  'enable-owasp-core-rules',
-  'global-rate-limit',
-  'modsecurity-transaction-id',
-  'satisfy',
-];
+export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = ['global-rate-limit', 'satisfy'];
 
 /** Annotations that change where or how requests are routed, not implemented yet. */
 export const UNSUPPORTED_ROUTING: readonly string[] = [

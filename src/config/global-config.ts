@@ -7,6 +7,7 @@ import {
   externalAuthFamily,
   type ExternalAuthService,
 } from '../annotations/external-auth.ts';
+import { modsecurityRules } from '../annotations/modsecurity-rules.ts';
 import { PROXY_KEYS, proxyFamily } from '../annotations/proxy.ts';
 import { RISK_LEVELS } from '../annotations/spec.ts';
 import { cipherList, commaList, sourceRangeList, tlsProtocols } from '../annotations/values.ts';
@@ -42,6 +43,8 @@ export interface GlobalConfig {
   readonly globalAuth?: ExternalAuthService | { readonly invalid: string };
   /** Path prefixes global auth leaves open (`no-auth-locations`). */
   readonly noAuthLocations: readonly string[];
+  /** ModSecurity for every location (`enable-modsecurity`), the Core Rule Set, and the admin's rules. */
+  readonly modsecurity: { readonly enabled: boolean; readonly coreRules: boolean; readonly rules?: string };
 }
 
 /** What one tenant may cost or claim: limits that keep one object from harming the others. */
@@ -129,6 +132,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   allowedResponseHeaders: [],
   annotations: DEFAULT_ANNOTATION_POLICY,
   noAuthLocations: ['/.well-known/acme-challenge'],
+  modsecurity: { enabled: false, coreRules: false },
   tenancy: {
     hostNamespaceIsolation: false,
     maxPathsPerIngress: 1000,
@@ -340,12 +344,21 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
       (c, v) => (c.noAuthLocations = v),
     ),
   },
+  'enable-modsecurity': {
+    doc: 'ModSecurity on every path, with its recommended engine settings: detection only (logged), as in ingress-nginx, unless modsecurity-snippet says SecRuleEngine On. An Ingress\'s enable-modsecurity: "false" turns it off for its paths.',
+    set: key(bool, (c, v) => (c.modsecurity.enabled = v)),
+  },
+  'enable-owasp-modsecurity-crs': {
+    doc: "With enable-modsecurity: load the OWASP Core Rule Set (Debian's modsecurity-crs) for every path.",
+    set: key(bool, (c, v) => (c.modsecurity.coreRules = v)),
+  },
+  'modsecurity-snippet': {
+    doc: 'With enable-modsecurity: ModSecurity rules for every path, after the Core Rule Set (e.g. SecRuleEngine On, SecRuleRemoveById); the same directives as the annotation, in a rules file of their own.',
+    set: key(modsecurityRules, (c, v) => (c.modsecurity.rules = v)),
+  },
   'allow-snippet-annotations': {
-    doc: 'Accepted only as "false": Gatehouse never renders snippet annotations.',
-    set: key(
-      z.literal('false', { error: 'only "false" is supported: snippets are never rendered' }),
-      () => undefined,
-    ),
+    doc: 'Read snippet annotations at all (default "false"). They are Critical, so annotations-risk-level must be Critical too; Gatehouse then accepts only what its snippet parsers allow (modsecurity-snippet: ModSecurity rule directives, checked by ModSecurity when NGINX tests the config).',
+    set: key(bool, (c, v) => (c.annotations.allowSnippets = v)),
   },
 };
 

@@ -151,6 +151,8 @@ export interface LocationSettings {
   readonly basicAuth?: BasicAuth;
   /** `auth_request` to an auth service (auth-url or the ConfigMap's global-auth-url). */
   readonly externalAuth?: ExternalAuth;
+  /** ModSecurity here, where it differs from the http block's (`NginxModel.modsecurity`). */
+  readonly modsecurity?: LocationModSecurity;
   /**
    * Why the location cannot be served as its Ingress asks (e.g. its auth Secret is missing): it answers
    * 503, as ingress-nginx's denied locations do, rather than serving unprotected.
@@ -240,6 +242,30 @@ export interface ExternalAuth {
   readonly keepalive: boolean;
   /** Its Set-Cookie goes with every answer (`ResponseHeaders.authCookie`), not only successful ones. */
   readonly alwaysSetCookie: boolean;
+}
+
+/** ModSecurity in one location: `off`, or on with what the http block does not load already. */
+export interface LocationModSecurity {
+  readonly enabled: boolean;
+  /** Load the base engine settings here (the http block has ModSecurity off). */
+  readonly baseRules?: true;
+  /** Load the OWASP Core Rule Set here. */
+  readonly coreRules?: true;
+  /** A rules file of `NginxModel.modsecurity.rulesFiles` (modsecurity-snippet). */
+  readonly rulesFile?: string;
+  /** Letters, digits, `_.:-` and `$request_id`. */
+  readonly transactionId?: string;
+}
+
+/** ModSecurity, present when some location uses it: the module is loaded only then. */
+export interface ModSecurity {
+  /** The http block turns it on for every location (ConfigMap enable-modsecurity). */
+  readonly enabled: boolean;
+  readonly coreRules: boolean;
+  /** The ConfigMap's modsecurity-snippet, a file of `rulesFiles`. */
+  readonly rulesFile?: string;
+  /** Checked ModSecurity rules, one file each, sorted by name. */
+  readonly rulesFiles: readonly { readonly fileName: string; readonly content: string }[];
 }
 
 /** An auth service's addresses, as the controller resolved and checked them: an `upstream` block. */
@@ -493,6 +519,7 @@ export interface NginxModel {
   /** Auth services of external auth, sorted by name; `authCache`: some check caches its verdicts. */
   readonly authServices?: readonly AuthService[];
   readonly authCache?: true;
+  readonly modsecurity?: ModSecurity;
   /** CA bundles of hosts asking for client certificates (`Server.clientAuth`), sorted by name. */
   readonly clientCaFiles: readonly CertificateFile[];
   /** CA bundles and client certificates of TLS to the pods (`LocationSettings.upstreamTls`), sorted by name. */

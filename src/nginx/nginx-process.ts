@@ -356,7 +356,7 @@ export class NginxProcess {
         if (line.trim() === '') continue;
         const level = /\[(emerg|alert|crit|error)\]/.test(line)
           ? 'error'
-          : /\[warn\]/.test(line)
+          : /\[warn\]/.test(line) || / \*\d+ ModSecurity: Warning\./.test(line)
             ? 'warn'
             : 'debug';
         if (/\[emerg\]/.test(line)) {
@@ -580,7 +580,7 @@ export class NginxProcess {
 
   private async removeUnusedCertificates(config: RenderedConfig): Promise<void> {
     const keep = new Set(config.files.map((f) => f.path));
-    for (const folder of ['certs', 'auth']) {
+    for (const folder of ['certs', 'auth', 'modsecurity']) {
       const dir = path.join(this.options.confDir, folder);
       for (const name of await readdir(dir).catch(() => [])) {
         if (!keep.has(`${folder}/${name}`)) await rm(path.join(dir, name), { force: true });

@@ -140,6 +140,9 @@ export const filters = {
       v,
       /^(?:https?|\$scheme):\/\/(?:[a-z0-9.-]+|\[[0-9a-fA-F:.]+\]|\$gatehouse_host)(?::\d{1,5})?(?:\/(?:[A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\$(?:gatehouse_host|gatehouse_escaped_request_uri|scheme)(?![A-Za-z0-9_]))*)?$/,
     )}"`,
+  /** A ModSecurity transaction id, double-quoted: literal `_.:-` characters and `$request_id`. */
+  transaction_id: (v: unknown): string =>
+    `"${check('transaction id', v, /^(?:[A-Za-z0-9_.:-]|\$request_id(?![A-Za-z0-9_]))+$/)}"`,
   /** An OpenSSL cipher list, double-quoted. */
   cipher_list: (v: unknown): string =>
     `"${check('cipher list', v, /^[A-Za-z0-9!+@._=-]+(:[A-Za-z0-9!+@._=-]+)*$/)}"`,

@@ -6,6 +6,7 @@ import { DEFAULT_CERTIFICATE_FILE, type NginxModel } from '../model/nginx.ts';
 import { DYNAMIC_STATE_FILE, dynamicState, type DynamicState } from './dynamic-state.ts';
 import { filters } from './filters.ts';
 import { luaFiles } from './lua-files.ts';
+import { modsecurityFiles, modsecurityPaths } from './modsecurity-files.ts';
 
 /** Where the rendered tree lives: config and certificates in `confDir`, mutable state in `runDir`. */
 export interface RenderPaths {
@@ -121,6 +122,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
       stateFile: path.join(paths.confDir, DYNAMIC_STATE_FILE),
     },
     nginxHealthzPort: paths.nginxHealthzPort ?? 0,
+    modsec: modsecurityPaths(model.modsecurity, paths.confDir, paths.modulesDir ?? DEFAULT_MODULES_DIR),
   };
   const draft = env().render('nginx.conf.njk', context);
   // One file per name: a Secret may give a host its certificate and the pods their client certificate.
@@ -138,16 +140,23 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     mode: 0o600,
     readByWorkers: true,
   }));
+  const modsecFiles = modsecurityFiles(model.modsecurity, runFiles(paths.runDir).temp);
   const hash = createHash('sha256').update(draft);
   for (const f of lua) hash.update(`\0${f.path}\0${f.content}`);
   // The default certificate is made once per conf dir and never changes under a running config, so only
   // its name counts: `gatehouse render` then prints the same bytes for the same objects every time.
-  for (const f of [...certFiles, ...authFiles])
+  for (const f of [...certFiles, ...authFiles, ...modsecFiles])
     hash.update(`\0${f.path}\0${f.path === `certs/${DEFAULT_CERTIFICATE_FILE}` ? '' : f.content}`);
   const checksum = hash.digest('hex').slice(0, 32);
   const nginxConf = draft.replaceAll(CHECKSUM_PLACEHOLDER, checksum);
   return {
-    files: [{ path: 'nginx.conf', content: nginxConf, mode: 0o644 }, ...certFiles, ...authFiles, ...lua],
+    files: [
+      { path: 'nginx.conf', content: nginxConf, mode: 0o644 },
+      ...certFiles,
+      ...authFiles,
+      ...modsecFiles,
+      ...lua,
+    ],
     checksum,
     nginxConf,
     dynamic: dynamicState(model),

@@ -24,6 +24,7 @@ import { AddressLists } from './address-lists.ts';
 import { RateLimits } from './rate-limits.ts';
 import { BasicAuthFiles } from './basic-auth.ts';
 import { ExternalAuths } from './external-auth.ts';
+import { ModSecurityFiles } from './modsecurity.ts';
 import { ClientCerts, withClientCert } from './client-cert.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
 import { ServiceIndex } from './backends.ts';
@@ -232,8 +233,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     report,
   });
   const upstreamTls = new UpstreamTlsFiles(usable.secrets, report);
+  const modsecurity = new ModSecurityFiles(config.modsecurity);
   const context: ServerContext = {
     externalAuths,
+    modsecurity,
     globalAuthOwner: { kind: 'ConfigMap', namespace: wanted?.namespace ?? '', name: wanted?.name ?? '' },
     addressLists,
     rateLimits,
@@ -296,6 +299,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ...new Map([defaultCertificate.file, ...tls.files.values()].map((f) => [f.fileName, f])).values(),
   ].sort((a, b) => cmp(a.fileName, b.fileName));
 
+  const modsecurityModel = modsecurity.model();
   diagnostics.sort(compareDiagnostics);
   return {
     model: {
@@ -318,6 +322,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       authFiles: basicAuth.files(),
       ...(externalAuths.services().length > 0 && { authServices: externalAuths.services() }),
       ...(externalAuths.cacheUsed() && { authCache: true as const }),
+      ...(modsecurityModel !== undefined && { modsecurity: modsecurityModel }),
       clientCaFiles: clientCerts.caFiles(),
       upstreamTlsFiles: upstreamTls.files(),
       upstreamTlsPools: upstreamTls.pools(),
@@ -645,6 +650,10 @@ function settingsFor(
       ? undefined
       : basicAuth.resolve(owner.ingress.ref, annotations.basicAuth);
   const external = externalAuthFor(context, owner, path);
+  const modsecurity =
+    owner === undefined
+      ? undefined
+      : context.modsecurity.forLocation(owner.ingress.ref, annotations.modsecurity);
   const check = external === undefined || 'denied' in external ? undefined : external;
   const limits =
     owner === undefined ? undefined : rateLimits.forIngress(owner.ingress.ref, annotations.rateLimit);
@@ -684,6 +693,7 @@ function settingsFor(
     ...(auth !== undefined && !('denied' in auth) && { basicAuth: auth }),
     ...(check !== undefined && { externalAuth: check }),
     ...(tls !== undefined && !('denied' in tls) && { upstreamTls: tls }),
+    ...(modsecurity !== undefined && { modsecurity }),
     ...(denied !== undefined && { denied }),
     ...responseHeadersFor(annotations, owner?.customHeaders, check),
   };
@@ -770,6 +780,7 @@ interface ServerContext {
   /** The canary each main path shares its traffic with. */
   readonly canaries: ReadonlyMap<ClaimedPath, CanaryAttachment>;
   readonly externalAuths: ExternalAuths;
+  readonly modsecurity: ModSecurityFiles;
   /** Who global auth's problems are reported on: the controller ConfigMap. */
   readonly globalAuthOwner: ObjectRef;
   readonly resolveService: ResolveService;

@@ -226,7 +226,10 @@ void describe('values.schema.json', () => {
     ['port 0', { controller: { service: { ports: { https: 0 } } } }],
     ['a service type outside the enum', { controller: { service: { type: 'ExternalName' } } }],
     ['an unknown ConfigMap key', { controller: { config: { 'proxy-body-sise': '8m' } } }],
-    ['a snippet through the ConfigMap', { controller: { config: { 'allow-snippet-annotations': 'true' } } }],
+    [
+      'allow-snippet-annotations that is no boolean',
+      { controller: { config: { 'allow-snippet-annotations': 'yes' } } },
+    ],
     ['a snippet value', { controller: { config: { 'server-snippet': 'return 200;' } } }],
     ['a malformed proxy-body-size', { controller: { config: { 'proxy-body-size': '8 MB' } } }],
     ['a security context override', { controller: { securityContext: { runAsUser: 0 } } }],

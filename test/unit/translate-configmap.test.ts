@@ -265,6 +265,11 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   { key: 'upstream-keepalive-connections', value: '16', has: ['keepalive 16;'], lacks: ['keepalive 320;'] },
   { key: 'upstream-keepalive-connections', value: '0', has: [], lacks: ['keepalive 320;', 'keepalive 0;'] },
   { key: 'allow-snippet-annotations', value: 'false', has: [], lacks: [] },
+  { key: 'allow-snippet-annotations', value: 'true', has: [], lacks: [] },
+  { key: 'enable-modsecurity', value: 'true', has: ['modsecurity on;', 'error_log stderr info;'], lacks: [] },
+  // Read with enable-modsecurity (test/unit/annotations/modsecurity.test.ts).
+  { key: 'enable-owasp-modsecurity-crs', value: 'true', has: [], lacks: [] },
+  { key: 'modsecurity-snippet', value: 'SecRuleEngine On', has: [], lacks: [] },
   // Read when an Ingress uses custom-headers (test/unit/annotations/headers.test.ts).
   { key: 'global-allowed-response-headers', value: 'X-Frame-Options, X-Team', has: [], lacks: [] },
   { key: 'annotations-risk-level', value: 'Critical', has: [], lacks: [] },
@@ -296,6 +301,14 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'limit-req-status-code', value: '200', reason: 'must be between 400 and 599' },
   { key: 'limit-conn-status-code', value: '429;', reason: 'must be a whole number' },
   { key: 'no-auth-locations', value: 'public', reason: 'must be comma-separated paths' },
+  { key: 'enable-modsecurity', value: 'on', reason: 'must be "true" or "false"' },
+  { key: 'enable-owasp-modsecurity-crs', value: 'yes', reason: 'must be "true" or "false"' },
+  {
+    key: 'modsecurity-snippet',
+    value: 'Include /etc/shadow',
+    reason:
+      'Include is not allowed (only SecRuleEngine, SecRule, SecAction, SecMarker and other rule directives)',
+  },
   { key: 'enable-real-ip', value: 'on', reason: 'must be "true" or "false"' },
   {
     key: 'proxy-real-ip-cidr',
@@ -389,11 +402,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
     value: 'X-Frame-Options; add_header',
     reason: 'must be a comma-separated list of header names',
   },
-  {
-    key: 'allow-snippet-annotations',
-    value: 'true',
-    reason: 'only "false" is supported: snippets are never rendered',
-  },
+  { key: 'allow-snippet-annotations', value: 'yes', reason: 'must be "true" or "false"' },
 ];
 
 describe('ConfigMap keys', () => {

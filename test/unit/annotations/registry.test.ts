@@ -58,7 +58,7 @@ describe('annotation registry', () => {
     [
       'snippet',
       SNIPPET_ANNOTATIONS,
-      'snippet annotations are disabled: they would paste raw NGINX configuration',
+      'snippet annotations are disabled: they would paste raw configuration (ConfigMap allow-snippet-annotations)',
     ],
     [
       'access-control',
