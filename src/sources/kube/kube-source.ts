@@ -7,11 +7,13 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { Snapshot } from '../../model/snapshot.ts';
 import { buildSnapshot, type SourcedObject } from '../kube-objects.ts';
 import { WatchdogWatch, type WatchLike } from './supervised-watch.ts';
+import { authMapSecrets, secretKey, trimObject } from './trim.ts';
 
 export interface KubeSourceOptions {
   readonly kubeConfig: KubeConfig;
@@ -49,6 +51,13 @@ export class KubeSource {
     failures: number;
   }[] = [];
   private onSnapshot: ((s: Snapshot) => void) | undefined;
+  private core: CoreV1Api | undefined;
+  /** Secrets an Ingress names as an auth-map: every key is a user, so their data is kept whole. */
+  private allDataWanted = new Set<string>();
+  /** Secrets whose cached copy lost data keys (see trim.ts). */
+  private readonly trimmedSecrets = new Set<string>();
+  /** Trimmed Secrets being read again whole; no Snapshot is emitted meanwhile. */
+  private refetching = 0;
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -65,6 +74,7 @@ export class KubeSource {
     this.onSnapshot = onSnapshot;
     const { kubeConfig, watchNamespace: ns, configMap } = this.options;
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    this.core = core;
     const networking = kubeConfig.makeApiClient(NetworkingV1Api);
     const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
     const nsPath = (group: string, resource: string): string =>
@@ -149,9 +159,19 @@ export class KubeSource {
       );
       const entry = { spec, lw, synced: false, failures: 0 };
       this.informers.push(entry);
-      lw.on('add', () => this.changed());
-      lw.on('update', () => this.changed());
-      lw.on('delete', () => this.changed());
+      // The cache holds the very object these handlers get: trimmed here, it is trimmed in the cache.
+      const arrived = (object: KubernetesObject): void => {
+        object.kind ??= spec.kind;
+        this.trim(object);
+        this.changed();
+      };
+      lw.on('add', arrived);
+      lw.on('update', arrived);
+      lw.on('delete', (object: KubernetesObject) => {
+        if (spec.kind === 'Secret')
+          this.trimmedSecrets.delete(secretKey(object.metadata?.namespace, object.metadata?.name));
+        this.changed();
+      });
       lw.on('error', (err: unknown) => this.restartLater(entry, err));
     }
     await Promise.all(this.informers.map((entry) => this.startInformer(entry)));
@@ -198,8 +218,53 @@ export class KubeSource {
     this.timers.add(timer);
   }
 
+  private trim(object: KubernetesObject): void {
+    const key = secretKey(object.metadata?.namespace, object.metadata?.name);
+    const isSecret = object.kind === 'Secret';
+    if (trimObject(object, isSecret && this.allDataWanted.has(key))) this.trimmedSecrets.add(key);
+    else if (isSecret) this.trimmedSecrets.delete(key);
+  }
+
+  /**
+   * Reads again, whole, the Secrets an Ingress now names as an auth-map whose cached copy was trimmed before
+   * (the Secret arrived first), then emits the Snapshot that was held back meanwhile.
+   */
+  private async refetch(keys: readonly string[]): Promise<void> {
+    const secrets = this.informers.find((i) => i.spec.kind === 'Secret')?.lw;
+    this.refetching += 1;
+    try {
+      await Promise.all(
+        keys.map(async (key) => {
+          this.trimmedSecrets.delete(key); // one attempt; a later update keeps everything, as it is wanted
+          const [namespace = '', name = ''] = key.split('/');
+          try {
+            const full = await this.core?.readNamespacedSecret({ name, namespace });
+            const cached = secrets?.get(name, namespace) as V1Secret | undefined;
+            if (cached !== undefined && full?.data !== undefined) cached.data = full.data;
+          } catch (error) {
+            this.options.logger.warn('cannot read an auth-map Secret whole', {
+              secret: key,
+              error: error instanceof Error ? error.message : String(error),
+            });
+          }
+        }),
+      );
+    } finally {
+      this.refetching -= 1;
+    }
+    this.changed();
+  }
+
   private changed(): void {
     if (!this.synced || this.onSnapshot === undefined) return;
+    const ingresses = this.informers.find((i) => i.spec.kind === 'Ingress')?.lw.list() ?? [];
+    this.allDataWanted = authMapSecrets(ingresses);
+    const missing = [...this.allDataWanted].filter((key) => this.trimmedSecrets.has(key));
+    if (missing.length > 0) {
+      void this.refetch(missing);
+      return;
+    }
+    if (this.refetching > 0) return;
     const objects: SourcedObject[] = [];
     for (const { spec, lw } of this.informers) {
       for (const object of lw.list()) {
