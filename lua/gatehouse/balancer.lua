@@ -14,6 +14,17 @@ local dict = ngx.shared.gatehouse_state
 -- across the servers of a static upstream.
 local MAX_TRIES = 3
 
+-- ConfigMap load-balance: how a location without a mode of its own picks its pod.
+local default_mode = "round_robin"
+
+-- load-balance ewma, per worker: each endpoint's recent time to first byte (decaying towards 0 while it is
+-- not asked, so a slow pod is tried again now and then) and its requests in flight.
+local DECAY_SECONDS = 10
+-- What a try that got no answer counts as.
+local FAILED_SECONDS = 5
+local ewma = {}
+local inflight = {}
+
 local cache = {}
 local policies = {}
 local cache_version = nil
@@ -42,7 +53,8 @@ local function endpoints(name)
   return list
 end
 
--- A location's canary ("k:") or session affinity ("a:"), as state.lua checked it; false when it has none.
+-- A location's canary ("k:"), session affinity ("a:") or balancing ("l:"), as state.lua checked it; false
+-- when it has none.
 local function policy_of(prefix, name)
   local key = prefix .. name
   local policy = policies[key]
@@ -93,7 +105,8 @@ local function to_canary(policy)
   return policy.weight > 0 and math.random(policy.total) <= policy.weight
 end
 
-function _M.init_worker()
+function _M.init_worker(mode)
+  default_mode = mode == "ewma" and "ewma" or "round_robin"
   math.randomseed(ngx.now() * 1000 + ngx.worker.pid())
 end
 
@@ -135,6 +148,7 @@ function _M.rewrite()
   end
   local canary = policy_of("k:", policy)
   local affinity = policy_of("a:", policy)
+  ngx.ctx.gatehouse_balancing = policy_of("l:", policy) or nil
   if canary and canary_chosen(canary, affinity, name) then
     name = canary.backend
     ngx.var.gatehouse_upstream = name
@@ -188,6 +202,79 @@ local function next_in_turn(name, list, tried)
   return list[(start - 1) % n + 1]
 end
 
+-- upstream-hash-by: the endpoint the request's key hashes to (or, with a subset size, one of its group).
+local function hashed(list, name, balancing)
+  local key = {}
+  for i, part in ipairs(balancing.hash) do
+    key[i] = part.v and (ngx.var[part.v] or "") or part.t
+  end
+  key = table.concat(key)
+  if balancing.subset then
+    return sticky.in_subset(list, name, key, balancing.subset)
+  end
+  return sticky.on_ring(list, name, key)
+end
+
+local function load_of(key, now)
+  local sample = ewma[key]
+  if sample == nil then
+    return 0
+  end
+  return sample.value * math.exp(-(now - sample.at) / DECAY_SECONDS) * ((inflight[key] or 0) + 1)
+end
+
+-- load-balance ewma: the less loaded of two endpoints drawn at random among those not tried.
+local function least_loaded(list, tried)
+  local candidates = {}
+  for _, e in ipairs(list) do
+    if not tried[e.key] then
+      candidates[#candidates + 1] = e
+    end
+  end
+  local n = #candidates
+  if n < 2 then
+    return candidates[1]
+  end
+  local i = math.random(n)
+  local j = math.random(n - 1)
+  if j >= i then
+    j = j + 1
+  end
+  local a, b = candidates[i], candidates[j]
+  local now = ngx.now()
+  return load_of(a.key, now) <= load_of(b.key, now) and a or b
+end
+
+local function observe(key, seconds, now)
+  local sample = ewma[key]
+  if sample == nil then
+    ewma[key] = { value = seconds, at = now }
+    return
+  end
+  local weight = math.exp(-(now - sample.at) / DECAY_SECONDS)
+  sample.value = sample.value * weight + seconds * (1 - weight)
+  sample.at = now
+end
+
+-- log_by_lua where load-balance is ewma: the request is no longer in flight; its tries teach the balancer
+-- (the last try's time to first byte; every earlier try failed).
+function _M.log()
+  local ctx = ngx.ctx
+  local last = ctx.gatehouse_ewma
+  if last == nil then
+    return
+  end
+  inflight[last] = math.max((inflight[last] or 1) - 1, 0)
+  local now = ngx.now()
+  for key in pairs(ctx.gatehouse_tried or {}) do
+    if key ~= last then
+      observe(key, FAILED_SECONDS, now)
+    end
+  end
+  local header = (ngx.var.upstream_header_time or ""):match("([%d.]+)$")
+  observe(last, tonumber(header) or FAILED_SECONDS, now)
+end
+
 function _M.balance()
   refresh()
   local name = ngx.var.gatehouse_upstream
@@ -212,6 +299,21 @@ function _M.balance()
       pick = ctx.gatehouse_sticky
     else
       pick = retry_pick(ctx, list, name, tried)
+    end
+  end
+  local balancing = ctx.gatehouse_balancing
+  if pick == nil and balancing and balancing.hash and next(tried) == nil then
+    pick = hashed(list, name, balancing)
+  end
+  if pick == nil and (balancing and balancing.mode or default_mode) == "ewma" then
+    pick = least_loaded(list, tried)
+    if pick ~= nil then
+      local previous = ctx.gatehouse_ewma
+      if previous ~= nil then
+        inflight[previous] = math.max((inflight[previous] or 1) - 1, 0)
+      end
+      inflight[pick.key] = (inflight[pick.key] or 0) + 1
+      ctx.gatehouse_ewma = pick.key
     end
   end
   pick = pick or next_in_turn(name, list, tried)

@@ -5,8 +5,8 @@
 -- (GET /gatehouse/state, /gatehouse/backends, /gatehouse/certificates). Keys: "b:<backend>" holds a
 -- backend's endpoints as "addr:port addr:port ..."; "h:<host>" names a host's certificate ("" for the
 -- default server's own), "h:" the one of unknown hosts; "c:<certificate>" holds a certificate chain and
--- key (PEM); "k:<policy>" and "a:<policy>" hold a location's canary (backend and traffic policy) and
--- session affinity (cookie settings), as JSON; "id" is the controller's name for the whole state; "v" is bumped on every change, so a
+-- key (PEM); "k:<policy>", "a:<policy>" and "l:<policy>" hold a location's canary (backend and traffic
+-- policy), session affinity (cookie settings) and balancing (mode, hash key), as JSON; "id" is the controller's name for the whole state; "v" is bumped on every change, so a
 -- worker notices a new state with one cheap read per request. A freshly started NGINX loads
 -- the state the controller last wrote to disk (init_by_lua), so no worker ever proxies to nothing.
 --
@@ -20,7 +20,14 @@ local _M = {}
 
 local dict = ngx.shared.gatehouse_state
 
-local TABLES = { backends = "b:", hosts = "h:", certificates = "c:", canaries = "k:", affinities = "a:" }
+local TABLES = {
+  backends = "b:",
+  hosts = "h:",
+  certificates = "c:",
+  canaries = "k:",
+  affinities = "a:",
+  balancing = "l:",
+}
 
 local NAME = "^[A-Za-z0-9_.-]+$"
 -- A host ("" for unknown hosts), as translate validated it: lowercase DNS name, maybe one "*." label.
@@ -145,14 +152,61 @@ local function valid_affinity(a)
   return cjson.encode(out)
 end
 
+-- How a location picks its pod: a mode, and a hash key of NGINX variable names and literal text.
+local function valid_balancing(b)
+  if type(b) ~= "table" then
+    return nil
+  end
+  local out = {}
+  if b.mode ~= nil then
+    if b.mode ~= "round_robin" and b.mode ~= "ewma" then
+      return nil
+    end
+    out.mode = b.mode
+  end
+  if b.hash ~= nil then
+    if type(b.hash) ~= "table" or #b.hash == 0 or #b.hash > 64 then
+      return nil
+    end
+    local parts = {}
+    for i, p in ipairs(b.hash) do
+      if type(p) ~= "table" then
+        return nil
+      elseif type(p.v) == "string" and #p.v <= 64 and p.v:match("^[a-z][a-z0-9_]*$") then
+        parts[i] = { v = p.v }
+      elseif type(p.t) == "string" and #p.t <= 256 and p.t:match("^[%w_%.:/%-]+$") then
+        parts[i] = { t = p.t }
+      else
+        return nil
+      end
+    end
+    out.hash = parts
+  end
+  if b.subset ~= nil then
+    if not whole(b.subset, 1, 1000) then
+      return nil
+    end
+    out.subset = b.subset
+  end
+  return cjson.encode(out)
+end
+
 local VALIDATE = {
   backends = valid_endpoints,
   hosts = valid_certificate_name,
   certificates = valid_pem,
   canaries = valid_canary,
   affinities = valid_affinity,
+  balancing = valid_balancing,
 }
-local KEY = { backends = NAME, hosts = HOST, certificates = NAME, canaries = NAME, affinities = NAME }
+local KEY = {
+  backends = NAME,
+  hosts = HOST,
+  certificates = NAME,
+  canaries = NAME,
+  affinities = NAME,
+  balancing = NAME,
+}
 
 -- Applies one change: { id = "...", base = "..." or nil, set = { backends = { name = {...} } },
 -- delete = { backends = { name, ... } } }. Without a base, the set replaces the whole state. Returns the

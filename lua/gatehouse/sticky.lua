@@ -17,45 +17,84 @@ local digest = function(text)
   return ngx.md5(text):sub(1, 16)
 end
 
+-- A consistent-hash ring over `items`, each placed at POINTS points derived from its label.
+local function ring_of(items, label)
+  local ring = { points = {}, owner = {} }
+  for _, item in ipairs(items) do
+    for i = 1, POINTS do
+      local point = ngx.crc32_long(label(item) .. "#" .. i)
+      ring.points[#ring.points + 1] = point
+      ring.owner[point] = item
+    end
+  end
+  table.sort(ring.points)
+  return ring
+end
+
+-- The item at or after the key's point on the ring.
+local function lookup(ring, key)
+  local points = ring.points
+  local h = ngx.crc32_long(key)
+  local lo, hi = 1, #points
+  if h > points[hi] then
+    return ring.owner[points[1]]
+  end
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if points[mid] < h then
+      lo = mid + 1
+    else
+      hi = mid
+    end
+  end
+  return ring.owner[points[lo]]
+end
+
+local function endpoint_label(e)
+  return e.key
+end
+
 -- Per backend, for the endpoint list it was built from (dropped with it when the state changes).
 local function index_of(list, name)
   local index = list.sticky
   if index == nil then
-    index = { tag = digest(name):sub(1, 8), by_digest = {}, ring = {}, owner = {} }
+    index = { tag = digest(name):sub(1, 8), by_digest = {}, ring = ring_of(list, endpoint_label), subsets = {} }
     for _, e in ipairs(list) do
       index.by_digest[digest(name .. "|" .. e.key)] = e
-      for i = 1, POINTS do
-        local point = ngx.crc32_long(e.key .. "#" .. i)
-        index.ring[#index.ring + 1] = point
-        index.owner[point] = e
-      end
     end
-    table.sort(index.ring)
     list.sticky = index
   end
   return index
 end
 
 local function on_ring(index, key)
-  local ring = index.ring
-  local h = ngx.crc32_long(key)
-  local lo, hi = 1, #ring
-  if h > ring[hi] then
-    return index.owner[ring[1]]
-  end
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    if ring[mid] < h then
-      lo = mid + 1
-    else
-      hi = mid
-    end
-  end
-  return index.owner[ring[lo]]
+  return lookup(index.ring, key)
 end
 
-_M.on_ring = function(list, name, key)
+-- upstream-hash-by: the endpoint the key hashes to.
+function _M.on_ring(list, name, key)
   return on_ring(index_of(list, name), key)
+end
+
+-- upstream-hash-by-subset: the key hashes to a group of `size` endpoints (in address order), and the
+-- request goes to one of them at random.
+function _M.in_subset(list, name, key, size)
+  local index = index_of(list, name)
+  local ring = index.subsets[size]
+  if ring == nil then
+    local groups = {}
+    for i, e in ipairs(list) do
+      local g = math.floor((i - 1) / size) + 1
+      groups[g] = groups[g] or { id = "subset" .. g }
+      table.insert(groups[g], e)
+    end
+    ring = ring_of(groups, function(group)
+      return group.id
+    end)
+    index.subsets[size] = ring
+  end
+  local group = lookup(ring, key)
+  return group[math.random(#group)]
 end
 
 -- The backend tag of the session cookie, or nil.

@@ -6,6 +6,7 @@ import { headersFamily } from './headers.ts';
 import { logFamily } from './log.ts';
 import { affinityFamily } from './affinity.ts';
 import { modsecurityFamily } from './modsecurity.ts';
+import { balanceFamily } from './balance.ts';
 import { basicAuthFamily } from './basic-auth.ts';
 import { clientCertFamily } from './client-cert.ts';
 import { passthroughFamily } from './passthrough.ts';
@@ -35,6 +36,7 @@ export {
  */
 export const FAMILIES = [
   affinityFamily,
+  balanceFamily,
   basicAuthFamily,
   canaryFamily,
   clientCertFamily,

@@ -31,10 +31,6 @@ export const UNSUPPORTED_ROUTING: readonly string[] = [
   'mirror-host',
   'mirror-request-body',
   'mirror-target',
-  'service-upstream',
-  'upstream-hash-by',
-  'upstream-hash-by-subset',
-  'upstream-hash-by-subset-size',
 ];
 
 /** Pure tuning: ignoring it changes performance or logging, never who gets what. */
@@ -44,7 +40,6 @@ export const IGNORED_TUNING: readonly string[] = [
   'enable-opentelemetry',
   'enable-rewrite-log',
   'http2-push-preload',
-  'load-balance',
   'opentelemetry-operation-name',
   'opentelemetry-trust-incoming-span',
   'proxy-ssl-session-reuse',

@@ -11,7 +11,8 @@ import { modsecurityRules } from '../annotations/modsecurity-rules.ts';
 import { PROXY_KEYS, proxyFamily } from '../annotations/proxy.ts';
 import { RISK_LEVELS } from '../annotations/spec.ts';
 import { cipherList, commaList, sourceRangeList, tlsProtocols } from '../annotations/values.ts';
-import type { GlobalSettings, ProxyTuning } from '../model/nginx.ts';
+import type { GlobalSettings, LoadBalance, ProxyTuning } from '../model/nginx.ts';
+import { loadBalance } from '../annotations/balance.ts';
 
 /** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
 export interface GlobalConfig {
@@ -31,6 +32,8 @@ export interface GlobalConfig {
     readonly trustedCidrs: readonly string[];
   };
   readonly upstreamKeepaliveConnections: number;
+  /** `load-balance`: how pods are picked where an Ingress does not say. */
+  readonly loadBalance: LoadBalance;
   /** Response header names Ingresses may set with custom-headers (ingress-nginx's allowlist). */
   readonly allowedResponseHeaders: readonly string[];
   readonly tenancy: Tenancy;
@@ -129,6 +132,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   locationDefaults: { sslRedirect: true, allowSourceRanges: [], denySourceRanges: [] },
   realIp: { enabled: false, trustedCidrs: ['0.0.0.0/0'] },
   upstreamKeepaliveConnections: 320,
+  loadBalance: 'round_robin',
   allowedResponseHeaders: [],
   annotations: DEFAULT_ANNOTATION_POLICY,
   noAuthLocations: ['/.well-known/acme-challenge'],
@@ -306,6 +310,10 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
       }),
       (c, v) => (c.allowedResponseHeaders = [...new Set(v)].sort()),
     ),
+  },
+  'load-balance': {
+    doc: 'How pods are picked: round_robin (default) or ewma (the less loaded of two, by recent response time).',
+    set: key(loadBalance, (c, v) => (c.loadBalance = v)),
   },
   'upstream-keepalive-connections': {
     doc: 'Idle keep-alive connections to pods kept per worker (one pool shared by every backend).',

@@ -52,18 +52,34 @@ export interface Affinity {
   readonly changeOnFailure: boolean;
 }
 
+/** `load-balance`: how the Lua balancer picks a pod. */
+export type LoadBalance = 'round_robin' | 'ewma';
+
+/** A piece of an upstream-hash-by key: an NGINX variable (validated name) or literal text. */
+export type HashKeyPart = { readonly variable: string } | { readonly text: string };
+
+/** How a location's pod is picked, where it differs from the http level's `balancer.mode`. */
+export interface Balancing {
+  readonly mode?: LoadBalance;
+  /** Consistent hashing on this key (upstream-hash-by); wins over `mode`. */
+  readonly hashBy?: readonly HashKeyPart[];
+  /** upstream-hash-by-subset: the key picks a group of this many pods. */
+  readonly subsetSize?: number;
+}
+
 export type Action =
   | {
       readonly kind: 'proxy';
       readonly upstream: string;
       readonly protocol: BackendProtocol;
       /**
-       * `policy_<digest of host and path>`, stable while the location exists: the name its canary and
-       * affinity have in the dynamic state. Set when either is.
+       * `policy_<digest of host and path>`, stable while the location exists: the name its canary,
+       * affinity and balancing have in the dynamic state. Set when any is.
        */
       readonly policy?: string;
       readonly canary?: CanaryRoute;
       readonly affinity?: Affinity;
+      readonly balancing?: Balancing;
     }
   | { readonly kind: 'status'; readonly code: 404 | 503 }
   /** permanent-/temporal-redirect: `url` is an absolute http(s) URL rebuilt from its parts. */
@@ -529,8 +545,8 @@ export interface NginxModel {
   /** Rate-limit keys and zones, sorted by name. */
   readonly rateLimitKeys: readonly RateLimitKey[];
   readonly rateLimitZones: readonly RateLimitZone[];
-  /** The one upstream every dynamic backend goes through. */
-  readonly balancer: { readonly keepaliveConnections: number };
+  /** The one upstream every dynamic backend goes through, and how it picks pods by default. */
+  readonly balancer: { readonly keepaliveConnections: number; readonly mode: LoadBalance };
   /** TCP/UDP services and SSL passthrough; absent when there are none. */
   readonly stream?: StreamConfig;
   /** from-to-www-redirect servers, sorted by host. */

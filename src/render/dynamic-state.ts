@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Affinity, CanaryRoute, NginxModel } from '../model/nginx.ts';
+import type { Affinity, Balancing, CanaryRoute, HashKeyPart, NginxModel } from '../model/nginx.ts';
 import { filters, UnsafeValueError } from './filters.ts';
 
 /**
@@ -21,6 +21,15 @@ export interface DynamicTables {
   readonly canaries: Readonly<Record<string, CanaryPolicy>>;
   /** Policy → the location's session affinity. */
   readonly affinities: Readonly<Record<string, AffinityPolicy>>;
+  /** Policy → how the location's pod is picked, where it differs from the http level. */
+  readonly balancing: Readonly<Record<string, BalancingPolicy>>;
+}
+
+/** What lua/gatehouse/balancer.lua reads of a location's balancing: hash key parts are `{v}` or `{t}`. */
+export interface BalancingPolicy {
+  readonly mode?: 'round_robin' | 'ewma';
+  readonly hash?: readonly ({ readonly v: string } | { readonly t: string })[];
+  readonly subset?: number;
 }
 
 /** What lua/gatehouse/balancer.lua reads of a session affinity. */
@@ -53,7 +62,7 @@ export interface DynamicState extends DynamicTables {
   readonly id: string;
 }
 
-const TABLES = ['backends', 'hosts', 'certificates', 'canaries', 'affinities'] as const;
+const TABLES = ['backends', 'hosts', 'certificates', 'canaries', 'affinities', 'balancing'] as const;
 
 export const DYNAMIC_STATE_FILE = 'dynamic.json';
 
@@ -76,14 +85,16 @@ export function dynamicState(model: NginxModel): DynamicState {
   for (const c of model.certificates) if (c.fileName !== own) certificates[filters.token(c.fileName)] = c.pem;
   const canaries: Record<string, CanaryPolicy> = {};
   const affinities: Record<string, AffinityPolicy> = {};
+  const balancing: Record<string, BalancingPolicy> = {};
   for (const server of [model.defaultServer, ...model.servers])
     for (const { action } of server.locations) {
       if (action.kind !== 'proxy' || action.policy === undefined) continue;
       const policy = filters.token(action.policy);
       if (action.canary !== undefined) canaries[policy] = canaryPolicy(action.canary);
       if (action.affinity !== undefined) affinities[policy] = affinityPolicy(action.affinity);
+      if (action.balancing !== undefined) balancing[policy] = balancingPolicy(action.balancing);
     }
-  return stateOf({ backends, hosts, certificates, canaries, affinities });
+  return stateOf({ backends, hosts, certificates, canaries, affinities, balancing });
 }
 
 /** A canary's policy, each value re-checked as a filter would (state.lua checks them once more). */
@@ -117,6 +128,7 @@ export function stateOf(tables: DynamicTables): DynamicState {
     certificates: sorted(tables.certificates) as DynamicTables['certificates'],
     canaries: sorted(tables.canaries) as DynamicTables['canaries'],
     affinities: sorted(tables.affinities) as DynamicTables['affinities'],
+    balancing: sorted(tables.balancing) as DynamicTables['balancing'],
   };
   // Certificate names are content-addressed, so the names stand for the certificates.
   const id = createHash('sha256')
@@ -127,6 +139,7 @@ export function stateOf(tables: DynamicTables): DynamicState {
         Object.keys(state.certificates),
         state.canaries,
         state.affinities,
+        state.balancing,
       ]),
     )
     .digest('hex')
@@ -142,6 +155,7 @@ export function mergedState(next: DynamicTables, kept: DynamicTables | undefined
     certificates: { ...next.certificates, ...kept?.certificates },
     canaries: { ...next.canaries, ...kept?.canaries },
     affinities: { ...next.affinities, ...kept?.affinities },
+    balancing: { ...next.balancing, ...kept?.balancing },
   });
 }
 
@@ -166,8 +180,11 @@ export function stateChange(from: DynamicState | undefined, to: DynamicState): s
 
 /** The state as the change that sets it whole: what the file NGINX loads at start holds. */
 export function wholeStateChange(state: DynamicState): string {
-  const { backends, hosts, certificates, canaries, affinities } = state;
-  return JSON.stringify({ id: state.id, set: { backends, hosts, certificates, canaries, affinities } });
+  const { backends, hosts, certificates, canaries, affinities, balancing } = state;
+  return JSON.stringify({
+    id: state.id,
+    set: { backends, hosts, certificates, canaries, affinities, balancing },
+  });
 }
 
 /** A session affinity, each value re-checked as a filter would (state.lua checks them once more). */
@@ -189,6 +206,25 @@ function affinityPolicy(a: Affinity): AffinityPolicy {
     ...(a.conditionalSameSiteNone && { conditional: true as const }),
     ...(a.secure !== undefined && { secure: a.secure }),
     ...(a.changeOnFailure && { change: true as const }),
+  };
+}
+
+/** A location's balancing, each part re-checked as a filter would (state.lua checks them once more). */
+function balancingPolicy(b: Balancing): BalancingPolicy {
+  const part = (p: HashKeyPart): { v: string } | { t: string } => {
+    if ('variable' in p) {
+      if (!/^[a-z][a-z0-9_]{0,63}$/.test(p.variable))
+        throw new UnsafeValueError('render: refusing an unsafe hash key variable');
+      return { v: p.variable };
+    }
+    if (!/^[A-Za-z0-9_.:/-]{1,256}$/.test(p.text))
+      throw new UnsafeValueError('render: refusing an unsafe hash key text');
+    return { t: p.text };
+  };
+  return {
+    ...(b.mode !== undefined && { mode: b.mode === 'ewma' ? ('ewma' as const) : ('round_robin' as const) }),
+    ...(b.hashBy !== undefined && { hash: b.hashBy.map(part) }),
+    ...(b.subsetSize !== undefined && { subset: Number(filters.int(b.subsetSize)) }),
   };
 }
 

@@ -68,7 +68,7 @@ export class ServiceIndex {
    * Resolves a Service backend to the ready pod addresses behind it (or the ExternalName target). NGINX
    * proxies to those addresses directly; the Service's cluster IP is never used.
    */
-  resolve(namespace: string, ref: ServiceBackendRef): ResolvedBackend {
+  resolve(namespace: string, ref: ServiceBackendRef, { clusterIp = false } = {}): ResolvedBackend {
     const svc = this.lookupService(namespace, ref.service);
     const portLabel = 'number' in ref.port ? String(ref.port.number) : ref.port.name;
     const name = `${namespace}_${ref.service}_${portLabel}`;
@@ -96,15 +96,33 @@ export class ServiceIndex {
     if (servicePort === undefined) {
       return { kind: 'unavailable', reason: `Service ${namespace}/${ref.service} has no port ${portLabel}` };
     }
+    if (clusterIp) {
+      // service-upstream: kube-proxy picks the pod. Its own name: other Ingresses may use the pods.
+      const ip = ipAddress.safeParse(svc.spec?.clusterIP ?? '');
+      if (ip.success)
+        return {
+          kind: 'upstream',
+          upstream: {
+            name: `${name}_cluster`,
+            source: `${source} (cluster IP)`,
+            endpoints: [{ host: ip.data, port: servicePort.port }],
+          },
+        };
+    }
     // No ready endpoint still makes an upstream (the balancer answers 503 until one is ready), so pods
     // coming and going never change the rendered config.
     const endpoints = this.readyEndpoints(namespace, ref.service, servicePort);
+    const headless = clusterIp
+      ? `Service ${namespace}/${ref.service} has no cluster IP (headless), so service-upstream uses its endpoints`
+      : undefined;
     return {
       kind: 'upstream',
       upstream: { name, source, endpoints },
       ...(endpoints.length === 0
         ? { warning: `Service ${namespace}/${ref.service} has no ready endpoints; requests get 503` }
-        : {}),
+        : headless !== undefined
+          ? { warning: headless }
+          : {}),
     };
   }
 

@@ -69,7 +69,7 @@ type ResolveAction = (
   ref: ServiceBackendRef,
   who: ObjectRef,
   field: string,
-  unavailable: string,
+  options: { readonly unavailable: string },
 ) => Action;
 
 /**
@@ -84,13 +84,9 @@ export function withCanary(
 ): Action {
   if (attachment === undefined || action.kind !== 'proxy') return action;
   const { ingress, path, settings } = attachment;
-  const canary = resolve(
-    ingress.ref.namespace,
-    path.backend,
-    ingress.ref,
-    `${path.field}.backend`,
-    'the canary takes no traffic',
-  );
+  const canary = resolve(ingress.ref.namespace, path.backend, ingress.ref, `${path.field}.backend`, {
+    unavailable: 'the canary takes no traffic',
+  });
   if (canary.kind !== 'proxy') return action;
   const route: CanaryRoute = {
     backend: canary.upstream,

@@ -198,9 +198,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ref: ServiceBackendRef,
     who: ObjectRef,
     field: string,
-    unavailable = 'requests get 503',
+    { unavailable = 'requests get 503', serviceUpstream = false } = {},
   ): Action => {
-    const resolved = services.resolve(namespace, ref);
+    const resolved = services.resolve(namespace, ref, { clusterIp: serviceUpstream });
     if (resolved.kind === 'unavailable') {
       report({ severity: 'warning', object: who, field, reason: `${resolved.reason}; ${unavailable}` });
       return { kind: 'status', code: 503 };
@@ -328,7 +328,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       upstreamTlsPools: upstreamTls.pools(),
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
-      balancer: { keepaliveConnections: config.upstreamKeepaliveConnections },
+      balancer: { keepaliveConnections: config.upstreamKeepaliveConnections, mode: config.loadBalance },
       ...(redirectServers.length > 0 && { redirectServers }),
       ...(stream !== undefined && { stream }),
     },
@@ -576,7 +576,7 @@ type ResolveAction = (
   ref: ServiceBackendRef,
   who: ObjectRef,
   field: string,
-  unavailable?: string,
+  options?: { readonly unavailable?: string; readonly serviceUpstream?: boolean },
 ) => Action;
 
 function globalDefaultAction(
@@ -819,11 +819,14 @@ function buildServer(
         : withProtocol(
             withBalancing(
               withCanary(
-                resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`),
+                resolveAction(ingress.ref.namespace, rule.backend, ingress.ref, `${rule.field}.backend`, {
+                  serviceUpstream: annotations.balance?.serviceUpstream === true,
+                }),
                 context.canaries.get(claimed),
                 resolveAction,
               ),
-              annotations.affinity,
+              annotations,
+              context.config.loadBalance,
               host,
               claimed.claim,
             ),
@@ -850,7 +853,9 @@ function buildServer(
         path: '/',
         source: `ingress ${ingress.ref.namespace}/${ingress.ref.name} defaultBackend`,
         action: withProtocol(
-          resolveAction(ingress.ref.namespace, backend, ingress.ref, 'spec.defaultBackend'),
+          resolveAction(ingress.ref.namespace, backend, ingress.ref, 'spec.defaultBackend', {
+            serviceUpstream: annotations.balance?.serviceUpstream === true,
+          }),
           annotations,
         ),
         settings: settingsFor(context, fallback, hasTls),

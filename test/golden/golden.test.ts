@@ -126,14 +126,15 @@ describe('golden configs', () => {
       const rendered = render(result.model, { ...GOLDEN_PATHS, ...renderExtras(dir) });
       compareOrUpdate(path.join(dir, 'nginx.conf'), rendered.nginxConf);
       // What NGINX gets at run time (pushed over the status socket), not in nginx.conf: the endpoints, each
-      // host's certificate, the certificates by name (their PEM is the Secrets'), canary and affinity policies.
-      const { backends, hosts, certificates, canaries, affinities } = rendered.dynamic;
+      // host's certificate, the certificates by name (their PEM is the Secrets'), canary, affinity and balancing policies.
+      const { backends, hosts, certificates, canaries, affinities, balancing } = rendered.dynamic;
       const pushed = {
         backends,
         hosts,
         certificates: Object.keys(certificates),
         ...(Object.keys(canaries).length > 0 && { canaries }),
         ...(Object.keys(affinities).length > 0 && { affinities }),
+        ...(Object.keys(balancing).length > 0 && { balancing }),
       };
       compareOrUpdate(path.join(dir, 'dynamic.json'), `${JSON.stringify(pushed, null, 2)}\n`);
       compareOrUpdate(

@@ -73,11 +73,14 @@ export function ingressClass(
   } as KubernetesObject;
 }
 
-/** A Service whose port 80 (named http) is backed by the given endpoints, plus its EndpointSlice. */
+/**
+ * A Service whose port 80 (named http) is backed by the given endpoints, plus its EndpointSlice. Its
+ * cluster IP (10.96.0.10 unless given) is only used with service-upstream; nothing listens there.
+ */
 export function serviceWithEndpoints(
   name: string,
   endpoints: { ip: string; port: number; ready?: boolean }[],
-  options: { namespace?: string; port?: number; portName?: string } = {},
+  options: { namespace?: string; port?: number; portName?: string; clusterIP?: string } = {},
 ): KubernetesObject[] {
   const namespace = options.namespace ?? 'default';
   const portName = options.portName ?? 'http';
@@ -96,7 +99,10 @@ export function serviceWithEndpoints(
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace },
-      spec: { ports: [{ name: portName, port: options.port ?? 80, targetPort: 8080 }] },
+      spec: {
+        clusterIP: options.clusterIP ?? '10.96.0.10',
+        ports: [{ name: portName, port: options.port ?? 80, targetPort: 8080 }],
+      },
     } as KubernetesObject,
     ...(slices as KubernetesObject[]),
   ];

@@ -263,6 +263,12 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
     lacks: ['proxy_redirect off;'],
   },
   { key: 'upstream-keepalive-connections', value: '16', has: ['keepalive 16;'], lacks: ['keepalive 320;'] },
+  {
+    key: 'load-balance',
+    value: 'ewma',
+    has: ['require("gatehouse.balancer").init_worker("ewma")', 'require("gatehouse.balancer").log()'],
+    lacks: ['require("gatehouse.balancer").init_worker("round_robin")'],
+  },
   { key: 'upstream-keepalive-connections', value: '0', has: [], lacks: ['keepalive 320;', 'keepalive 0;'] },
   { key: 'allow-snippet-annotations', value: 'false', has: [], lacks: [] },
   { key: 'allow-snippet-annotations', value: 'true', has: [], lacks: [] },
@@ -397,6 +403,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
       'must be "off", "default", a path, or an http(s)://host[:port]/path prefix, without "$", quotes or spaces',
   },
   { key: 'upstream-keepalive-connections', value: '10001', reason: 'must be between 0 and 10000' },
+  { key: 'load-balance', value: 'least_conn', reason: 'must be "round_robin" or "ewma"' },
   {
     key: 'global-allowed-response-headers',
     value: 'X-Frame-Options; add_header',
