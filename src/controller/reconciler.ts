@@ -61,6 +61,8 @@ export class Reconciler {
   private readonly options: ReconcilerOptions;
   private pending: Snapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the debounce timer now waiting was first started (it restarts with each change, up to a limit). */
+  private waitingSince: number | undefined;
   private running: Promise<void> | undefined;
   private appliedChecksum: string | undefined;
   /** The model of the config NGINX serves: what the next reload's log line compares with. */
@@ -98,11 +100,21 @@ export class Reconciler {
 
   /** Hands over a new snapshot; the reconcile starts once changes have been quiet for `debounceMs`. */
   update(snapshot: Snapshot): void {
-    this.staleFrom ??= { at: Date.now() };
+    const now = Date.now();
+    this.staleFrom ??= { at: now };
     this.pending = snapshot;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    // Each change restarts the quiet period, but only for up to ten of them: a steady stream of changes
+    // (the leader's status writes echo back as Ingress updates, one per Ingress) must not hold back a
+    // reconcile for as long as it lasts.
+    if (this.timer !== undefined) {
+      if (now - (this.waitingSince ?? now) >= 10 * this.options.debounceMs) return;
+      clearTimeout(this.timer);
+    } else {
+      this.waitingSince = now;
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.waitingSince = undefined;
       this.kick();
     }, this.options.debounceMs);
   }

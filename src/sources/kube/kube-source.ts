@@ -58,6 +58,7 @@ export class KubeSource {
   private readonly trimmedSecrets = new Set<string>();
   /** Trimmed Secrets being read again whole; no Snapshot is emitted meanwhile. */
   private refetching = 0;
+  private emitScheduled = false;
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -256,7 +257,18 @@ export class KubeSource {
   }
 
   private changed(): void {
-    if (!this.synced || this.onSnapshot === undefined) return;
+    if (!this.synced || this.onSnapshot === undefined || this.emitScheduled) return;
+    // Events come in bursts (a chunk of watch events, the leader's status writes echoing back): one
+    // Snapshot for all those of one turn of the event loop, instead of one whole Snapshot each.
+    this.emitScheduled = true;
+    setImmediate(() => {
+      this.emitScheduled = false;
+      if (!this.stopped) this.emit();
+    });
+  }
+
+  private emit(): void {
+    if (this.onSnapshot === undefined) return;
     const ingresses = this.informers.find((i) => i.spec.kind === 'Ingress')?.lw.list() ?? [];
     this.allDataWanted = authMapSecrets(ingresses);
     const missing = [...this.allDataWanted].filter((key) => this.trimmedSecrets.has(key));

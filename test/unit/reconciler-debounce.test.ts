@@ -1,0 +1,80 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import winston from 'winston';
+import { Reconciler, type ConfigApplier } from '../../src/controller/reconciler.ts';
+import type { RenderedConfig } from '../../src/render/render.ts';
+import { ingress, ingressClass, serviceWithEndpoints } from '../support/fixtures.ts';
+import { OPTIONS, PATHS, snapshotOf } from './harness.ts';
+
+const silent = winston.createLogger({ silent: true });
+
+/** NGINX that takes every config at once and remembers the hosts of the last one. */
+class AcceptingNginx implements ConfigApplier {
+  applied: string[] = [];
+  check(): Promise<void> {
+    return Promise.resolve();
+  }
+  apply(config: RenderedConfig): Promise<'reloaded'> {
+    this.applied = [...config.nginxConf.matchAll(/server_name (\S+);/g)].map((m) => m[1] ?? '');
+    return Promise.resolve('reloaded');
+  }
+}
+
+const world = (hosts: string[]): ReturnType<typeof snapshotOf> =>
+  snapshotOf([
+    ingressClass(),
+    ...hosts.map((host, i) =>
+      ingress({ name: `app-${i}`, rules: [{ host, paths: [{ service: 'web', port: 80 }] }] }),
+    ),
+    ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
+  ]);
+
+describe('Reconciler: debounce', () => {
+  it('a steady stream of changes does not hold back the reconcile for as long as it lasts', async () => {
+    const nginx = new AcceptingNginx();
+    const reconciles: number[] = [];
+    const r = new Reconciler({
+      translate: OPTIONS,
+      paths: PATHS,
+      nginx,
+      logger: silent,
+      debounceMs: 20,
+      onReconciled: () => reconciles.push(reconciles.length),
+    });
+    // A change every 5 ms for a second, each well inside the 20 ms quiet period (as the leader's status
+    // writes echo back as Ingress updates): the first change must be served while the stream still runs.
+    const first = world(['first.example.com']);
+    r.update(first);
+    const until = Date.now() + 1000;
+    let servedDuringStream = false;
+    while (Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      r.update(first);
+      if (nginx.applied.includes('first.example.com')) servedDuringStream = true;
+    }
+    assert.ok(servedDuringStream, 'nothing was reconciled while changes kept coming');
+    await r.idle();
+    assert.ok(reconciles.length >= 1);
+  });
+
+  it('a burst of changes still gives one reconcile, with the last state', async () => {
+    const nginx = new AcceptingNginx();
+    let reconciles = 0;
+    const r = new Reconciler({
+      translate: OPTIONS,
+      paths: PATHS,
+      nginx,
+      logger: silent,
+      debounceMs: 50,
+      onReconciled: () => (reconciles += 1),
+    });
+    for (let i = 0; i < 5; i++) r.update(world([`v${i}.example.com`]));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await r.idle();
+    assert.equal(reconciles, 1);
+    assert.deepEqual(
+      nginx.applied.filter((h) => h.startsWith('v')),
+      ['v4.example.com'],
+    );
+  });
+});
