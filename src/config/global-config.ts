@@ -10,8 +10,16 @@ import {
 import { modsecurityRules } from '../annotations/modsecurity-rules.ts';
 import { PROXY_KEYS, proxyFamily } from '../annotations/proxy.ts';
 import { RISK_LEVELS } from '../annotations/spec.ts';
-import { cipherList, commaList, sourceRangeList, tlsProtocols } from '../annotations/values.ts';
-import type { GlobalSettings, LoadBalance, ProxyTuning } from '../model/nginx.ts';
+import {
+  bufferSize,
+  cipherList,
+  commaList,
+  list,
+  sourceRangeList,
+  tlsProtocols,
+} from '../annotations/values.ts';
+import { parseLogFormat } from './log-format.ts';
+import type { GlobalSettings, LoadBalance, ProxyTuning, UserAgentMatch } from '../model/nginx.ts';
 import { loadBalance } from '../annotations/balance.ts';
 
 /** Settings from the controller's ConfigMap (`--configmap`): NGINX-wide values and per-location defaults. */
@@ -31,7 +39,12 @@ export interface GlobalConfig {
     /** `proxy-real-ip-cidr`. */
     readonly trustedCidrs: readonly string[];
   };
-  readonly upstreamKeepaliveConnections: number;
+  /** The pods' keep-alive pool (`upstream-keepalive-*`). */
+  readonly upstreamKeepalive: {
+    readonly keepaliveConnections: number;
+    readonly keepaliveTimeoutSeconds: number;
+    readonly keepaliveRequests: number;
+  };
   /** `load-balance`: how pods are picked where an Ingress does not say. */
   readonly loadBalance: LoadBalance;
   /** Response header names Ingresses may set with custom-headers (ingress-nginx's allowlist). */
@@ -77,6 +90,67 @@ export const DEFAULT_SSL_CIPHERS = [
   'DHE-RSA-AES256-GCM-SHA384',
 ].join(':');
 
+/** ingress-nginx's default `gzip-types`. */
+const DEFAULT_GZIP_TYPES = [
+  'application/atom+xml',
+  'application/javascript',
+  'application/json',
+  'application/rss+xml',
+  'application/vnd.ms-fontobject',
+  'application/x-font-ttf',
+  'application/x-javascript',
+  'application/x-web-app-manifest+json',
+  'application/xhtml+xml',
+  'application/xml',
+  'font/opentype',
+  'image/svg+xml',
+  'image/x-icon',
+  'text/css',
+  'text/javascript',
+  'text/plain',
+  'text/x-component',
+];
+const MIME_TYPE = /^[a-z0-9][a-z0-9.+-]{0,63}\/[a-z0-9*][a-z0-9.+-]{0,127}$/;
+
+/**
+ * A `block-user-agents` entry: `~regex` or `~*regex` (it must compile, and its characters stay clear of
+ * NGINX's quoting: no `"`, and `\\` only before a regex metacharacter or class), or an exact value.
+ */
+const userAgent = z
+  .string()
+  .max(256, 'must be at most 256 characters')
+  .transform((v, ctx): UserAgentMatch => {
+    const regex = /^(~\*?)(.+)$/.exec(v);
+    if (regex === null) {
+      if (/^[A-Za-z0-9 ._/();:+-]+$/.test(v)) return { match: 'exact', value: v };
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" must be a User-Agent of letters, digits and ._/();:+- or a regex after ~ or ~*`,
+      });
+      return z.NEVER;
+    }
+    const [, match, pattern] = regex as unknown as [string, '~' | '~*', string];
+    const safe = /^(?:[A-Za-z0-9 ._/();:+\-|*?^$[\]{},=!<>]|\\[.\-/()[\]{}*+?|^$dDsSwWb])+$/.test(pattern);
+    if (!safe || !compiles(pattern)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" is not a regex Gatehouse accepts (no quotes, backslash only before a metacharacter or class)`,
+      });
+      return z.NEVER;
+    }
+    return { match, value: pattern };
+  });
+const userAgentList = commaList(userAgent, { max: 256 });
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The proxy keys' defaults, as ingress-nginx documents them and an admin would write them in the ConfigMap
  * (the same keys set them there). `proxy-busy-buffers-size` has none: NGINX derives it from the buffers.
@@ -118,8 +192,22 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     accessLog: true,
     sslProtocols: ['TLSv1.2', 'TLSv1.3'],
     sslCiphers: DEFAULT_SSL_CIPHERS,
-    hsts: false,
+    hsts: true,
     hstsMaxAgeSeconds: 31536000,
+    hstsIncludeSubdomains: true,
+    hstsPreload: false,
+    keepaliveRequests: 1000,
+    serverTokens: false,
+    client: {
+      headerBufferSize: '1k',
+      largeHeaderBuffers: { count: 4, size: '8k' },
+      headerTimeoutSeconds: 60,
+      bodyTimeoutSeconds: 60,
+    },
+    computeFullForwardedFor: false,
+    blockCidrs: [],
+    blockUserAgents: [],
+    gzip: { enabled: false, level: 1, minLength: 256, types: DEFAULT_GZIP_TYPES },
     http2: true,
     ipv6: true,
     realIpFrom: [],
@@ -131,7 +219,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
   },
   locationDefaults: { sslRedirect: true, allowSourceRanges: [], denySourceRanges: [] },
   realIp: { enabled: false, trustedCidrs: ['0.0.0.0/0'] },
-  upstreamKeepaliveConnections: 320,
+  upstreamKeepalive: { keepaliveConnections: 320, keepaliveTimeoutSeconds: 60, keepaliveRequests: 10000 },
   loadBalance: 'round_robin',
   allowedResponseHeaders: [],
   annotations: DEFAULT_ANNOTATION_POLICY,
@@ -205,6 +293,84 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'keep-alive': {
     doc: 'Seconds a client keep-alive connection stays open.',
     set: key(seconds, (c, v) => (c.global.keepaliveTimeoutSeconds = v)),
+  },
+  'keep-alive-requests': {
+    doc: 'Requests one client keep-alive connection may carry.',
+    set: key(int(1, 1000000), (c, v) => (c.global.keepaliveRequests = v)),
+  },
+  'server-tokens': {
+    doc: "Show NGINX's version in the Server header and on error pages.",
+    set: key(bool, (c, v) => (c.global.serverTokens = v)),
+  },
+  'client-header-buffer-size': {
+    doc: 'Buffer for a client request header (`client_header_buffer_size`).',
+    set: key(bufferSize, (c, v) => (c.global.client.headerBufferSize = v)),
+  },
+  'large-client-header-buffers': {
+    doc: 'Number and size of the buffers for large client request headers, such as "4 8k".',
+    set: key(
+      z
+        .string()
+        .trim()
+        .regex(/^\d{1,3}\s+\S+$/, 'must be a number and a size, such as "4 8k"')
+        .transform((v) => v.split(/\s+/) as [string, string])
+        .pipe(z.tuple([int(1, 128), bufferSize]))
+        .transform(([count, size]) => ({ count, size })),
+      (c, v) => (c.global.client.largeHeaderBuffers = v),
+    ),
+  },
+  'client-header-timeout': {
+    doc: 'Seconds a client may take to send its request header.',
+    set: key(seconds, (c, v) => (c.global.client.headerTimeoutSeconds = v)),
+  },
+  'client-body-timeout': {
+    doc: 'Seconds a client may pause between two reads of its request body.',
+    set: key(seconds, (c, v) => (c.global.client.bodyTimeoutSeconds = v)),
+  },
+  'use-gzip': {
+    doc: 'Compress responses of the `gzip-types` with gzip.',
+    set: key(bool, (c, v) => (c.global.gzip.enabled = v)),
+  },
+  'gzip-level': {
+    doc: 'gzip compression level, 1 (fastest) to 9.',
+    set: key(int(1, 9), (c, v) => (c.global.gzip.level = v)),
+  },
+  'gzip-min-length': {
+    doc: 'Smallest response (bytes, by its Content-Length) that is compressed.',
+    set: key(int(0, 1000000000), (c, v) => (c.global.gzip.minLength = v)),
+  },
+  'gzip-types': {
+    doc: 'Space-separated MIME types compressed (text/html always is).',
+    set: key(
+      list(z.string().regex(MIME_TYPE, 'must be MIME types such as text/css or application/json'), {
+        max: 128,
+      }),
+      (c, v) => (c.global.gzip.types = [...new Set(v)].sort()),
+    ),
+  },
+  'compute-full-forwarded-for': {
+    doc: 'With use-forwarded-headers: X-Forwarded-For carries the chain the trusted proxies sent plus the peer, instead of the client address alone.',
+    set: key(bool, (c, v) => (c.global.computeFullForwardedFor = v)),
+  },
+  'block-cidrs': {
+    doc: 'Comma-separated IP addresses or CIDRs refused (403) on every host.',
+    set: key(sourceRangeList, (c, v) => (c.global.blockCidrs = v)),
+  },
+  'block-user-agents': {
+    doc: 'Comma-separated User-Agent values refused (403) on every host: an exact value, or a regex after `~` (case-sensitive) or `~*`.',
+    set: key(userAgentList, (c, v) => (c.global.blockUserAgents = v)),
+  },
+  'log-format-upstream': {
+    doc: "The access log's format: text and NGINX variables (`$remote_addr`, `$http_<header>`, …); ingress-nginx's `$req_id`, `$proxy_upstream_name`, `$proxy_alternative_upstream_name` and `$the_real_ip` are taken too.",
+    set: key(
+      z.string().transform((v, ctx) => {
+        const parsed = parseLogFormat(v);
+        if ('format' in parsed) return parsed.format;
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }),
+      (c, v) => (c.global.accessLogFormat = v),
+    ),
   },
   'server-names-hash-bucket-size': {
     doc: 'Smallest server_names_hash_bucket_size; Gatehouse raises it to fit the longest host (up to 253 characters).',
@@ -282,6 +448,14 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
     doc: 'Send Strict-Transport-Security on HTTPS responses.',
     set: key(bool, (c, v) => (c.global.hsts = v)),
   },
+  'hsts-include-subdomains': {
+    doc: 'Add includeSubDomains to the Strict-Transport-Security header.',
+    set: key(bool, (c, v) => (c.global.hstsIncludeSubdomains = v)),
+  },
+  'hsts-preload': {
+    doc: 'Add preload to the Strict-Transport-Security header.',
+    set: key(bool, (c, v) => (c.global.hstsPreload = v)),
+  },
   'hsts-max-age': {
     doc: 'max-age of the Strict-Transport-Security header, in seconds.',
     set: key(int(0, 63072000), (c, v) => (c.global.hstsMaxAgeSeconds = v)),
@@ -317,7 +491,15 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   },
   'upstream-keepalive-connections': {
     doc: 'Idle keep-alive connections to pods kept per worker (one pool shared by every backend).',
-    set: key(int(0, 10000), (c, v) => (c.upstreamKeepaliveConnections = v)),
+    set: key(int(0, 10000), (c, v) => (c.upstreamKeepalive.keepaliveConnections = v)),
+  },
+  'upstream-keepalive-timeout': {
+    doc: 'Seconds an idle keep-alive connection to a pod stays open.',
+    set: key(seconds, (c, v) => (c.upstreamKeepalive.keepaliveTimeoutSeconds = v)),
+  },
+  'upstream-keepalive-requests': {
+    doc: 'Requests one keep-alive connection to a pod may carry before it is closed.',
+    set: key(int(1, 1000000), (c, v) => (c.upstreamKeepalive.keepaliveRequests = v)),
   },
   'limit-req-status-code': {
     doc: 'Status a client gets when limit-rps or limit-rpm refuses its request (429 is common).',

@@ -460,6 +460,40 @@ export interface GlobalSettings {
   readonly sslCiphers: string;
   readonly hsts: boolean;
   readonly hstsMaxAgeSeconds: number;
+  readonly hstsIncludeSubdomains: boolean;
+  readonly hstsPreload: boolean;
+  /** Requests one client keep-alive connection may carry (`keepalive_requests`). */
+  readonly keepaliveRequests: number;
+  /** Show NGINX's version in the Server header and error pages (`server-tokens`). */
+  readonly serverTokens: boolean;
+  /** Client request limits: header buffers and how long a client may take to send headers and body. */
+  readonly client: {
+    readonly headerBufferSize: string;
+    readonly largeHeaderBuffers: { readonly count: number; readonly size: string };
+    readonly headerTimeoutSeconds: number;
+    readonly bodyTimeoutSeconds: number;
+  };
+  /** Compress responses (`use-gzip` and `gzip-*`). */
+  readonly gzip: {
+    readonly enabled: boolean;
+    readonly level: number;
+    readonly minLength: number;
+    readonly types: readonly string[];
+  };
+  /**
+   * `compute-full-forwarded-for`: X-Forwarded-For carries the whole chain the trusted proxies sent plus the
+   * peer; otherwise only the client address.
+   */
+  readonly computeFullForwardedFor: boolean;
+  /** Clients refused everywhere (`block-cidrs`), canonical and sorted. */
+  readonly blockCidrs: readonly string[];
+  /** User-Agent values refused everywhere (`block-user-agents`): exact strings, or regexes. */
+  readonly blockUserAgents: readonly UserAgentMatch[];
+  /**
+   * The access log's format (`log-format-upstream`), checked against the variables it may name; absent:
+   * Gatehouse's own format.
+   */
+  readonly accessLogFormat?: string;
   /** Offer HTTP/2 on HTTPS (ALPN). */
   readonly http2: boolean;
   /** Also listen on IPv6 where the host has it (ConfigMap `disable-ipv6`). */
@@ -477,6 +511,12 @@ export interface GlobalSettings {
   readonly limitConnStatus: number;
   /** How long workers may finish requests in flight once NGINX is told to stop (`worker_shutdown_timeout`). */
   readonly workerShutdownTimeoutSeconds: number;
+}
+
+/** A `block-user-agents` entry: the exact User-Agent, or a PCRE (`~` case-sensitive, `~*` not). */
+export interface UserAgentMatch {
+  readonly match: 'exact' | '~' | '~*';
+  readonly value: string;
 }
 
 export interface Listen {
@@ -546,7 +586,12 @@ export interface NginxModel {
   readonly rateLimitKeys: readonly RateLimitKey[];
   readonly rateLimitZones: readonly RateLimitZone[];
   /** The one upstream every dynamic backend goes through, and how it picks pods by default. */
-  readonly balancer: { readonly keepaliveConnections: number; readonly mode: LoadBalance };
+  readonly balancer: {
+    readonly keepaliveConnections: number;
+    readonly keepaliveTimeoutSeconds: number;
+    readonly keepaliveRequests: number;
+    readonly mode: LoadBalance;
+  };
   /** TCP/UDP services and SSL passthrough; absent when there are none. */
   readonly stream?: StreamConfig;
   /** from-to-www-redirect servers, sorted by host. */

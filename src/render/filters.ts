@@ -28,6 +28,8 @@ const ABS_PATH = /^\/[A-Za-z0-9._\-/+@=,]*$/;
 
 /** The regex subset of src/translate/path-regex.ts, character by character (no quote, no NGINX escape). */
 const PATH_REGEX = /^\/(?:[A-Za-z0-9\-._~/:,=@!&^$*+?()[\]{}|]|\\[dDwWsSbB.^$*+?()[\]{}|/-])*$/;
+/** A block-user-agents regex: no quote, backslash only before a metacharacter or class. */
+const USER_AGENT_REGEX = /^(?:[A-Za-z0-9 ._/();:+\-|*?^$[\]{},=!<>]|\\[.\-/()[\]{}*+?|^$dDsSwWb])+$/;
 /** A URI path whose only `$` are capture references `$1`…`$9`. */
 const URI_WITH_CAPTURES = /^\/?(?:[A-Za-z0-9\-._~/:]|\$[1-9])+$/;
 
@@ -99,6 +101,19 @@ export const filters = {
   /** The anchored regex of allowed CORS origins translate builds, double-quoted. */
   origin_pattern: (v: unknown): string =>
     `"${check('origin pattern', v, /^\^\((?:[a-z0-9:/.+\\[\]|-])+\)\$$/)}"`,
+  /** A `block-user-agents` entry ({ match, value }), double-quoted: `~`/`~*` and a regex, or an exact value. */
+  user_agent: (v: unknown): string => {
+    const { match, value } = (v ?? {}) as { match?: unknown; value?: unknown };
+    const prefix = match === '~' || match === '~*' ? match : match === 'exact' ? '' : undefined;
+    if (prefix === undefined) throw new UnsafeValueError('render: a User-Agent match must be exact, ~ or ~*');
+    const pattern = prefix === '' ? /^[A-Za-z0-9 ._/();:+-]+$/ : USER_AGENT_REGEX;
+    return `"${prefix}${check('User-Agent', value, pattern)}"`;
+  },
+  /** An access-log format: printable text and `${name}` variables, single-quoted (no quote or backslash). */
+  log_format: (v: unknown): string =>
+    `'${check('log format', v, /^(?:[\x20-\x23\x25-\x26\x28-\x5b\x5d-\x7e]|\$\{[a-z0-9_]+\})+$/)}'`,
+  /** A MIME type. */
+  mime_type: (v: unknown): string => check('MIME type', v, /^[a-z0-9][a-z0-9.+-]*\/[a-z0-9*][a-z0-9.+-]*$/),
   /** A whole number. */
   int: (v: unknown): string => check('number', v, /^\d{1,10}$/),
   cidr: (v: unknown): string => check('CIDR', v, CIDR),

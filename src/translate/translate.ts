@@ -328,7 +328,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       upstreamTlsPools: upstreamTls.pools(),
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
-      balancer: { keepaliveConnections: config.upstreamKeepaliveConnections, mode: config.loadBalance },
+      balancer: { ...config.upstreamKeepalive, mode: config.loadBalance },
       ...(redirectServers.length > 0 && { redirectServers }),
       ...(stream !== undefined && { stream }),
     },

@@ -115,7 +115,11 @@ describe('allowlists behind trusted proxies (use-forwarded-headers)', () => {
           annotations: { 'nginx.ingress.kubernetes.io/allowlist-source-range': CLIENT_A },
           rules: [{ host: 'admin.example.com', paths: [{ service: 'admin', port: 80 }] }],
         }),
-        configMap({ 'use-forwarded-headers': 'true', 'proxy-real-ip-cidr': PROXY }),
+        configMap({
+          'use-forwarded-headers': 'true',
+          'proxy-real-ip-cidr': PROXY,
+          'compute-full-forwarded-for': 'true',
+        }),
       ],
       ['--configmap', 'ops/gatehouse'],
     );

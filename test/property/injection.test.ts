@@ -97,6 +97,8 @@ interface Target {
   readonly options?: Partial<TranslateOptions>;
   /** What may reach the config of this field, when wider than `isSafe`. */
   readonly safe?: (value: string) => boolean;
+  /** A value this field rejects, when `REJECTED` is one it takes. */
+  readonly rejected?: string;
 }
 
 /**
@@ -112,6 +114,27 @@ const configMapOf = (namespace: string, name: string, data: Record<string, strin
   ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name }, data }) as KubernetesObject;
 
 /** A realm is printed double-quoted: spaces and some punctuation, never a quote, `$`, `\\` or braces. */
+/**
+ * ConfigMap values printed inside one quoted NGINX string, where `;`, spaces and braces are text: only a
+ * quote or backslash (beyond a regex escape) could end it. Each key names a value it must reject.
+ */
+const CONFIG_QUOTED: Record<string, { safe: (v: string) => boolean; rejected: string }> = {
+  'block-user-agents': {
+    safe: (v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .every((p) =>
+          /^(?:~\*?)?(?:[A-Za-z0-9 ._/();:+\-|*?^$[\]{},=!<>]|\\[.\-/()[\]{}*+?|^$dDsSwWb])*$/.test(p),
+        ),
+    rejected: 'bad"value',
+  },
+  'log-format-upstream': {
+    safe: (v) => /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/.test(v.trim()),
+    rejected: "bad'value",
+  },
+};
+
 const isSafeRealm = (value: string): boolean => /^[A-Za-z0-9 _.,:!?@()/+'-]{1,128}$/.test(value);
 
 /** What external auth values may print (the URL parser rebuilds URLs; `$` only as request variables). */
@@ -274,6 +297,7 @@ const targets: Target[] = [
   })),
   ...Object.keys(CONFIGMAP_KEYS).map((key): Target => ({
     name: `ConfigMap ${key}`,
+    ...(Object.hasOwn(CONFIG_QUOTED, key) && CONFIG_QUOTED[key]),
     options: { configMap: CONFIG },
     objects: (v) =>
       cluster({}, [
@@ -290,8 +314,9 @@ const targets: Target[] = [
 describe('hostile strings in user fields', () => {
   for (const target of targets) {
     it(`${target.name}: rejected, or printed as a safe token`, () => {
-      const rejected = renderObjects(target.objects(REJECTED), target.options).conf;
-      assert.ok(!rejected.includes(REJECTED));
+      const rejectedValue = target.rejected ?? REJECTED;
+      const rejected = renderObjects(target.objects(rejectedValue), target.options).conf;
+      assert.ok(!rejected.includes(rejectedValue));
       fc.assert(
         fc.property(payload, fc.boolean(), (raw, marked) => {
           // The marker makes "the value is in the config" checkable even for payloads like ";" or "}".

@@ -87,10 +87,11 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
       // The client address is the one the trusted proxies (ingress-nginx's default: all) report.
       'real_ip_header X-Forwarded-For;',
       'set_real_ip_from 0.0.0.0/0;',
-      'proxy_set_header X-Forwarded-For $gatehouse_forwarded_for;',
+      // X-Forwarded-For is the client alone, as in ingress-nginx (compute-full-forwarded-for: the chain).
+      'proxy_set_header X-Forwarded-For $remote_addr;',
       'map $http_x_forwarded_proto $gatehouse_forwarded_proto {',
     ],
-    lacks: ['proxy_set_header X-Forwarded-For $remote_addr;'],
+    lacks: ['proxy_set_header X-Forwarded-Proto $scheme;'],
   },
   {
     key: 'enable-real-ip',
@@ -148,8 +149,103 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   { key: 'host-namespace-isolation', value: 'true', has: [], lacks: [] },
   {
     key: 'hsts',
+    value: 'false',
+    has: [],
+    lacks: [
+      'https "max-age=31536000; includeSubDomains";',
+      'add_header Strict-Transport-Security $gatehouse_hsts always;',
+    ],
+  },
+  {
+    key: 'hsts-include-subdomains',
+    value: 'false',
+    has: ['https "max-age=31536000";'],
+    lacks: ['https "max-age=31536000; includeSubDomains";'],
+  },
+  {
+    key: 'hsts-preload',
     value: 'true',
-    has: ['https "max-age=31536000";', 'add_header Strict-Transport-Security $gatehouse_hsts always;'],
+    has: ['https "max-age=31536000; includeSubDomains; preload";'],
+    lacks: ['https "max-age=31536000; includeSubDomains";'],
+  },
+  {
+    key: 'keep-alive-requests',
+    value: '100',
+    has: ['keepalive_requests 100;'],
+    lacks: ['keepalive_requests 1000;'],
+  },
+  { key: 'server-tokens', value: 'true', has: ['server_tokens on;'], lacks: ['server_tokens off;'] },
+  {
+    key: 'client-header-buffer-size',
+    value: '4k',
+    has: ['client_header_buffer_size 4k;'],
+    lacks: ['client_header_buffer_size 1k;'],
+  },
+  {
+    key: 'large-client-header-buffers',
+    value: '8  16K',
+    has: ['large_client_header_buffers 8 16k;'],
+    lacks: ['large_client_header_buffers 4 8k;'],
+  },
+  {
+    key: 'client-header-timeout',
+    value: '10s',
+    has: ['client_header_timeout 10s;'],
+    lacks: ['client_header_timeout 60s;'],
+  },
+  {
+    key: 'client-body-timeout',
+    value: '120',
+    has: ['client_body_timeout 120s;'],
+    lacks: ['client_body_timeout 60s;'],
+  },
+  {
+    key: 'upstream-keepalive-timeout',
+    value: '30',
+    has: ['keepalive_timeout 30s;'],
+    lacks: ['keepalive_timeout 60s;'],
+  },
+  {
+    key: 'upstream-keepalive-requests',
+    value: '500',
+    has: ['keepalive_requests 500;'],
+    lacks: ['keepalive_requests 10000;'],
+  },
+  {
+    key: 'use-gzip',
+    value: 'true',
+    has: ['gzip on;', 'gzip_comp_level 1;', 'gzip_min_length 256;'],
+    lacks: [],
+  },
+  // Printed with use-gzip (see the configmap golden).
+  { key: 'gzip-level', value: '5', has: [], lacks: [] },
+  { key: 'gzip-min-length', value: '1000', has: [], lacks: [] },
+  { key: 'gzip-types', value: 'text/css application/json', has: [], lacks: [] },
+  {
+    key: 'compute-full-forwarded-for',
+    value: 'true',
+    // Only with use-forwarded-headers: without it the client's own X-Forwarded-For is not trusted.
+    has: ['proxy_set_header X-Forwarded-For $remote_addr;'],
+    lacks: [],
+  },
+  {
+    key: 'block-cidrs',
+    value: '192.0.2.1, 10.1.2.3/8',
+    has: ['deny 10.0.0.0/8;', 'deny 192.0.2.1;'],
+    lacks: [],
+  },
+  {
+    key: 'block-user-agents',
+    value: 'BadBot/1.0, ~*(curl|wget)\\/, ~^evil',
+    has: ['"BadBot/1.0" 1;', '"~*(curl|wget)\\/" 1;', '"~^evil" 1;', 'if ($gatehouse_blocked_agent) {'],
+    lacks: [],
+  },
+  {
+    key: 'log-format-upstream',
+    value: '$remote_addr "$request" $status $req_id [$proxy_upstream_name] ${http_x_trace}',
+    has: [
+      'log_format gatehouse \'${remote_addr} "${request}" ${status} ${gatehouse_request_id} [${gatehouse_upstream}] ${http_x_trace}\';',
+    ],
     lacks: [],
   },
   {
@@ -336,6 +432,61 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'ssl-protocols', value: 'TLSv1.1', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'ssl-protocols', value: '', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'hsts', value: 'on', reason: 'must be "true" or "false"' },
+  { key: 'hsts-preload', value: 'yes', reason: 'must be "true" or "false"' },
+  { key: 'keep-alive-requests', value: '0', reason: 'must be between 1 and 1000000' },
+  { key: 'large-client-header-buffers', value: '4', reason: 'must be a number and a size, such as "4 8k"' },
+  {
+    key: 'large-client-header-buffers',
+    value: '4 8k; include x',
+    reason: 'must be a number and a size, such as "4 8k"',
+  },
+  { key: 'client-header-buffer-size', value: '1 k', reason: 'must be a size such as 4k, 16k or 1m' },
+  { key: 'gzip-level', value: '10', reason: 'must be between 1 and 9' },
+  {
+    key: 'gzip-types',
+    value: 'text/css; gzip off',
+    reason: 'must be MIME types such as text/css or application/json',
+  },
+  {
+    key: 'block-cidrs',
+    value: '10.0.0.0/33',
+    reason: 'must be a comma-separated list of IP addresses or CIDRs',
+  },
+  {
+    key: 'block-user-agents',
+    value: 'Bad"Bot',
+    reason: '"Bad"Bot" must be a User-Agent of letters, digits and ._/();:+- or a regex after ~ or ~*',
+  },
+  {
+    key: 'block-user-agents',
+    value: '~*evil\\";',
+    reason:
+      '"~*evil\\";" is not a regex Gatehouse accepts (no quotes, backslash only before a metacharacter or class)',
+  },
+  {
+    key: 'log-format-upstream',
+    value: '$remote_addr $namespace',
+    reason: '$namespace is an ingress-nginx variable Gatehouse does not set; leave it out',
+  },
+  {
+    key: 'log-format-upstream',
+    value: '$remote_addr $document_root',
+    reason: '$document_root is not a variable an access log line may carry',
+  },
+  {
+    key: 'log-format-upstream',
+    value: "$remote_addr ';access_log /tmp/x",
+    reason: "may hold printable ASCII text and $variables, but no ' or \\",
+  },
+  { key: 'upstream-keepalive-timeout', value: 'forever', reason: 'must be a whole number of seconds' },
+  { key: 'compute-full-forwarded-for', value: '1', reason: 'must be "true" or "false"' },
+  { key: 'server-tokens', value: 'on', reason: 'must be "true" or "false"' },
+  { key: 'use-gzip', value: 'on', reason: 'must be "true" or "false"' },
+  { key: 'gzip-min-length', value: '-1', reason: 'must be a whole number' },
+  { key: 'upstream-keepalive-requests', value: '0', reason: 'must be between 1 and 1000000' },
+  { key: 'client-header-timeout', value: '0', reason: 'must be between 1 and 86400 seconds' },
+  { key: 'client-body-timeout', value: '1h', reason: 'must be a whole number of seconds' },
+  { key: 'hsts-include-subdomains', value: 'no', reason: 'must be "true" or "false"' },
   { key: 'max-paths-per-ingress', value: '0', reason: 'must be between 1 and 100000' },
   { key: 'max-hosts-per-ingress', value: 'many', reason: 'must be a whole number' },
   { key: 'max-config-size', value: '1k', reason: 'must be at least 64k' },
@@ -436,7 +587,8 @@ describe('ConfigMap keys', () => {
     ])
       assert.ok(lines(defaults).includes(line), line);
     assert.ok(lines(defaults).includes('return 308 https://$host$gatehouse_uri_without_slash;'));
-    assert.ok(!defaults.includes('Strict-Transport-Security'));
+    // HSTS is on, with includeSubDomains, as in ingress-nginx.
+    assert.ok(lines(defaults).includes('https "max-age=31536000; includeSubDomains";'));
   });
 
   for (const c of valid) {
@@ -505,8 +657,8 @@ describe('ConfigMap keys', () => {
   });
 
   it('hsts-max-age sets the max-age of the HSTS header', () => {
-    const { conf } = renderWithConfig({ hsts: 'true', 'hsts-max-age': '600' });
-    assert.ok(lines(conf).includes('https "max-age=600";'));
+    const { conf } = renderWithConfig({ 'hsts-max-age': '600' });
+    assert.ok(lines(conf).includes('https "max-age=600; includeSubDomains";'));
   });
 
   it('lets an annotation override the ConfigMap default for its Ingress', () => {
