@@ -1,4 +1,4 @@
-import type { V1Ingress } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Ingress } from '@kubernetes/client-node';
 import { parseAnnotations } from '../annotations/parse-annotations.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { IngressAnnotations } from '../annotations/registry.ts';
@@ -124,12 +124,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const report = (d: Diagnostic): void => void diagnostics.push(d);
 
   const wanted = options.configMap;
-  const configMap =
-    wanted === undefined
-      ? undefined
-      : snapshot.configMaps.find(
-          (c) => c.metadata?.namespace === wanted.namespace && c.metadata.name === wanted.name,
-        );
+  const configMap = configMapNamed(snapshot, wanted);
   const global = parseGlobalConfig(configMap);
   global.diagnostics.forEach(report);
   const config = global.config;
@@ -342,6 +337,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   };
 }
 
+/** The ConfigMap a flag names (--configmap, --tcp-services-configmap, …), if the snapshot has it. */
+function configMapNamed(snapshot: Snapshot, wanted: NamespacedName | undefined): V1ConfigMap | undefined {
+  return wanted === undefined
+    ? undefined
+    : snapshot.configMaps.find(
+        (c) => c.metadata?.namespace === wanted.namespace && c.metadata.name === wanted.name,
+      );
+}
+
 /** TCP/UDP services and SSL passthrough; undefined when there are none. */
 function streamModel(
   snapshot: Snapshot,
@@ -352,19 +356,27 @@ function streamModel(
   use: (ref: ObjectRef) => void,
 ): StreamConfig | undefined {
   const resolve = (namespace: string, ref: ServiceBackendRef) => services.resolve(namespace, ref);
-  const find = (wanted: NamespacedName | undefined) =>
-    wanted === undefined
-      ? undefined
-      : snapshot.configMaps.find(
-          (c) => c.metadata?.namespace === wanted.namespace && c.metadata.name === wanted.name,
-        );
   const reserved = new Set([
     options.listen.httpPort,
     options.listen.httpsPort,
     ...(options.reservedPorts ?? []),
   ]);
-  const tcp = streamServices('tcp', find(options.tcpServices), reserved, resolve, report, use);
-  const udp = streamServices('udp', find(options.udpServices), reserved, resolve, report, use);
+  const tcp = streamServices(
+    'tcp',
+    configMapNamed(snapshot, options.tcpServices),
+    reserved,
+    resolve,
+    report,
+    use,
+  );
+  const udp = streamServices(
+    'udp',
+    configMapNamed(snapshot, options.udpServices),
+    reserved,
+    resolve,
+    report,
+    use,
+  );
   const passthrough =
     options.sslPassthrough === true
       ? passthroughRoutes(
