@@ -39,7 +39,12 @@ const appRoot = z
     /^\/([A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2})*$/,
     'must be a path starting with "/", in letters, digits and -._~/:@!&()*+,=?%',
   )
-  .refine((v) => !v.startsWith('//'), { message: 'must be a path on this host, not //host' });
+  .refine((v) => !v.startsWith('//'), { message: 'must be a path on this host, not //host' })
+  // A Location header with an encoded control character (%00, %0d%0a) is never a real app root, and
+  // whatever decodes it downstream should not get the chance.
+  .refine((v) => !/%(?:[01][0-9A-Fa-f]|7[Ff])/.test(v), {
+    message: 'must not encode control characters (%00 to %1F, %7F)',
+  });
 
 export const redirectFamily = defineFamily({
   concern: 'redirect',

@@ -292,6 +292,12 @@ const targets: Target[] = [
     ...(a.name === 'auth-realm' && { safe: isSafeRealm }),
     // A valid hash key never reaches nginx.conf (it travels in the dynamic state, checked again there).
     ...(a.name === 'upstream-hash-by' && { safe: (v: string) => parseHashKey(v.trim()) !== undefined }),
+    // A path printed double-quoted in a redirect: percent-escapes allowed, but no encoded control character.
+    ...(a.name === 'app-root' && {
+      safe: (v: string) =>
+        /^\/([A-Za-z0-9\-._~/:@!&()*+,=?]|%[2-689A-Fa-f][0-9A-Fa-f]|%7[0-9A-Ea-e])*$/.test(v.trim()) &&
+        !v.startsWith('//'),
+    }),
     ...(Object.hasOwn(AUTH_SAFE, a.name) && { safe: AUTH_SAFE[a.name] }),
     objects: (v) => cluster({ annotations: { [ANNOTATION_PREFIX + a.name]: v } }),
   })),

@@ -56,6 +56,16 @@ familyTable(
   ],
   [
     { annotation: 'app-root', value: 'app', reason: PATH_REASON },
+    {
+      annotation: 'app-root',
+      value: '/app%0d%0aSet-Cookie:%20a=b',
+      reason: 'must not encode control characters (%00 to %1F, %7F)',
+    },
+    {
+      annotation: 'app-root',
+      value: '/app%00',
+      reason: 'must not encode control characters (%00 to %1F, %7F)',
+    },
     { annotation: 'app-root', value: '/app$host', reason: PATH_REASON },
     {
       annotation: 'app-root',
