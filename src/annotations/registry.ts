@@ -7,6 +7,7 @@ import { logFamily } from './log.ts';
 import { affinityFamily } from './affinity.ts';
 import { modsecurityFamily } from './modsecurity.ts';
 import { balanceFamily } from './balance.ts';
+import { snippetFamily } from './snippet.ts';
 import { basicAuthFamily } from './basic-auth.ts';
 import { clientCertFamily } from './client-cert.ts';
 import { passthroughFamily } from './passthrough.ts';
@@ -53,6 +54,7 @@ export const FAMILIES = [
   redirectFamily,
   rewriteFamily,
   serverFamily,
+  snippetFamily,
   sourceRangeFamily,
   upstreamFamily,
 ] as const;

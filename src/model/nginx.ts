@@ -139,6 +139,8 @@ export interface ProxyHeaderOverrides {
   readonly connection?: string;
   /** The client certificate's verdict and names (ssl-client-*), and with `certificate` the PEM itself. */
   readonly clientCertificate?: 'verdict' | 'certificate';
+  /** More request headers (configuration-snippet's proxy_set_header): names and plain values. */
+  readonly extra?: readonly { readonly name: string; readonly value: string }[];
   /** Headers of the auth service's answer (`ExternalAuth.responseHeaders`), passed on to the pods. */
   readonly authResponseHeaders?: readonly string[];
 }
@@ -167,6 +169,8 @@ export interface LocationSettings {
   readonly basicAuth?: BasicAuth;
   /** `auth_request` to an auth service (auth-url or the ConfigMap's global-auth-url). */
   readonly externalAuth?: ExternalAuth;
+  /** What a configuration-snippet asks beyond headers: allow/deny rules and a fixed answer. */
+  readonly snippet?: SnippetSettings;
   /** ModSecurity here, where it differs from the http block's (`NginxModel.modsecurity`). */
   readonly modsecurity?: LocationModSecurity;
   /**
@@ -258,6 +262,13 @@ export interface ExternalAuth {
   readonly keepalive: boolean;
   /** Its Set-Cookie goes with every answer (`ResponseHeaders.authCookie`), not only successful ones. */
   readonly alwaysSetCookie: boolean;
+}
+
+/** configuration-snippet's allow/deny (in order; `all` or an address or CIDR) and `return`. */
+export interface SnippetSettings {
+  readonly access: readonly { readonly allow: boolean; readonly range: string }[];
+  /** A status with a text (printable, `\n` for new lines, no quote, backslash or `$`), or a redirect URL. */
+  readonly answer?: { readonly code: number; readonly text?: string; readonly url?: string };
 }
 
 /** ModSecurity in one location: `off`, or on with what the http block does not load already. */

@@ -155,6 +155,9 @@ export const filters = {
       v,
       /^(?:https?|\$scheme):\/\/(?:[a-z0-9.-]+|\[[0-9a-fA-F:.]+\]|\$gatehouse_host)(?::\d{1,5})?(?:\/(?:[A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\$(?:gatehouse_host|gatehouse_escaped_request_uri|scheme)(?![A-Za-z0-9_]))*)?$/,
     )}"`,
+  /** The text of a fixed answer, double-quoted: printable, new lines as `\\n`, no quote, backslash or `$`. */
+  answer_text: (v: unknown): string =>
+    `"${check('answer text', v, /^[\x20-\x21\x23\x25-\x5b\x5d-\x7e\n]{0,4096}$/).replaceAll('\n', '\\n')}"`,
   /** A ModSecurity transaction id, double-quoted: literal `_.:-` characters and `$request_id`. */
   transaction_id: (v: unknown): string =>
     `"${check('transaction id', v, /^(?:[A-Za-z0-9_.:-]|\$request_id(?![A-Za-z0-9_]))+$/)}"`,

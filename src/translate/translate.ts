@@ -680,12 +680,14 @@ function settingsFor(
   const allow = annotations.sourceRange?.allow ?? config.locationDefaults.allowSourceRanges;
   const deny = annotations.sourceRange?.deny ?? config.locationDefaults.denySourceRanges;
   const upstream = annotations.upstream ?? {};
+  const snippet = annotations.snippet;
   const headers: ProxyHeaderOverrides = {
     ...(upstream.vhost !== undefined && { host: upstream.vhost }),
     ...(upstream.connection !== undefined && { connection: upstream.connection }),
     ...path?.proxyHeaders,
     ...(check !== undefined &&
       check.responseHeaders.length > 0 && { authResponseHeaders: check.responseHeaders }),
+    ...(snippet !== undefined && snippet.requestHeaders.length > 0 && { extra: snippet.requestHeaders }),
   };
   return {
     sslRedirect:
@@ -706,8 +708,16 @@ function settingsFor(
     ...(check !== undefined && { externalAuth: check }),
     ...(tls !== undefined && !('denied' in tls) && { upstreamTls: tls }),
     ...(modsecurity !== undefined && { modsecurity }),
+    ...(snippet !== undefined &&
+      (snippet.access.length > 0 || snippet.answer !== undefined) && {
+        snippet: { access: snippet.access, ...(snippet.answer !== undefined && { answer: snippet.answer }) },
+      }),
     ...(denied !== undefined && { denied }),
-    ...responseHeadersFor(annotations, owner?.customHeaders, check),
+    ...responseHeadersFor(
+      annotations,
+      withSnippetHeaders(owner?.customHeaders, snippet?.responseHeaders),
+      check,
+    ),
   };
 }
 
@@ -734,6 +744,16 @@ function externalAuthFor(
   if (config.noAuthLocations.some((prefix) => served.startsWith(prefix))) return undefined;
   if ('invalid' in global) return { denied: `global auth is misconfigured: ${global.invalid}` };
   return externalAuths.resolve(globalAuthOwner, 'data.global-auth-url', global);
+}
+
+/** custom-headers and a configuration-snippet's response headers; the snippet's win on a name. */
+function withSnippetHeaders(
+  custom: Contribution['customHeaders'],
+  fromSnippet: Contribution['customHeaders'],
+): Contribution['customHeaders'] {
+  if (fromSnippet === undefined || fromSnippet.length === 0) return custom;
+  const byName = new Map([...(custom ?? []), ...fromSnippet].map((h) => [h.name.toLowerCase(), h]));
+  return [...byName.values()].sort((a, b) => cmp(a.name.toLowerCase(), b.name.toLowerCase()));
 }
 
 function responseHeadersFor(

@@ -367,6 +367,45 @@ describe('hostile auth-proxy-set-headers ConfigMaps', () => {
   });
 });
 
+describe('hostile configuration-snippets (allowed by the admin)', () => {
+  const allowed = { configMap: CONFIG };
+  const admin = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { ...CONFIG },
+    data: { 'allow-snippet-annotations': 'true', 'annotations-risk-level': 'Critical' },
+  } as KubernetesObject;
+  const PLAIN = /^[\x20-\x21\x23\x25-\x5b\x5d-\x7e]*$/;
+  const shapes: [string, (v: string) => string][] = [
+    ['a header value', (v) => `add_header X-A "${v}";`],
+    ['a fixed answer', (v) => `return 200 "${v}";`],
+    ['a whole snippet', (v) => v],
+  ];
+  for (const [what, snippet] of shapes)
+    it(`${what}: refused, or re-printed only from its checked, quoted form`, () => {
+      fc.assert(
+        fc.property(payload, (raw) => {
+          const objects = cluster(
+            { annotations: { [`${ANNOTATION_PREFIX}configuration-snippet`]: snippet(raw) } },
+            [admin],
+          );
+          const { conf, result } = renderObjects(objects, allowed);
+          const web = result.ingresses.find((i) => i.ref.name === 'web');
+          if (web?.outcome !== 'served') return;
+          if (what !== 'a whole snippet') {
+            // A fixed answer may hold new lines, printed as \n.
+            assert.match(what === 'a fixed answer' ? raw.replaceAll('\n', '') : raw, PLAIN);
+            assert.ok(conf.includes(`"${raw.replaceAll('\n', '\\n')}"`));
+          }
+          // Whatever was served, nothing but Gatehouse's own directives came of it.
+          assert.ok(!/^\s*include\b/m.test(conf));
+          assert.ok(!/^\s*proxy_pass (?!\S*gatehouse_)/m.test(conf));
+        }),
+        { numRuns: 150 },
+      );
+    });
+});
+
 describe('hostile htpasswd Secrets', () => {
   const protectedBy = (secret: KubernetesObject): KubernetesObject[] =>
     cluster(

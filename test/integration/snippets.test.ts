@@ -1,0 +1,96 @@
+// configuration-snippet as a client sees it, once the admin allows snippets: the headers it sets are there,
+// the path it denies is refused, its fixed answer is served; a snippet with a directive outside the list
+// refuses its Ingress alone, naming the directive; without the admin's consent every snippet is refused.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { configMap, ingress } from '../support/fixtures.ts';
+import { request } from '../support/http-client.ts';
+import { echoOf, liveConfig, serveFolder, waitForLog, type ServedFolder } from '../support/integration.ts';
+
+const snippetIngress = (name: string, snippet: string) =>
+  ingress({
+    name,
+    annotations: { 'nginx.ingress.kubernetes.io/configuration-snippet': snippet },
+    rules: [{ host: `${name}.example.com`, paths: [{ service: 'app', port: 80 }] }],
+  });
+
+describe('configuration-snippet, allowed by the admin', () => {
+  let served: ServedFolder | undefined;
+  const get = (host: string, path = '/', localAddress?: string) => {
+    assert.ok(served);
+    return request(
+      'http',
+      served.gatehouse.httpPort,
+      host,
+      path,
+      localAddress === undefined ? {} : { localAddress },
+    );
+  };
+
+  before(async () => {
+    served = await serveFolder(
+      ['app'],
+      [
+        configMap({ 'allow-snippet-annotations': 'true', 'annotations-risk-level': 'Critical' }),
+        snippetIngress(
+          'headers',
+          'more_set_headers "X-Frame-Options: DENY";\nproxy_set_header X-Tenant "shop";\n',
+        ),
+        snippetIngress('robots', 'return 200 "User-agent: *\\nDisallow: /\\n";'),
+        snippetIngress('private', 'allow 127.0.0.2; deny all;'),
+        snippetIngress('evil', 'proxy_pass http://169.254.169.254/;'),
+      ],
+      ['--configmap', 'ops/gatehouse'],
+    );
+  });
+
+  after(async () => {
+    await served?.stop();
+  });
+
+  it('sets the response and request headers the snippet names', async () => {
+    const reply = await get('headers.example.com');
+    assert.equal(reply.status, 200);
+    assert.equal(reply.headers['x-frame-options'], 'DENY');
+    assert.equal(echoOf(reply).headers['x-tenant'], 'shop');
+  });
+
+  it('serves the fixed answer', async () => {
+    const reply = await get('robots.example.com', '/robots.txt');
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body, 'User-agent: *\nDisallow: /\n');
+  });
+
+  it('applies allow and deny in order', async () => {
+    assert.equal((await get('private.example.com')).status, 403);
+    assert.equal((await get('private.example.com', '/', '127.0.0.2')).status, 200);
+  });
+
+  it('refuses a snippet with another directive, naming it, and serves the rest', async () => {
+    assert.ok(served);
+    await waitForLog(
+      served.gatehouse,
+      /Ingress default\/evil: .*configuration-snippet\]: proxy_pass is not allowed in a snippet/,
+    );
+    assert.equal((await get('evil.example.com')).status, 404);
+    assert.ok(!(await liveConfig(served.gatehouse)).includes('169.254.169.254'));
+  });
+});
+
+describe('configuration-snippet without the admin', () => {
+  let served: ServedFolder | undefined;
+
+  before(async () => {
+    served = await serveFolder(['app'], [snippetIngress('headers', 'more_set_headers "X-A: b";')]);
+  });
+
+  after(async () => {
+    await served?.stop();
+  });
+
+  it('refuses the Ingress', async () => {
+    assert.ok(served);
+    await waitForLog(served.gatehouse, /Ingress default\/headers: .*snippet annotations are disabled/);
+    assert.equal((await request('http', served.gatehouse.httpPort, 'headers.example.com', '/')).status, 404);
+  });
+});
