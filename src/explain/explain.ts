@@ -85,6 +85,9 @@ export function explain(request: ExplainRequest, context: ExplainContext): Expla
       request: base,
     };
 
+  const passthrough = scheme === 'https' ? passedThrough(context.model, host) : undefined;
+  if (passthrough !== undefined) return { request: base, annotations: {}, ...passthrough };
+
   const choice = selectServer(context.model, host);
   if (choice.redirect !== undefined) {
     const r = choice.redirect;
@@ -230,6 +233,35 @@ function outcome(
     reason: `proxied (${location.action.protocol}) to one of the ${endpoints.length} endpoint(s) of ${name}${notes}`,
     upstream,
     ...(rewritten === undefined ? {} : { rewrittenTo: rewritten }),
+  };
+}
+
+/**
+ * ssl-passthrough: the stream layer reads the SNI name and hands the whole TLS connection to the pods, so
+ * no server, location or annotation of the http block ever sees the request.
+ */
+function passedThrough(
+  model: NginxModel,
+  host: string,
+): Pick<Explanation, 'result' | 'reason' | 'upstream'> | undefined {
+  const routes = model.stream?.passthrough?.routes ?? [];
+  const route =
+    routes.find((r) => r.serverName === host) ??
+    routes.find((r) => r.serverName.startsWith('~') && new RegExp(r.serverName.slice(1)).test(host));
+  if (route === undefined) return undefined;
+  const endpoints =
+    model.stream?.upstreams.find((u) => u.name === route.upstream)?.endpoints.map(formatEndpoint) ?? [];
+  const upstream = { name: route.upstream, endpoints, live: false };
+  if (endpoints.length === 0)
+    return {
+      result: { kind: 'status', code: 502 },
+      reason: `ssl-passthrough (${route.source}): ${route.upstream} has no ready endpoint, so NGINX closes the TLS connection`,
+      upstream,
+    };
+  return {
+    result: { kind: 'proxy' },
+    reason: `ssl-passthrough (${route.source}): the TLS connection goes unterminated to one of the ${endpoints.length} endpoint(s) of ${route.upstream}; NGINX sees no request, so no path, header or other annotation applies`,
+    upstream,
   };
 }
 

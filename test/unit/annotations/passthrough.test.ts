@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { passthroughFamily } from '../../../src/annotations/passthrough.ts';
+import { explain } from '../../../src/explain/explain.ts';
 import { ingress, ingressClass, serviceWithEndpoints } from '../../support/fixtures.ts';
 import { messages, outcome, renderObjects, translateObjects } from '../harness.ts';
 import { DEFAULT_LOCATION, familyTable } from './table.ts';
@@ -165,5 +166,37 @@ describe('ssl-passthrough: whose host it is', () => {
       ),
       messages(result).join('\n'),
     );
+  });
+});
+
+describe('gatehouse explain on a passed-through host', () => {
+  it('says HTTPS goes unterminated to the pods, and explains plain HTTP by its location', () => {
+    const result = translateObjects(
+      [
+        ingressClass(),
+        ingress({
+          name: 'dash',
+          annotations: PASS,
+          rules: [{ host: '*.dash.example.com', paths: [{ path: '/', service: 'web', port: 443 }] }],
+        }),
+        ...web('default'),
+      ],
+      ON,
+    );
+    const context = { model: result.model, routes: result.routes, diagnostics: [], snapshot: undefined };
+    const ask = (url: string) => explain({ url, method: 'GET', headers: {}, source: '192.0.2.1' }, context);
+    const tls = ask('https://eu.dash.example.com/api?x=1');
+    assert.deepEqual(tls.result, { kind: 'proxy' });
+    assert.equal(tls.location, undefined, 'no location: NGINX sees no request');
+    assert.deepEqual(tls.upstream, { name: 'default_web_443', endpoints: ['10.0.0.2:8443'], live: false });
+    assert.match(
+      tls.reason,
+      /^ssl-passthrough \(ingress default\/dash\): the TLS connection goes unterminated/,
+    );
+    const plain = ask('http://eu.dash.example.com/api');
+    assert.deepEqual(plain.result, { kind: 'proxy' });
+    assert.equal(plain.location?.source, 'ingress default/dash');
+    // Other names are terminated and routed as usual (here: the default server's 404).
+    assert.deepEqual(ask('https://other.example.com/').result, { kind: 'status', code: 404 });
   });
 });
