@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configMap, ingress } from '../support/fixtures.ts';
+import { annotatedIngress, configMap } from '../support/fixtures.ts';
 import { request } from '../support/http-client.ts';
 import { echoOf, liveConfig, serveFolder, waitForLog, type ServedFolder } from '../support/integration.ts';
 
@@ -50,14 +50,7 @@ describe('external auth', () => {
       headers: cookie === undefined ? {} : { cookie },
     });
   };
-  const app = (name: string, annotations: Record<string, string>) =>
-    ingress({
-      name,
-      annotations: Object.fromEntries(
-        Object.entries(annotations).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
-      ),
-      rules: [{ host: `${name}.example.com`, paths: [{ service: 'app', port: 80 }] }],
-    });
+  const app = annotatedIngress;
 
   before(async () => {
     const port = await auth.start();

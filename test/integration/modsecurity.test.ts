@@ -3,7 +3,7 @@
 // rules apply to its paths only, and rules ModSecurity cannot parse refuse their Ingress alone.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { configMap, ingress } from '../support/fixtures.ts';
+import { annotatedIngress, configMap } from '../support/fixtures.ts';
 import { request } from '../support/http-client.ts';
 import { echoOf, liveConfig, serveFolder, waitForLog, type ServedFolder } from '../support/integration.ts';
 
@@ -16,14 +16,7 @@ describe('ModSecurity', () => {
     assert.ok(served);
     return request('http', served.gatehouse.httpPort, host, path);
   };
-  const app = (name: string, annotations: Record<string, string> = {}) =>
-    ingress({
-      name,
-      annotations: Object.fromEntries(
-        Object.entries(annotations).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
-      ),
-      rules: [{ host: `${name}.example.com`, paths: [{ service: 'app', port: 80 }] }],
-    });
+  const app = annotatedIngress;
 
   before(async () => {
     served = await serveFolder(
@@ -94,14 +87,7 @@ describe('ModSecurity per Ingress, off in the ConfigMap', () => {
   };
 
   before(async () => {
-    const annotated = (name: string, annotations: Record<string, string>) =>
-      ingress({
-        name,
-        annotations: Object.fromEntries(
-          Object.entries(annotations).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
-        ),
-        rules: [{ host: `${name}.example.com`, paths: [{ service: 'app', port: 80 }] }],
-      });
+    const annotated = annotatedIngress;
     const crs = { 'enable-modsecurity': 'true', 'enable-owasp-core-rules': 'true' };
     served = await serveFolder(
       ['app'],

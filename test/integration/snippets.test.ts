@@ -3,16 +3,12 @@
 // refuses its Ingress alone, naming the directive; without the admin's consent every snippet is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { configMap, ingress } from '../support/fixtures.ts';
+import { annotatedIngress, configMap } from '../support/fixtures.ts';
 import { request } from '../support/http-client.ts';
 import { echoOf, liveConfig, serveFolder, waitForLog, type ServedFolder } from '../support/integration.ts';
 
 const snippetIngress = (name: string, snippet: string) =>
-  ingress({
-    name,
-    annotations: { 'nginx.ingress.kubernetes.io/configuration-snippet': snippet },
-    rules: [{ host: `${name}.example.com`, paths: [{ service: 'app', port: 80 }] }],
-  });
+  annotatedIngress(name, { 'configuration-snippet': snippet });
 
 describe('configuration-snippet, allowed by the admin', () => {
   let served: ServedFolder | undefined;

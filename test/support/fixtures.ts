@@ -57,6 +57,24 @@ export function ingress(spec: IngressSpec): KubernetesObject & { spec: object } 
   };
 }
 
+/**
+ * An Ingress `name` for host `<name>.example.com` → Service `service` port 80, with ingress-nginx
+ * annotations given without their `nginx.ingress.kubernetes.io/` prefix.
+ */
+export function annotatedIngress(
+  name: string,
+  annotations: Record<string, string> = {},
+  service = 'app',
+): KubernetesObject & { spec: object } {
+  return ingress({
+    name,
+    annotations: Object.fromEntries(
+      Object.entries(annotations).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
+    ),
+    rules: [{ host: `${name}.example.com`, paths: [{ service, port: 80 }] }],
+  });
+}
+
 export function ingressClass(
   name = 'gatehouse',
   controller = 'gatehouse.dev/ingress-controller',

@@ -4,14 +4,10 @@ import { modsecurityFamily } from '../../../src/annotations/modsecurity.ts';
 import { checkModSecurityRules } from '../../../src/annotations/modsecurity-rules.ts';
 import { configMap } from '../../support/fixtures.ts';
 import { messages } from '../harness.ts';
-import { familyTable, prefixed, renderWith } from './table.ts';
+import { SNIPPETS_ALLOWED, familyTable, prefixed, renderWith } from './table.ts';
 
 const ON = { 'enable-modsecurity': 'true' };
-/** The admin's consent to snippets: allow-snippet-annotations and the Critical risk level. */
-const SNIPPETS = {
-  objects: [configMap({ 'allow-snippet-annotations': 'true', 'annotations-risk-level': 'Critical' })],
-  options: { configMap: { namespace: 'ops', name: 'gatehouse' } },
-};
+const SNIPPETS = SNIPPETS_ALLOWED;
 const BASE = 'modsecurity_rules_file "/etc/gatehouse/modsecurity/base.conf";';
 const CRS = 'modsecurity_rules_file "/etc/gatehouse/modsecurity/crs.conf";';
 const RULES = /^modsecurity_rules_file "\/etc\/gatehouse\/modsecurity\/default_web_[0-9a-f]{12}\.conf";$/;

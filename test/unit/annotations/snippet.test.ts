@@ -4,13 +4,9 @@ import { snippetFamily } from '../../../src/annotations/snippet.ts';
 import { parseDirectives, parseLocationSnippet } from '../../../src/annotations/nginx-snippet.ts';
 import { configMap } from '../../support/fixtures.ts';
 import { messages } from '../harness.ts';
-import { familyTable, prefixed, renderWith } from './table.ts';
+import { SNIPPETS_ALLOWED, familyTable, prefixed, renderWith } from './table.ts';
 
-/** The admin's consent to snippets: allow-snippet-annotations and the Critical risk level. */
-const SNIPPETS = {
-  objects: [configMap({ 'allow-snippet-annotations': 'true', 'annotations-risk-level': 'Critical' })],
-  options: { configMap: { namespace: 'ops', name: 'gatehouse' } },
-};
+const SNIPPETS = SNIPPETS_ALLOWED;
 
 familyTable(
   snippetFamily,

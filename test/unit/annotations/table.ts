@@ -7,6 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { ANNOTATION_PREFIX, type AnnotationFamily } from '../../../src/annotations/spec.ts';
 import {
   certificateFor,
+  configMap,
   ingress,
   ingressClass,
   serviceWithEndpoints,
@@ -23,6 +24,12 @@ before(async () => {
 });
 
 /** The location of an Ingress with no annotation: everything else is inherited from the http block. */
+/** The admin's consent to snippets: allow-snippet-annotations and the Critical risk level. */
+export const SNIPPETS_ALLOWED = {
+  objects: [configMap({ 'allow-snippet-annotations': 'true', 'annotations-risk-level': 'Critical' })],
+  options: { configMap: { namespace: 'ops', name: 'gatehouse' } },
+};
+
 export const DEFAULT_LOCATION = [
   'location "/" {',
   'set $gatehouse_upstream default_web_80;',
