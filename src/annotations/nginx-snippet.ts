@@ -126,6 +126,9 @@ const OWN_REQUEST_HEADERS = new Map([
   ['http2-settings', ''],
 ]);
 
+const HSTS =
+  'Strict-Transport-Security comes from the ConfigMap (hsts, hsts-max-age, hsts-include-subdomains, hsts-preload)';
+
 const DIRECTIVES = ['more_set_headers', 'add_header', 'proxy_set_header', 'allow', 'deny', 'return'];
 
 /** A configuration-snippet, parsed and checked; or why it is refused. */
@@ -155,6 +158,7 @@ export function parseLocationSnippet(text: string): LocationSnippet | { error: s
             d.name,
           );
           if (typeof h === 'string') return { error: h };
+          if (h.name.toLowerCase() === 'strict-transport-security') return fail(HSTS);
           responseHeaders.push(h);
         }
         break;
@@ -164,6 +168,7 @@ export function parseLocationSnippet(text: string): LocationSnippet | { error: s
           return fail('takes a name, a value and optionally "always"');
         const h = header(d.args[0], d.args[1], d.name);
         if (typeof h === 'string') return { error: h };
+        if (h.name.toLowerCase() === 'strict-transport-security') return fail(HSTS);
         responseHeaders.push(h);
         break;
       }

@@ -56,6 +56,10 @@ describe('configuration-snippet parser', () => {
     ['add_header X-A b; }', 'unexpected "}"'],
     ['add_header X-A "b;', 'unterminated quoted string'],
     ['# nothing', 'holds no directive'],
+    [
+      'add_header Strict-Transport-Security "max-age=1";',
+      'add_header: Strict-Transport-Security comes from the ConfigMap',
+    ],
   ];
   for (const [text, reason] of refused)
     it(`refuses ${JSON.stringify(text)}`, () => {
