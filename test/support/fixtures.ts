@@ -92,8 +92,9 @@ export function ingressClass(
 }
 
 /**
- * A Service whose port 80 (named http) is backed by the given endpoints, plus its EndpointSlice. Its
- * cluster IP (10.96.0.10 unless given) is only used with service-upstream; nothing listens there.
+ * A Service whose port 80 (named http) is backed by the given endpoints, plus its EndpointSlice. A cluster
+ * IP is set only when given (service-upstream reads it): a real API server allocates one otherwise, and
+ * refuses a second Service with the same.
  */
 export function serviceWithEndpoints(
   name: string,
@@ -118,7 +119,7 @@ export function serviceWithEndpoints(
       kind: 'Service',
       metadata: { name, namespace },
       spec: {
-        clusterIP: options.clusterIP ?? '10.96.0.10',
+        ...(options.clusterIP !== undefined && { clusterIP: options.clusterIP }),
         ports: [{ name: portName, port: options.port ?? 80, targetPort: 8080 }],
       },
     } as KubernetesObject,

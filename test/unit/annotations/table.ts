@@ -68,7 +68,7 @@ export function renderWith(
         },
       ],
     }),
-    ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
+    ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }], { clusterIP: '10.96.0.10' }),
     ...(tls ? [tlsSecret('web-tls', cert)] : []),
     ...extra,
   ];
