@@ -173,9 +173,8 @@ function _M.rewrite()
   end
 end
 
--- balancer_by_lua: the first try takes the session's endpoint, or the next endpoint in turn; a retry
--- (proxy_next_upstream) picks one this request has not tried yet (with session-cookie-change-on-failure,
--- the session moves there).
+-- A retry's endpoint for a session with session-cookie-change-on-failure: one not tried yet, which the
+-- session moves to; nil otherwise (the retry then takes the next endpoint in turn, the cookie stays).
 local function retry_pick(ctx, list, name, tried)
   local affinity = ctx.gatehouse_affinity
   if not affinity.change then
@@ -275,6 +274,9 @@ function _M.log()
   observe(last, tonumber(header) or FAILED_SECONDS, now)
 end
 
+-- balancer_by_lua: the first try takes the session's endpoint, else the one the hash key names, else the
+-- less loaded of two (ewma) or the next in turn; a retry (proxy_next_upstream) picks one this request has
+-- not tried yet.
 function _M.balance()
   refresh()
   local name = ngx.var.gatehouse_upstream

@@ -81,6 +81,21 @@ local function whole(n, min, max)
   return type(n) == "number" and n == math.floor(n) and n >= min and n <= max
 end
 
+-- Copies the text fields of `from` that are set into `to`, each at most 256 characters matching its
+-- pattern; false when one does not.
+local function copy_text(from, to, patterns)
+  for field, pattern in pairs(patterns) do
+    local v = from[field]
+    if v ~= nil then
+      if type(v) ~= "string" or #v > 256 or not v:match(pattern) then
+        return false
+      end
+      to[field] = v
+    end
+  end
+  return true
+end
+
 local function valid_canary(c)
   if type(c) ~= "table" or type(c.backend) ~= "string" or not c.backend:match(NAME) then
     return nil
@@ -89,14 +104,8 @@ local function valid_canary(c)
     return nil
   end
   local out = { backend = c.backend, weight = c.weight, total = c.total }
-  for field, pattern in pairs(CANARY_TEXT) do
-    local v = c[field]
-    if v ~= nil then
-      if type(v) ~= "string" or #v > 256 or not v:match(pattern) then
-        return nil
-      end
-      out[field] = v
-    end
+  if not copy_text(c, out, CANARY_TEXT) then
+    return nil
   end
   return cjson.encode(out)
 end
@@ -118,14 +127,8 @@ local function valid_affinity(a)
     return nil
   end
   local out = { mode = a.mode }
-  for field, pattern in pairs(AFFINITY_TEXT) do
-    local v = a[field]
-    if v ~= nil then
-      if type(v) ~= "string" or #v > 256 or not v:match(pattern) then
-        return nil
-      end
-      out[field] = v
-    end
+  if not copy_text(a, out, AFFINITY_TEXT) then
+    return nil
   end
   for _, field in ipairs({ "max_age", "expires" }) do
     if a[field] ~= nil then

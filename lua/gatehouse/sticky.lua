@@ -17,12 +17,18 @@ local digest = function(text)
   return ngx.md5(text):sub(1, 16)
 end
 
+-- Where a text lands on the ring: the first 32 bits of its MD5 (CRC32 places labels that differ in one
+-- character, such as the ports of pods on one address, too close together).
+local function point_of(text)
+  return tonumber(ngx.md5(text):sub(1, 8), 16)
+end
+
 -- A consistent-hash ring over `items`, each placed at POINTS points derived from its label.
 local function ring_of(items, label)
   local ring = { points = {}, owner = {} }
   for _, item in ipairs(items) do
     for i = 1, POINTS do
-      local point = ngx.crc32_long(label(item) .. "#" .. i)
+      local point = point_of(label(item) .. "#" .. i)
       ring.points[#ring.points + 1] = point
       ring.owner[point] = item
     end
@@ -34,7 +40,7 @@ end
 -- The item at or after the key's point on the ring.
 local function lookup(ring, key)
   local points = ring.points
-  local h = ngx.crc32_long(key)
+  local h = point_of(key)
   local lo, hi = 1, #points
   if h > points[hi] then
     return ring.owner[points[1]]

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Affinity } from '../model/nginx.ts';
 import { defineFamily } from './spec.ts';
 import { bool, int } from './values.ts';
 
@@ -7,24 +8,10 @@ import { bool, int } from './values.ts';
  * or a key the pods are hashed on (balanced), and later requests carrying it go to the same pod while it
  * is ready. lua/gatehouse/balancer.lua does it, from the dynamic state.
  */
-export interface AffinityAnnotations {
-  /** `balanced` (ingress-nginx's default) rebalances some sessions when pods are added; `persistent` never. */
-  readonly mode: 'balanced' | 'persistent';
-  readonly cookieName: string;
+export type AffinityAnnotations = Omit<Affinity, 'path'> & {
   /** Cookie Path; default: the Ingress path (`/` for a regex path). */
   readonly path?: string;
-  readonly domain?: string;
-  readonly maxAgeSeconds?: number;
-  /** Seconds from the answer until the cookie's Expires. */
-  readonly expiresSeconds?: number;
-  readonly sameSite?: 'None' | 'Lax' | 'Strict';
-  /** Omit `SameSite=None` for browsers known to reject such cookies. */
-  readonly conditionalSameSiteNone: boolean;
-  /** Secure attribute; default: on for HTTPS requests. */
-  readonly secure?: boolean;
-  /** After a failed try, the next pod becomes the session's (else the cookie keeps the first one). */
-  readonly changeOnFailure: boolean;
-}
+};
 
 export const DEFAULT_AFFINITY_COOKIE = 'INGRESSCOOKIE';
 const MAX_COOKIE_SECONDS = 2_147_483_647;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CanaryRoute } from '../model/nginx.ts';
 import { defineFamily } from './spec.ts';
 import { bool, int } from './values.ts';
 
@@ -9,19 +10,9 @@ import { bool, int } from './values.ts';
  * in lua/gatehouse/balancer.lua, from values that travel in the dynamic state, so a weight change needs no
  * reload.
  */
-export interface CanaryAnnotations {
+export interface CanaryAnnotations extends Omit<CanaryRoute, 'backend'> {
   /** False only for `canary: "false"` without any other canary key: an ordinary Ingress. */
   readonly enabled: boolean;
-  /** Requests out of `weightTotal` that go to the canary. */
-  readonly weight: number;
-  readonly weightTotal: number;
-  /** Header whose value `always` (or `headerValue`, or a match of `headerPattern`) sends to the canary. */
-  readonly header?: string;
-  readonly headerValue?: string;
-  /** PCRE the header value is matched against (when `headerValue` is not set). */
-  readonly headerPattern?: string;
-  /** Cookie whose value `always` sends to the canary and `never` keeps off it. */
-  readonly cookie?: string;
 }
 
 export const MAX_CANARY_WEIGHT = 1_000_000;

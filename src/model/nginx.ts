@@ -27,28 +27,37 @@ export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP';
 export interface CanaryRoute {
   /** The canary's upstream name. */
   readonly backend: string;
+  /** Requests out of `weightTotal` that go to the canary. */
   readonly weight: number;
   readonly weightTotal: number;
-  /** Validated header name, value (ingress-nginx's basic characters) and regex (its regex characters). */
+  /**
+   * Validated header name whose value `always` (or `headerValue`, ingress-nginx's basic characters; or a
+   * match of the PCRE `headerPattern`, its regex characters) sends to the canary, `never` keeps off it.
+   */
   readonly header?: string;
   readonly headerValue?: string;
   readonly headerPattern?: string;
+  /** Cookie whose value `always` sends to the canary and `never` keeps off it. */
   readonly cookie?: string;
 }
 
 /** Cookie session affinity (affinity: cookie), read by the Lua balancer from the dynamic state. */
 export interface Affinity {
+  /** `balanced` (ingress-nginx's default) rebalances some sessions when pods are added; `persistent` never. */
   readonly mode: 'balanced' | 'persistent';
   /** Validated cookie name, path (`/…` of safe characters) and domain. */
   readonly cookieName: string;
   readonly path: string;
   readonly domain?: string;
   readonly maxAgeSeconds?: number;
+  /** Seconds from the answer until the cookie's Expires. */
   readonly expiresSeconds?: number;
   readonly sameSite?: 'None' | 'Lax' | 'Strict';
+  /** Omit `SameSite=None` for browsers known to reject such cookies. */
   readonly conditionalSameSiteNone: boolean;
   /** Unset: Secure on HTTPS requests. */
   readonly secure?: boolean;
+  /** After a failed try, the next pod becomes the session's (else the cookie keeps the first one). */
   readonly changeOnFailure: boolean;
 }
 
