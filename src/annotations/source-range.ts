@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineFamily, defined } from './spec.ts';
 import { sourceRangeList } from './values.ts';
 
@@ -9,6 +10,11 @@ import { sourceRangeList } from './values.ts';
 export interface SourceRangeAnnotations {
   readonly allow?: readonly string[];
   readonly deny?: readonly string[];
+  /**
+   * `satisfy: any`: a client of the allowlist needs no credentials, others must authenticate (basic or
+   * external auth); the denylist still refuses. Default `all`: both must pass.
+   */
+  readonly satisfy?: 'any' | 'all';
 }
 
 export const sourceRangeFamily = defineFamily({
@@ -29,7 +35,19 @@ export const sourceRangeFamily = defineFamily({
       description: 'Comma-separated IP addresses or CIDRs refused (403), even when the allowlist lists them.',
       example: '203.0.113.0/24',
     },
+    satisfy: {
+      schema: z.enum(['any', 'all'], { error: 'must be "any" or "all"' }),
+      risk: 'Low',
+      scope: 'location',
+      description:
+        'With "any", clients of the allowlist need no credentials and others must pass basic or external auth (the denylist still refuses); with "all" (default) both apply.',
+      example: 'any',
+    },
   },
   build: (v): SourceRangeAnnotations =>
-    defined({ allow: v['allowlist-source-range'], deny: v['denylist-source-range'] }),
+    defined({
+      allow: v['allowlist-source-range'],
+      deny: v['denylist-source-range'],
+      satisfy: v.satisfy,
+    }),
 });

@@ -17,7 +17,7 @@ export const SNIPPET_ANNOTATIONS: readonly string[] = ['auth-snippet', 'server-s
  * Annotations that restrict who may reach a path. Ignoring one would quietly open what the Ingress meant
  * to protect.
  */
-export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = ['global-rate-limit', 'satisfy'];
+export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = ['global-rate-limit'];
 
 /** Annotations that change where or how requests are routed, not implemented yet. */
 export const UNSUPPORTED_ROUTING: readonly string[] = [

@@ -172,6 +172,11 @@ export interface LocationSettings {
    * denylist, each matched once per request by a `geo` block at http level. Empty: everyone may reach it.
    */
   readonly refuseClients: readonly string[];
+  /**
+   * `satisfy any`: these ranges (the allowlist, then `deny all`) or the location's auth admit a client;
+   * the allowlist is then not among `refuseClients`.
+   */
+  readonly satisfyAny?: { readonly allow: readonly string[] };
   readonly limits?: LocationLimits;
   readonly clientCert?: ClientCertCheck;
   /** `auth_basic` with an htpasswd file of `authFiles`. */

@@ -678,6 +678,12 @@ function settingsFor(
   )[0];
   const redirect = annotations.redirect ?? {};
   const allow = annotations.sourceRange?.allow ?? config.locationDefaults.allowSourceRanges;
+  // Allowlist or credentials: only meaningful when there are both.
+  const satisfyAny =
+    annotations.sourceRange?.satisfy === 'any' &&
+    allow.length > 0 &&
+    denied === undefined &&
+    ((auth !== undefined && !('denied' in auth)) || check !== undefined);
   const deny = annotations.sourceRange?.deny ?? config.locationDefaults.denySourceRanges;
   const upstream = annotations.upstream ?? {};
   const snippet = annotations.snippet;
@@ -701,8 +707,9 @@ function settingsFor(
     ...(config.global.accessLog && annotations.log?.accessLog === false && { accessLogOff: true as const }),
     refuseClients: [
       ...(deny.length > 0 ? [addressLists.refuse(deny)] : []),
-      ...(allow.length > 0 ? [addressLists.admitOnly(allow)] : []),
+      ...(allow.length > 0 && !satisfyAny ? [addressLists.admitOnly(allow)] : []),
     ],
+    ...(satisfyAny && { satisfyAny: { allow } }),
     ...(limits !== undefined && { limits }),
     ...(auth !== undefined && !('denied' in auth) && { basicAuth: auth }),
     ...(check !== undefined && { externalAuth: check }),

@@ -71,6 +71,7 @@ describe('external auth', () => {
           'auth-response-headers': 'X-Auth-Request-User',
         }),
         app('plain', { 'auth-url': url }),
+        app('office', { 'auth-url': url, 'allowlist-source-range': '127.0.0.2', satisfy: 'any' }),
         app('metadata', { 'auth-url': 'http://169.254.169.254/latest/meta-data/' }),
         configMap({ 'X-Tenant': 'shop' }, 'default', 'auth-headers'),
       ],
@@ -114,6 +115,18 @@ describe('external auth', () => {
     assert.equal((await get('plain.example.com', '/')).status, 401);
     assert.equal((await get('plain.example.com', '/', 'session=banned')).status, 403);
     assert.equal((await get('shop.example.com', '/', 'session=banned')).status, 403);
+  });
+
+  it('satisfy any: the allowlist needs no session, others sign in', async () => {
+    assert.ok(served);
+    const from = (localAddress: string, cookie?: string) =>
+      request('http', served?.gatehouse.httpPort ?? 0, 'office.example.com', '/', {
+        localAddress,
+        headers: cookie === undefined ? {} : { cookie },
+      });
+    assert.equal((await from('127.0.0.2')).status, 200);
+    assert.equal((await from('127.0.0.1')).status, 401);
+    assert.equal((await from('127.0.0.1', 'session=alice')).status, 200);
   });
 
   it('keeps verdicts in the cache under the Ingress key: the auth service is asked once', async () => {

@@ -24,6 +24,26 @@ familyTable(
       lacks: ['deny all;'],
     },
     {
+      annotation: 'satisfy',
+      value: 'any',
+      with: { 'allowlist-source-range': '10.0.0.0/8, 192.0.2.1', 'auth-url': 'http://192.0.2.40/auth' },
+      has: [
+        'satisfy any;',
+        'allow 10.0.0.0/8;',
+        'allow 192.0.2.1;',
+        'deny all;',
+        'auth_request_set $gatehouse_auth_cookie $upstream_http_set_cookie;',
+      ],
+      lacks: ['return 403;'],
+    },
+    {
+      annotation: 'satisfy',
+      value: 'all',
+      with: { 'allowlist-source-range': '10.0.0.0/8', 'auth-url': 'http://192.0.2.40/auth' },
+      has: ['return 403;'],
+      lacks: ['satisfy any;'],
+    },
+    {
       annotation: 'whitelist-source-range',
       value: '10.0.0.0/8',
       has: ['return 403;'],
@@ -44,6 +64,7 @@ familyTable(
     },
   ],
   [
+    { annotation: 'satisfy', value: 'either', reason: 'must be "any" or "all"' },
     { annotation: 'allowlist-source-range', value: 'not-an-ip', reason: LIST_REASON },
     { annotation: 'allowlist-source-range', value: '10.0.0.0/33', reason: LIST_REASON },
     { annotation: 'allowlist-source-range', value: '10.0.0.1,x', reason: LIST_REASON },
@@ -99,5 +120,23 @@ describe('whitelist-source-range, the old name of allowlist-source-range', () =>
     assert.deepEqual(messages(result), [
       'warning: Ingress default/web: metadata.annotations[nginx.ingress.kubernetes.io/whitelist-source-range]: ignored: allowlist-source-range is also set and takes precedence',
     ]);
+  });
+});
+
+describe('satisfy any', () => {
+  it('keeps the denylist absolute, and means nothing without credentials to ask for', () => {
+    const { location } = renderWith(
+      prefixed({
+        satisfy: 'any',
+        'allowlist-source-range': '10.0.0.0/8',
+        'denylist-source-range': '10.1.0.0/16',
+        'auth-url': 'http://192.0.2.40/auth',
+      }),
+    );
+    refusal(location, 'denylist');
+    assert.ok(location.includes('satisfy any;'));
+    const plain = renderWith(prefixed({ satisfy: 'any', 'allowlist-source-range': '10.0.0.0/8' }));
+    refusal(plain.location, 'allowlist');
+    assert.ok(!plain.location.includes('satisfy any;'));
   });
 });
