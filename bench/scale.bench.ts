@@ -47,7 +47,7 @@ const SIZES = (process.env['SCALE_SIZES'] ?? '1000,5000,10000').split(',').map(N
 const MODES = (process.env['SCALE_MODES'] ?? 'folder,cluster').split(',');
 /** EndpointSlice-only changes per run (p99 of 20 samples is their second slowest). */
 const SAMPLES = Number(process.env['SCALE_SAMPLES'] ?? '20');
-const EDITS = 5;
+const EDITS = Number(process.env['SCALE_EDITS'] ?? '5');
 const NAMESPACES = 10;
 const DEBOUNCE_MS = 100;
 const LONG = 30 * 60_000;
@@ -378,15 +378,34 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
     const endpoints = n >= 10_000 ? 5 : 3;
     const probe = await env.backend('probe');
     const api = KubernetesObjectApi.makeApiClient(env.admin);
+    // Transient refusals (throttling, a busy etcd) are tried again.
+    const create = async (object: KubernetesObject): Promise<void> => {
+      // Headless: no cluster IP to allocate (Gatehouse proxies to the endpoints either way).
+      const body =
+        object.kind === 'Service'
+          ? { ...object, spec: { ...(object as { spec: object }).spec, clusterIP: 'None' } }
+          : object;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await api.create(body);
+          return;
+        } catch (error) {
+          const code = (error as { code?: number }).code;
+          if (code === 409 && attempt > 1) return; // an earlier attempt did create it
+          if (attempt >= 5 || (code !== 429 && code !== 500 && code !== 503)) throw error;
+          await sleep(100 * attempt);
+        }
+      }
+    };
     for (let k = 0; k < NAMESPACES; k++)
       await env.core.createNamespace({ body: { metadata: { name: `team-${k}` } } });
     const t0 = performance.now();
-    for (const object of shared(certificate, { ip: probe.host, port: probe.port })) await api.create(object);
+    for (const object of shared(certificate, { ip: probe.host, port: probe.port })) await create(object);
     await pool(
       Array.from({ length: n }, (_, i) => i),
       16,
       async (i) => {
-        for (const object of app(i, endpoints)) await api.create(object);
+        for (const object of app(i, endpoints)) await create(object);
       },
     );
     console.log(
