@@ -424,7 +424,13 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
     if (holder !== 'leader' && holder !== 'follower') throw new Error('bench: no replica holds the lease');
     const c: Controller = {
       gatehouse: leader,
-      change: (i, extra) => env.apply(...app(i, endpoints, extra)),
+      // Only what the change touches: the Ingress for an edit, the EndpointSlice for a moved endpoint.
+      change: (i, extra) =>
+        env.apply(
+          ...app(i, endpoints, extra).filter((o) =>
+            extra.moved === undefined ? o.kind === 'Ingress' : o.kind === 'EndpointSlice',
+          ),
+        ),
     };
     const edit = await measureEdits(c);
     const changes = await measureEndpointChanges(c, n);
