@@ -54,7 +54,13 @@ export function describeChange(before: NginxModel | undefined, after: NginxModel
   };
 }
 
-/** One line for the reload log: `+host a.example.com, -path b.example.com /x, endpoints ns_svc_80 2→3`. */
+/** Items one reload line names at most: a first start at 10,000 Ingresses would otherwise log megabytes. */
+export const MAX_CHANGE_ITEMS = 50;
+
+/**
+ * One line for the reload log: `+host a.example.com, -path b.example.com /x, endpoints ns_svc_80 2→3`,
+ * cut after MAX_CHANGE_ITEMS items with how many more there are.
+ */
 export function formatChange(change: ConfigChange): string {
   const parts = [
     ...change.hostsAdded.map((h) => `+host ${h}`),
@@ -66,7 +72,9 @@ export function formatChange(change: ConfigChange): string {
     ...change.upstreamsRemoved.map((u) => `-upstream ${u}`),
     ...change.endpointsChanged.map((e) => `endpoints ${e.upstream} ${e.before}→${e.after}`),
   ];
-  return parts.length === 0 ? 'no change in hosts, paths or endpoints (settings only)' : parts.join(', ');
+  if (parts.length === 0) return 'no change in hosts, paths or endpoints (settings only)';
+  if (parts.length <= MAX_CHANGE_ITEMS) return parts.join(', ');
+  return `${parts.slice(0, MAX_CHANGE_ITEMS).join(', ')}, … and ${parts.length - MAX_CHANGE_ITEMS} more`;
 }
 
 /**

@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeChange, formatChange, snapshotChanges } from '../../src/controller/config-changes.ts';
+import {
+  describeChange,
+  formatChange,
+  MAX_CHANGE_ITEMS,
+  snapshotChanges,
+} from '../../src/controller/config-changes.ts';
 import { inspectionAllowed } from '../../src/observability/inspection.ts';
 import { ingress, ingressClass, serviceWithEndpoints } from '../support/fixtures.ts';
 import { snapshotOf, translateObjects } from './harness.ts';
@@ -43,6 +48,15 @@ describe('what a reload changed', () => {
     const before = translateObjects([ingressClass(), app(['/x']), ...svc('10.0.0.1')]).model;
     const after = translateObjects([ingressClass(), app(['/x']), ...svc()]).model;
     assert.equal(formatChange(describeChange(before, after)), 'endpoints default_s_80 1→0');
+  });
+
+  it('names at most MAX_CHANGE_ITEMS items, then how many more', () => {
+    const paths = Array.from({ length: 60 }, (_, i) => `/p${String(i).padStart(2, '0')}`);
+    const model = translateObjects([ingressClass(), app(paths), ...svc('10.0.0.1')]).model;
+    const line = formatChange(describeChange(undefined, model));
+    // 1 host, the default server's and the host's "/", 60 paths and 1 upstream: 64 items.
+    assert.equal(line.split(', ').length, MAX_CHANGE_ITEMS + 1);
+    assert.match(line, /^\+host a\.example\.com, .*, … and 14 more$/);
   });
 
   it('says so when only settings changed', () => {
