@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { BasicAuthAnnotations } from '../annotations/basic-auth.ts';
-import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
-import { cmp, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
+import { cmp, type ObjectRef } from '../model/diagnostics.ts';
 import type { AuthFile, BasicAuth } from '../model/nginx.ts';
 import { decode } from './certificates.ts';
+import type { SecretFiles, SecretFilesResult } from './secret-files.ts';
 
 /** A user name NGINX can match: printable ASCII without `:` or whitespace. */
 const USER = /^[\x21-\x39\x3b-\x7e]{1,128}$/;
@@ -25,9 +25,9 @@ const HASHES: readonly RegExp[] = [
 
 const MAX_USERS = 10_000;
 
-export type BasicAuthResult =
-  | { readonly ok: true; readonly auth: BasicAuth; readonly file: AuthFile; readonly secret: ObjectRef }
-  | { readonly ok: false; readonly reason: string; readonly secret?: ObjectRef };
+export type BasicAuthResult = SecretFilesResult<BasicAuth, AuthFile>;
+/** The htpasswd files of a config, one per distinct content. */
+export type BasicAuthFiles = SecretFiles<BasicAuthAnnotations, BasicAuth, AuthFile>;
 
 /**
  * Turns an Ingress's basic-auth annotations and its Secret into an htpasswd file of its own, re-written
@@ -95,55 +95,7 @@ export function basicAuthFile(
   return {
     ok: true,
     secret: ref,
-    auth: { realm: wanted.realm, file: fileName },
-    file: { fileName, content },
+    settings: { realm: wanted.realm, file: fileName },
+    files: [{ fileName, content }],
   };
-}
-
-/** The htpasswd files of a config, one per distinct content; reports each unusable Secret once per Ingress. */
-export class BasicAuthFiles {
-  private readonly secretList: readonly V1Secret[];
-  private readonly report: (d: Diagnostic) => void;
-  private readonly byIngress = new Map<string, BasicAuth | { denied: string }>();
-  private readonly fileMap = new Map<string, AuthFile>();
-  private readonly used = new Map<string, ObjectRef>();
-
-  constructor(secrets: readonly V1Secret[], report: (d: Diagnostic) => void) {
-    this.secretList = secrets;
-    this.report = report;
-  }
-
-  /** The location's basic auth, or why it is denied (its paths then answer 503). */
-  resolve(ingress: ObjectRef, wanted: BasicAuthAnnotations): BasicAuth | { denied: string } {
-    const key = `${ingress.namespace}/${ingress.name}`;
-    const known = this.byIngress.get(key);
-    if (known !== undefined) return known;
-    const result = basicAuthFile(ingress.namespace, wanted, this.secretList);
-    if (result.secret !== undefined)
-      this.used.set(`${result.secret.namespace}/${result.secret.name}`, result.secret);
-    let outcome: BasicAuth | { denied: string };
-    if (result.ok) {
-      this.fileMap.set(result.file.fileName, result.file);
-      outcome = result.auth;
-    } else {
-      this.report({
-        severity: 'warning',
-        object: ingress,
-        field: `metadata.annotations[${ANNOTATION_PREFIX}auth-secret]`,
-        reason: `${result.reason}; its paths answer 503 until it is fixed`,
-      });
-      outcome = { denied: result.reason };
-    }
-    this.byIngress.set(key, outcome);
-    return outcome;
-  }
-
-  files(): AuthFile[] {
-    return [...this.fileMap.values()].sort((a, b) => cmp(a.fileName, b.fileName));
-  }
-
-  /** The Secrets whose content reached the model. */
-  secrets(): ObjectRef[] {
-    return [...this.used.values()];
-  }
 }

@@ -22,7 +22,7 @@ import { NO_ROUTE, type Route } from '../model/routes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { AddressLists } from './address-lists.ts';
 import { RateLimits } from './rate-limits.ts';
-import { BasicAuthFiles } from './basic-auth.ts';
+import { basicAuthFile, type BasicAuthFiles } from './basic-auth.ts';
 import { ExternalAuths } from './external-auth.ts';
 import { ModSecurityFiles } from './modsecurity.ts';
 import { ClientCerts, withClientCert } from './client-cert.ts';
@@ -46,7 +46,8 @@ import { ErrorPagesBuilder, type ResolveService } from './error-pages.ts';
 import { corsSettings, customHeaders } from './response-headers.ts';
 import { serverExtras, wwwRedirects, type ServerExtras } from './server-names.ts';
 import { passthroughRoutes, streamServices } from './stream.ts';
-import { UpstreamTlsFiles } from './upstream-tls.ts';
+import { upstreamTlsFor, type UpstreamTlsFiles } from './upstream-tls.ts';
+import { SecretFiles } from './secret-files.ts';
 
 export interface NamespacedName {
   readonly namespace: string;
@@ -219,7 +220,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const routes: Route[] = [];
   const addressLists = new AddressLists();
   const rateLimits = new RateLimits(addressLists);
-  const basicAuth = new BasicAuthFiles(usable.secrets, report);
+  const basicAuth = new SecretFiles('auth-secret', basicAuthFile, usable.secrets, report);
   const clientCerts = new ClientCerts(usable.secrets, report);
   const externalAuths = new ExternalAuths({
     externalNames: snapshot.externalNames ?? new Map(),
@@ -227,7 +228,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     configMaps: snapshot.configMaps,
     report,
   });
-  const upstreamTls = new UpstreamTlsFiles(usable.secrets, report);
+  const upstreamTls = new SecretFiles('proxy-ssl-secret', upstreamTlsFor, usable.secrets, report);
   const modsecurity = new ModSecurityFiles(config.modsecurity);
   const context: ServerContext = {
     externalAuths,
@@ -320,7 +321,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       ...(modsecurityModel !== undefined && { modsecurity: modsecurityModel }),
       clientCaFiles: clientCerts.caFiles(),
       upstreamTlsFiles: upstreamTls.files(),
-      upstreamTlsPools: upstreamTls.pools(),
+      upstreamTlsPools: [...new Set(upstreamTls.settings().map((t) => t.pool))].sort(cmp),
       rateLimitKeys: rateLimits.keyList(),
       rateLimitZones: rateLimits.zoneList(),
       balancer: { ...config.upstreamKeepalive, mode: config.loadBalance },

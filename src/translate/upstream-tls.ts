@@ -1,20 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ProxySslAnnotations } from '../annotations/proxy-ssl.ts';
-import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
-import { cmp, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
+import type { ObjectRef } from '../model/diagnostics.ts';
 import type { CertificateFile, UpstreamTls } from '../model/nginx.ts';
 import { certificateFromSecret } from './certificates.ts';
 import { caBundle } from './client-cert.ts';
+import type { SecretFiles, SecretFilesResult } from './secret-files.ts';
 
-export type UpstreamTlsResult =
-  | {
-      readonly ok: true;
-      readonly tls: UpstreamTls;
-      readonly files: readonly CertificateFile[];
-      readonly secret?: ObjectRef;
-    }
-  | { readonly ok: false; readonly reason: string; readonly secret?: ObjectRef };
+export type UpstreamTlsResult = SecretFilesResult<UpstreamTls, CertificateFile>;
+/** The TLS-to-pods settings of every Ingress that asks, and their CA and client certificate files. */
+export type UpstreamTlsFiles = SecretFiles<ProxySslAnnotations, UpstreamTls, CertificateFile>;
 
 /**
  * An Ingress's proxy-ssl-* settings with the files of its proxy-ssl-secret: `ca.crt` (CA certificates only)
@@ -35,7 +30,7 @@ export function upstreamTlsFor(
     ...(wanted.protocols !== undefined && { protocols: wanted.protocols }),
     ...(wanted.ciphers !== undefined && { ciphers: wanted.ciphers }),
   };
-  if (wanted.secret === undefined) return { ok: true, tls: withPool(tls), files: [] };
+  if (wanted.secret === undefined) return { ok: true, settings: withPool(tls), files: [] };
   const name = `${namespace}/${wanted.secret}`;
   const secret = secrets.find(
     (s) => s.metadata?.namespace === namespace && s.metadata.name === wanted.secret,
@@ -67,65 +62,11 @@ export function upstreamTlsFor(
   }
   if (files.length === 0)
     return { ok: false, secret: ref, reason: `Secret ${name} has neither ca.crt nor tls.crt and tls.key` };
-  return { ok: true, tls: withPool(result), files, secret: ref };
+  return { ok: true, settings: withPool(result), files, secret: ref };
 }
 
 /** Names the keep-alive pool of these settings: the same settings (files included) share one. */
 function withPool(tls: Omit<UpstreamTls, 'pool'>): UpstreamTls {
   const digest = createHash('sha256').update(JSON.stringify(tls)).digest('hex').slice(0, 12);
   return { pool: `gatehouse_tls_${digest}`, ...tls };
-}
-
-/** The TLS-to-pods settings of every Ingress that asks; reports each unusable Secret once per Ingress. */
-export class UpstreamTlsFiles {
-  private readonly secretList: readonly V1Secret[];
-  private readonly report: (d: Diagnostic) => void;
-  private readonly byIngress = new Map<string, UpstreamTls | { denied: string }>();
-  private readonly fileMap = new Map<string, CertificateFile>();
-  private readonly used = new Map<string, ObjectRef>();
-
-  constructor(secrets: readonly V1Secret[], report: (d: Diagnostic) => void) {
-    this.secretList = secrets;
-    this.report = report;
-  }
-
-  /** The location's TLS to the pods, or why it is denied (its paths then answer 503). */
-  resolve(ingress: ObjectRef, wanted: ProxySslAnnotations): UpstreamTls | { denied: string } {
-    const key = `${ingress.namespace}/${ingress.name}`;
-    const known = this.byIngress.get(key);
-    if (known !== undefined) return known;
-    const result = upstreamTlsFor(ingress.namespace, wanted, this.secretList);
-    if (result.secret !== undefined)
-      this.used.set(`${result.secret.namespace}/${result.secret.name}`, result.secret);
-    let outcome: UpstreamTls | { denied: string };
-    if (result.ok) {
-      for (const f of result.files) this.fileMap.set(f.fileName, f);
-      outcome = result.tls;
-    } else {
-      this.report({
-        severity: 'warning',
-        object: ingress,
-        field: `metadata.annotations[${ANNOTATION_PREFIX}proxy-ssl-secret]`,
-        reason: `${result.reason}; its paths answer 503 until it is fixed`,
-      });
-      outcome = { denied: result.reason };
-    }
-    this.byIngress.set(key, outcome);
-    return outcome;
-  }
-
-  /** The upstream blocks the settings in use proxy through, sorted. */
-  pools(): string[] {
-    const pools = [...this.byIngress.values()].flatMap((t) => ('pool' in t ? [t.pool] : []));
-    return [...new Set(pools)].sort(cmp);
-  }
-
-  files(): CertificateFile[] {
-    return [...this.fileMap.values()].sort((a, b) => cmp(a.fileName, b.fileName));
-  }
-
-  /** The Secrets whose content reached the model. */
-  secrets(): ObjectRef[] {
-    return [...this.used.values()];
-  }
 }
