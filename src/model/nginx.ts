@@ -478,6 +478,8 @@ export interface GlobalSettings {
   readonly workerConnections: number;
   readonly keepaliveTimeoutSeconds: number;
   readonly serverNamesHashBucketSize: number;
+  /** `server_names_hash_max_size`, grown with the number of server names. */
+  readonly serverNamesHashMaxSize?: number;
   readonly useForwardedHeaders: boolean;
   readonly accessLog: boolean;
   readonly sslProtocols: readonly string[];

@@ -296,6 +296,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   ].sort((a, b) => cmp(a.fileName, b.fileName));
 
   const modsecurityModel = modsecurity.model();
+  const serverNames = [
+    ...servers.flatMap((s) => [s.serverName, ...(s.aliases ?? [])]),
+    ...redirectServers.map((r) => r.host),
+  ];
   diagnostics.sort(compareDiagnostics);
   return {
     model: {
@@ -304,11 +308,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
         ...config.global,
         serverNamesHashBucketSize: Math.max(
           config.global.serverNamesHashBucketSize,
-          serverNamesBucketFor([
-            ...servers.flatMap((s) => [s.serverName, ...(s.aliases ?? [])]),
-            ...redirectServers.map((r) => r.host),
-          ]),
+          serverNamesBucketFor(serverNames),
         ),
+        serverNamesHashMaxSize: serverNamesMaxSizeFor(serverNames),
       },
       upstreams: [...upstreams.values()].sort((a, b) => cmp(a.name, b.name)),
       defaultServer,
@@ -955,6 +957,14 @@ export function serverNamesBucketFor(serverNames: readonly string[]): number {
   let size = 32;
   while (size < entry + pointer) size *= 2;
   return size;
+}
+
+/**
+ * The largest server_names hash NGINX may try: 4096, or 4 slots per name beyond 1,024 names, so that at
+ * 10,000 hosts NGINX still finds a table where every bucket fits (else it warns and builds a slow one).
+ */
+export function serverNamesMaxSizeFor(serverNames: readonly string[]): number {
+  return Math.max(4096, 4 * serverNames.length);
 }
 
 /** NGINX's `*.example.com` would match any depth; Kubernetes means exactly one label, so use a regex. */

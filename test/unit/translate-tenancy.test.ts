@@ -11,7 +11,7 @@ import {
   tlsSecret,
   type TestCertificate,
 } from '../support/fixtures.ts';
-import { messages, outcome, routes, serverFor, translateObjects } from './harness.ts';
+import { messages, outcome, renderObjects, routes, serverFor, translateObjects } from './harness.ts';
 
 const SHOP = 'shop.example.com';
 
@@ -215,5 +215,26 @@ describe('translate: what one Ingress may cost', () => {
       WITH_CONFIG,
     );
     assert.equal(outcome(result, 'tls-heavy'), 'rejected');
+  });
+});
+
+describe('server_names hash at scale', () => {
+  it('lets NGINX grow the server_names hash with the number of hosts', () => {
+    const hosts = Array.from({ length: 1100 }, (_, i) => `h${i}.example.com`);
+    const conf = renderObjects(
+      [
+        ingressClass(),
+        ingress({
+          name: 'many',
+          rules: hosts.map((host) => ({ host, paths: [{ service: 'web', port: 80 }] })),
+        }),
+        ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
+        configMap({ 'max-hosts-per-ingress': '2000', 'max-paths-per-ingress': '2000' }),
+      ],
+      WITH_CONFIG,
+    ).conf;
+    assert.ok(conf.includes('server_names_hash_max_size 4400;'));
+    const small = renderObjects([ingressClass()]).conf;
+    assert.ok(small.includes('server_names_hash_max_size 4096;'));
   });
 });
