@@ -6,13 +6,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 
 export interface RetryPolicy {
-  /** Tries in all, the first included. */
+  /** Failed tries in all, the first included; throttled answers (429) do not count. */
   readonly attempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
+  /**
+   * How long throttled answers are waited out. A 429 says the server is up and busy, and when to come
+   * back: under a burst (a new leader writing 1,000 statuses) a write may be told to wait many times.
+   */
+  readonly throttledForMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 30_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 6,
+  baseDelayMs: 250,
+  maxDelayMs: 30_000,
+  throttledForMs: 300_000,
+};
 
 /** The longest `Retry-After` honoured; a server asking for more is asked again sooner. */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -53,8 +63,9 @@ export function retryDelayMs(
 }
 
 /**
- * Runs `write` until it succeeds, fails in a way retrying cannot help, the attempts run out, or `signal`
- * aborts; then throws the last error. `onRetry` hears about each retry (for a log line).
+ * Runs `write` until it succeeds, fails in a way retrying cannot help, the attempts run out (or, while
+ * throttled, `throttledForMs`), or `signal` aborts; then throws the last error. `onRetry` hears about each
+ * retry (for a log line).
  */
 export async function withRetry<T>(
   write: () => Promise<T>,
@@ -62,11 +73,16 @@ export async function withRetry<T>(
   signal: AbortSignal,
   onRetry: (error: unknown, delayMs: number, attempt: number) => void = () => undefined,
 ): Promise<T> {
+  const started = Date.now();
+  let failures = 0;
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await write();
     } catch (error) {
-      if (attempt + 1 >= policy.attempts || !isRetryable(error) || signal.aborted) throw error;
+      const throttled = statusOf(error) === 429;
+      if (!throttled) failures += 1;
+      const spent = throttled ? Date.now() - started >= policy.throttledForMs : failures >= policy.attempts;
+      if (spent || !isRetryable(error) || signal.aborted) throw error;
       const delay = retryDelayMs(error, attempt, policy);
       onRetry(error, delay, attempt + 1);
       if (!(await pause(delay, signal))) throw error;

@@ -12,7 +12,8 @@ import {
   withRetry,
 } from '../../src/status/api-writes.ts';
 
-const POLICY = { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 };
+const POLICY = { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000, throttledForMs: 200 };
+const unavailable = (): ApiException<unknown> => new ApiException(503, 'Service Unavailable', {}, {});
 const throttled = (retryAfter?: string): ApiException<unknown> =>
   new ApiException(
     429,
@@ -62,10 +63,26 @@ void describe('withRetry', () => {
     assert.deepEqual(waits, [0, 0]);
   });
 
+  void it('waits out throttling beyond the attempts, for throttledForMs', async () => {
+    let calls = 0;
+    const result = await withRetry(
+      () => (++calls <= 10 ? Promise.reject(throttled('0')) : Promise.resolve('ok')),
+      POLICY,
+      new AbortController().signal,
+    );
+    assert.equal(result, 'ok');
+    assert.equal(calls, 11, 'ten 429s did not use up four attempts');
+    const started = Date.now();
+    await assert.rejects(
+      withRetry(() => Promise.reject(throttled('0')), POLICY, new AbortController().signal),
+    );
+    assert.ok(Date.now() - started >= POLICY.throttledForMs);
+  });
+
   void it('gives up after the last attempt, and at once on a refusal', async () => {
     let calls = 0;
     await assert.rejects(
-      withRetry(() => (calls++, Promise.reject(throttled('0'))), POLICY, new AbortController().signal),
+      withRetry(() => (calls++, Promise.reject(unavailable())), POLICY, new AbortController().signal),
     );
     assert.equal(calls, POLICY.attempts);
     calls = 0;
