@@ -25,13 +25,13 @@ function site(
   });
 }
 
-/** A pod that answers like the echo backends, 150 ms late. */
+/** A pod that answers like the echo backends, 300 ms late (well clear of a loaded machine's noise). */
 async function slowPod(): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer((req, res) => {
     setTimeout(() => {
       res.writeHead(200, { 'content-type': 'application/json', 'x-backend': 'slow' });
       res.end(JSON.stringify({ backend: 'slow', path: req.url, headers: req.headers }));
-    }, 150);
+    }, 300);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port };
@@ -108,8 +108,10 @@ describe('load balancing, through real NGINX', () => {
     const ewma = await podsOf('ewma.example.com', '/', 60);
     const rr = await podsOf('rr.example.com', '/', 60);
     const slowShare = (counts: Map<string, number>) => counts.get('200 slow') ?? 0;
-    assert.ok(slowShare(ewma) <= 12, `ewma sent ${slowShare(ewma)} of 60 to the slow pod`);
     assert.ok(slowShare(rr) >= 20, `round robin sent ${slowShare(rr)} of 60 to the slow pod`);
+    // Each worker learns on its own, and a loaded machine slows the fast pods too: a third at most.
+    assert.ok(slowShare(ewma) <= 20, `ewma sent ${slowShare(ewma)} of 60 to the slow pod`);
+    assert.ok(slowShare(ewma) < slowShare(rr) / 2, `ewma ${slowShare(ewma)}, round robin ${slowShare(rr)}`);
   });
 
   it("service-upstream proxies to the Service's cluster IP, not its pods", async () => {

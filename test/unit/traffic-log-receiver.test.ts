@@ -31,15 +31,32 @@ describe('the metrics log receiver', () => {
     const port = Number(/:(\d+),/.exec(receiver.target)?.[1]);
     const socket = dgram.createSocket('udp4');
     const sent = 2000;
-    for (let i = 0; i < sent; i++) socket.send(LINE, port, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 500));
-    await receiver.drained();
+    // Every datagram handed to the kernel before counting starts (send is asynchronous).
+    await Promise.all(
+      Array.from(
+        { length: sent },
+        () => new Promise<void>((resolve) => socket.send(LINE, port, '127.0.0.1', () => resolve())),
+      ),
+    );
     socket.close();
-    const samples = parseMetrics(`${await registry.metrics()}${metrics.exposition()}`);
+    // The kernel's drop counter and the queue settle on their own time on a busy machine: wait for every
+    // line to be accounted for (or the deadline, and the assertion below says what is missing).
+    const totals = async () => {
+      await receiver.drained();
+      const samples = parseMetrics(`${await registry.metrics()}${metrics.exposition()}`);
+      const counted = valueOf(samples, 'gatehouse_traffic_log_lines_total', { outcome: 'counted' }) ?? 0;
+      const queueFull =
+        valueOf(samples, 'gatehouse_traffic_log_dropped_total', { reason: 'queue_full' }) ?? 0;
+      const kernel = valueOf(samples, 'gatehouse_traffic_log_dropped_total', { reason: 'socket' }) ?? 0;
+      return { samples, counted, queueFull, kernel };
+    };
+    let t = await totals();
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; t = await totals()) {
+      if (t.counted + t.queueFull + t.kernel === sent) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await receiver.close();
-    const counted = valueOf(samples, 'gatehouse_traffic_log_lines_total', { outcome: 'counted' }) ?? 0;
-    const queueFull = valueOf(samples, 'gatehouse_traffic_log_dropped_total', { reason: 'queue_full' }) ?? 0;
-    const kernel = valueOf(samples, 'gatehouse_traffic_log_dropped_total', { reason: 'socket' }) ?? 0;
+    const { samples, counted, queueFull, kernel } = t;
     assert.ok(queueFull > 0, `nothing dropped: counted ${counted}`);
     assert.equal(counted + queueFull + kernel, sent);
     assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'i' }), counted);
