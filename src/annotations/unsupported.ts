@@ -38,8 +38,6 @@ export const IGNORED_TUNING: readonly string[] = [
   'opentelemetry-operation-name',
   'opentelemetry-trust-incoming-span',
   'proxy-ssl-session-reuse',
-  'ssl-ciphers',
-  'ssl-prefer-server-ciphers',
   'use-port-in-redirects',
 ];
 

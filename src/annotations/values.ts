@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { cidr, dnsSubdomain } from '../translate/validators.ts';
@@ -140,7 +141,12 @@ export const tlsProtocols = z
   )
   .transform((v) => [...new Set(v)].sort());
 
-/** An OpenSSL cipher list as `openssl ciphers` takes it (ssl-ciphers, proxy-ssl-ciphers). */
+/**
+ * An OpenSSL cipher list as `openssl ciphers` takes it (ssl-ciphers, proxy-ssl-ciphers), that names at
+ * least one TLS 1.2 cipher: NGINX refuses a list that matches none (`nginx -t` fails), so it is told here,
+ * on the object that set it. OpenSSL itself (Node's) parses the list; TLS 1.3 suites (`TLS_*`) are not
+ * cipher-list names for NGINX and do not count.
+ */
 export const cipherList = z
   .string()
   .trim()
@@ -148,7 +154,30 @@ export const cipherList = z
     /^[A-Za-z0-9!+@._=-]+(:[A-Za-z0-9!+@._=-]+)*$/,
     'must be an OpenSSL cipher list: names, "!", "+", "-" and "@" separated by ":"',
   )
-  .max(2048);
+  .max(2048)
+  .refine(matchesSomeCipher, { message: 'matches no TLS 1.2 cipher OpenSSL knows' });
+
+/** Lists already parsed (an OpenSSL context costs ~0.1 ms; thousands of Ingresses share a few lists). */
+const cipherVerdicts = new Map<string, boolean>();
+
+function matchesSomeCipher(list: string): boolean {
+  const known = cipherVerdicts.get(list);
+  if (known !== undefined) return known;
+  const tls12 = list
+    .split(':')
+    .filter((item) => !/^TLS_/.test(item))
+    .join(':');
+  let verdict = tls12 !== '';
+  if (verdict)
+    try {
+      createSecureContext({ ciphers: tls12, maxVersion: 'TLSv1.2' });
+    } catch {
+      verdict = false;
+    }
+  if (cipherVerdicts.size >= 1024) cipherVerdicts.clear();
+  cipherVerdicts.set(list, verdict);
+  return verdict;
+}
 
 /** A Secret an annotation names: `name` or `namespace/name`, parsed to its parts. */
 export const secretReference = z

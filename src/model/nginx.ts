@@ -232,6 +232,17 @@ export interface ClientAuth {
   readonly errorPage?: string;
 }
 
+/**
+ * TLS settings a host's Ingresses give it (ssl-ciphers, ssl-prefer-server-ciphers), only those that differ
+ * from the http block's. They live in an SSL context, so such a server has one of its own.
+ */
+export interface ServerTls {
+  /** Validated OpenSSL cipher list for TLS 1.2. */
+  readonly ciphers?: string;
+  /** The client's cipher order wins (the http block says `ssl_prefer_server_ciphers on`). */
+  readonly preferServerCiphers?: false;
+}
+
 /** What each location of a host with client certificates checks. */
 export interface ClientCertCheck {
   /** `verify on`: also refuse (403) requests without a verified certificate (plain HTTP included). */
@@ -446,6 +457,13 @@ export interface Server {
    * such a server always prints its own `ssl_certificate`.
    */
   readonly clientAuth?: ClientAuth;
+  /** Its own TLS settings (`ServerTls`). */
+  readonly tls?: ServerTls;
+  /**
+   * Set when `clientAuth` or `tls` is: the server prints its own `ssl_certificate` (of `certificate`), so
+   * NGINX switches to its SSL context after the SNI pick.
+   */
+  readonly ownSslContext?: true;
   readonly locations: readonly Location[];
   /** More names this server answers (`server-alias`): DNS names or `*.` wildcards no other server uses. */
   readonly aliases?: readonly string[];

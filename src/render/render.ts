@@ -92,7 +92,10 @@ function env(): nunjucks.Environment {
 export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
   const certs = path.join(paths.confDir, 'certs');
   const onDisk = new Set([
-    ...model.servers.flatMap((s) => (s.clientAuth === undefined ? [] : [s.certificate, s.clientAuth.caFile])),
+    ...model.servers.flatMap((s) => [
+      ...(s.ownSslContext === undefined ? [] : [s.certificate]),
+      ...(s.clientAuth === undefined ? [] : [s.clientAuth.caFile]),
+    ]),
     // TLS to the pods: NGINX loads these per location when it reads the config.
     ...model.upstreamTlsFiles.map((f) => f.fileName),
   ]);
@@ -101,7 +104,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     checksum: CHECKSUM_PLACEHOLDER,
     run: runFiles(paths.runDir),
     // Only the default server has a certificate file: every other host's comes from the dynamic state,
-    // except a host asking for client certificates, which has an SSL context (and files) of its own.
+    // except a host with an SSL context of its own (client certificates, its own ciphers).
     defaultCertificatePath: path.join(certs, model.defaultServer.certificate),
     certPath: Object.fromEntries([...onDisk].map((name) => [name, path.join(certs, name)])),
     authPath: Object.fromEntries(

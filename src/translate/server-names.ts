@@ -1,7 +1,7 @@
 import type { IngressAnnotations } from '../annotations/registry.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
-import type { RedirectServer, Server } from '../model/nginx.ts';
+import type { RedirectServer, Server, ServerTls } from '../model/nginx.ts';
 import type { ParsedIngress } from './ingress-parse.ts';
 import { ingressHost } from './validators.ts';
 
@@ -15,6 +15,8 @@ export interface HostContributor {
 export interface ServerExtras {
   readonly aliases?: readonly string[];
   readonly appRoot?: string;
+  readonly sslCiphers?: string;
+  readonly preferServerCiphers?: boolean;
 }
 
 const field = (name: string): string => `metadata.annotations[${ANNOTATION_PREFIX}${name}]`;
@@ -55,15 +57,61 @@ export function serverExtras(
     aliases.set(host, set);
   }
   for (const [host, contributors] of hosts) {
-    if (host === '') continue;
+    if (host === '') {
+      tlsWithoutHost(contributors, report);
+      continue;
+    }
     const appRoot = decide(contributors, (s) => s.redirect?.appRoot, 'app-root', host, report);
+    const sslCiphers = decide(contributors, (s) => s.server?.sslCiphers, 'ssl-ciphers', host, report);
+    const preferServerCiphers = decide(
+      contributors,
+      (s) => s.server?.preferServerCiphers,
+      'ssl-prefer-server-ciphers',
+      host,
+      report,
+    );
     const names = [...(aliases.get(host) ?? [])].sort();
     extras.set(host, {
       ...(names.length > 0 && { aliases: names }),
       ...(appRoot !== undefined && { appRoot }),
+      ...(sslCiphers !== undefined && { sslCiphers }),
+      ...(preferServerCiphers !== undefined && { preferServerCiphers }),
     });
   }
   return extras;
+}
+
+/**
+ * Host-less rules live in the default server, whose SSL context every host without one of its own shares:
+ * their TLS settings would change every other tenant's, so they are not applied.
+ */
+function tlsWithoutHost(contributors: readonly HostContributor[], report: (d: Diagnostic) => void): void {
+  for (const c of contributors) {
+    const set = [
+      ...(c.settings.server?.sslCiphers === undefined ? [] : ['ssl-ciphers']),
+      ...(c.settings.server?.preferServerCiphers === undefined ? [] : ['ssl-prefer-server-ciphers']),
+    ];
+    for (const name of set)
+      report({
+        severity: 'warning',
+        object: c.ingress.ref,
+        field: field(name),
+        reason: 'ignored for rules without a host: TLS settings need a host (a TLS server name)',
+      });
+  }
+}
+
+/**
+ * The TLS settings of a host that differ from the http block's (`ssl_ciphers`, `ssl_prefer_server_ciphers
+ * on`): what its server prints, in an SSL context of its own.
+ */
+export function serverTls(extras: ServerExtras, httpCiphers: string): ServerTls | undefined {
+  const tls: ServerTls = {
+    ...(extras.sslCiphers !== undefined &&
+      extras.sslCiphers !== httpCiphers && { ciphers: extras.sslCiphers }),
+    ...(extras.preferServerCiphers === false && { preferServerCiphers: false }),
+  };
+  return Object.keys(tls).length > 0 ? tls : undefined;
 }
 
 /**

@@ -44,7 +44,7 @@ import { claimKey, compareLocations, locationsFor } from './paths.ts';
 import { checkCaptures, matchPath, type PathMatch } from './rewrite.ts';
 import { ErrorPagesBuilder, type ResolveService } from './error-pages.ts';
 import { corsSettings, customHeaders } from './response-headers.ts';
-import { serverExtras, wwwRedirects, type ServerExtras } from './server-names.ts';
+import { serverExtras, serverTls, wwwRedirects, type ServerExtras } from './server-names.ts';
 import { passthroughRoutes, streamServices } from './stream.ts';
 import { upstreamTlsFor, type UpstreamTlsFiles } from './upstream-tls.ts';
 import { SecretFiles } from './secret-files.ts';
@@ -918,6 +918,7 @@ function buildServer(
     }
   }
   const clientAuth = context.clientCerts.forHost(host, plan.contributors);
+  const hostTls = serverTls(extras, context.config.global.sslCiphers);
   const served = locations.map((l) => ({ ...l, settings: withClientCert(l.settings, clientAuth) }));
   served.sort(compareLocations);
   const checks = new Map(
@@ -934,6 +935,10 @@ function buildServer(
     certificate: certificate ?? defaultCertificate,
     hasTls,
     ...(clientAuth !== undefined && 'auth' in clientAuth && { clientAuth: clientAuth.auth }),
+    ...(hostTls !== undefined && { tls: hostTls }),
+    ...(((clientAuth !== undefined && 'auth' in clientAuth) || hostTls !== undefined) && {
+      ownSslContext: true as const,
+    }),
     locations: served,
     ...(errorPages.locations().length > 0 && { errorLocations: errorPages.locations() }),
     ...(checks.size > 0 && { authChecks: [...checks.values()].sort((a, b) => cmp(a.id, b.id)) }),

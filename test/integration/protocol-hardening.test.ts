@@ -5,32 +5,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import tls from 'node:tls';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { certificateFor, ingress, tlsSecret, writeManifest } from '../support/fixtures.ts';
 import { echoOf, serveFolder, type ServedFolder } from '../support/integration.ts';
-import { request } from '../support/http-client.ts';
+import { request, tls12Handshake } from '../support/http-client.ts';
 
-/** Completes (or fails) a TLS 1.2 handshake offering only `ciphers`; resolves the cipher agreed on. */
-function handshake(port: number, host: string, ciphers: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: '127.0.0.1',
-      port,
-      servername: host,
-      ciphers,
-      minVersion: 'TLSv1.2',
-      maxVersion: 'TLSv1.2',
-      rejectUnauthorized: false,
-    });
-    socket.once('secureConnect', () => {
-      const name = socket.getCipher().name;
-      socket.end();
-      resolve(name);
-    });
-    socket.once('error', reject);
-  });
-}
+/** A TLS 1.2 handshake offering only `ciphers`; resolves the cipher agreed on. */
+const handshake = async (port: number, host: string, ciphers: string): Promise<string> =>
+  (await tls12Handshake(port, host, ciphers)).cipher;
 
 describe('protocol hardening', () => {
   let served: ServedFolder | undefined;

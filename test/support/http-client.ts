@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 
 export interface Reply {
   status: number;
@@ -108,4 +108,34 @@ export async function eventually<T>(
   }
   if (last !== undefined) return last;
   throw lastError instanceof Error ? lastError : new Error('eventually: no value before the deadline');
+}
+
+/**
+ * Completes (or fails) a TLS 1.2 handshake with 127.0.0.1:port for `servername`, offering only `ciphers`
+ * in that order; resolves the cipher agreed on and the subject CN of the certificate the server presented.
+ */
+export function tls12Handshake(
+  port: number,
+  servername: string,
+  ciphers: string,
+): Promise<{ cipher: string; certificateCN: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port,
+      servername,
+      ciphers,
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      rejectUnauthorized: false,
+    });
+    socket.setTimeout(10_000, () => socket.destroy(new Error(`TLS handshake with ${servername} timed out`)));
+    socket.once('secureConnect', () => {
+      const cipher = socket.getCipher().name;
+      const cn = (socket.getPeerCertificate().subject as { CN?: unknown } | undefined)?.CN;
+      socket.end();
+      resolve({ cipher, certificateCN: typeof cn === 'string' ? cn : undefined });
+    });
+    socket.once('error', reject);
+  });
 }
