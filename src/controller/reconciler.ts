@@ -1,10 +1,11 @@
 import type { Logger } from 'winston';
 import { formatDiagnostic, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
-import type { NginxModel } from '../model/nginx.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxConfigError, nginxMessage } from '../nginx/errors.ts';
 import type { ApplyOutcome } from '../nginx/nginx-process.ts';
+import { dynamicState } from '../render/dynamic-state.ts';
 import { render, type RenderPaths, type RenderedConfig } from '../render/render.ts';
+import { refreshEndpoints, type Translated } from '../translate/endpoint-refresh.ts';
 import { translate, type TranslateOptions, type TranslateResult } from '../translate/translate.ts';
 import { describeChange, formatChange } from './config-changes.ts';
 import { blameConfigLine } from './blame.ts';
@@ -64,11 +65,11 @@ export class Reconciler {
   /** When the debounce timer now waiting was first started (it restarts with each change, up to a limit). */
   private waitingSince: number | undefined;
   private running: Promise<void> | undefined;
-  private appliedChecksum: string | undefined;
-  /** The model of the config NGINX serves: what the next reload's log line compares with. */
-  private appliedModel: NginxModel | undefined;
-  /** Id of the dynamic state (endpoints) NGINX was last confirmed to hold. */
-  private appliedDynamic: string | undefined;
+  /**
+   * What NGINX was last confirmed to serve (config and dynamic state), the snapshot it was made from and
+   * translate's result: what the next reconcile compares with, and the endpoint fast path starts from.
+   */
+  private served: (Translated & { readonly rendered: RenderedConfig }) | undefined;
   private reportedDiagnostics = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private failures = 0;
@@ -85,7 +86,7 @@ export class Reconciler {
 
   /** The checksum of the config NGINX was last verified to serve. */
   get checksum(): string | undefined {
-    return this.appliedChecksum;
+    return this.served?.rendered.checksum;
   }
 
   /**
@@ -192,25 +193,31 @@ export class Reconciler {
   private async reconcileOnce(snapshot: Snapshot): Promise<Omit<ReconcileReport, 'seconds'>> {
     const { logger } = this.options;
     const excluded = this.stillRefused(snapshot);
+    let fast = this.endpointsOnly(snapshot);
     for (;;) {
-      const built = this.build(snapshot, excluded);
+      const built = fast ?? this.build(snapshot, excluded);
+      fast = undefined;
       if ('error' in built) return { ...built, snapshot, checksum: '', outcome: 'failed' };
       const { result, rendered } = built;
       this.logDiagnostics(result.diagnostics);
-      if (rendered.checksum === this.appliedChecksum && rendered.dynamic.id === this.appliedDynamic) {
+      const served = this.served;
+      if (
+        rendered.checksum === served?.rendered.checksum &&
+        rendered.dynamic.id === served.rendered.dynamic.id
+      ) {
         logger.debug('configuration unchanged; no reload', { checksum: rendered.checksum });
         this.remember(snapshot, excluded);
+        // The same files and state as the served ones: those stay (one copy of them in memory).
+        this.served = { snapshot, result, rendered: served.rendered };
         return { snapshot, result, checksum: rendered.checksum, outcome: 'unchanged' };
       }
       this.options.onRendered?.(result, rendered);
       try {
         const started = Date.now();
         const outcome = await this.options.nginx.apply(rendered);
-        this.appliedChecksum = rendered.checksum;
-        this.appliedDynamic = rendered.dynamic.id;
         this.remember(snapshot, excluded);
-        const previous = this.appliedModel;
-        this.appliedModel = result.model;
+        this.served = { snapshot, result, rendered };
+        const previous = served?.result.model;
         logger.info(outcome === 'updated' ? 'nginx endpoints updated without a reload' : `nginx ${outcome}`, {
           changed: formatChange(describeChange(previous, result.model)),
           checksum: rendered.checksum,
@@ -245,6 +252,26 @@ export class Reconciler {
           excluded.set(refKey(ref), `NGINX refused the configuration made with this object: ${message}`);
         }
       }
+    }
+  }
+
+  /**
+   * The fast path for endpoint changes: when the snapshot differs from the served one only in
+   * EndpointSlices, and no change of them touches nginx.conf (src/translate/endpoint-refresh.ts says when),
+   * the served config stays as it is and only the dynamic state is made again: no translate of every
+   * Ingress, no render, no `nginx -t`, no reload. Undefined when the full path must run.
+   */
+  private endpointsOnly(
+    snapshot: Snapshot,
+  ): { result: TranslateResult; rendered: RenderedConfig } | undefined {
+    const served = this.served;
+    if (served === undefined) return undefined;
+    const result = refreshEndpoints(served, snapshot, this.options.translate);
+    if (result === undefined) return undefined;
+    try {
+      return { result, rendered: { ...served.rendered, dynamic: dynamicState(result.model) } };
+    } catch {
+      return undefined; // a value the filters refuse: the full path reports it
     }
   }
 

@@ -15,6 +15,19 @@ export interface Upstream {
   /** Human-readable origin, printed as a comment: `service default/coffee port 80`. */
   readonly source: string;
   readonly endpoints: readonly Endpoint[];
+  /**
+   * The Service port it was resolved from: what src/translate/endpoint-refresh.ts resolves again when only
+   * EndpointSlices changed, without translating everything.
+   */
+  readonly backend?: UpstreamBackend;
+}
+
+/** A Service port an upstream's endpoints come from (`clusterIp`: service-upstream, the cluster IP). */
+export interface UpstreamBackend {
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: { readonly number: number } | { readonly name: string };
+  readonly clusterIp: boolean;
 }
 
 /** ingress-nginx's `backend-protocol` values Gatehouse speaks; AUTO_HTTP follows the client's scheme. */

@@ -1,5 +1,5 @@
 import type { V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
-import type { Endpoint, Upstream } from '../model/nginx.ts';
+import type { Endpoint, Upstream, UpstreamBackend } from '../model/nginx.ts';
 import { cmp } from '../model/diagnostics.ts';
 import type { ServiceBackendRef } from './ingress-parse.ts';
 import type { NameResolution } from '../model/snapshot.ts';
@@ -73,6 +73,7 @@ export class ServiceIndex {
     const portLabel = 'number' in ref.port ? String(ref.port.number) : ref.port.name;
     const name = `${namespace}_${ref.service}_${portLabel}`;
     const source = `service ${namespace}/${ref.service} port ${portLabel}`;
+    const backend: UpstreamBackend = { namespace, service: ref.service, port: ref.port, clusterIp };
     if (svc === undefined) {
       const reason =
         this.context.leftOut(namespace, ref.service) ?? `Service ${namespace}/${ref.service} does not exist`;
@@ -89,7 +90,7 @@ export class ServiceIndex {
       if ('reason' in target) return { kind: 'unavailable', reason: target.reason };
       return {
         kind: 'upstream',
-        upstream: { name, source, endpoints: target.endpoints },
+        upstream: { name, source, endpoints: target.endpoints, backend },
       };
     }
 
@@ -106,6 +107,7 @@ export class ServiceIndex {
             name: `${name}_cluster`,
             source: `${source} (cluster IP)`,
             endpoints: [{ host: ip.data, port: servicePort.port }],
+            backend,
           },
         };
     }
@@ -117,7 +119,7 @@ export class ServiceIndex {
       : undefined;
     return {
       kind: 'upstream',
-      upstream: { name, source, endpoints },
+      upstream: { name, source, endpoints, backend },
       ...(endpoints.length === 0
         ? { warning: `Service ${namespace}/${ref.service} has no ready endpoints; requests get 503` }
         : headless !== undefined

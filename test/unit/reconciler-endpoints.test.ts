@@ -1,0 +1,102 @@
+// The reconciler's endpoint fast path: an EndpointSlice-only change is pushed as the served config with a
+// new dynamic state (no translate of everything, no render, no reload); anything else takes the full path.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import winston from 'winston';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Reconciler, type ConfigApplier } from '../../src/controller/reconciler.ts';
+import type { ApplyOutcome } from '../../src/nginx/nginx-process.ts';
+import type { RenderedConfig } from '../../src/render/render.ts';
+import { ingress, ingressClass, serviceWithEndpoints } from '../support/fixtures.ts';
+import { OPTIONS, PATHS, snapshotOf } from './harness.ts';
+
+/** NGINX as the reconciler sees it: a config with the live checksum only updates the dynamic state. */
+class RecordingNginx implements ConfigApplier {
+  readonly applied: RenderedConfig[] = [];
+  apply(config: RenderedConfig): Promise<ApplyOutcome> {
+    const live = this.applied.at(-1);
+    this.applied.push(config);
+    return Promise.resolve(live?.checksum === config.checksum ? 'updated' : 'reloaded');
+  }
+  check(): Promise<void> {
+    return Promise.reject(new Error('not expected'));
+  }
+}
+
+const CLASS = ingressClass();
+const INGRESS = ingress({
+  name: 'web',
+  rules: [{ host: 'a.example.com', paths: [{ service: 'web', port: 80 }] }],
+});
+const [SERVICE, ...SLICES] = serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]);
+
+function world(objects: { ingress?: KubernetesObject; slices?: KubernetesObject[] } = {}) {
+  return snapshotOf([CLASS, objects.ingress ?? INGRESS, SERVICE!, ...(objects.slices ?? SLICES)]);
+}
+
+const slicesWith = (...ips: string[]): KubernetesObject[] =>
+  serviceWithEndpoints(
+    'web',
+    ips.map((ip) => ({ ip, port: 8080 })),
+  ).slice(1);
+
+const reconciler = (nginx: ConfigApplier): Reconciler =>
+  new Reconciler({
+    translate: OPTIONS,
+    paths: PATHS,
+    nginx,
+    logger: winston.createLogger({ silent: true }),
+    debounceMs: 0,
+  });
+
+describe('Reconciler: endpoint changes', () => {
+  it('pushes an EndpointSlice-only change as the served config with new endpoints; other changes render', async () => {
+    const nginx = new RecordingNginx();
+    const r = reconciler(nginx);
+    assert.equal((await r.reconcile(world())).outcome, 'reloaded');
+    const first = nginx.applied[0]!;
+
+    const scaled = await r.reconcile(world({ slices: slicesWith('10.0.0.1', '10.0.0.2') }));
+    assert.equal(scaled.outcome, 'updated');
+    const pushed = nginx.applied[1]!;
+    assert.equal(pushed.files, first.files, 'the served files themselves: nothing rendered again');
+    assert.deepEqual(pushed.dynamic.backends, { default_web_80: ['10.0.0.1:8080', '10.0.0.2:8080'] });
+    assert.deepEqual(
+      scaled.result.model.upstreams.map((u) => u.endpoints.length),
+      [2],
+      'the report carries the new endpoints (explain, inspection)',
+    );
+
+    // The same again: nothing to do.
+    assert.equal(
+      (await r.reconcile(world({ slices: slicesWith('10.0.0.1', '10.0.0.2') }))).outcome,
+      'unchanged',
+    );
+    assert.equal(nginx.applied.length, 2);
+
+    // An Ingress change takes the full path: a new config.
+    const edited = ingress({
+      name: 'web',
+      rules: [{ host: 'b.example.com', paths: [{ service: 'web', port: 80 }] }],
+    });
+    const reloaded = await r.reconcile(
+      world({ ingress: edited, slices: slicesWith('10.0.0.1', '10.0.0.2') }),
+    );
+    assert.equal(reloaded.outcome, 'reloaded');
+    assert.match(nginx.applied[2]!.nginxConf, /server_name b\.example\.com;/);
+  });
+
+  it('takes the full path when a backend loses its last endpoint, so the warning about it is reported', async () => {
+    const nginx = new RecordingNginx();
+    const r = reconciler(nginx);
+    await r.reconcile(world());
+    const emptied = await r.reconcile(world({ slices: [] }));
+    assert.equal(emptied.outcome, 'updated');
+    assert.notEqual(nginx.applied[1]!.files, nginx.applied[0]!.files, 'rendered again');
+    assert.equal(nginx.applied[1]!.checksum, nginx.applied[0]!.checksum, 'the same config: no reload');
+    assert.match(
+      emptied.result.diagnostics.map((d) => d.reason).join('\n'),
+      /Service default\/web has no ready endpoints; requests get 503/,
+    );
+  });
+});
