@@ -3,10 +3,11 @@ import { defineFamily } from './spec.ts';
 import { ownSecret, secretReference } from './values.ts';
 
 /**
- * HTTP basic authentication from an htpasswd Secret in the Ingress's own namespace (ingress-nginx's
- * auth-type, auth-secret, auth-secret-type, auth-realm).
+ * HTTP basic or digest authentication from a Secret in the Ingress's own namespace (ingress-nginx's
+ * auth-type, auth-secret, auth-secret-type, auth-realm): htpasswd users for basic, htdigest for digest.
  */
 export interface BasicAuthAnnotations {
+  readonly type: 'basic' | 'digest';
   readonly secret: string;
   /** `auth-file`: the htpasswd file in the Secret's `auth` key; `auth-map`: one key per user, the hash as value. */
   readonly secretType: 'auth-file' | 'auth-map';
@@ -32,7 +33,7 @@ export const basicAuthFamily = defineFamily({
       risk: 'Low',
       scope: 'location',
       description:
-        'Ask for a user name and password from auth-secret: "basic" ("digest" is refused: no Debian NGINX module).',
+        'Ask for a user name and password from auth-secret: "basic" (htpasswd users) or "digest" (htdigest users, MD5, checked by Gatehouse\'s Lua handler).',
       example: 'basic',
     },
     'auth-secret': {
@@ -40,7 +41,7 @@ export const basicAuthFamily = defineFamily({
       risk: 'Medium',
       scope: 'location',
       description:
-        "Secret in the Ingress's namespace holding the htpasswd users (bcrypt, SHA-2 crypt, apr1 or {SSHA} hashes).",
+        "Secret in the Ingress's namespace holding the users: htpasswd lines (bcrypt, SHA-2 crypt, apr1 or {SSHA} hashes) for basic, htdigest lines (user:realm:HA1) for digest.",
       example: 'basic-auth',
     },
     'auth-secret-type': {
@@ -48,7 +49,7 @@ export const basicAuthFamily = defineFamily({
       risk: 'Low',
       scope: 'location',
       description:
-        'Format of auth-secret: "auth-file" (default), an htpasswd file in its "auth" key; "auth-map", one key per user with the hash as value.',
+        'Format of auth-secret: "auth-file" (default), an htpasswd (htdigest) file in its "auth" key; "auth-map", one key per user with the hash (realm:HA1) as value.',
       example: 'auth-map',
     },
     'auth-realm': {
@@ -66,13 +67,6 @@ export const basicAuthFamily = defineFamily({
         if (v[key] !== undefined) context.report(key, 'ignored without auth-type', 'warning');
       return undefined;
     }
-    if (type === 'digest') {
-      context.report(
-        'auth-type',
-        'digest authentication is not supported (Debian\'s NGINX has no digest module); use "basic" over HTTPS',
-      );
-      return undefined;
-    }
     const secret = v['auth-secret'];
     if (secret === undefined) {
       context.report('auth-type', 'needs auth-secret, the Secret holding the users');
@@ -81,6 +75,7 @@ export const basicAuthFamily = defineFamily({
     const name = ownSecret(secret, 'auth-secret', context);
     if (name === undefined) return undefined;
     return {
+      type,
       secret: name,
       secretType: v['auth-secret-type'] ?? 'auth-file',
       realm: v['auth-realm'] ?? DEFAULT_REALM,

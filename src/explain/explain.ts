@@ -207,12 +207,13 @@ function outcome(
       reason: code === 503 ? whyUnavailable(context, route) : whyNotFound(location),
     };
   }
-  // Access phase: basic auth answers 401 to a request without the right credentials.
-  const auth = location.settings.basicAuth;
+  // Access phase: basic or digest auth answers 401 to a request without the right credentials.
+  const authScheme = location.settings.digestAuth === undefined ? 'basic' : 'digest';
+  const auth = location.settings.basicAuth ?? location.settings.digestAuth;
   if (auth !== undefined && !Object.keys(request.headers).some((k) => k.toLowerCase() === 'authorization'))
     return {
       result: { kind: 'status', code: 401 },
-      reason: `basic authentication (realm ${JSON.stringify(auth.realm)}): send an Authorization header`,
+      reason: `${authScheme} authentication (realm ${JSON.stringify(auth.realm)}): send an Authorization header`,
     };
   const name = location.action.upstream;
   const live = context.liveEndpoints;
@@ -225,7 +226,7 @@ function outcome(
     return { result: { kind: 'status', code: 503 }, reason: whyUnavailable(context, route), upstream };
   const rewritten = rewrite(location, uri, target);
   const notes = [
-    auth === undefined ? '' : ', if the credentials are right (basic authentication)',
+    auth === undefined ? '' : `, if the credentials are right (${authScheme} authentication)`,
     location.settings.limits === undefined ? '' : ', within its rate and connection limits (else 503)',
   ].join('');
   return {

@@ -194,6 +194,8 @@ export interface LocationSettings {
   readonly clientCert?: ClientCertCheck;
   /** `auth_basic` with an htpasswd file of `authFiles`. */
   readonly basicAuth?: BasicAuth;
+  /** HTTP Digest auth by lua/gatehouse/digest.lua against an htdigest file of `authFiles`. */
+  readonly digestAuth?: DigestAuth;
   /** `auth_request` to an auth service (auth-url or the ConfigMap's global-auth-url). */
   readonly externalAuth?: ExternalAuth;
   /** What a configuration-snippet asks beyond headers: allow/deny rules and a fixed answer. */
@@ -268,6 +270,14 @@ export interface BasicAuth {
   /** Validated realm, printed double-quoted. */
   readonly realm: string;
   /** File name in `NginxModel.authFiles`. */
+  readonly file: string;
+}
+
+/** HTTP Digest auth (MD5, qop=auth), checked by Gatehouse's Lua access handler. */
+export interface DigestAuth {
+  /** Validated realm, printed double-quoted. */
+  readonly realm: string;
+  /** File name (`*.htdigest`, `user:realm:HA1` lines) in `NginxModel.authFiles`. */
   readonly file: string;
 }
 
@@ -628,8 +638,10 @@ export interface NginxModel {
   readonly certificates: readonly CertificateFile[];
   /** Allow- and denylists, one per distinct list, sorted by variable. */
   readonly addressLists: readonly AddressList[];
-  /** htpasswd files, sorted by name. */
+  /** htpasswd and htdigest files, sorted by name. */
   readonly authFiles: readonly AuthFile[];
+  /** Some location uses digest auth: its nonce table (shared dict) and secret are set up. */
+  readonly digestAuth?: true;
   /** Auth services of external auth, sorted by name; `authCache`: some check caches its verdicts. */
   readonly authServices?: readonly AuthService[];
   readonly authCache?: true;

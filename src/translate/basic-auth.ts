@@ -38,6 +38,42 @@ export function basicAuthFile(
   wanted: BasicAuthAnnotations,
   secrets: readonly V1Secret[],
 ): BasicAuthResult {
+  const users = secretUsers(namespace, wanted, secrets);
+  if (!users.ok) return users;
+  const { secret: ref, entries } = users;
+  // NGINX reads `user:hash[:comment]`; the comment is dropped.
+  const pairs = entries.map(([user, rest]): [string, string] => [user, rest.split(':')[0] ?? '']);
+  for (const [i, [user, hash]] of pairs.entries()) {
+    const problem = badUser(ref, wanted, i, user);
+    if (problem !== undefined) return { ok: false, secret: ref, reason: problem };
+    if (!HASHES.some((h) => h.test(hash)))
+      return {
+        ok: false,
+        secret: ref,
+        reason: `Secret ${namespace}/${wanted.secret}: user ${user} has no supported password hash (bcrypt, yescrypt, SHA-256/512 crypt, MD5 crypt, apr1, {SSHA} or {SHA}; plain text is refused)`,
+      };
+  }
+  const file = userFile(
+    namespace,
+    wanted.secret,
+    'htpasswd',
+    pairs.map(([user, hash]) => `${user}:${hash}`),
+  );
+  return { ok: true, secret: ref, settings: { realm: wanted.realm, file: file.fileName }, files: [file] };
+}
+
+/** The users an auth Secret lists, as `[user, rest of its line or map value]`, or why there are none. */
+export function secretUsers(
+  namespace: string,
+  wanted: Pick<BasicAuthAnnotations, 'type' | 'secret' | 'secretType'>,
+  secrets: readonly V1Secret[],
+):
+  | {
+      readonly ok: true;
+      readonly secret: ObjectRef;
+      readonly entries: readonly (readonly [string, string])[];
+    }
+  | { readonly ok: false; readonly reason: string; readonly secret?: ObjectRef } {
   const ref: ObjectRef = { kind: 'Secret', namespace, name: wanted.secret };
   const secret = secrets.find(
     (s) => s.metadata?.namespace === namespace && s.metadata.name === wanted.secret,
@@ -51,14 +87,12 @@ export function basicAuthFile(
       return {
         ok: false,
         secret: ref,
-        reason: `Secret ${namespace}/${wanted.secret} has no "auth" key (an htpasswd file)`,
+        reason: `Secret ${namespace}/${wanted.secret} has no "auth" key (an ${wanted.type === 'digest' ? 'htdigest' : 'htpasswd'} file)`,
       };
     for (const line of text.split(/\r?\n/)) {
       if (line.trim() === '' || line.startsWith('#')) continue;
       const colon = line.indexOf(':');
-      // NGINX reads `user:hash[:comment]`; the comment is dropped.
-      const hash = line.slice(colon + 1).split(':')[0] ?? '';
-      entries.push([colon < 0 ? line : line.slice(0, colon), colon < 0 ? '' : hash]);
+      entries.push(colon < 0 ? [line, ''] : [line.slice(0, colon), line.slice(colon + 1)]);
     }
   } else {
     const keys = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
@@ -73,29 +107,32 @@ export function basicAuthFile(
       secret: ref,
       reason: `Secret ${namespace}/${wanted.secret} lists more than ${MAX_USERS} users`,
     };
-  for (const [i, [user, hash]] of entries.entries()) {
-    const which = wanted.secretType === 'auth-file' ? `entry ${i + 1}` : 'a key';
-    if (!USER.test(user))
-      return {
-        ok: false,
-        secret: ref,
-        reason: `Secret ${namespace}/${wanted.secret}: ${which} has no valid user name (printable, no ":" or spaces)`,
-      };
-    if (!HASHES.some((h) => h.test(hash)))
-      return {
-        ok: false,
-        secret: ref,
-        reason: `Secret ${namespace}/${wanted.secret}: user ${user} has no supported password hash (bcrypt, yescrypt, SHA-256/512 crypt, MD5 crypt, apr1, {SSHA} or {SHA}; plain text is refused)`,
-      };
-  }
-  entries.sort(([a], [b]) => cmp(a, b));
-  const content = entries.map(([user, hash]) => `${user}:${hash}\n`).join('');
+  return { ok: true, secret: ref, entries };
+}
+
+/** Why entry `i` of an auth Secret has no usable user name, if it has none. */
+export function badUser(
+  ref: ObjectRef,
+  wanted: Pick<BasicAuthAnnotations, 'secretType'>,
+  i: number,
+  user: string,
+): string | undefined {
+  if (USER.test(user)) return undefined;
+  const which = wanted.secretType === 'auth-file' ? `entry ${i + 1}` : 'a key';
+  return `Secret ${ref.namespace}/${ref.name}: ${which} has no valid user name (printable, no ":" or spaces)`;
+}
+
+/** An auth file of validated lines, sorted, named `<namespace>_<secret>_<content digest>.<extension>`. */
+export function userFile(
+  namespace: string,
+  secret: string,
+  extension: string,
+  lines: readonly string[],
+): AuthFile {
+  const content = [...lines]
+    .sort(cmp)
+    .map((l) => `${l}\n`)
+    .join('');
   const digest = createHash('sha256').update(content).digest('hex').slice(0, 12);
-  const fileName = `${namespace}_${wanted.secret}_${digest}.htpasswd`;
-  return {
-    ok: true,
-    secret: ref,
-    settings: { realm: wanted.realm, file: fileName },
-    files: [{ fileName, content }],
-  };
+  return { fileName: `${namespace}_${secret}_${digest}.${extension}`, content };
 }

@@ -23,6 +23,7 @@ import type { Snapshot } from '../model/snapshot.ts';
 import { AddressLists } from './address-lists.ts';
 import { RateLimits } from './rate-limits.ts';
 import { basicAuthFile, type BasicAuthFiles } from './basic-auth.ts';
+import { digestAuthFile, type DigestAuthFiles } from './digest-auth.ts';
 import { ExternalAuths } from './external-auth.ts';
 import { ModSecurityFiles } from './modsecurity.ts';
 import { ClientCerts, withClientCert } from './client-cert.ts';
@@ -221,6 +222,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const addressLists = new AddressLists();
   const rateLimits = new RateLimits(addressLists);
   const basicAuth = new SecretFiles('auth-secret', basicAuthFile, usable.secrets, report);
+  const digestAuth = new SecretFiles('auth-secret', digestAuthFile, usable.secrets, report);
   const clientCerts = new ClientCerts(usable.secrets, report);
   const externalAuths = new ExternalAuths({
     externalNames: snapshot.externalNames ?? new Map(),
@@ -237,6 +239,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     addressLists,
     rateLimits,
     basicAuth,
+    digestAuth,
     clientCerts,
     upstreamTls,
     canaries,
@@ -285,6 +288,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 
   tls.secrets.forEach(use);
   basicAuth.secrets().forEach(use);
+  digestAuth.secrets().forEach(use);
   clientCerts.secrets().forEach(use);
   externalAuths.configMaps().forEach(use);
   upstreamTls.secrets().forEach(use);
@@ -317,7 +321,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       servers,
       certificates,
       addressLists: addressLists.lists(),
-      authFiles: basicAuth.files(),
+      authFiles: [...basicAuth.files(), ...digestAuth.files()].sort((a, b) => cmp(a.fileName, b.fileName)),
+      ...(digestAuth.settings().length > 0 && { digestAuth: true as const }),
       ...(externalAuths.services().length > 0 && { authServices: externalAuths.services() }),
       ...(externalAuths.cacheUsed() && { authCache: true as const }),
       ...(modsecurityModel !== undefined && { modsecurity: modsecurityModel }),
@@ -658,12 +663,13 @@ function settingsFor(
   hostHasTls: boolean,
   path?: PathMatch,
 ): LocationSettings {
-  const { config, addressLists, rateLimits, basicAuth, upstreamTls } = context;
+  const { config, addressLists, rateLimits, basicAuth, digestAuth, upstreamTls } = context;
   const annotations = owner?.settings ?? {};
+  const digest = annotations.basicAuth?.type === 'digest';
   const auth =
     owner === undefined || annotations.basicAuth === undefined
       ? undefined
-      : basicAuth.resolve(owner.ingress.ref, annotations.basicAuth);
+      : (digest ? digestAuth : basicAuth).resolve(owner.ingress.ref, annotations.basicAuth);
   const external = externalAuthFor(context, owner, path);
   const modsecurity =
     owner === undefined
@@ -714,7 +720,7 @@ function settingsFor(
     ],
     ...(satisfyAny && { satisfyAny: { allow } }),
     ...(limits !== undefined && { limits }),
-    ...(auth !== undefined && !('denied' in auth) && { basicAuth: auth }),
+    ...(auth !== undefined && !('denied' in auth) && (digest ? { digestAuth: auth } : { basicAuth: auth })),
     ...(check !== undefined && { externalAuth: check }),
     ...(tls !== undefined && !('denied' in tls) && { upstreamTls: tls }),
     ...(modsecurity !== undefined && { modsecurity }),
@@ -817,6 +823,7 @@ interface ServerContext {
   readonly addressLists: AddressLists;
   readonly rateLimits: RateLimits;
   readonly basicAuth: BasicAuthFiles;
+  readonly digestAuth: DigestAuthFiles;
   readonly clientCerts: ClientCerts;
   readonly upstreamTls: UpstreamTlsFiles;
   /** The canary each main path shares its traffic with. */

@@ -247,6 +247,22 @@ const targets: Target[] = [
       ),
   },
   {
+    name: 'auth-realm of digest auth',
+    safe: isSafeRealm,
+    objects: (v) =>
+      cluster(
+        {
+          annotations: {
+            [`${ANNOTATION_PREFIX}auth-type`]: 'digest',
+            [`${ANNOTATION_PREFIX}auth-secret`]: 'users',
+            [`${ANNOTATION_PREFIX}auth-realm`]: v,
+          },
+        },
+        // A user of that very realm: the realm reaches the htdigest file too.
+        [opaqueSecret('users', { auth: `alice:${v}:${'0'.repeat(32)}\n` })],
+      ),
+  },
+  {
     name: 'auth-tls-match-cn with a CA',
     safe: (v) => MATCH_CN.test(v),
     objects: (v) =>
@@ -440,6 +456,54 @@ describe('hostile htpasswd Secrets', () => {
             assert.match(line, USER_LINE);
           assert.ok(!conf.includes(hash === 'x' ? 'qx7qx7' : hash), 'no hash in nginx.conf');
         }),
+        { numRuns: 150 },
+      );
+    });
+  }
+});
+
+describe('hostile htdigest Secrets', () => {
+  const protectedBy = (secret: KubernetesObject): KubernetesObject[] =>
+    cluster(
+      {
+        annotations: {
+          [`${ANNOTATION_PREFIX}auth-type`]: 'digest',
+          [`${ANNOTATION_PREFIX}auth-secret`]: 'users',
+        },
+      },
+      [secret],
+    );
+  const REALM = 'Authentication Required';
+  const LINE = /^[\x21-\x39\x3b-\x7e]{1,128}:Authentication Required:[0-9a-f]{32}$/;
+  const HA1 = 'a1b2c3d4'.repeat(4);
+
+  for (const type of ['auth-file', 'auth-map'] as const) {
+    it(`${type}: a hostile user, realm or HA1 denies the paths (503), or reaches only the htdigest file as user:realm:HA1`, () => {
+      fc.assert(
+        fc.property(
+          payload,
+          fc.constantFrom(REALM, 'x', ''),
+          fc.oneof(fc.constant(HA1), payload),
+          (raw, realm, ha1) => {
+            const secret =
+              type === 'auth-file'
+                ? opaqueSecret('users', { auth: `${raw}:${realm}:${ha1}\n` })
+                : opaqueSecret('users', { [raw === '' ? 'k' : raw]: `${realm}:${ha1}` });
+            const result = translateObjects(protectedBy(secret));
+            const files = render(result.model, PATHS).files;
+            const conf = files.find((f) => f.path === 'nginx.conf')?.content ?? '';
+            const auth = files.filter((f) => f.path.startsWith('auth/'));
+            if (auth.length === 0) {
+              assert.match(conf, /return 503;/, 'an unusable Secret denies the paths');
+              assert.ok(!conf.includes('gatehouse_digest'));
+              return;
+            }
+            for (const line of auth.flatMap((f) => f.content.split('\n')).filter((l) => l !== ''))
+              assert.match(line, LINE);
+            assert.ok(!conf.includes(HA1), 'no HA1 in nginx.conf');
+            assert.match(conf, /set \$gatehouse_digest_realm "Authentication Required";/);
+          },
+        ),
         { numRuns: 150 },
       );
     });

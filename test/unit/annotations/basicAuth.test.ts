@@ -2,11 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { basicAuthFamily } from '../../../src/annotations/basic-auth.ts';
 import { HASHES, opaqueSecret } from '../../support/htpasswd.ts';
+import { ha1, htdigestLine } from '../../support/htdigest.ts';
 import { messages } from '../harness.ts';
 import { familyTable, prefixed, renderWith } from './table.ts';
 
 const USERS = opaqueSecret('users', { auth: `alice:${HASHES.bcrypt}\nbob:${HASHES.sha512}\n` });
 const MAP = opaqueSecret('map', { carol: HASHES.apr1 });
+const DIGEST_USERS = opaqueSecret('digest-users', {
+  auth: `${htdigestLine('alice', 'Authentication Required', 'pw')}\n`,
+});
 const FILE_LINE = /^auth_basic_user_file "\/etc\/gatehouse\/auth\/default_users_[0-9a-f]{12}\.htpasswd";$/;
 
 familyTable(
@@ -18,6 +22,13 @@ familyTable(
       with: { 'auth-secret': 'users' },
       objects: [USERS],
       has: ['auth_basic "Authentication Required";'],
+    },
+    {
+      annotation: 'auth-type',
+      value: 'digest',
+      with: { 'auth-secret': 'digest-users' },
+      objects: [DIGEST_USERS],
+      has: ['set $gatehouse_digest_realm "Authentication Required";', 'require("gatehouse.digest").access()'],
     },
     {
       annotation: 'auth-secret',
@@ -43,12 +54,6 @@ familyTable(
   ],
   [
     { annotation: 'auth-type', value: 'ntlm', reason: 'must be "basic" or "digest"' },
-    {
-      annotation: 'auth-type',
-      value: 'digest',
-      with: { 'auth-secret': 'users' },
-      reason: `digest authentication is not supported (Debian's NGINX has no digest module); use "basic" over HTTPS`,
-    },
     { annotation: 'auth-type', value: 'basic', reason: 'needs auth-secret, the Secret holding the users' },
     {
       annotation: 'auth-secret',
@@ -141,4 +146,83 @@ describe('basic auth from a Secret', () => {
     const { result } = protect({ objects: [USERS] });
     assert.ok(result.objects.some((o) => o.kind === 'Secret' && o.name === 'users'));
   });
+});
+
+describe('digest auth from a Secret', () => {
+  const REALM = 'Ops area';
+  const protect = (objects: Parameters<typeof renderWith>[1] = {}, more: Record<string, string> = {}) =>
+    renderWith(
+      prefixed({ 'auth-type': 'digest', 'auth-secret': 'users', 'auth-realm': REALM, ...more }),
+      objects,
+    );
+  const DIGEST_FILE =
+    /^set \$gatehouse_digest_file "\/etc\/gatehouse\/auth\/default_users_[0-9a-f]{12}\.htdigest";$/;
+
+  it("writes the realm's users to an htdigest file of their own, passed to the Lua handler in variables", () => {
+    const alice = ha1('alice', REALM, 'pw');
+    const secret = opaqueSecret('users', {
+      auth: `# htdigest\r\nzed:${REALM}:${ha1('zed', REALM, 'pw').toUpperCase()}\r\n\nalice:${REALM}:${alice}\nbob:Other:${ha1('bob', 'Other', 'pw')}\n`,
+    });
+    const { location, result, conf } = protect({ objects: [secret] });
+    assert.deepEqual(messages(result), []);
+    assert.deepEqual(
+      location.filter((l) => l.includes('digest')),
+      [
+        "# digest auth: Gatehouse's Lua handler checks the credentials against the htdigest file",
+        `set $gatehouse_digest_realm "${REALM}";`,
+        location.find((l) => DIGEST_FILE.test(l)),
+        'require("gatehouse.digest").access()',
+      ],
+    );
+    assert.ok(location.includes('access_by_lua_block {'));
+    assert.ok(!location.some((l) => l.startsWith('auth_basic')));
+    // Only users of the realm, HA1 in lower case, sorted; the other realm's user is left out.
+    assert.equal(
+      result.model.authFiles[0]?.content,
+      `alice:${REALM}:${alice}\nzed:${REALM}:${ha1('zed', REALM, 'pw')}\n`,
+    );
+    assert.ok(!conf.includes(alice), 'never in nginx.conf');
+    assert.match(conf, /lua_shared_dict gatehouse_digest 4m;/);
+    assert.match(conf, /require\("gatehouse.digest"\).init\(\)/);
+  });
+
+  it('reads an auth-map Secret: one key per user, realm:HA1 as value', () => {
+    const secret = opaqueSecret('users', { carol: `${REALM}:${ha1('carol', REALM, 'pw')}` });
+    const { result } = protect({ objects: [secret] }, { 'auth-secret-type': 'auth-map' });
+    assert.deepEqual(messages(result), []);
+    assert.equal(result.model.authFiles[0]?.content, `carol:${REALM}:${ha1('carol', REALM, 'pw')}\n`);
+  });
+
+  it('sets up the nonce table only when some location uses digest auth', () => {
+    const { conf } = renderWith(prefixed({ 'auth-type': 'basic', 'auth-secret': 'users' }), {
+      objects: [USERS],
+    });
+    assert.ok(!conf.includes('gatehouse_digest'));
+  });
+
+  const unusable: [string, Record<string, string>, string][] = [
+    ['no auth key', { users: 'x' }, 'Secret default/users has no "auth" key (an htdigest file)'],
+    ['an htpasswd line', { auth: `eve:${HASHES.bcrypt}\n` }, 'user eve has no realm:HA1'],
+    ['a short HA1', { auth: `eve:${REALM}:abc\n` }, 'user eve has no realm:HA1'],
+    ['no realm', { auth: `eve:${ha1('eve', REALM, 'pw')}\n` }, 'user eve has no realm:HA1'],
+    [
+      'an injected line',
+      { auth: `eve:${REALM}:${ha1('eve', REALM, 'pw')}\n"; }\n` },
+      'entry 2 has no valid user name',
+    ],
+    [
+      'no user of the realm',
+      { auth: `eve:Other:${ha1('eve', 'Other', 'pw')}\n` },
+      'lists no user of realm "Ops area" (auth-realm)',
+    ],
+  ];
+  for (const [what, data, reason] of unusable) {
+    it(`answers 503 for a Secret with ${what}, naming it`, () => {
+      const { location, result, conf } = protect({ objects: [opaqueSecret('users', data)] });
+      assert.ok(location.includes('return 503;'), location.join('\n'));
+      assert.ok(!conf.includes('gatehouse_digest'));
+      const [message] = messages(result);
+      assert.ok(message?.includes(reason), message);
+    });
+  }
 });
