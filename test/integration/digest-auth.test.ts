@@ -1,17 +1,28 @@
 // Digest authentication (auth-type: digest) as a client sees it, against real NGINX and Gatehouse's Lua
 // handler: 401 with a Digest challenge without credentials, 200 for curl --digest with a user of the
 // htdigest Secret, 401 with a wrong password or a user of another realm, replayed and forged nonces refused,
-// a spent nonce answered stale=true, satisfy any with an allowlist, and 503 when the Secret is unusable.
+// a spent nonce answered stale=true, nonces good across a reload, satisfy any with an allowlist, external
+// auth asked first, and 503 when the Secret is unusable.
 import { execFile } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { ingress } from '../support/fixtures.ts';
 import { request } from '../support/http-client.ts';
 import { challengeOf, digestAuthorization, htdigestLine, opaqueSecret } from '../support/htdigest.ts';
-import { echoOf, liveConfig, serveFolder, waitForLog, type ServedFolder } from '../support/integration.ts';
+import {
+  echoOf,
+  eventuallyServed,
+  liveConfig,
+  serveFolder,
+  waitForLog,
+  type ServedFolder,
+} from '../support/integration.ts';
 
 const run = promisify(execFile);
 const REALM = 'Admins only';
@@ -20,6 +31,11 @@ const CHALLENGE = /^Digest realm="Admins only", nonce="[0-9a-f]{56}", qop="auth"
 
 describe('digest authentication', () => {
   let served: ServedFolder | undefined;
+  let objects: KubernetesObject[] = [];
+  // An auth service that lets through only requests carrying `x-pass: 1` (403 otherwise).
+  const authService = http.createServer((req, res) =>
+    res.writeHead(req.headers['x-pass'] === '1' ? 200 : 403).end(),
+  );
   const port = (): number => {
     assert.ok(served);
     return served.gatehouse.httpPort;
@@ -61,39 +77,45 @@ describe('digest authentication', () => {
     });
 
   before(async () => {
-    served = await serveFolder(
-      ['app'],
-      [
-        protectedBy('digest', 'digest.example.com', { 'nginx.ingress.kubernetes.io/auth-secret': 'users' }),
-        protectedBy('map', 'map.example.com', {
-          'nginx.ingress.kubernetes.io/auth-secret': 'user-map',
-          'nginx.ingress.kubernetes.io/auth-secret-type': 'auth-map',
-        }),
-        protectedBy('any', 'any.example.com', {
-          'nginx.ingress.kubernetes.io/auth-secret': 'users',
-          'nginx.ingress.kubernetes.io/whitelist-source-range': '192.0.2.0/24',
-          'nginx.ingress.kubernetes.io/satisfy': 'any',
-        }),
-        protectedBy('missing', 'missing.example.com', {
-          'nginx.ingress.kubernetes.io/auth-secret': 'nowhere',
-        }),
-        protectedBy('broken', 'broken.example.com', { 'nginx.ingress.kubernetes.io/auth-secret': 'broken' }),
-        opaqueSecret('users', {
-          auth: [
-            '# made with htdigest',
-            htdigestLine('alice', REALM, PASSWORD),
-            htdigestLine('bob', 'Another realm', PASSWORD),
-            '',
-          ].join('\n'),
-        }),
-        opaqueSecret('user-map', { carol: htdigestLine('carol', REALM, PASSWORD).slice('carol:'.length) }),
-        opaqueSecret('broken', { auth: `${htdigestLine('alice', REALM, PASSWORD)}\nmallory:${REALM}:xyz\n` }),
-      ],
-    );
+    await new Promise<void>((resolve) => authService.listen(0, '127.0.0.1', resolve));
+    const authPort = (authService.address() as AddressInfo).port;
+    objects = [
+      protectedBy('digest', 'digest.example.com', { 'nginx.ingress.kubernetes.io/auth-secret': 'users' }),
+      protectedBy('map', 'map.example.com', {
+        'nginx.ingress.kubernetes.io/auth-secret': 'user-map',
+        'nginx.ingress.kubernetes.io/auth-secret-type': 'auth-map',
+      }),
+      protectedBy('any', 'any.example.com', {
+        'nginx.ingress.kubernetes.io/auth-secret': 'users',
+        'nginx.ingress.kubernetes.io/whitelist-source-range': '192.0.2.0/24',
+        'nginx.ingress.kubernetes.io/satisfy': 'any',
+      }),
+      protectedBy('both', 'both.example.com', {
+        'nginx.ingress.kubernetes.io/auth-secret': 'users',
+        'nginx.ingress.kubernetes.io/auth-url': `http://127.0.0.1:${authPort}/check`,
+      }),
+      protectedBy('missing', 'missing.example.com', {
+        'nginx.ingress.kubernetes.io/auth-secret': 'nowhere',
+      }),
+      protectedBy('broken', 'broken.example.com', { 'nginx.ingress.kubernetes.io/auth-secret': 'broken' }),
+      opaqueSecret('users', {
+        auth: [
+          '# made with htdigest',
+          htdigestLine('alice', REALM, PASSWORD),
+          htdigestLine('bob', 'Another realm', PASSWORD),
+          '',
+        ].join('\n'),
+      }),
+      opaqueSecret('user-map', { carol: htdigestLine('carol', REALM, PASSWORD).slice('carol:'.length) }),
+      opaqueSecret('broken', { auth: `${htdigestLine('alice', REALM, PASSWORD)}\nmallory:${REALM}:xyz\n` }),
+    ];
+    // The auth service listens on loopback, which only an explicit allowance permits.
+    served = await serveFolder(['app'], objects, ['--external-name-allowed-cidrs', '127.0.0.1/32']);
   });
 
   after(async () => {
     await served?.stop();
+    await new Promise<void>((resolve) => authService.close(() => resolve()));
   });
 
   it('asks for credentials with a Digest challenge: 401 without them', async () => {
@@ -179,6 +201,60 @@ describe('digest authentication', () => {
     assert.match(reply.headers['www-authenticate'] ?? '', CHALLENGE);
     assert.deepEqual(await curl('any.example.com', 'alice', PASSWORD), ['200']);
     assert.deepEqual(await curl('any.example.com', 'alice', 'wrong'), ['401']);
+  });
+
+  it('keeps nonces good across a reload (the secret lives in the shared dict)', async () => {
+    assert.ok(served);
+    const nonce = await nonceOf('digest.example.com');
+    const unused = await nonceOf('digest.example.com');
+    const answer = { user: 'alice', password: PASSWORD, realm: REALM, nonce, uri: '/', nc: 1 };
+    assert.equal((await get('digest.example.com', '/', digestAuthorization(answer))).status, 200);
+    const reloads = served.gatehouse.logs().split('reloaded').length;
+    await served.write([
+      ...objects,
+      ingress({
+        name: 'later',
+        rules: [{ host: 'later.example.com', paths: [{ service: 'app', port: 80 }] }],
+      }),
+    ]);
+    assert.equal(await eventuallyServed(served.gatehouse, 'later.example.com', '/', '200 app'), '200 app');
+    assert.ok(served.gatehouse.logs().split('reloaded').length > reloads, 'NGINX reloaded');
+    assert.equal(
+      (await get('digest.example.com', '/', digestAuthorization({ ...answer, nc: 2 }))).status,
+      200,
+    );
+    const fresh = { ...answer, nonce: unused };
+    assert.equal((await get('digest.example.com', '/', digestAuthorization(fresh))).status, 200);
+  });
+
+  it('asks the external auth service first, then for digest credentials', async () => {
+    const pass = { 'x-pass': '1' };
+    assert.equal((await get('both.example.com')).status, 403, 'the auth service refuses');
+    const asked = await request('http', port(), 'both.example.com', '/', { headers: pass });
+    assert.equal(asked.status, 401, 'the auth service agrees; digest asks');
+    const { nonce = '' } = challengeOf(asked.headers['www-authenticate']);
+    const authorization = digestAuthorization({
+      user: 'alice',
+      password: PASSWORD,
+      realm: REALM,
+      nonce,
+      uri: '/',
+      nc: 1,
+    });
+    const both = await request('http', port(), 'both.example.com', '/', {
+      headers: { ...pass, authorization },
+    });
+    assert.equal(both.status, 200);
+    assert.equal(echoOf(both).backend, 'app');
+    const second = digestAuthorization({
+      user: 'alice',
+      password: PASSWORD,
+      realm: REALM,
+      nonce,
+      uri: '/',
+      nc: 2,
+    });
+    assert.equal((await get('both.example.com', '/', second)).status, 403, 'digest alone is not enough');
   });
 
   it('answers 503 (never serves open) when the Secret is missing or holds a line that is not user:realm:HA1', async () => {

@@ -9,6 +9,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Explanation } from '../../src/explain/explain.ts';
 import { ingress, serviceWithEndpoints, type PathSpec } from '../support/fixtures.ts';
 import { HASHES, opaqueSecret } from '../support/htpasswd.ts';
+import { htdigestLine } from '../support/htdigest.ts';
 import { request } from '../support/http-client.ts';
 import { describeReply, echoOf, runCli, serveFolder, type ServedFolder } from '../support/integration.ts';
 
@@ -101,7 +102,14 @@ const OBJECTS: KubernetesObject[] = [
       'nginx.ingress.kubernetes.io/auth-secret': 'missing',
     },
   }),
+  host('digested', [['Prefix', '/', 'b1']], {
+    annotations: {
+      'nginx.ingress.kubernetes.io/auth-type': 'digest',
+      'nginx.ingress.kubernetes.io/auth-secret': 'digest-users',
+    },
+  }),
   opaqueSecret('users', { auth: `ann:${HASHES.sha512}\n` }),
+  opaqueSecret('digest-users', { auth: `${htdigestLine('ann', 'Authentication Required', 'pw')}\n` }),
   ...serviceWithEndpoints('nothing', []),
 ];
 
@@ -158,7 +166,7 @@ const CASES: readonly Case[] = [
   ),
   ...h('rewrite', '/api/users?x=1', '/api', '/API/a/b', '/apix'),
   // Server names beyond the host: aliases (exact and wildcard), from-to-www-redirect; app-root; redirects;
-  // basic authentication, and a location denied because its auth Secret is missing.
+  // basic and digest authentication, and a location denied because its auth Secret is missing.
   ['http', 'alias.example.net', '/x'],
   ['http', 'x.any.example.net', '/x'],
   ['http', 'a.b.any.example.net', '/x'],
@@ -169,6 +177,7 @@ const CASES: readonly Case[] = [
   ...h('moved', '/x'),
   ...h('locked', '/'),
   ...h('unlocked', '/'),
+  ...h('digested', '/'),
 ];
 
 describe('gatehouse explain agrees with NGINX', () => {
