@@ -4,8 +4,8 @@ import type { ExternalAuthService } from '../annotations/external-auth.ts';
 import { cmp, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import type { AuthService, ExternalAuth } from '../model/nginx.ts';
 import type { NameResolution } from '../model/snapshot.ts';
-import { refusedAddress, refusedName, type ExternalNamePolicy } from './address-policy.ts';
-import { ipAddress } from './validators.ts';
+import type { ExternalNamePolicy } from './address-policy.ts';
+import { urlHostAddresses } from './url-host.ts';
 
 const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
 /** A header value printed double-quoted: printable ASCII without quotes, backslashes or `$`. */
@@ -60,7 +60,7 @@ export class ExternalAuths {
 
   private build(owner: ObjectRef, wanted: ExternalAuthService): ExternalAuth | { denied: string } {
     const { url } = wanted;
-    const addresses = this.addresses(url.hostname);
+    const addresses = urlHostAddresses(url.hostname, 'auth-url', this.sources);
     if ('denied' in addresses) return addresses;
     const proxySetHeaders = this.proxySetHeaders(owner, wanted.proxySetHeaders);
     if ('denied' in proxySetHeaders) return proxySetHeaders;
@@ -88,31 +88,6 @@ export class ExternalAuths {
       alwaysSetCookie: wanted.alwaysSetCookie,
     };
     return { id: digest({ owner, check }), ...check };
-  }
-
-  /** The auth service's addresses, checked against the address policy. */
-  private addresses(host: string): { list: string[] } | { denied: string } {
-    const bare = host.replace(/^\[|\]$/g, '');
-    const { policy } = this.sources;
-    let candidates: readonly string[];
-    if (ipAddress.safeParse(bare).success) candidates = [bare];
-    else {
-      const refused = refusedName(bare);
-      if (refused !== undefined) return { denied: `auth-url: ${refused}` };
-      const resolution = this.sources.externalNames.get(bare);
-      if (resolution === undefined) return { denied: `auth-url host ${bare} is still being resolved` };
-      if ('error' in resolution)
-        return { denied: `auth-url host ${bare} does not resolve (${resolution.error})` };
-      candidates = resolution.addresses;
-    }
-    const list: string[] = [];
-    for (const address of candidates) {
-      const refused = refusedAddress(address, policy);
-      if (refused !== undefined) return { denied: `auth-url must not lead to ${refused}` };
-      list.push(address);
-    }
-    if (list.length === 0) return { denied: `auth-url host ${bare} has no address` };
-    return { list: [...new Set(list)].sort() };
   }
 
   /** auth-proxy-set-headers: the ConfigMap's entries, each a header name and a plain value. */
