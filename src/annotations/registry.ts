@@ -4,6 +4,7 @@ import { errorsFamily } from './errors.ts';
 import { externalAuthFamily } from './external-auth.ts';
 import { headersFamily } from './headers.ts';
 import { logFamily } from './log.ts';
+import { mirrorFamily } from './mirror.ts';
 import { affinityFamily } from './affinity.ts';
 import { modsecurityFamily } from './modsecurity.ts';
 import { balanceFamily } from './balance.ts';
@@ -46,6 +47,7 @@ export const FAMILIES = [
   externalAuthFamily,
   headersFamily,
   logFamily,
+  mirrorFamily,
   modsecurityFamily,
   passthroughFamily,
   proxyFamily,

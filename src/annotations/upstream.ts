@@ -25,7 +25,7 @@ const backendProtocol = z
   .pipe(z.enum(PROTOCOLS, { error: `must be one of ${PROTOCOLS.join(', ')}` }));
 
 /** `host` or `host:port`, parsed and rebuilt: a DNS name or IP address and a port number. */
-const vhost = z
+export const vhost = z
   .string()
   .trim()
   .transform((v, ctx) => {

@@ -213,6 +213,38 @@ export interface LocationSettings {
   readonly errorPages?: ErrorPages;
   /** TLS to the pods (proxy-ssl-*): proxy_ssl_* directives, grpc_ssl_* for GRPCS. */
   readonly upstreamTls?: UpstreamTls;
+  /** mirror-target: a copy of each request goes to `Server.mirrors`' location of this id. */
+  readonly mirror?: Mirror;
+}
+
+/**
+ * A request mirror, shared by the locations of one Ingress: an internal location `/_gatehouse_mirror/<id>`
+ * in each server that uses it, asked by NGINX's `mirror`. Its answer is dropped; short timeouts bound how
+ * long it can hold the client's connection.
+ */
+export interface Mirror {
+  /** Digest of its owner and settings: names its location. */
+  readonly id: string;
+  /** The `MirrorService` (upstream block) the copy is sent to. */
+  readonly upstream: string;
+  readonly https: boolean;
+  /** Host header: a host name or address with an optional port. */
+  readonly host: string;
+  /** The target's host name: the TLS server name for https. */
+  readonly hostname: string;
+  /**
+   * Path and query sent to the mirror: path characters and `$request_uri`, `$is_args`, `$args`; `/` when
+   * the target has none.
+   */
+  readonly uri: string;
+  readonly requestBody: boolean;
+}
+
+/** A mirror target's addresses, as the controller resolved and checked them: an `upstream` block. */
+export interface MirrorService {
+  /** `gatehouse_mirror_<digest>`. */
+  readonly name: string;
+  readonly endpoints: readonly Endpoint[];
 }
 
 /** TLS to the pods as an Ingress's proxy-ssl-* annotations ask. */
@@ -496,6 +528,8 @@ export interface Server {
   readonly errorLocations?: readonly ErrorLocation[];
   /** The auth checks its locations ask (`LocationSettings.externalAuth`), sorted by id. */
   readonly authChecks?: readonly ExternalAuth[];
+  /** The mirrors its locations send copies to (`LocationSettings.mirror`), sorted by id. */
+  readonly mirrors?: readonly Mirror[];
 }
 
 /** `from-to-www-redirect`: a name with or without `www.` that redirects (308) to a served host. */
@@ -645,6 +679,8 @@ export interface NginxModel {
   /** Auth services of external auth, sorted by name; `authCache`: some check caches its verdicts. */
   readonly authServices?: readonly AuthService[];
   readonly authCache?: true;
+  /** Mirror targets (mirror-target), sorted by name. */
+  readonly mirrorServices?: readonly MirrorService[];
   readonly modsecurity?: ModSecurity;
   /** CA bundles of hosts asking for client certificates (`Server.clientAuth`), sorted by name. */
   readonly clientCaFiles: readonly CertificateFile[];

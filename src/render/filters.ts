@@ -155,6 +155,16 @@ export const filters = {
       v,
       /^(?:https?|\$scheme):\/\/(?:[a-z0-9.-]+|\[[0-9a-fA-F:.]+\]|\$gatehouse_host)(?::\d{1,5})?(?:\/(?:[A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\$(?:gatehouse_host|gatehouse_escaped_request_uri|scheme)(?![A-Za-z0-9_]))*)?$/,
     )}"`,
+  /**
+   * The proxy_pass URL of a mirror: scheme, upstream block and a URI of path characters and the variables
+   * `$request_uri`, `$is_args`, `$args`; double-quoted (the variables still expand).
+   */
+  mirror_url: (https: unknown, upstream: unknown, uri: unknown): string =>
+    `"${https === true ? 'https' : 'http'}://${check('name', upstream, TOKEN)}${check(
+      'mirror URI',
+      uri,
+      /^(?:\/|\$request_uri(?![A-Za-z0-9_]))(?:[A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\$(?:request_uri|is_args|args)(?![A-Za-z0-9_]))*$/,
+    )}"`,
   /** The text of a fixed answer, double-quoted: printable, new lines as `\\n`, no quote, backslash or `$`. */
   answer_text: (v: unknown): string =>
     `"${check('answer text', v, /^[\x20-\x21\x23\x25-\x5b\x5d-\x7e\n]{0,4096}$/).replaceAll('\n', '\\n')}"`,

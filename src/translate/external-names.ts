@@ -1,4 +1,5 @@
 import type { V1IngressBackend } from '@kubernetes/client-node';
+import { mirrorTarget } from '../annotations/mirror.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { LEGACY_CLASS_ANNOTATION } from './ingress-parse.ts';
@@ -7,8 +8,8 @@ import type { TranslateOptions } from './translate.ts';
 import { dnsSubdomain, ipAddress } from './validators.ts';
 
 /**
- * The names our Ingresses lead to (lowercase, sorted): ExternalName targets, and the hosts of auth-url and
- * the ConfigMap's global-auth-url. What the controller's resolver must look up for translate, as NGINX
+ * The names our Ingresses lead to (lowercase, sorted): ExternalName targets, and the hosts of auth-url,
+ * mirror-target and the ConfigMap's global-auth-url. What the controller's resolver must look up for translate, as NGINX
  * never resolves a name. Only our class's Ingresses count, so another controller's ExternalName Services
  * cost us nothing. Pure.
  */
@@ -40,8 +41,9 @@ export function externalNamesWanted(
     add(namespace, backend?.service?.name);
   for (const ing of snapshot.ingresses) {
     const authUrl = ing.metadata?.annotations?.[`${ANNOTATION_PREFIX}auth-url`];
-    // Most snapshots have no ExternalName Service: then only an auth-url needs the class check.
-    if (services.size === 0 && authUrl === undefined) continue;
+    const mirror = ing.metadata?.annotations?.[`${ANNOTATION_PREFIX}mirror-target`];
+    // Most snapshots have no ExternalName Service: then only an auth-url or a mirror needs the class check.
+    if (services.size === 0 && authUrl === undefined && mirror === undefined) continue;
     const className = ing.spec?.ingressClassName ?? undefined;
     const owner = ownership(
       {
@@ -54,6 +56,9 @@ export function externalNamesWanted(
     if (!owner.ours) continue;
     const namespace = ing.metadata?.namespace ?? 'default';
     addUrlHost(authUrl);
+    // A mirror-target's host may be followed by a variable (`https://m.example.com$request_uri`).
+    const target = mirror === undefined ? undefined : mirrorTarget.safeParse(mirror);
+    if (target?.success === true) addName(target.data.hostname);
     fromBackend(namespace, ing.spec?.defaultBackend);
     for (const rule of ing.spec?.rules ?? [])
       for (const p of rule.http?.paths ?? []) fromBackend(namespace, p.backend);

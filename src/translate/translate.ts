@@ -25,6 +25,7 @@ import { RateLimits } from './rate-limits.ts';
 import { basicAuthFile, type BasicAuthFiles } from './basic-auth.ts';
 import { digestAuthFile, type DigestAuthFiles } from './digest-auth.ts';
 import { ExternalAuths } from './external-auth.ts';
+import { Mirrors } from './mirror.ts';
 import { ModSecurityFiles } from './modsecurity.ts';
 import { ClientCerts, withClientCert } from './client-cert.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
@@ -231,9 +232,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     report,
   });
   const upstreamTls = new SecretFiles('proxy-ssl-secret', upstreamTlsFor, usable.secrets, report);
+  const mirrors = new Mirrors({
+    externalNames: snapshot.externalNames ?? new Map(),
+    policy: options.externalNamePolicy ?? DEFAULT_EXTERNAL_NAME_POLICY,
+    report,
+  });
   const modsecurity = new ModSecurityFiles(config.modsecurity);
   const context: ServerContext = {
     externalAuths,
+    mirrors,
     modsecurity,
     globalAuthOwner: { kind: 'ConfigMap', namespace: wanted?.namespace ?? '', name: wanted?.name ?? '' },
     addressLists,
@@ -325,6 +332,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       ...(digestAuth.settings().length > 0 && { digestAuth: true as const }),
       ...(externalAuths.services().length > 0 && { authServices: externalAuths.services() }),
       ...(externalAuths.cacheUsed() && { authCache: true as const }),
+      ...(mirrors.services().length > 0 && { mirrorServices: mirrors.services() }),
       ...(modsecurityModel !== undefined && { modsecurity: modsecurityModel }),
       clientCaFiles: clientCerts.caFiles(),
       upstreamTlsFiles: upstreamTls.files(),
@@ -676,6 +684,10 @@ function settingsFor(
       ? undefined
       : context.modsecurity.forLocation(owner.ingress.ref, annotations.modsecurity);
   const check = external === undefined || 'denied' in external ? undefined : external;
+  const mirror =
+    owner === undefined || annotations.mirror === undefined
+      ? undefined
+      : context.mirrors.resolve(owner.ingress.ref, annotations.mirror);
   const limits =
     owner === undefined ? undefined : rateLimits.forIngress(owner.ingress.ref, annotations.rateLimit);
   const tls =
@@ -723,6 +735,7 @@ function settingsFor(
     ...(auth !== undefined && !('denied' in auth) && (digest ? { digestAuth: auth } : { basicAuth: auth })),
     ...(check !== undefined && { externalAuth: check }),
     ...(tls !== undefined && !('denied' in tls) && { upstreamTls: tls }),
+    ...(mirror !== undefined && { mirror }),
     ...(modsecurity !== undefined && { modsecurity }),
     ...(snippet !== undefined &&
       (snippet.access.length > 0 || snippet.answer !== undefined) && {
@@ -829,6 +842,7 @@ interface ServerContext {
   /** The canary each main path shares its traffic with. */
   readonly canaries: ReadonlyMap<ClaimedPath, CanaryAttachment>;
   readonly externalAuths: ExternalAuths;
+  readonly mirrors: Mirrors;
   readonly modsecurity: ModSecurityFiles;
   /** Who global auth's problems are reported on: the controller ConfigMap. */
   readonly globalAuthOwner: ObjectRef;
@@ -928,6 +942,11 @@ function buildServer(
   const hostTls = serverTls(extras, context.config.global.sslCiphers);
   const served = locations.map((l) => ({ ...l, settings: withClientCert(l.settings, clientAuth) }));
   served.sort(compareLocations);
+  const mirrors = new Map(
+    served.flatMap((l) =>
+      l.settings.mirror === undefined ? [] : [[l.settings.mirror.id, l.settings.mirror]],
+    ),
+  );
   const checks = new Map(
     served.flatMap((l) =>
       l.settings.externalAuth === undefined ? [] : [[l.settings.externalAuth.id, l.settings.externalAuth]],
@@ -949,6 +968,7 @@ function buildServer(
     locations: served,
     ...(errorPages.locations().length > 0 && { errorLocations: errorPages.locations() }),
     ...(checks.size > 0 && { authChecks: [...checks.values()].sort((a, b) => cmp(a.id, b.id)) }),
+    ...(mirrors.size > 0 && { mirrors: [...mirrors.values()].sort((a, b) => cmp(a.id, b.id)) }),
     // A wildcard alias means one label, as a wildcard host does.
     ...(extras.aliases !== undefined && { aliases: extras.aliases.map(serverNameFor) }),
     ...(extras.appRoot !== undefined && { appRoot: extras.appRoot }),

@@ -291,6 +291,26 @@ const targets: Target[] = [
         [ca],
       ),
   },
+  {
+    name: 'mirror-target after its host',
+    // Path and query characters, and $request_uri, $is_args, $args: what the mirror URI may print.
+    safe: (v) =>
+      /^(?:[A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\$(?:request_uri|is_args|args)(?![A-Za-z0-9_]))*$/.test(
+        v.trimEnd(),
+      ),
+    objects: (v) =>
+      cluster({ annotations: { [`${ANNOTATION_PREFIX}mirror-target`]: `http://192.0.2.50/${v}` } }),
+  },
+  {
+    name: 'mirror-host with a mirror-target',
+    objects: (v) =>
+      cluster({
+        annotations: {
+          [`${ANNOTATION_PREFIX}mirror-target`]: 'http://192.0.2.50$request_uri',
+          [`${ANNOTATION_PREFIX}mirror-host`]: v,
+        },
+      }),
+  },
   ...Object.entries(AUTH_SAFE).map(([key, safe]): Target => ({
     name: `${key} with auth-url`,
     safe,
