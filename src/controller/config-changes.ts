@@ -24,10 +24,12 @@ export interface ConfigChange {
 
 /** Compares two models (before: undefined for the first config). Pure. */
 export function describeChange(before: NginxModel | undefined, after: NginxModel): ConfigChange {
-  const hostsBefore = new Set(before?.servers.map((s) => s.host) ?? []);
-  const hostsAfter = new Set(after.servers.map((s) => s.host));
-  const locBefore = locations(before);
-  const locAfter = locations(after);
+  // The very same servers (the endpoint fast path keeps them): no host or path can differ.
+  const sameServers = before?.servers === after.servers && before.defaultServer === after.defaultServer;
+  const hostsBefore = new Set(sameServers ? [] : (before?.servers.map((s) => s.host) ?? []));
+  const hostsAfter = new Set(sameServers ? [] : after.servers.map((s) => s.host));
+  const locBefore = locations(sameServers ? undefined : before);
+  const locAfter = locations(sameServers ? undefined : after);
   const upBefore = new Map(before?.upstreams.map((u) => [u.name, u]) ?? []);
   const upAfter = new Map(after.upstreams.map((u) => [u.name, u]));
   const endpointKey = (u: NginxModel['upstreams'][number]): string =>
@@ -46,7 +48,7 @@ export function describeChange(before: NginxModel | undefined, after: NginxModel
     endpointsChanged: [...upAfter.values()]
       .flatMap((u) => {
         const old = upBefore.get(u.name);
-        return old !== undefined && endpointKey(old) !== endpointKey(u)
+        return old !== undefined && old !== u && endpointKey(old) !== endpointKey(u)
           ? [{ upstream: u.name, before: old.endpoints.length, after: u.endpoints.length }]
           : [];
       })

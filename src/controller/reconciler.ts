@@ -3,7 +3,7 @@ import { formatDiagnostic, refKey, type Diagnostic, type ObjectRef } from '../mo
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxConfigError, nginxMessage } from '../nginx/errors.ts';
 import type { ApplyOutcome } from '../nginx/nginx-process.ts';
-import { dynamicState } from '../render/dynamic-state.ts';
+import { withEndpoints } from '../render/dynamic-state.ts';
 import { render, type RenderPaths, type RenderedConfig } from '../render/render.ts';
 import { refreshEndpoints, type Translated } from '../translate/endpoint-refresh.ts';
 import { translate, type TranslateOptions, type TranslateResult } from '../translate/translate.ts';
@@ -268,8 +268,10 @@ export class Reconciler {
     if (served === undefined) return undefined;
     const result = refreshEndpoints(served, snapshot, this.options.translate);
     if (result === undefined) return undefined;
+    const { upstreams } = result.model;
     try {
-      return { result, rendered: { ...served.rendered, dynamic: dynamicState(result.model) } };
+      const dynamic = withEndpoints(served.rendered.dynamic, served.result.model.upstreams, upstreams);
+      return { result, rendered: { ...served.rendered, dynamic } };
     } catch {
       return undefined; // a value the filters refuse: the full path reports it
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Affinity, Balancing, CanaryRoute, HashKeyPart, NginxModel } from '../model/nginx.ts';
+import type { Affinity, Balancing, CanaryRoute, HashKeyPart, NginxModel, Upstream } from '../model/nginx.ts';
 import { filters, UnsafeValueError } from './filters.ts';
 
 /**
@@ -69,8 +69,7 @@ export const DYNAMIC_STATE_FILE = 'dynamic.json';
 export function dynamicState(model: NginxModel): DynamicState {
   // Printed through the same filters as nginx.conf: a name, host or address of another shape throws here.
   const backends: Record<string, string[]> = {};
-  for (const u of model.upstreams)
-    backends[filters.token(u.name)] = u.endpoints.map((e) => filters.endpoint(e.host, e.port));
+  for (const u of model.upstreams) backends[filters.token(u.name)] = endpointsOf(u);
   const own = model.defaultServer.certificate;
   const certificateOf = (file: string): string => (file === own ? '' : filters.token(file));
   const hosts: Record<string, string> = { '': '' };
@@ -118,18 +117,50 @@ function canaryPolicy(c: CanaryRoute): CanaryPolicy {
   };
 }
 
+function endpointsOf(u: Upstream): string[] {
+  return u.endpoints.map((e) => filters.endpoint(e.host, e.port));
+}
+
+/**
+ * The state of a model whose upstreams are `to`, from `state`, that of a model alike but for the upstreams
+ * `from` (the same backends, in the same order; an upstream not changed is the same object): only the
+ * changed backends' endpoints are made again, every other table and list stays `state`'s own. For the
+ * endpoint fast path, where nothing else can differ; equals `dynamicState` of the new model.
+ */
+export function withEndpoints(
+  state: DynamicState,
+  from: readonly Upstream[],
+  to: readonly Upstream[],
+): DynamicState {
+  const backends: Record<string, readonly string[]> = { ...state.backends };
+  for (const [i, u] of to.entries()) {
+    if (u === from[i]) continue;
+    const name = filters.token(u.name);
+    if (!(name in backends)) throw new Error(`withEndpoints: backend ${name} is not in the state`);
+    backends[name] = endpointsOf(u);
+  }
+  // Only existing keys were set, so the table keeps its order (sorted).
+  return identified({ ...state, backends });
+}
+
 /** A state holding these tables (sorted), with its id. */
 export function stateOf(tables: DynamicTables): DynamicState {
   const sorted = (o: Readonly<Record<string, unknown>>) =>
     Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const state = {
+  return identified({
     backends: sorted(tables.backends) as DynamicTables['backends'],
     hosts: sorted(tables.hosts) as DynamicTables['hosts'],
     certificates: sorted(tables.certificates) as DynamicTables['certificates'],
     canaries: sorted(tables.canaries) as DynamicTables['canaries'],
     affinities: sorted(tables.affinities) as DynamicTables['affinities'],
     balancing: sorted(tables.balancing) as DynamicTables['balancing'],
-  };
+  });
+}
+
+/** Sorted tables, with the id that names them. */
+function identified(tables: DynamicTables): DynamicState {
+  const { backends, hosts, certificates, canaries, affinities, balancing } = tables;
+  const state = { backends, hosts, certificates, canaries, affinities, balancing };
   // Certificate names are content-addressed, so the names stand for the certificates.
   const id = createHash('sha256')
     .update(
@@ -170,10 +201,16 @@ export function stateChange(from: DynamicState | undefined, to: DynamicState): s
   for (const table of TABLES) {
     const before: Readonly<Record<string, unknown>> = from[table];
     const after: Readonly<Record<string, unknown>> = to[table];
-    set[table] = Object.fromEntries(
-      Object.entries(after).filter(([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v)),
-    );
-    remove[table] = Object.keys(before).filter((k) => !(k in after));
+    // A table or entry that is the very same object has not changed (see withEndpoints).
+    set[table] =
+      before === after
+        ? {}
+        : Object.fromEntries(
+            Object.entries(after).filter(
+              ([k, v]) => before[k] !== v && JSON.stringify(before[k]) !== JSON.stringify(v),
+            ),
+          );
+    remove[table] = before === after ? [] : Object.keys(before).filter((k) => !(k in after));
   }
   return JSON.stringify({ id: to.id, base: from.id, set, delete: remove });
 }

@@ -1,8 +1,8 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1EndpointSlice } from '@kubernetes/client-node';
 import type { NginxModel, Upstream } from '../model/nginx.ts';
 import type { NameResolution, Snapshot } from '../model/snapshot.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY } from './address-policy.ts';
-import { ServiceIndex } from './backends.ts';
+import { SERVICE_NAME_LABEL, ServiceIndex } from './backends.ts';
 import type { TranslateOptions, TranslateResult } from './translate.ts';
 
 /** A snapshot and what `translate` (or this fast path) made of it. */
@@ -14,9 +14,9 @@ export interface Translated {
 /**
  * The fast path for endpoint changes (pods added, removed, turning unready): `translate(snapshot)` without
  * translating everything again, when `snapshot` differs from `before.snapshot` only in EndpointSlices.
- * Then only the upstreams' endpoints can differ, and they are resolved again from the snapshot's Services
- * and EndpointSlices (and the ExternalName answers, which must be unchanged too); everything else is
- * `before.result`'s. Undefined when that would not be what translate gives, and translate must run:
+ * Then only the upstreams' endpoints can differ: those of the Services whose EndpointSlices changed are
+ * resolved again from the snapshot (the Services and ExternalName answers are unchanged); everything else
+ * is `before.result`'s. Undefined when that would not be what translate gives, and translate must run:
  * - an object other than an EndpointSlice differs, or the source's diagnostics, or the ExternalName answers;
  * - a TCP/UDP or passthrough upstream's endpoints change (they are printed in nginx.conf: a reload);
  * - an upstream gains its first endpoint or loses its last (translate warns about an empty one).
@@ -29,16 +29,23 @@ export function refreshEndpoints(
   options: Pick<TranslateOptions, 'externalNamePolicy'>,
 ): TranslateResult | undefined {
   if (!onlyEndpointSlicesDiffer(before.snapshot, snapshot)) return undefined;
-  const index = new ServiceIndex(snapshot.services, snapshot.endpointSlices, {
-    externalNames: snapshot.externalNames ?? new Map(),
-    policy: options.externalNamePolicy ?? DEFAULT_EXTERNAL_NAME_POLICY,
-  });
+  const changed = servicesWithChangedSlices(before.snapshot.endpointSlices, snapshot.endpointSlices);
+  if (changed === undefined) return undefined;
+  if (changed.size === 0) return before.result;
+  const index = new ServiceIndex(
+    snapshot.services.filter((s) => changed.has(objectKey(s))),
+    snapshot.endpointSlices.filter((s) => changed.has(serviceOf(s))),
+    {
+      externalNames: snapshot.externalNames ?? new Map(),
+      policy: options.externalNamePolicy ?? DEFAULT_EXTERNAL_NAME_POLICY,
+    },
+  );
   const model = before.result.model;
-  const upstreams = refreshed(model.upstreams, index);
+  const upstreams = refreshed(model.upstreams, changed, index);
   if (upstreams === undefined) return undefined;
   // Printed in nginx.conf: any change of theirs needs translate, render and a reload.
   const stream = model.stream?.upstreams;
-  if (stream !== undefined && refreshed(stream, index) !== stream) return undefined;
+  if (stream !== undefined && refreshed(stream, changed, index) !== stream) return undefined;
   if (upstreams === model.upstreams) return before.result;
   const next: NginxModel = { ...model, upstreams };
   return { ...before.result, model: next };
@@ -48,11 +55,16 @@ export function refreshEndpoints(
  * The upstreams with their endpoints resolved again: the same array when none changed; undefined when one
  * needs translate (its first endpoint coming, or its last going: translate warns about an empty one).
  */
-function refreshed(upstreams: readonly Upstream[], index: ServiceIndex): readonly Upstream[] | undefined {
+function refreshed(
+  upstreams: readonly Upstream[],
+  changed: ReadonlySet<string>,
+  index: ServiceIndex,
+): readonly Upstream[] | undefined {
   let out: Upstream[] | undefined;
   for (const [i, u] of upstreams.entries()) {
     if (u.backend === undefined) return undefined;
     const { namespace, service, port, clusterIp } = u.backend;
+    if (!changed.has(`${namespace}/${service}`)) continue;
     const resolved = index.resolve(namespace, { service, port }, { clusterIp });
     if (resolved.kind !== 'upstream' || resolved.upstream.name !== u.name) return undefined;
     const endpoints = resolved.upstream.endpoints;
@@ -69,7 +81,7 @@ function sameEndpoints(a: Upstream['endpoints'], b: Upstream['endpoints']): bool
 }
 
 /** Whether two snapshots hold the same objects, diagnostics and ExternalName answers but EndpointSlices. */
-export function onlyEndpointSlicesDiffer(a: Snapshot, b: Snapshot): boolean {
+function onlyEndpointSlicesDiffer(a: Snapshot, b: Snapshot): boolean {
   return (
     sameObjects(a.ingresses, b.ingresses) &&
     sameObjects(a.services, b.services) &&
@@ -82,24 +94,72 @@ export function onlyEndpointSlicesDiffer(a: Snapshot, b: Snapshot): boolean {
 }
 
 /**
- * Same objects, in any order. Sources hand out a changed object as a new object, so an unchanged one is
- * usually the very same object (a cluster's informer cache, a folder's unchanged files); others (a file
- * read again, an informer listing again) compare by content.
+ * The Services (`namespace/name`) whose EndpointSlices differ between two lists; undefined when a list
+ * names one EndpointSlice twice.
  */
+function servicesWithChangedSlices(
+  a: readonly V1EndpointSlice[],
+  b: readonly V1EndpointSlice[],
+): Set<string> | undefined {
+  const changes = differences(a, b);
+  if (changes === undefined) return undefined;
+  const changed = new Set<string>();
+  for (const [old, now] of changes) {
+    if (old !== undefined) changed.add(serviceOf(old));
+    if (now !== undefined) changed.add(serviceOf(now));
+  }
+  return changed;
+}
+
+/** `namespace/name` of an object, as ServiceIndex keys Services. */
+function objectKey(o: KubernetesObject): string {
+  return `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
+}
+
+/** `namespace/service` of the Service an EndpointSlice belongs to, as ServiceIndex keys them. */
+function serviceOf(slice: V1EndpointSlice): string {
+  return `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.[SERVICE_NAME_LABEL] ?? ''}`;
+}
+
+/** Same objects, in any order. */
 function sameObjects(a: readonly KubernetesObject[], b: readonly KubernetesObject[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
+  return differences(a, b)?.length === 0;
+}
+
+/**
+ * The objects that differ between two lists, matched by namespace and name, as [before, after] pairs
+ * (undefined: absent); undefined when a list names one object twice. Sources hand out a changed object as
+ * a new object, so an unchanged one is usually the very same object (an informer's cache, a folder's
+ * unchanged files), and is passed over at once; others (a file read again, an informer listing again)
+ * compare by content.
+ */
+function differences<T extends KubernetesObject>(
+  a: readonly T[],
+  b: readonly T[],
+): [T | undefined, T | undefined][] | undefined {
+  if (a === b) return [];
+  const out: [T | undefined, T | undefined][] = [];
+  // Sources keep their order (a folder's files sorted by name; an informer's cache): walk both while the
+  // same object, or the same object's new version, sits at the same place.
   let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  if (i === a.length) return true;
-  const key = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-  const byKey = new Map(a.slice(i).map((o) => [key(o), o]));
-  if (byKey.size !== a.length - i) return false; // the same name twice: not worth a closer look
-  return b.slice(i).every((o) => {
-    const old = byKey.get(key(o));
-    byKey.delete(key(o)); // each one matches one
-    return old !== undefined && (old === o || JSON.stringify(old) === JSON.stringify(o));
-  });
+  for (; i < a.length && i < b.length; i++) {
+    const old = a[i] as T;
+    const now = b[i] as T;
+    if (old === now) continue;
+    if (objectKey(old) !== objectKey(now)) break;
+    if (JSON.stringify(old) !== JSON.stringify(now)) out.push([old, now]);
+  }
+  if (i === a.length && i === b.length) return out;
+  const before = new Map(a.slice(i).map((o) => [objectKey(o), o]));
+  const after = new Map(b.slice(i).map((o) => [objectKey(o), o]));
+  if (before.size !== a.length - i || after.size !== b.length - i) return undefined;
+  for (const [k, now] of after) {
+    const old = before.get(k);
+    if (old !== now && (old === undefined || JSON.stringify(old) !== JSON.stringify(now)))
+      out.push([old, now]);
+  }
+  for (const [k, old] of before) if (!after.has(k)) out.push([old, undefined]);
+  return out;
 }
 
 function sameResolutions(

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { NameResolution, Snapshot } from '../../src/model/snapshot.ts';
-import { dynamicState } from '../../src/render/dynamic-state.ts';
+import { dynamicState, withEndpoints } from '../../src/render/dynamic-state.ts';
 import { render } from '../../src/render/render.ts';
 import { buildSnapshot } from '../../src/sources/kube-objects.ts';
 import { refreshEndpoints, type Translated } from '../../src/translate/endpoint-refresh.ts';
@@ -265,6 +265,9 @@ describe('endpoint fast path', () => {
               'the fast path answered, but nginx.conf changed',
             );
             assert.deepEqual(dynamicState(fast.model), rendered.dynamic);
+            // What the reconciler pushes: the served state with only the changed backends made again.
+            const pushed = withEndpoints(served.dynamic, state.result.model.upstreams, fast.model.upstreams);
+            assert.deepEqual(pushed, rendered.dynamic);
           }
           state = { snapshot, result: fast ?? full };
           served = rendered;

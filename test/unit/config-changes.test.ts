@@ -50,6 +50,20 @@ describe('what a reload changed', () => {
     assert.equal(formatChange(describeChange(before, after)), 'endpoints default_s_80 1→0');
   });
 
+  it('names the endpoints the fast path changed (it keeps the very same servers)', () => {
+    const before = translateObjects([ingressClass(), app(['/x']), ...svc('10.0.0.1')]).model;
+    const [upstream] = before.upstreams;
+    const moved = {
+      ...upstream!,
+      endpoints: [
+        { host: '10.0.0.2', port: 8080 },
+        { host: '10.0.0.3', port: 8080 },
+      ],
+    };
+    const after = { ...before, upstreams: [moved] };
+    assert.equal(formatChange(describeChange(before, after)), 'endpoints default_s_80 1→2');
+  });
+
   it('names at most MAX_CHANGE_ITEMS items, then how many more', () => {
     const paths = Array.from({ length: 60 }, (_, i) => `/p${String(i).padStart(2, '0')}`);
     const model = translateObjects([ingressClass(), app(paths), ...svc('10.0.0.1')]).model;
