@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { ClusterReporter } from '../controller/cluster-reporter.ts';
 import type { ReconcileReport } from '../controller/reconciler.ts';
@@ -38,6 +38,13 @@ export async function startClusterSource(
   const kubeConfig = new KubeConfig();
   if (flags.kubeconfig !== undefined) kubeConfig.loadFromFile(flags.kubeconfig);
   else kubeConfig.loadFromDefault();
+  const kube = new KubeSource({
+    kubeConfig,
+    watchNamespace: flags.watchNamespace,
+    configMap: flags.configmap,
+    extraConfigMaps: [flags.tcpServicesConfigmap, flags.udpServicesConfigmap].filter((c) => c !== undefined),
+    logger,
+  });
   const parts = await startClusterParts(
     flags,
     pod,
@@ -46,14 +53,8 @@ export async function startClusterSource(
     wiring.reportHandlers,
     wiring.latest,
     wiring.translateOptions,
+    () => kube.ingresses(),
   );
-  const kube = new KubeSource({
-    kubeConfig,
-    watchNamespace: flags.watchNamespace,
-    configMap: flags.configmap,
-    extraConfigMaps: [flags.tcpServicesConfigmap, flags.udpServicesConfigmap].filter((c) => c !== undefined),
-    logger,
-  });
   logger.info('waiting for every informer to sync before the first render', {
     server: kubeConfig.getCurrentCluster()?.server,
   });
@@ -70,6 +71,7 @@ async function startClusterParts(
   reportHandlers: ((r: ReconcileReport) => void)[],
   snapshot: () => Snapshot | undefined,
   translateOptions: Omit<TranslateOptions, 'excluded'>,
+  currentIngresses: () => readonly V1Ingress[],
 ): Promise<Stoppable[]> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
@@ -103,6 +105,7 @@ async function startClusterParts(
       reportNodeInternalIp: flags.reportNodeInternalIpAddress,
     },
     isLeader: () => elector.isLeader,
+    currentIngresses,
     logger,
     resyncMs: flags.statusResync,
   });

@@ -1,4 +1,4 @@
-import type { CoreV1Api, V1IngressLoadBalancerIngress } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Ingress, V1IngressLoadBalancerIngress } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { eventIntents, type EventRecorder } from '../status/events.ts';
 import type { IngressStatusWriter } from '../status/ingress-status.ts';
@@ -10,6 +10,12 @@ export interface ClusterReporterOptions {
   readonly statusWriter: IngressStatusWriter | undefined;
   readonly events: EventRecorder;
   readonly addressOptions: StatusAddressOptions;
+  /**
+   * The Ingresses as the cluster has them now: the status writer compares their status with what it should
+   * be. A report's snapshot may hold older copies: an update that changes only status (such as our own
+   * writes) makes no new snapshot.
+   */
+  readonly currentIngresses: () => readonly V1Ingress[];
   readonly isLeader: () => boolean;
   readonly logger: Logger;
   /** How often status is re-checked without a reconcile (addresses such as a LoadBalancer IP may change). */
@@ -81,7 +87,7 @@ export class ClusterReporter {
           this.options.logger.warn('cannot work out the status address', { error: (error as Error).message });
           return;
         }
-        await this.options.statusWriter.sync(report.snapshot.ingresses, served, rejected, addresses);
+        await this.options.statusWriter.sync(this.options.currentIngresses(), served, rejected, addresses);
       }
     } catch (error) {
       this.options.logger.warn('reporting to the cluster failed', { error: (error as Error).message });

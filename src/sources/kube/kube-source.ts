@@ -7,12 +7,14 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1Ingress,
   type V1Secret,
 } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { Snapshot } from '../../model/snapshot.ts';
 import { buildSnapshot, type SourcedObject } from '../kube-objects.ts';
 import { WatchdogWatch, type WatchLike } from './supervised-watch.ts';
+import { contentFingerprint } from './content-fingerprint.ts';
 import { authMapSecrets, secretKey, trimObject } from './trim.ts';
 
 export interface KubeSourceOptions {
@@ -56,6 +58,8 @@ export class KubeSource {
   private allDataWanted = new Set<string>();
   /** Secrets whose cached copy lost data keys (see trim.ts). */
   private readonly trimmedSecrets = new Set<string>();
+  /** What translate may read of each cached object (content-fingerprint.ts), by kind/namespace/name. */
+  private readonly fingerprints = new Map<string, string>();
   /** Trimmed Secrets being read again whole; no Snapshot is emitted meanwhile. */
   private refetching = 0;
   private emitScheduled = false;
@@ -160,10 +164,15 @@ export class KubeSource {
       );
       const entry = { spec, lw, synced: false, failures: 0 };
       this.informers.push(entry);
-      // The cache holds the very object these handlers get: trimmed here, it is trimmed in the cache.
+      // The cache holds the very object these handlers get: trimmed here, it is trimmed in the cache. An
+      // update that changes nothing translate reads (a status write) makes no Snapshot.
       const arrived = (object: KubernetesObject): void => {
         object.kind ??= spec.kind;
         this.trim(object);
+        const key = cacheKey(spec.kind, object);
+        const fingerprint = contentFingerprint(object);
+        if (this.fingerprints.get(key) === fingerprint) return;
+        this.fingerprints.set(key, fingerprint);
         this.changed();
       };
       lw.on('add', arrived);
@@ -171,11 +180,20 @@ export class KubeSource {
       lw.on('delete', (object: KubernetesObject) => {
         if (spec.kind === 'Secret')
           this.trimmedSecrets.delete(secretKey(object.metadata?.namespace, object.metadata?.name));
+        this.fingerprints.delete(cacheKey(spec.kind, object));
         this.changed();
       });
       lw.on('error', (err: unknown) => this.restartLater(entry, err));
     }
     await Promise.all(this.informers.map((entry) => this.startInformer(entry)));
+  }
+
+  /**
+   * The Ingresses as the informer holds them now, status included: what the status writer compares with
+   * (the Snapshot keeps the objects of the last change that mattered, whose status may be older).
+   */
+  ingresses(): readonly V1Ingress[] {
+    return this.informers.find((i) => i.spec.kind === 'Ingress')?.lw.list() ?? [];
   }
 
   async stop(): Promise<void> {
@@ -269,8 +287,7 @@ export class KubeSource {
 
   private emit(): void {
     if (this.onSnapshot === undefined) return;
-    const ingresses = this.informers.find((i) => i.spec.kind === 'Ingress')?.lw.list() ?? [];
-    this.allDataWanted = authMapSecrets(ingresses);
+    this.allDataWanted = authMapSecrets(this.ingresses());
     const missing = [...this.allDataWanted].filter((key) => this.trimmedSecrets.has(key));
     if (missing.length > 0) {
       void this.refetch(missing);
@@ -287,3 +304,6 @@ export class KubeSource {
     this.onSnapshot(buildSnapshot(objects, []));
   }
 }
+
+const cacheKey = (kind: string, object: KubernetesObject): string =>
+  `${kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
