@@ -1,9 +1,9 @@
-import { createTwoFilesPatch } from 'diff';
 import { describeChange, formatChange, snapshotChanges } from '../controller/config-changes.ts';
 import type { ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import type { RenderedConfig } from '../render/render.ts';
 import type { TranslateResult } from '../translate/translate.ts';
+import { MAX_EDIT_LENGTH, unifiedDiff } from './text-diff.ts';
 
 /** One applied config: when, what made it, what it changed, and the unified diff of its files. */
 export interface HistoryEntry {
@@ -38,13 +38,15 @@ export interface LastReconcile {
   readonly outcome: ReconcileReport['outcome'];
   readonly seconds: number;
   readonly error?: string;
-  readonly result: TranslateResult;
+  /**
+   * What the last reconcile made of the Ingresses. Not its model: that of a reconcile NGINX did not load
+   * (unchanged, failed) would be a second whole model kept beside the live one.
+   */
+  readonly result: Pick<TranslateResult, 'ingresses' | 'diagnostics'>;
 }
 
 /** Largest diff kept for one entry; a bigger one is cut with a note (memory stays bounded). */
 const MAX_DIFF_CHARS = 256 * 1024;
-/** Past this many changed lines the diff is not computed (its cost grows with the square of it). */
-const MAX_EDIT_LENGTH = 20_000;
 
 /**
  * The last applied configs, as unified diffs with their time and the objects that triggered them, and
@@ -65,7 +67,7 @@ export class ConfigHistory {
       at: at.toISOString(),
       outcome: report.outcome,
       seconds: report.seconds,
-      result: report.result,
+      result: { ingresses: report.result.ingresses, diagnostics: report.result.diagnostics },
       ...(report.error === undefined ? {} : { error: report.error }),
     };
     if (report.rendered === undefined || report.outcome === 'unchanged' || report.outcome === 'failed')
@@ -120,14 +122,11 @@ function diffTrees(before: RenderedConfig | undefined, after: RenderedConfig): s
     const oldText = a.get(p) ?? '';
     const newText = b.get(p) ?? '';
     if (oldText === newText) continue;
-    const patch = createTwoFilesPatch(
+    const patch = unifiedDiff(
       a.has(p) ? `a/${p}` : '/dev/null',
       b.has(p) ? `b/${p}` : '/dev/null',
       oldText,
       newText,
-      undefined,
-      undefined,
-      { context: 3, maxEditLength: MAX_EDIT_LENGTH },
     );
     out +=
       patch ?? `--- a/${p}\n+++ b/${p}\n(more than ${MAX_EDIT_LENGTH} lines changed: diff not computed)\n`;
