@@ -3,54 +3,18 @@
 // hand-written minimal proxy config, same NGINX binary, same backend (a static NGINX), same run, loaded
 // with wrk; then how fast an endpoint change is live and that it reloads nothing.
 // Run: node bench/dataplane.bench.ts   (needs nginx with Debian's Lua module, and wrk, on PATH)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ingress, ingressClass, serviceWithEndpoints, writeManifest } from '../test/support/fixtures.ts';
 import { startGatehouse } from '../test/support/gatehouse-process.ts';
 import { request } from '../test/support/http-client.ts';
 import { countMatches, manifestsFolder, removeFolder } from '../test/support/integration.ts';
 import { freePorts } from '../test/support/ports.ts';
+import { bareNginx, common, staticBackend } from './support/bare-nginx.ts';
 
 const HOST = 'bench.example.com';
 const DURATION = process.env['BENCH_SECONDS'] ?? '8';
-
-/** A bare NGINX from a config text; resolves once it answers on `port`. */
-async function bareNginx(
-  name: string,
-  conf: (dir: string) => string,
-  port: number,
-): Promise<{ stop(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), `gatehouse-bench-${name}-`));
-  await mkdir(path.join(dir, 'tmp'), { recursive: true });
-  await writeFile(path.join(dir, 'nginx.conf'), conf(dir));
-  const child: ChildProcess = spawn(
-    'nginx',
-    ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  for (let i = 0; i < 100; i++) {
-    if ((await request('http', port, HOST, '/').catch(() => undefined)) !== undefined) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    stop: async () => {
-      child.kill('SIGQUIT');
-      await new Promise((r) => child.once('exit', r));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const common = (dir: string): string => `
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log stderr warn;
-events { worker_connections 4096; }
-`;
 
 interface WrkFigures {
   rps: number;
@@ -74,12 +38,7 @@ function wrk(port: number): WrkFigures {
 
 const [backendPort = 0, minimalPort = 0] = await freePorts(2);
 // The backend: a static NGINX answering 200 (fast enough not to be the bottleneck, unlike a Node echo).
-const backend = await bareNginx(
-  'backend',
-  (dir) =>
-    `${common(dir)}http { access_log off; server { listen 127.0.0.1:${backendPort}; location / { return 200 "ok\\n"; } } }`,
-  backendPort,
-);
+const backend = await staticBackend(backendPort, HOST);
 // The minimal hand-written proxy config: one upstream with keep-alive, nothing else.
 const minimal = await bareNginx(
   'minimal',
@@ -95,6 +54,7 @@ const minimal = await bareNginx(
   }
 }`,
   minimalPort,
+  HOST,
 );
 
 const dir = await manifestsFolder();
@@ -140,6 +100,7 @@ const other = await bareNginx(
   (d) =>
     `${common(d)}http { access_log off; server { listen 127.0.0.1:${second}; location / { return 200 "two\\n"; } } }`,
   second,
+  HOST,
 );
 const reloadsBefore = countMatches(gh.logs(), 'nginx reloaded');
 const samples: number[] = [];

@@ -44,20 +44,17 @@ function _M.init()
   secret = dict:get("secret") or bytes
 end
 
-local function hex(bytes)
-  return (bytes:gsub(".", function(c)
-    return string.format("%02x", c:byte())
-  end))
-end
+local HEX16 = string.rep("%02x", 16)
 
+-- The first 16 bytes of the HMAC-SHA1 of a nonce's stamp and the realm, as 32 hex digits.
 local function mac(stamp, realm)
-  return hex(ngx.hmac_sha1(secret, stamp .. ":" .. realm))
+  return HEX16:format(ngx.hmac_sha1(secret, stamp .. ":" .. realm):byte(1, 16))
 end
 
 local function new_nonce(realm)
   counter = (counter + 1) % 4294967296
   local stamp = string.format("%08x%08x%08x", ngx.time(), ngx.worker.pid(), counter)
-  return stamp .. mac(stamp, realm):sub(1, 32)
+  return stamp .. mac(stamp, realm)
 end
 
 -- user:realm:HA1 lines (already validated by the controller; checked again). Returns { ["user:realm"] = HA1 }.
@@ -195,8 +192,9 @@ function _M.access()
     ngx.log(ngx.ERR, "gatehouse digest: the location's realm or user file is not one Gatehouse made")
     return ngx.exit(ngx.HTTP_INTERNAL_SERVER_ERROR)
   end
-  local header = ngx.req.get_headers()["authorization"]
-  if type(header) ~= "string" then
+  -- The one Authorization header NGINX keeps (as auth_basic reads it).
+  local header = var.http_authorization
+  if not header then
     return challenge(realm, false)
   end
   local p = parse(header)
@@ -215,7 +213,7 @@ function _M.access()
     return ngx.exit(ngx.HTTP_BAD_REQUEST)
   end
   -- A nonce this server made for this realm: anything else is forged (or from before a secret change).
-  if not nonce:match(NONCE) or nonce:sub(25):lower() ~= mac(nonce:sub(1, 24):lower(), realm):sub(1, 32) then
+  if not nonce:match(NONCE) or nonce:sub(25):lower() ~= mac(nonce:sub(1, 24):lower(), realm) then
     return challenge(realm, false)
   end
   local users, err = load(path)
