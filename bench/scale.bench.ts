@@ -9,8 +9,8 @@
 //   - an EndpointSlice-only change → live in NGINX (its status socket shows it), and the reloads it caused.
 // Traffic goes only to loopback (and, in cluster mode, to a test host of our own, see test/support/netns.ts);
 // the generated endpoints (10.0.0.0/8) are never connected to.
-// The controller runs as the image runs it: the compiled dist/ with the image's --max-semi-space-size=2
-// (NODE_OPTIONS in the npm script, inherited by every process the bench starts).
+// The controller runs as the image runs it: the compiled dist/ with the image's NODE_OPTIONS (V8 heap flags;
+// set in the npm script, inherited by every process the bench starts).
 // Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
 // several minutes each)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
