@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Ingress, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Endpoint, V1Ingress, V1Secret } from '@kubernetes/client-node';
 
 // What the informer caches keep of each object: only what translate reads. Objects are trimmed in place as
 // they arrive (the informer's cache holds the very object its event handlers get), so the parts dropped
@@ -18,19 +18,31 @@ export const secretKey = (namespace: string | undefined, name: string | undefine
   `${namespace ?? ''}/${name ?? ''}`;
 
 /**
- * Drops what translate never reads: `managedFields`, kubectl's last-applied copy, and the data of a Secret
- * outside SECRET_KEYS unless `keepAllData` (an auth-map Secret: one key per user). Returns true when Secret
- * data was dropped.
+ * Drops what translate never reads: `managedFields`, `ownerReferences`, kubectl's last-applied copy, the
+ * pods and nodes behind an EndpointSlice's endpoints, and the data of a Secret outside SECRET_KEYS unless
+ * `keepAllData` (an auth-map Secret: one key per user). Returns true when Secret data was dropped.
  */
 export function trimObject(object: KubernetesObject, keepAllData: boolean): boolean {
   const metadata = object.metadata;
   if (metadata !== undefined) {
     delete metadata.managedFields;
+    delete metadata.ownerReferences;
     const annotations = metadata.annotations;
     if (annotations !== undefined && Object.hasOwn(annotations, LAST_APPLIED))
       metadata.annotations = Object.fromEntries(
         Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED),
       );
+  }
+  // What an EndpointSlice says of each endpoint besides its addresses and conditions (the pod and node
+  // behind it, where they run): never read, and a few hundred bytes of heap per endpoint.
+  const endpoints =
+    object.kind === 'EndpointSlice' ? (object as { endpoints?: V1Endpoint[] | null }).endpoints : null;
+  for (const endpoint of endpoints ?? []) {
+    delete endpoint.targetRef;
+    delete endpoint.nodeName;
+    delete endpoint.zone;
+    delete endpoint.hints;
+    delete endpoint.deprecatedTopology;
   }
   if (object.kind !== 'Secret' || keepAllData) return false;
   const secret = object as V1Secret;
