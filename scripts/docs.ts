@@ -32,7 +32,7 @@ export function annotationTable(): string {
     '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `Snippet annotations (${names(SNIPPET_ANNOTATIONS)}) are off: an Ingress that carries one is rejected with a Warning Event. With the ConfigMap's \`allow-snippet-annotations: "true"\` and \`annotations-risk-level: Critical\`, those with a parser of their own (\`configuration-snippet\`, \`modsecurity-snippet\`) are read through it; the others stay refused.`,
+    `Snippet annotations (${names(SNIPPET_ANNOTATIONS)}) are off: an Ingress that carries one is rejected with a Warning Event. With the ConfigMap's \`allow-snippet-annotations: "true"\` and \`annotations-risk-level: Critical\`, those with a parser of their own (\`configuration-snippet\`, \`server-snippet\`, \`modsecurity-snippet\`) are read through it; the others stay refused.`,
     '',
     `Access-control annotations Gatehouse does not implement yet (${names(UNSUPPORTED_ACCESS_CONTROL)}) also reject the Ingress: serving it without the protection it asks for would be worse.`,
     '',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cidr } from '../translate/validators.ts';
+import { checkRegexPath } from '../translate/path-regex.ts';
+import { cidr, httpPath } from '../translate/validators.ts';
 import { absoluteUrl } from './url.ts';
 
 const REDIRECT_URL = absoluteUrl({ schemes: ['http', 'https'], path: true });
@@ -27,6 +28,8 @@ interface Directive {
   readonly name: string;
   readonly args: readonly string[];
   readonly block: boolean;
+  /** The directives inside a block (`location … { … }`). */
+  readonly children?: readonly Directive[];
 }
 
 /**
@@ -34,10 +37,13 @@ interface Directive {
  * escapes, `#` comments to the end of the line, `;` ends a directive, `{` `}` a block.
  */
 export function parseDirectives(text: string): Directive[] | { error: string } {
-  const out: Directive[] = [];
+  // The directives of each open block, innermost last; a block's directive is added when it closes.
+  const levels: { directives: Directive[]; opener?: { name: string; args: string[] } }[] = [
+    { directives: [] },
+  ];
+  const current = () => levels[levels.length - 1] ?? { directives: [] };
   let args: string[] = [];
   let i = 0;
-  let depth = 0;
   const n = text.length;
   while (i < n) {
     const c = text[i] ?? '';
@@ -52,16 +58,17 @@ export function parseDirectives(text: string): Directive[] | { error: string } {
     if (c === ';' || c === '{') {
       const [name, ...rest] = args;
       if (name === undefined) return { error: `unexpected "${c}"` };
-      out.push({ name, args: rest, block: c === '{' });
-      if (c === '{') depth++;
+      if (c === ';') current().directives.push({ name, args: rest, block: false });
+      else levels.push({ directives: [], opener: { name, args: rest } });
       args = [];
       i++;
       continue;
     }
     if (c === '}') {
       if (args.length > 0) return { error: `"${args[0] ?? ''}" is not terminated by ";"` };
-      if (depth === 0) return { error: 'unexpected "}"' };
-      depth--;
+      const closed = levels.pop();
+      if (closed?.opener === undefined) return { error: 'unexpected "}"' };
+      current().directives.push({ ...closed.opener, block: true, children: closed.directives });
       i++;
       continue;
     }
@@ -91,8 +98,8 @@ export function parseDirectives(text: string): Directive[] | { error: string } {
     args.push(text.slice(start, i));
   }
   if (args.length > 0) return { error: `"${args[0] ?? ''}" is not terminated by ";"` };
-  if (depth > 0) return { error: 'unterminated block' };
-  return out;
+  if (levels.length > 1) return { error: 'unterminated block' };
+  return current().directives;
 }
 
 const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
@@ -129,95 +136,227 @@ const OWN_REQUEST_HEADERS = new Map([
 const HSTS =
   'Strict-Transport-Security comes from the ConfigMap (hsts, hsts-max-age, hsts-include-subdomains, hsts-preload)';
 
-const DIRECTIVES = ['more_set_headers', 'add_header', 'proxy_set_header', 'allow', 'deny', 'return'];
+/** Where a directive is read: each place allows its own short list. */
+type Place = 'location' | 'server' | 'nested';
+
+const ALLOWED: Record<Place, readonly string[]> = {
+  location: ['more_set_headers', 'add_header', 'proxy_set_header', 'allow', 'deny', 'return'],
+  server: ['more_set_headers', 'add_header', 'proxy_set_header', 'allow', 'deny', 'return', 'location'],
+  // A nested location has no backend: no request headers to send.
+  nested: ['more_set_headers', 'add_header', 'allow', 'deny', 'return'],
+};
+
+const PLACE_NAME: Record<Place, string> = {
+  location: 'a snippet',
+  server: 'a server-snippet',
+  nested: "a server-snippet's location",
+};
+
+const MAX_SNIPPET = 16_384;
+const MAX_NESTED_LOCATIONS = 32;
+
+interface Rules {
+  responseHeaders: { name: string; value: string }[];
+  requestHeaders: { name: string; value: string }[];
+  access: { allow: boolean; range: string }[];
+  answer?: LocationSnippet['answer'] | undefined;
+}
+
+/** Checks one directive of the lists and adds what it asks to `rules`; the reason when it is refused. */
+function readRule(d: Directive, rules: Rules): string | undefined {
+  const fail = (reason: string) => `${d.name}: ${reason}`;
+  switch (d.name) {
+    case 'more_set_headers': {
+      if (d.args.length === 0) return fail('needs "Name: value"');
+      for (const arg of d.args) {
+        if (arg.startsWith('-')) return fail('options (-s, -t) are not supported');
+        const colon = arg.indexOf(':');
+        const h = header(
+          colon < 0 ? arg : arg.slice(0, colon).trim(),
+          colon < 0 ? undefined : arg.slice(colon + 1).trim(),
+          d.name,
+        );
+        if (typeof h === 'string') return h;
+        if (h.name.toLowerCase() === 'strict-transport-security') return fail(HSTS);
+        rules.responseHeaders.push(h);
+      }
+      return undefined;
+    }
+    case 'add_header': {
+      if (d.args.length < 2 || d.args.length > 3 || (d.args.length === 3 && d.args[2] !== 'always'))
+        return fail('takes a name, a value and optionally "always"');
+      const h = header(d.args[0], d.args[1], d.name);
+      if (typeof h === 'string') return h;
+      if (h.name.toLowerCase() === 'strict-transport-security') return fail(HSTS);
+      rules.responseHeaders.push(h);
+      return undefined;
+    }
+    case 'proxy_set_header': {
+      if (d.args.length !== 2) return fail('takes a name and a value');
+      const own = OWN_REQUEST_HEADERS.get((d.args[0] ?? '').toLowerCase());
+      if (own !== undefined) return fail(`Gatehouse sets ${d.args[0] ?? ''} itself${own}`);
+      const h = header(d.args[0], d.args[1], d.name);
+      if (typeof h === 'string') return h;
+      rules.requestHeaders.push(h);
+      return undefined;
+    }
+    case 'allow':
+    case 'deny': {
+      const range = d.args[0] ?? '';
+      if (d.args.length !== 1 || (range !== 'all' && !cidr.safeParse(range).success))
+        return fail('takes "all", an IP address or a CIDR');
+      rules.access.push({ allow: d.name === 'allow', range });
+      return undefined;
+    }
+    case 'return': {
+      if (rules.answer !== undefined) return fail('may appear once');
+      const [code = '', body] = d.args;
+      if (d.args.length > 2 || !/^[1-5]\d\d$/.test(code))
+        return fail('takes a status code and an optional text or URL');
+      const status = Number(code);
+      if ([301, 302, 303, 307, 308].includes(status)) {
+        const url = REDIRECT_URL.safeParse(body);
+        if (!url.success) return fail('a redirect needs an absolute http(s) URL without quotes, spaces or $');
+        rules.answer = { code: status, url: url.data };
+      } else {
+        if (body !== undefined && !/^[\x20-\x21\x23\x25-\x5b\x5d-\x7e\n]{0,4096}$/.test(body))
+          return fail('the text must be printable, without quotes, backslashes or $');
+        rules.answer = { code: status, ...(body !== undefined && { text: body }) };
+      }
+      return undefined;
+    }
+    default:
+      return `${d.name.slice(0, 40)} is not handled`;
+  }
+}
+
+/** Why a directive may not appear in `place`, or undefined when it may. */
+function refusal(d: Directive, place: Place): string | undefined {
+  const allowed = ALLOWED[place];
+  const isBlock = d.name === 'location';
+  if (allowed.includes(d.name) && d.block === isBlock) return undefined;
+  return `${d.name.slice(0, 40)}${d.block ? ' { … }' : ''} is not allowed in ${PLACE_NAME[place]} (allowed: ${allowed.join(', ')})`;
+}
+
+/** The rules of a list of directives (locations excepted), in order. */
+function readRules(directives: readonly Directive[], place: Place): Rules | { error: string } {
+  const rules: Rules = { responseHeaders: [], requestHeaders: [], access: [] };
+  for (const d of directives) {
+    const refused = refusal(d, place);
+    if (refused !== undefined) return { error: refused };
+    if (d.name === 'location') continue;
+    const error = readRule(d, rules);
+    if (error !== undefined) return { error };
+  }
+  return rules;
+}
+
+function parsedText(text: string): Directive[] | { error: string } {
+  if (text.length > MAX_SNIPPET) return { error: `must be at most ${MAX_SNIPPET} characters` };
+  const parsed = parseDirectives(text);
+  if ('error' in parsed) return parsed;
+  if (parsed.length === 0) return { error: 'holds no directive' };
+  return parsed;
+}
 
 /** A configuration-snippet, parsed and checked; or why it is refused. */
 export function parseLocationSnippet(text: string): LocationSnippet | { error: string } {
-  if (text.length > 16_384) return { error: 'must be at most 16384 characters' };
-  const parsed = parseDirectives(text);
+  const parsed = parsedText(text);
   if ('error' in parsed) return parsed;
-  const responseHeaders: { name: string; value: string }[] = [];
-  const requestHeaders: { name: string; value: string }[] = [];
-  const access: { allow: boolean; range: string }[] = [];
-  let answer: LocationSnippet['answer'];
-  for (const d of parsed) {
-    if (d.block || !DIRECTIVES.includes(d.name))
-      return {
-        error: `${d.name.slice(0, 40)}${d.block ? ' { … }' : ''} is not allowed in a snippet (allowed: ${DIRECTIVES.join(', ')})`,
-      };
-    const fail = (reason: string) => ({ error: `${d.name}: ${reason}` });
-    switch (d.name) {
-      case 'more_set_headers': {
-        if (d.args.length === 0) return fail('needs "Name: value"');
-        for (const arg of d.args) {
-          if (arg.startsWith('-')) return fail('options (-s, -t) are not supported');
-          const colon = arg.indexOf(':');
-          const h = header(
-            colon < 0 ? arg : arg.slice(0, colon).trim(),
-            colon < 0 ? undefined : arg.slice(colon + 1).trim(),
-            d.name,
-          );
-          if (typeof h === 'string') return { error: h };
-          if (h.name.toLowerCase() === 'strict-transport-security') return fail(HSTS);
-          responseHeaders.push(h);
-        }
-        break;
-      }
-      case 'add_header': {
-        if (d.args.length < 2 || d.args.length > 3 || (d.args.length === 3 && d.args[2] !== 'always'))
-          return fail('takes a name, a value and optionally "always"');
-        const h = header(d.args[0], d.args[1], d.name);
-        if (typeof h === 'string') return { error: h };
-        if (h.name.toLowerCase() === 'strict-transport-security') return fail(HSTS);
-        responseHeaders.push(h);
-        break;
-      }
-      case 'proxy_set_header': {
-        if (d.args.length !== 2) return fail('takes a name and a value');
-        const own = OWN_REQUEST_HEADERS.get((d.args[0] ?? '').toLowerCase());
-        if (own !== undefined) return fail(`Gatehouse sets ${d.args[0] ?? ''} itself${own}`);
-        const h = header(d.args[0], d.args[1], d.name);
-        if (typeof h === 'string') return { error: h };
-        requestHeaders.push(h);
-        break;
-      }
-      case 'allow':
-      case 'deny': {
-        const range = d.args[0] ?? '';
-        if (d.args.length !== 1 || (range !== 'all' && !cidr.safeParse(range).success))
-          return fail('takes "all", an IP address or a CIDR');
-        access.push({ allow: d.name === 'allow', range });
-        break;
-      }
-      case 'return': {
-        if (answer !== undefined) return fail('may appear once');
-        const [code = '', body] = d.args;
-        if (d.args.length > 2 || !/^[1-5]\d\d$/.test(code))
-          return fail('takes a status code and an optional text or URL');
-        const status = Number(code);
-        if ([301, 302, 303, 307, 308].includes(status)) {
-          const url = REDIRECT_URL.safeParse(body);
-          if (!url.success)
-            return fail('a redirect needs an absolute http(s) URL without quotes, spaces or $');
-          answer = { code: status, url: url.data };
-        } else {
-          if (body !== undefined && !/^[\x20-\x21\x23\x25-\x5b\x5d-\x7e\n]{0,4096}$/.test(body))
-            return fail('the text must be printable, without quotes, backslashes or $');
-          answer = { code: status, ...(body !== undefined && { text: body }) };
-        }
-        break;
-      }
-    }
-  }
-  if (parsed.length === 0) return { error: 'holds no directive' };
+  const rules = readRules(parsed, 'location');
+  return 'error' in rules ? rules : snippetOf(rules);
+}
+
+/** The parsed form of checked rules. */
+function snippetOf({ responseHeaders, requestHeaders, access, answer }: Rules): LocationSnippet {
   return { responseHeaders, requestHeaders, access, ...(answer !== undefined && { answer }) };
 }
 
-export const locationSnippet = z.string().transform((v, ctx) => {
-  const parsed = parseLocationSnippet(v);
-  if ('error' in parsed) {
-    ctx.addIssue({ code: 'custom', message: parsed.error });
-    return z.NEVER;
+/**
+ * A location block of a server-snippet. It has no backend: what its allow/deny lets through gets its
+ * `return`, else 404 (as a location without content does in ingress-nginx).
+ */
+export interface NestedLocation {
+  /**
+   * `=` is Exact; no modifier is Prefix, matched as an Ingress Prefix path (`/p` and `/p/…`, not `/px`);
+   * `~` and `~*` are Regex, a checked regex path (src/translate/path-regex.ts) matched from the start
+   * and case-insensitively, as Gatehouse prints every regex location.
+   */
+  readonly match: 'Exact' | 'Prefix' | 'Regex';
+  readonly path: string;
+  readonly responseHeaders: LocationSnippet['responseHeaders'];
+  readonly access: LocationSnippet['access'];
+  readonly answer?: LocationSnippet['answer'];
+}
+
+/**
+ * What a server-snippet may do, parsed: the rules of the server itself (headers for every location of the
+ * host, allow/deny and a fixed answer for the whole server), and locations of its own.
+ */
+export interface ServerSnippet extends LocationSnippet {
+  readonly locations: readonly NestedLocation[];
+}
+
+/** A nested location's modifier and path, checked; or why they are refused. */
+function nestedMatch(args: readonly string[]): Pick<NestedLocation, 'match' | 'path'> | string {
+  const [first = '', second] = args;
+  const [modifier, raw] = args.length === 1 ? ['', first] : [first, second ?? ''];
+  if (args.length === 0 || args.length > 2 || !['', '=', '~', '~*'].includes(modifier))
+    return 'location: takes a path, "= path", "~ regex" or "~* regex" (no other modifier)';
+  const shown = raw.slice(0, 64);
+  if (modifier === '~' || modifier === '~*') {
+    const regex = raw.startsWith('^') ? raw.slice(1) : raw;
+    const checked = checkRegexPath(regex);
+    if (!checked.ok) return `location ${modifier} ${shown}: the regex ${checked.reason}`;
+    return { match: 'Regex', path: regex };
   }
-  return parsed;
-});
+  const path = httpPath.safeParse(raw);
+  if (!path.success) return `location ${shown}: the path ${path.error.issues[0]?.message ?? 'is invalid'}`;
+  if (modifier === '=') return { match: 'Exact', path: path.data };
+  const trimmed = path.data.length > 1 ? path.data.replace(/\/+$/, '') : path.data;
+  return { match: 'Prefix', path: trimmed === '' ? '/' : trimmed };
+}
+
+/** A server-snippet, parsed and checked; or why it is refused. */
+export function parseServerSnippet(text: string): ServerSnippet | { error: string } {
+  const parsed = parsedText(text);
+  if ('error' in parsed) return parsed;
+  const rules = readRules(parsed, 'server');
+  if ('error' in rules) return rules;
+  const locations: NestedLocation[] = [];
+  for (const d of parsed) {
+    if (d.name !== 'location') continue;
+    const match = nestedMatch(d.args);
+    if (typeof match === 'string') return { error: match };
+    const where = `location ${match.match === 'Exact' ? '= ' : ''}${match.path}`;
+    if (locations.some((l) => l.match === match.match && l.path === match.path))
+      return { error: `${where} appears twice` };
+    if (locations.length === MAX_NESTED_LOCATIONS)
+      return { error: `may hold at most ${MAX_NESTED_LOCATIONS} locations` };
+    if (d.children === undefined || d.children.length === 0) return { error: `${where} holds no directive` };
+    const body = readRules(d.children, 'nested');
+    if ('error' in body) return { error: `${where}: ${body.error}` };
+    locations.push({
+      ...match,
+      responseHeaders: body.responseHeaders,
+      access: body.access,
+      ...(body.answer !== undefined && { answer: body.answer }),
+    });
+  }
+  return { ...snippetOf(rules), locations };
+}
+
+/** A zod schema of a snippet parser: the parsed form, or the parser's reason as the issue. */
+function snippetSchema<T>(parse: (text: string) => T | { error: string }) {
+  return z.string().transform((v, ctx) => {
+    const parsed = parse(v);
+    if (typeof parsed === 'object' && parsed !== null && 'error' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+export const locationSnippet = snippetSchema(parseLocationSnippet);
+export const serverSnippet = snippetSchema(parseServerSnippet);

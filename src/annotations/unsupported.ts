@@ -11,7 +11,7 @@
  * carries one, rather than silently dropping what might be an access control. (Any `*-snippet` key is off
  * unless the ConfigMap allows snippets; those with a parser, such as modsecurity-snippet, are families.)
  */
-export const SNIPPET_ANNOTATIONS: readonly string[] = ['auth-snippet', 'server-snippet', 'stream-snippet'];
+export const SNIPPET_ANNOTATIONS: readonly string[] = ['auth-snippet', 'stream-snippet'];
 
 /**
  * Annotations that restrict who may reach a path. Ignoring one would quietly open what the Ingress meant

@@ -103,7 +103,15 @@ export type Action =
       readonly affinity?: Affinity;
       readonly balancing?: Balancing;
     }
-  | { readonly kind: 'status'; readonly code: 404 | 503 }
+  | {
+      readonly kind: 'status';
+      readonly code: 404 | 503;
+      /**
+       * Answered in the content phase, after allow/deny (a server-snippet's location without `return`):
+       * `return` would answer before them.
+       */
+      readonly afterAccess?: true;
+    }
   /** permanent-/temporal-redirect: `url` is an absolute http(s) URL rebuilt from its parts. */
   | { readonly kind: 'redirect'; readonly code: number; readonly url: string };
 
@@ -344,7 +352,7 @@ export interface ExternalAuth {
   readonly alwaysSetCookie: boolean;
 }
 
-/** configuration-snippet's allow/deny (in order; `all` or an address or CIDR) and `return`. */
+/** A snippet's allow/deny (in order; `all` or an address or CIDR) and `return`. */
 export interface SnippetSettings {
   readonly access: readonly { readonly allow: boolean; readonly range: string }[];
   /** A status with a text (printable, `\n` for new lines, no quote, backslash or `$`), or a redirect URL. */
@@ -530,6 +538,8 @@ export interface Server {
   readonly authChecks?: readonly ExternalAuth[];
   /** The mirrors its locations send copies to (`LocationSettings.mirror`), sorted by id. */
   readonly mirrors?: readonly Mirror[];
+  /** A server-snippet's allow/deny and fixed answer for the whole host (its headers go to each location). */
+  readonly snippet?: SnippetSettings;
 }
 
 /** `from-to-www-redirect`: a name with or without `www.` that redirects (308) to a served host. */

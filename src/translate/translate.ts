@@ -50,6 +50,17 @@ import { serverExtras, serverTls, wwwRedirects, type ServerExtras } from './serv
 import { passthroughRoutes, streamServices } from './stream.ts';
 import { upstreamTlsFor, type UpstreamTlsFiles } from './upstream-tls.ts';
 import { SecretFiles } from './secret-files.ts';
+import {
+  SERVER_SNIPPET_FIELD,
+  fallsUnder,
+  mergeHeaders,
+  nestedName,
+  nestedSettings,
+  serverSnippetConflict,
+  serverSnippetRefusal,
+  withServerHeaders,
+  type NestedClaim,
+} from './server-snippet.ts';
 
 export interface NamespacedName {
   readonly namespace: string;
@@ -116,6 +127,9 @@ interface ClaimedPath extends PathMatch {
 interface HostPlan {
   readonly claims: Map<string, ClaimedPath>;
   readonly contributors: Contribution[];
+  /** The Ingress whose server-snippet the host has, and the paths its locations claim (server-snippet.ts). */
+  snippetOwner?: Contribution;
+  nested?: Map<string, NestedClaim>;
 }
 
 /**
@@ -491,6 +505,16 @@ function acceptIngresses(
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }
+    const snippetRefused = serverSnippetRefusal(
+      parsed.ingress.rules.map((r) => r.host),
+      annotations.settings.canary?.enabled === true,
+      annotations.settings.snippet,
+    );
+    if (snippetRefused !== undefined) {
+      report({ severity: 'error', object: ref, field: SERVER_SNIPPET_FIELD, reason: snippetRefused });
+      outcomes.set(key, { ref, outcome: 'rejected' });
+      continue;
+    }
     if (annotations.settings.passthrough?.enabled === true && options.sslPassthrough !== true) {
       report({
         severity: 'error',
@@ -567,13 +591,42 @@ function claimPaths(
       });
       continue;
     }
+    const snippetConflict = serverSnippetConflict(
+      rule.host,
+      contribution,
+      plan.snippetOwner,
+      plan.contributors,
+      olderIngress,
+    );
+    if (snippetConflict !== undefined) {
+      report({
+        severity: 'warning',
+        object: ingress.ref,
+        field: `spec.rules[${r}].host`,
+        reason: snippetConflict,
+        conflict: true,
+      });
+      continue;
+    }
     if (!plan.contributors.includes(contribution)) plan.contributors.push(contribution);
+    if (plan.snippetOwner === undefined && contribution.settings.snippet?.server !== undefined)
+      claimSnippetLocations(contribution, plan, rule.host, report);
     for (const p of rule.paths) {
       const match = matchPath(p, contribution.settings.rewrite);
       const { claim } = match;
       const key = claimKey(claim);
       const holder = plan.claims.get(key);
-      if (holder === undefined) {
+      const nested = plan.nested?.get(key);
+      if (nested !== undefined) {
+        const mine = plan.snippetOwner === contribution;
+        report({
+          severity: 'warning',
+          object: ingress.ref,
+          field: `${p.field}.path`,
+          reason: `${claim.match} path ${claim.path} on host ${rule.host} is answered by ${nestedName(nested)} of the server-snippet of ${mine ? 'this Ingress' : olderIngress(plan.snippetOwner?.ingress.ref ?? ingress.ref, ingress.ref)}; this path is not served`,
+          ...(!mine && { conflict: true }),
+        });
+      } else if (holder === undefined) {
         plan.claims.set(key, { ...match, owner: contribution, rule: p });
       } else if (holder.owner !== contribution) {
         const h = holder.owner.ingress.ref;
@@ -586,6 +639,31 @@ function claimPaths(
         });
       }
     }
+  }
+}
+
+/** Makes `contribution` the host's server-snippet owner and claims its snippet's locations as its paths. */
+function claimSnippetLocations(
+  contribution: Contribution,
+  plan: HostPlan,
+  host: string,
+  report: (d: Diagnostic) => void,
+): void {
+  plan.snippetOwner = contribution;
+  plan.nested = new Map();
+  for (const location of contribution.settings.snippet?.server?.locations ?? []) {
+    const nested = { claim: { match: location.match, path: location.path }, location };
+    // Claimed before the Ingress's own paths: every claim so far is another Ingress's.
+    const holder = [...plan.claims.values()].find((c) => fallsUnder(nested.claim, c.claim));
+    if (holder === undefined) plan.nested.set(claimKey(nested.claim), nested);
+    else
+      report({
+        severity: 'warning',
+        object: contribution.ingress.ref,
+        field: SERVER_SNIPPET_FIELD,
+        reason: `${nestedName(nested)} on host ${host} would take requests for ${holder.claim.match} path ${holder.claim.path} of ${olderIngress(holder.owner.ingress.ref, contribution.ingress.ref)}; this location is not used`,
+        conflict: true,
+      });
   }
 }
 
@@ -707,7 +785,7 @@ function settingsFor(
     ((auth !== undefined && !('denied' in auth)) || check !== undefined);
   const deny = annotations.sourceRange?.deny ?? config.locationDefaults.denySourceRanges;
   const upstream = annotations.upstream ?? {};
-  const snippet = annotations.snippet;
+  const snippet = annotations.snippet?.location;
   const headers: ProxyHeaderOverrides = {
     ...(upstream.vhost !== undefined && { host: upstream.vhost }),
     ...(upstream.connection !== undefined && { connection: upstream.connection }),
@@ -744,7 +822,9 @@ function settingsFor(
     ...(denied !== undefined && { denied }),
     ...responseHeadersFor(
       annotations,
-      withSnippetHeaders(owner?.customHeaders, snippet?.responseHeaders),
+      snippet === undefined || snippet.responseHeaders.length === 0
+        ? owner?.customHeaders
+        : mergeHeaders(owner?.customHeaders ?? [], snippet.responseHeaders),
       check,
     ),
   };
@@ -773,16 +853,6 @@ function externalAuthFor(
   if (config.noAuthLocations.some((prefix) => served.startsWith(prefix))) return undefined;
   if ('invalid' in global) return { denied: `global auth is misconfigured: ${global.invalid}` };
   return externalAuths.resolve(globalAuthOwner, 'data.global-auth-url', global);
-}
-
-/** custom-headers and a configuration-snippet's response headers; the snippet's win on a name. */
-function withSnippetHeaders(
-  custom: Contribution['customHeaders'],
-  fromSnippet: Contribution['customHeaders'],
-): Contribution['customHeaders'] {
-  if (fromSnippet === undefined || fromSnippet.length === 0) return custom;
-  const byName = new Map([...(custom ?? []), ...fromSnippet].map((h) => [h.name.toLowerCase(), h]));
-  return [...byName.values()].sort((a, b) => cmp(a.name.toLowerCase(), b.name.toLowerCase()));
 }
 
 function responseHeadersFor(
@@ -860,10 +930,12 @@ function buildServer(
 ): Server {
   const { globalDefault, resolveAction, defaultCertificate, addRoute } = context;
   const hasTls = certificate !== undefined;
+  const nested = [...(plan.nested?.values() ?? [])];
   const exactPaths = new Set(
-    [...plan.claims.values()].filter((c) => c.claim.match === 'Exact').map((c) => c.claim.path),
+    [...plan.claims.values(), ...nested].filter((c) => c.claim.match === 'Exact').map((c) => c.claim.path),
   );
-  const regexHost = [...plan.claims.values()].some((c) => c.regex);
+  const regexHost =
+    [...plan.claims.values()].some((c) => c.regex) || nested.some((n) => n.claim.match === 'Regex');
   const errorPages = new ErrorPagesBuilder(context.resolveService, globalDefault.action, context.report);
   const locations: Location[] = [];
   for (const claimed of plan.claims.values()) {
@@ -906,6 +978,28 @@ function buildServer(
       });
     }
   }
+  const snippetOwner = plan.snippetOwner;
+  for (const n of nested) {
+    if (snippetOwner === undefined) break;
+    const { ref } = snippetOwner.ingress;
+    const settings = nestedSettings(settingsFor(context, undefined, hasTls), n.location);
+    const route = addRoute({
+      ...NO_ROUTE,
+      host,
+      namespace: ref.namespace,
+      ingress: ref.name,
+      path: n.claim.path,
+      field: SERVER_SNIPPET_FIELD,
+    });
+    for (const loc of locationsFor(n.claim, exactPaths, regexHost))
+      locations.push({
+        ...loc,
+        source: `ingress ${ref.namespace}/${ref.name} server-snippet`,
+        action: { kind: 'status', code: 404, afterAccess: true },
+        settings,
+        route,
+      });
+  }
   if (!locations.some((l) => l.modifier === '' && l.path === '/')) {
     // Paths no rule matches: the Ingress defaultBackend, else the global default backend, else 404.
     const backend = fallback?.ingress.defaultBackend;
@@ -940,7 +1034,14 @@ function buildServer(
   }
   const clientAuth = context.clientCerts.forHost(host, plan.contributors);
   const hostTls = serverTls(extras, context.config.global.sslCiphers);
-  const served = locations.map((l) => ({ ...l, settings: withClientCert(l.settings, clientAuth) }));
+  const serverSnippet = snippetOwner?.settings.snippet?.server;
+  const served = locations.map((l) => {
+    const settings = withClientCert(l.settings, clientAuth);
+    return {
+      ...l,
+      settings: serverSnippet === undefined ? settings : withServerHeaders(settings, serverSnippet),
+    };
+  });
   served.sort(compareLocations);
   const mirrors = new Map(
     served.flatMap((l) =>
@@ -972,6 +1073,13 @@ function buildServer(
     // A wildcard alias means one label, as a wildcard host does.
     ...(extras.aliases !== undefined && { aliases: extras.aliases.map(serverNameFor) }),
     ...(extras.appRoot !== undefined && { appRoot: extras.appRoot }),
+    ...(serverSnippet !== undefined &&
+      (serverSnippet.access.length > 0 || serverSnippet.answer !== undefined) && {
+        snippet: {
+          access: serverSnippet.access,
+          ...(serverSnippet.answer !== undefined && { answer: serverSnippet.answer }),
+        },
+      }),
   };
 }
 

@@ -90,3 +90,72 @@ describe('configuration-snippet without the admin', () => {
     assert.equal((await request('http', served.gatehouse.httpPort, 'headers.example.com', '/')).status, 404);
   });
 });
+
+describe('server-snippet, allowed by the admin', () => {
+  let served: ServedFolder | undefined;
+  const get = (path: string, host = 'site.example.com', localAddress?: string) => {
+    assert.ok(served);
+    return request(
+      'http',
+      served.gatehouse.httpPort,
+      host,
+      path,
+      localAddress === undefined ? {} : { localAddress },
+    );
+  };
+
+  before(async () => {
+    served = await serveFolder(
+      ['app'],
+      [
+        configMap({ 'allow-snippet-annotations': 'true', 'annotations-risk-level': 'Critical' }),
+        annotatedIngress('site', {
+          'server-snippet': [
+            'add_header X-Site-Wide "1";',
+            'proxy_set_header X-Tenant "site";',
+            'location = /robots.txt { return 200 "User-agent: *\\nDisallow: /\\n"; }',
+            'location /metrics { allow 127.0.0.2; deny all; }',
+          ].join('\n'),
+        }),
+        annotatedIngress('evil', { 'server-snippet': 'listen 8081;\nlocation = /x { return 200 "x"; }' }),
+      ],
+      ['--configmap', 'ops/gatehouse'],
+    );
+  });
+
+  after(async () => {
+    await served?.stop();
+  });
+
+  it("answers robots.txt from the snippet's location, never the backend", async () => {
+    const reply = await get('/robots.txt');
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body, 'User-agent: *\nDisallow: /\n');
+    assert.equal(reply.headers['x-site-wide'], '1');
+  });
+
+  it('refuses /metrics and below with 403 while / is proxied with the host-wide headers', async () => {
+    assert.equal((await get('/metrics')).status, 403);
+    assert.equal((await get('/metrics/cpu')).status, 403);
+    const root = await get('/');
+    assert.equal(root.status, 200);
+    assert.equal(root.headers['x-site-wide'], '1');
+    assert.equal(echoOf(root).headers['x-tenant'], 'site');
+    // An Ingress Prefix path, not NGINX's string prefix: /metricsx is the app's.
+    assert.equal((await get('/metricsx')).status, 200);
+  });
+
+  it('lets an allowed client through to a 404: the location has no backend', async () => {
+    assert.equal((await get('/metrics', 'site.example.com', '127.0.0.2')).status, 404);
+  });
+
+  it('refuses a server-snippet with another directive, naming it, and serves the rest', async () => {
+    assert.ok(served);
+    await waitForLog(
+      served.gatehouse,
+      /Ingress default\/evil: .*server-snippet\]: listen is not allowed in a server-snippet/,
+    );
+    assert.equal((await get('/x', 'evil.example.com')).status, 404);
+    assert.ok(!(await liveConfig(served.gatehouse)).includes('8081'));
+  });
+});

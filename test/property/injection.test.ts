@@ -442,6 +442,77 @@ describe('hostile configuration-snippets (allowed by the admin)', () => {
     });
 });
 
+describe('hostile server-snippets (allowed by the admin)', () => {
+  const allowed = { configMap: CONFIG };
+  const admin = configMapOf(CONFIG.namespace, CONFIG.name, {
+    'allow-snippet-annotations': 'true',
+    'annotations-risk-level': 'Critical',
+  });
+  /** Every line a server-snippet may add to nginx.conf: Gatehouse's own, printed from checked parts. */
+  const SNIPPET_LINES = [
+    /^(allow|deny) (all|[0-9a-fA-F:.]+(\/\d{1,3})?);$/,
+    /^return \d{3}( "(?:[\x20-\x21\x23\x25-\x5b\x5d-\x7e]|\\n)*")?;$/,
+    /^add_header [A-Za-z0-9-]+ "[\x20-\x21\x23\x25-\x5b\x5d-\x7e]*" always;$/,
+    /^add_header Strict-Transport-Security \$gatehouse_hsts always;$/,
+    /^proxy_hide_header [A-Za-z0-9-]+;$/,
+    /^proxy_set_header [A-Za-z0-9-]+ "[\x20-\x21\x23\x25-\x5b\x5d-\x7e]*";$/,
+    /^location (?:= |~\* )?"(?:[A-Za-z0-9\-._~/:,=@!&^$*+?()[\]{}|]|\\[dDwWsSbB.^$*+?()[\]{}|/-])*" \{$/,
+    /^# [A-Za-z0-9 _.,:'()/*-]*$/,
+    /^(\}|content_by_lua_block \{|ngx\.exit\(ngx\.HTTP_NOT_FOUND\)|)$/,
+  ];
+  const PIECES = [
+    'location = /robots.txt { return 200 "User-agent: *\\nDisallow: /\\n"; }',
+    'location /metrics { allow 10.0.0.0/8; deny all; }',
+    'location ~* ^/wp-(admin|login) { return 404; }',
+    'allow 192.0.2.1;',
+    'add_header X-A "b";',
+    'proxy_set_header X-B c;',
+    'return 301 https://a.example.com/;',
+  ];
+  const shapes: [string, fc.Arbitrary<string>][] = [
+    ['a whole server-snippet', payload],
+    ['a location path', payload.map((v) => `location ${v} { deny all; }`)],
+    ['a location regex', payload.map((v) => `location ~* "${v}" { return 404; }`)],
+    ['a location answer', payload.map((v) => `location = /r { return 200 "${v}"; }`)],
+    ['a host-wide header', payload.map((v) => `add_header X-A "${v}";`)],
+    [
+      'valid pieces mixed with hostile ones',
+      fc.array(fc.oneof(fc.constantFrom(...PIECES), payload), { maxLength: 6 }).map((a) => a.join('\n')),
+    ],
+  ];
+  // The lines of the same cluster without the snippet (rendered inside a test: the certificate is made before).
+  let base: Set<string> | undefined;
+  const baseLines = (): Set<string> =>
+    (base ??= new Set(
+      renderObjects(cluster({}, [admin]), allowed)
+        .conf.split('\n')
+        .map((l) => l.trim()),
+    ));
+  for (const [what, snippets] of shapes)
+    it(`${what}: refused, or only Gatehouse's own lines from its checked parts`, () => {
+      fc.assert(
+        fc.property(snippets, (snippet) => {
+          const objects = cluster({ annotations: { [`${ANNOTATION_PREFIX}server-snippet`]: snippet } }, [
+            admin,
+          ]);
+          const { conf, result } = renderObjects(objects, allowed);
+          const web = result.ingresses.find((i) => i.ref.name === 'web');
+          if (web?.outcome !== 'served') return;
+          const added = conf
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => !baseLines().has(l) && !l.startsWith('# checksum '));
+          for (const line of added)
+            assert.ok(
+              SNIPPET_LINES.some((shape) => shape.test(line)),
+              `unexpected line ${JSON.stringify(line)} from ${JSON.stringify(snippet)}`,
+            );
+        }),
+        { numRuns: 150 },
+      );
+    });
+});
+
 describe('hostile htpasswd Secrets', () => {
   const protectedBy = (secret: KubernetesObject): KubernetesObject[] =>
     cluster(

@@ -1,9 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { snippetFamily } from '../../../src/annotations/snippet.ts';
-import { parseDirectives, parseLocationSnippet } from '../../../src/annotations/nginx-snippet.ts';
-import { configMap } from '../../support/fixtures.ts';
-import { messages } from '../harness.ts';
+import {
+  parseDirectives,
+  parseLocationSnippet,
+  parseServerSnippet,
+} from '../../../src/annotations/nginx-snippet.ts';
+import { configMap, ingress, ingressClass, serviceWithEndpoints } from '../../support/fixtures.ts';
+import { messages, outcome, renderObjects } from '../harness.ts';
 import { SNIPPETS_ALLOWED, familyTable, prefixed, renderWith } from './table.ts';
 
 const SNIPPETS = SNIPPETS_ALLOWED;
@@ -22,6 +26,12 @@ familyTable(
         'deny 10.0.0.0/8;',
       ],
     },
+    {
+      annotation: 'server-snippet',
+      value: 'add_header X-Host-Wide "yes";\nproxy_set_header X-Tenant "shop";',
+      ...SNIPPETS,
+      has: ['add_header X-Host-Wide "yes" always;', 'proxy_set_header X-Tenant "shop";'],
+    },
   ],
   [
     {
@@ -36,6 +46,19 @@ familyTable(
       ...SNIPPETS,
       reason:
         'proxy_pass is not allowed in a snippet (allowed: more_set_headers, add_header, proxy_set_header, allow, deny, return)',
+    },
+    {
+      annotation: 'server-snippet',
+      value: 'location = /robots.txt { return 200 "ok"; }',
+      reason:
+        'snippet annotations are disabled: they would paste raw configuration (ConfigMap allow-snippet-annotations)',
+    },
+    {
+      annotation: 'server-snippet',
+      value: 'location /x { proxy_pass http://169.254.169.254/; }',
+      ...SNIPPETS,
+      reason:
+        "location /x: proxy_pass is not allowed in a server-snippet's location (allowed: more_set_headers, add_header, allow, deny, return)",
     },
   ],
 );
@@ -106,5 +129,252 @@ describe('configuration-snippet parser', () => {
       location.filter((l) => /^add_header x-team/i.test(l)),
       ['add_header x-team "b" always;'],
     );
+  });
+});
+
+describe('server-snippet parser', () => {
+  const refused: [string, string][] = [
+    ['listen 81;', 'listen is not allowed in a server-snippet'],
+    ['ssl_certificate /etc/shadow;', 'ssl_certificate is not allowed in a server-snippet'],
+    ['if ($host) { return 200; }', 'if { … } is not allowed in a server-snippet'],
+    ['location;', 'location is not allowed in a server-snippet'],
+    ['server { listen 81; }', 'server { … } is not allowed in a server-snippet'],
+    ['location ^~ /x { deny all; }', 'location: takes a path, "= path", "~ regex" or "~* regex"'],
+    ['location @named { deny all; }', 'location @named: the path must start with "/"'],
+    ['location /a/../b { deny all; }', 'location /a/../b: the path must not contain "." or ".." segments'],
+    ['location "/a b" { deny all; }', 'location /a b: the path must start with "/"'],
+    ['location ~ \\.php$ { deny all; }', 'location ~ \\.php$: the regex must start with "/"'],
+    ['location ~ "/(a+)+$" { deny all; }', 'location ~ /(a+)+$: the regex must not repeat a group'],
+    [
+      'location ~* "/a{1,9999}" { deny all; }',
+      'location ~* /a{1,9999}: the regex must write "{" only as a quantifier',
+    ],
+    ['location ~ "/a\\"b" { deny all; }', 'location ~ /a"b: the regex must not contain'],
+    ['location /x { }', 'location /x holds no directive'],
+    ['location /x { deny all; } location /x/ { deny all; }', 'location /x appears twice'],
+    [
+      'location /x { location /y { deny all; } }',
+      "location /x: location { … } is not allowed in a server-snippet's location",
+    ],
+    [
+      'location /x { proxy_set_header X-A b; }',
+      "location /x: proxy_set_header is not allowed in a server-snippet's location",
+    ],
+    ['location /x { return 200 "$host"; }', 'location /x: return: the text must be printable'],
+    [
+      'location /x { return 302 "javascript:alert(1)"; }',
+      'location /x: return: a redirect needs an absolute http(s) URL',
+    ],
+    ['location /x { deny 10.0.0.0/99; }', 'location /x: deny: takes "all", an IP address or a CIDR'],
+    ['location /x { deny all; }}', 'unexpected "}"'],
+    ['location /x { deny all;', 'unterminated block'],
+    ['add_header X-A "a\\"; include /etc/passwd; #";', 'add_header: the value of X-A must be printable text'],
+    [
+      Array.from({ length: 33 }, (_, i) => `location = /p${i} { deny all; }`).join('\n'),
+      'may hold at most 32 locations',
+    ],
+  ];
+  for (const [text, reason] of refused)
+    it(`refuses ${JSON.stringify(text.slice(0, 80))}`, () => {
+      const parsed = parseServerSnippet(text);
+      assert.ok('error' in parsed && parsed.error.startsWith(reason), JSON.stringify(parsed));
+    });
+
+  it('reads nested locations into their matches and rules', () => {
+    assert.deepEqual(
+      parseServerSnippet(
+        'allow 10.0.0.0/8;\nlocation = /robots.txt { return 200 "User-agent: *\\nDisallow: /\\n"; }\n' +
+          'location /metrics/ { add_header X-A "b"; deny all; }\nlocation ~* ^/wp-(admin|login) { return 404; }',
+      ),
+      {
+        responseHeaders: [],
+        requestHeaders: [],
+        access: [{ allow: true, range: '10.0.0.0/8' }],
+        locations: [
+          {
+            match: 'Exact',
+            path: '/robots.txt',
+            responseHeaders: [],
+            access: [],
+            answer: { code: 200, text: 'User-agent: *\nDisallow: /\n' },
+          },
+          {
+            match: 'Prefix',
+            path: '/metrics',
+            responseHeaders: [{ name: 'X-A', value: 'b' }],
+            access: [{ allow: false, range: 'all' }],
+          },
+          {
+            match: 'Regex',
+            path: '/wp-(admin|login)',
+            responseHeaders: [],
+            access: [],
+            answer: { code: 404 },
+          },
+        ],
+      },
+    );
+  });
+});
+
+describe('server-snippet on a host', () => {
+  const admin = configMap({ 'allow-snippet-annotations': 'true', 'annotations-risk-level': 'Critical' });
+  const options = { configMap: { namespace: 'ops', name: 'gatehouse' } };
+  const web = (
+    name: string,
+    snippet: string | undefined,
+    { namespace = 'default', path = '/', created = '2026-01-01T00:00:00Z', host = 'web.example.com' } = {},
+  ) =>
+    ingress({
+      name,
+      namespace,
+      creationTimestamp: created,
+      ...(snippet !== undefined && {
+        annotations: { 'nginx.ingress.kubernetes.io/server-snippet': snippet },
+      }),
+      rules: [{ host, paths: [{ path, service: 'web', port: 80 }] }],
+    });
+  const objects = (...ingresses: object[]) => [
+    ingressClass(),
+    admin,
+    ...serviceWithEndpoints('web', [{ ip: '10.0.0.1', port: 8080 }]),
+    ...serviceWithEndpoints('web', [{ ip: '10.0.0.2', port: 8080 }], { namespace: 'other' }),
+    ...(ingresses as ReturnType<typeof ingress>[]),
+  ];
+  const ROBOTS = 'location = /robots.txt { return 200 "User-agent: *\\nDisallow: /\\n"; }';
+  const server = (conf: string) => conf.slice(conf.indexOf('server_name web.example.com;'));
+
+  it('prints its locations as locations of its Ingress, with the server rules', () => {
+    const { result, conf } = renderObjects(
+      objects(web('web', `${ROBOTS}\nlocation /metrics { deny all; }\ndeny 192.0.2.1;`)),
+      options,
+    );
+    assert.deepEqual(messages(result), []);
+    const text = server(conf);
+    assert.match(text, /server-snippet's rules for the whole host\n {8}deny 192\.0\.2\.1;\n/);
+    assert.match(
+      text,
+      /location = "\/robots\.txt" \{\n {12}# server-snippet's return, re-printed from its parsed form\n {12}return 200 "User-agent: \*\\nDisallow: \/\\n";\n {8}\}/,
+    );
+    // Prefix /metrics as an Ingress Prefix path: /metrics and /metrics/…, both denied before the 404.
+    assert.match(
+      text,
+      /location = "\/metrics" \{\n(?:(?!location)[^])*deny all;\n(?:(?!location)[^])*ngx\.exit/,
+    );
+    assert.match(text, /location "\/metrics\/" \{\n(?:(?!location)[^])*deny all;/);
+  });
+
+  it('is refused on a host another namespace serves, and keeps other namespaces off its host', () => {
+    const older = renderObjects(
+      objects(
+        web('theirs', undefined, { namespace: 'other', created: '2026-01-01T00:00:00Z' }),
+        web('mine', ROBOTS, { path: '/shop', created: '2026-01-02T00:00:00Z' }),
+      ),
+      options,
+    );
+    assert.deepEqual(messages(older.result), [
+      'warning: Ingress default/mine: spec.rules[0].host: server-snippet applies to the whole host web.example.com, which an older Ingress in another namespace serves; this rule is not served',
+    ]);
+    assert.ok(!older.conf.includes('robots.txt'));
+
+    const newer = renderObjects(
+      objects(
+        web('mine', ROBOTS, { created: '2026-01-01T00:00:00Z' }),
+        web('theirs', undefined, { namespace: 'other', path: '/api', created: '2026-01-02T00:00:00Z' }),
+      ),
+      options,
+    );
+    assert.deepEqual(messages(newer.result), [
+      'warning: Ingress other/theirs: spec.rules[0].host: host web.example.com carries the server-snippet of an older Ingress in another namespace, which no other namespace may share; this rule is not served',
+    ]);
+    assert.ok(!newer.conf.includes('other_web_80'));
+  });
+
+  it('takes the oldest of one namespace; a newer one with another snippet is not served there', () => {
+    const { result, conf } = renderObjects(
+      objects(
+        web('first', ROBOTS, { created: '2026-01-01T00:00:00Z' }),
+        web('same', ROBOTS, { path: '/same', created: '2026-01-02T00:00:00Z' }),
+        web('second', 'location /admin { deny all; }', { path: '/app', created: '2026-01-03T00:00:00Z' }),
+      ),
+      options,
+    );
+    assert.deepEqual(messages(result), [
+      'warning: Ingress default/second: spec.rules[0].host: host web.example.com already has the server-snippet of the older Ingress default/first (a host has one: the oldest); this rule carries another and is not served',
+    ]);
+    assert.ok(conf.includes('location = "/same"'));
+    assert.ok(!conf.includes('location = "/app"') && !conf.includes('/admin'));
+  });
+
+  it('never takes a path another Ingress claimed first, nor lets another take its own', () => {
+    const { result, conf } = renderObjects(
+      objects(
+        web('robots', undefined, { path: '/robots.txt', created: '2026-01-01T00:00:00Z' }),
+        web('web', `${ROBOTS}\nlocation /metrics { deny all; }`, { created: '2026-01-02T00:00:00Z' }),
+        web('metrics', undefined, { path: '/metrics', created: '2026-01-03T00:00:00Z' }),
+      ),
+      options,
+    );
+    assert.deepEqual(messages(result), [
+      'warning: Ingress default/metrics: spec.rules[0].http.paths[0].path: Prefix path /metrics on host web.example.com is answered by location /metrics of the server-snippet of the older Ingress default/web; this path is not served',
+      'warning: Ingress default/web: metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]: location = /robots.txt on host web.example.com would take requests for Prefix path /robots.txt of the older Ingress default/robots; this location is not used',
+    ]);
+    assert.ok(!conf.includes('User-agent'));
+  });
+
+  it('refuses an Ingress whose rules name no host, and a canary', () => {
+    const hostless = ingress({
+      name: 'web',
+      annotations: { 'nginx.ingress.kubernetes.io/server-snippet': ROBOTS },
+      rules: [{ paths: [{ service: 'web', port: 80 }] }],
+    });
+    const { result } = renderObjects(objects(hostless), options);
+    assert.equal(outcome(result, 'web'), 'rejected');
+    assert.deepEqual(messages(result), [
+      'error: Ingress default/web: metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]: needs every rule to name a host: the default server (unknown hosts, rules without a host) is shared by every Ingress',
+    ]);
+    const canary = ingress({
+      name: 'canary',
+      annotations: {
+        'nginx.ingress.kubernetes.io/canary': 'true',
+        'nginx.ingress.kubernetes.io/server-snippet': ROBOTS,
+      },
+      rules: [{ host: 'web.example.com', paths: [{ service: 'web', port: 80 }] }],
+    });
+    const withCanary = renderObjects(objects(web('web', undefined), canary), options).result;
+    assert.equal(outcome(withCanary, 'canary'), 'rejected');
+    assert.deepEqual(messages(withCanary), [
+      'error: Ingress default/canary: metadata.annotations[nginx.ingress.kubernetes.io/server-snippet]: a canary Ingress adds no server of its own; set server-snippet on the main Ingress',
+    ]);
+  });
+
+  it("adds its headers to every location of the host; a location's own win", () => {
+    const { result, conf } = renderObjects(
+      objects(
+        web('web', 'add_header X-Frame-Options "DENY";\nproxy_set_header X-Tenant "shop";\n' + ROBOTS, {
+          created: '2026-01-01T00:00:00Z',
+        }),
+        ingress({
+          name: 'api',
+          creationTimestamp: '2026-01-02T00:00:00Z',
+          annotations: {
+            'nginx.ingress.kubernetes.io/configuration-snippet': 'add_header X-Frame-Options "SAMEORIGIN";',
+          },
+          rules: [{ host: 'web.example.com', paths: [{ path: '/api', service: 'web', port: 80 }] }],
+        }),
+      ),
+      options,
+    );
+    assert.deepEqual(messages(result), []);
+    const blocks = server(conf)
+      .split(/\n {8}# /)
+      .filter((b) => b.includes('location'));
+    const api = blocks.find((b) => b.includes('location "/api/"')) ?? '';
+    const root = blocks.find((b) => b.includes('location "/" {')) ?? '';
+    const robots = blocks.find((b) => b.includes('location = "/robots.txt"')) ?? '';
+    assert.match(api, /add_header X-Frame-Options "SAMEORIGIN" always;/);
+    assert.match(api, /proxy_set_header X-Tenant "shop";/);
+    assert.match(root, /add_header X-Frame-Options "DENY" always;/);
+    assert.match(robots, /add_header X-Frame-Options "DENY" always;/);
   });
 });
