@@ -36,8 +36,12 @@ export function annotationTable(): string {
     '',
     `Access-control annotations Gatehouse does not implement yet (${names(UNSUPPORTED_ACCESS_CONTROL)}) also reject the Ingress: serving it without the protection it asks for would be worse.`,
     '',
-    `So do annotations that change routing which Gatehouse does not implement yet (${names(UNSUPPORTED_ROUTING)}): the Ingress would be served differently from what its author meant.`,
-    '',
+    ...(UNSUPPORTED_ROUTING.length > 0
+      ? [
+          `So do annotations that change routing which Gatehouse does not implement yet (${names(UNSUPPORTED_ROUTING)}): the Ingress would be served differently from what its author meant.`,
+          '',
+        ]
+      : []),
     `Tuning annotations Gatehouse does not implement (${names(IGNORED_TUNING)}) are ignored with a warning, and so are keys ingress-nginx itself retired (${names(Object.keys(RETIRED).sort())}), with a word on what replaced them. Any other \`${ANNOTATION_PREFIX}*\` key is not an ingress-nginx annotation (a typo?) and is ignored with a warning.`,
   ].join('\n');
 }

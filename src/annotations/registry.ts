@@ -1,6 +1,7 @@
 import { canaryFamily } from './canary.ts';
 import { corsFamily } from './cors.ts';
 import { errorsFamily } from './errors.ts';
+import { fastcgiFamily } from './fastcgi.ts';
 import { externalAuthFamily } from './external-auth.ts';
 import { headersFamily } from './headers.ts';
 import { logFamily } from './log.ts';
@@ -45,6 +46,7 @@ export const FAMILIES = [
   corsFamily,
   errorsFamily,
   externalAuthFamily,
+  fastcgiFamily,
   headersFamily,
   logFamily,
   mirrorFamily,

@@ -20,7 +20,7 @@ export const SNIPPET_ANNOTATIONS: readonly string[] = ['auth-snippet', 'stream-s
 export const UNSUPPORTED_ACCESS_CONTROL: readonly string[] = ['global-rate-limit'];
 
 /** Annotations that change where or how requests are routed, not implemented yet. */
-export const UNSUPPORTED_ROUTING: readonly string[] = ['fastcgi-index', 'fastcgi-params-configmap'];
+export const UNSUPPORTED_ROUTING: readonly string[] = [];
 
 /** Pure tuning: ignoring it changes performance or logging, never who gets what. */
 export const IGNORED_TUNING: readonly string[] = [

@@ -12,16 +12,13 @@ export interface UpstreamAnnotations {
   readonly connection?: string;
 }
 
-const PROTOCOLS = ['HTTP', 'HTTPS', 'GRPC', 'GRPCS', 'AUTO_HTTP'] as const;
+const PROTOCOLS = ['HTTP', 'HTTPS', 'GRPC', 'GRPCS', 'AUTO_HTTP', 'FCGI'] as const;
 
 /** ingress-nginx upper-cases the value, so `https` and `grpc` are written as often as `HTTPS`, `GRPC`. */
 const backendProtocol = z
   .string()
   .trim()
   .transform((v) => v.toUpperCase())
-  .refine((v) => v !== 'FCGI', {
-    message: 'FCGI is not supported; the Ingress is not served rather than served over HTTP',
-  })
   .pipe(z.enum(PROTOCOLS, { error: `must be one of ${PROTOCOLS.join(', ')}` }));
 
 /** `host` or `host:port`, parsed and rebuilt: a DNS name or IP address and a port number. */
@@ -47,7 +44,7 @@ export const upstreamFamily = defineFamily({
       risk: 'Low',
       scope: 'location',
       description:
-        "Protocol NGINX speaks to the pods: HTTP, HTTPS, GRPC, GRPCS or AUTO_HTTP (the client's scheme), in any case.",
+        "Protocol NGINX speaks to the pods: HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP (the client's scheme) or FCGI (FastCGI, see fastcgi-*), in any case.",
       example: 'HTTPS',
     },
     'connection-proxy-header': {

@@ -31,7 +31,7 @@ export interface UpstreamBackend {
 }
 
 /** ingress-nginx's `backend-protocol` values Gatehouse speaks; AUTO_HTTP follows the client's scheme. */
-export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP';
+export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP' | 'FCGI';
 
 /**
  * A canary backend sharing a location's traffic (canary-* annotations). It travels in the dynamic state,
@@ -223,6 +223,25 @@ export interface LocationSettings {
   readonly upstreamTls?: UpstreamTls;
   /** mirror-target: a copy of each request goes to `Server.mirrors`' location of this id. */
   readonly mirror?: Mirror;
+  /** backend-protocol FCGI: what `fastcgi_pass` sends besides the request's headers and body. */
+  readonly fastcgi?: Fastcgi;
+}
+
+/** FastCGI parameters of a location (fastcgi-index, fastcgi-params-configmap and the standard ones). */
+export interface Fastcgi {
+  /** fastcgi_index: a file name (letters, digits, `._-`). */
+  readonly index?: string;
+  /** Sorted by name. */
+  readonly params: readonly FastcgiParam[];
+}
+
+export interface FastcgiParam {
+  /** Letters, digits, `._-`. */
+  readonly name: string;
+  /** Printable text without quotes or backslashes; its `$` only start variables of FASTCGI_VARIABLES. */
+  readonly value: string;
+  /** Sent only when the value is not empty. */
+  readonly ifNotEmpty?: true;
 }
 
 /**

@@ -165,6 +165,18 @@ export const filters = {
       uri,
       /^(?:\/|\$request_uri(?![A-Za-z0-9_]))(?:[A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\$(?:request_uri|is_args|args)(?![A-Za-z0-9_]))*$/,
     )}"`,
+  /** A FastCGI parameter name. */
+  fastcgi_name: (v: unknown): string => check('FastCGI parameter name', v, /^[A-Za-z0-9._-]{1,64}$/),
+  /**
+   * A FastCGI parameter value, double-quoted: printable, without quotes or backslashes; `$` only starts a
+   * variable name (`$name`, `${name}`), which translate held to its allowlist.
+   */
+  fastcgi_value: (v: unknown): string =>
+    `"${check(
+      'FastCGI parameter value',
+      v,
+      /^(?:[\x20-\x21\x23\x25-\x5b\x5d-\x7e]|\$[a-z_]{1,32}(?![A-Za-z0-9_])|\$\{[a-z_]{1,32}\})*$/,
+    )}"`,
   /** The text of a fixed answer, double-quoted: printable, new lines as `\\n`, no quote, backslash or `$`. */
   answer_text: (v: unknown): string =>
     `"${check('answer text', v, /^[\x20-\x21\x23\x25-\x5b\x5d-\x7e\n]{0,4096}$/).replaceAll('\n', '\\n')}"`,

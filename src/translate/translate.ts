@@ -8,6 +8,7 @@ import {
   type Action,
   type CertificateFile,
   type ExternalAuth,
+  type Fastcgi,
   type Listen,
   type Location,
   type LocationSettings,
@@ -26,6 +27,7 @@ import { basicAuthFile, type BasicAuthFiles } from './basic-auth.ts';
 import { digestAuthFile, type DigestAuthFiles } from './digest-auth.ts';
 import { ExternalAuths } from './external-auth.ts';
 import { Mirrors } from './mirror.ts';
+import { fastcgiFor } from './fastcgi.ts';
 import { ModSecurityFiles } from './modsecurity.ts';
 import { ClientCerts, withClientCert } from './client-cert.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY, type ExternalNamePolicy } from './address-policy.ts';
@@ -116,6 +118,8 @@ interface Contribution {
   readonly settings: IngressAnnotations;
   /** custom-headers, read from the Ingress's ConfigMap and checked. */
   readonly customHeaders?: readonly { readonly name: string; readonly value: string }[];
+  /** backend-protocol FCGI: the FastCGI parameters, fastcgi-params-configmap's read and checked. */
+  readonly fastcgi?: Fastcgi;
 }
 
 interface ClaimedPath extends PathMatch {
@@ -314,7 +318,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   externalAuths.configMaps().forEach(use);
   upstreamTls.secrets().forEach(use);
   if (defaultCertificate.secret !== undefined) use(defaultCertificate.secret);
-  for (const c of accepted) use(c.ingress.ref);
+  for (const c of accepted) {
+    use(c.ingress.ref);
+    const params = c.settings.fastcgi?.paramsConfigMap;
+    if (c.fastcgi !== undefined && params !== undefined)
+      use({ kind: 'ConfigMap', namespace: c.ingress.ref.namespace, name: params });
+  }
 
   const certificates: CertificateFile[] = [
     ...new Map([defaultCertificate.file, ...tls.files.values()].map((f) => [f.fileName, f])).values(),
@@ -541,11 +550,17 @@ function acceptIngresses(
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }
+    const fastcgi = fastcgiFor(parsed.ingress, annotations.settings, snapshot.configMaps, report);
+    if (fastcgi === 'rejected') {
+      outcomes.set(key, { ref, outcome: 'rejected' });
+      continue;
+    }
     outcomes.set(key, { ref, outcome: 'served' });
     accepted.push({
       ingress: parsed.ingress,
       settings: annotations.settings,
       ...(custom !== undefined && { customHeaders: custom }),
+      ...(fastcgi !== undefined && { fastcgi }),
     });
   }
   return accepted;
@@ -814,6 +829,7 @@ function settingsFor(
     ...(check !== undefined && { externalAuth: check }),
     ...(tls !== undefined && !('denied' in tls) && { upstreamTls: tls }),
     ...(mirror !== undefined && { mirror }),
+    ...(owner?.fastcgi !== undefined && { fastcgi: owner.fastcgi }),
     ...(modsecurity !== undefined && { modsecurity }),
     ...(snippet !== undefined &&
       (snippet.access.length > 0 || snippet.answer !== undefined) && {

@@ -403,6 +403,36 @@ describe('hostile auth-proxy-set-headers ConfigMaps', () => {
   });
 });
 
+describe('hostile fastcgi-params-configmap ConfigMaps', () => {
+  it('a hostile parameter name or value refuses the Ingress, or reaches the config double-quoted and plain', () => {
+    fc.assert(
+      fc.property(payload, fc.boolean(), (raw, asName) => {
+        const data = asName ? { [raw === '' ? 'k' : raw]: 'v' } : { SCRIPT_FILENAME: raw };
+        const objects = cluster(
+          {
+            annotations: {
+              [`${ANNOTATION_PREFIX}backend-protocol`]: 'FCGI',
+              [`${ANNOTATION_PREFIX}fastcgi-params-configmap`]: 'php-params',
+            },
+          },
+          [configMapOf('default', 'php-params', data)],
+        );
+        const { result, conf } = renderObjects(objects);
+        if (!conf.includes('fastcgi_pass')) {
+          assert.equal(result.ingresses[0]?.outcome, 'rejected');
+          return;
+        }
+        const [name, value] = Object.entries(data)[0] ?? ['', ''];
+        assert.match(name, /^[A-Za-z0-9._-]{1,64}$/);
+        // Printable, no quote or backslash; `$` only before a variable name.
+        assert.match(value, /^(?:[\x20-\x21\x23\x25-\x5b\x5d-\x7e]|\$\{?[a-z_]+)*\}?$/);
+        assert.ok(conf.includes(`fastcgi_param ${name} "${value}";`));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('hostile configuration-snippets (allowed by the admin)', () => {
   const allowed = { configMap: CONFIG };
   const admin = {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { upstreamFamily } from '../../../src/annotations/upstream.ts';
 import { familyTable, prefixed, renderWith } from './table.ts';
 
-const PROTOCOLS = 'must be one of HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP';
+const PROTOCOLS = 'must be one of HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI';
 const VHOST = 'must be a host name or IP address, with an optional :port';
 
 familyTable(
@@ -29,6 +29,8 @@ familyTable(
       has: ['grpc_ssl_server_name on;', 'grpc_pass grpcs://gatehouse_balancer;'],
     },
     { annotation: 'backend-protocol', value: 'AUTO_HTTP', has: ['proxy_pass $scheme://gatehouse_balancer;'] },
+    // ingress-nginx's value for FastCGI servers (PHP-FPM), in any case.
+    { annotation: 'backend-protocol', value: 'fcgi', has: ['fastcgi_pass gatehouse_balancer;'] },
     {
       annotation: 'connection-proxy-header',
       value: 'keep-alive',
@@ -48,11 +50,7 @@ familyTable(
   ],
   [
     { annotation: 'backend-protocol', value: 'H2C', reason: PROTOCOLS },
-    {
-      annotation: 'backend-protocol',
-      value: 'fcgi',
-      reason: 'FCGI is not supported; the Ingress is not served rather than served over HTTP',
-    },
+    { annotation: 'backend-protocol', value: 'uwsgi', reason: PROTOCOLS },
     { annotation: 'connection-proxy-header', value: 'upgrade', reason: 'must be "close" or "keep-alive"' },
     { annotation: 'upstream-vhost', value: '$host', reason: VHOST },
     { annotation: 'upstream-vhost', value: 'a.example.com; return 200', reason: VHOST },
