@@ -16,9 +16,10 @@ const TIMESTAMPS = new Set(['creationTimestamp', 'deletionTimestamp']);
 
 /**
  * A digest of what translate may read of an object of one kind: all of it but `status`, the type fields and
- * the metadata bookkeeping.
- * Keys are sorted and the metadata timestamps reduced to seconds, so an object gives the same digest
- * whether it came typed from a list (Dates, the client's key order) or raw from a watch event.
+ * the metadata bookkeeping. Keys are sorted and the metadata timestamps reduced to seconds, so an object
+ * gives the same digest whether it came typed from a list (Dates, the client's key order) or raw from a
+ * watch event. (`managedFields` is trimmed on arrival already; it is skipped here too so that the digest
+ * does not depend on the order of the two.)
  */
 export function contentFingerprint(object: KubernetesObject): string {
   const hash = createHash('sha1');
