@@ -20,6 +20,12 @@ export interface ConfigApplier {
   check(config: RenderedConfig): Promise<void>;
 }
 
+/**
+ * The quiet period before an EndpointSlice change the fast path takes (never a reload): enough to gather a
+ * burst of them (a rollout's), far less than the debounce that coalesces reloads.
+ */
+export const ENDPOINTS_DEBOUNCE_MS = 10;
+
 export interface ReconcileReport {
   /** The snapshot this reconcile was made from. */
   readonly snapshot: Snapshot;
@@ -70,6 +76,14 @@ export class Reconciler {
    * translate's result: what the next reconcile compares with, and the endpoint fast path starts from.
    */
   private served: (Translated & { readonly rendered: RenderedConfig }) | undefined;
+  /** The fast path's last answer, for the snapshot it was asked about and the served state it started from. */
+  private lastRefresh:
+    | {
+        readonly snapshot: Snapshot;
+        readonly served: Translated;
+        readonly result: TranslateResult | undefined;
+      }
+    | undefined;
   private reportedDiagnostics = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private failures = 0;
@@ -104,11 +118,16 @@ export class Reconciler {
     const now = Date.now();
     this.staleFrom ??= { at: now };
     this.pending = snapshot;
+    // An endpoint change the fast path takes reloads nothing: it waits only to gather a burst of them.
+    const quiet =
+      this.refreshed(snapshot) === undefined
+        ? this.options.debounceMs
+        : Math.min(this.options.debounceMs, ENDPOINTS_DEBOUNCE_MS);
     // Each change restarts the quiet period, but only for up to ten of them: a steady stream of changes
     // (the leader's status writes echo back as Ingress updates, one per Ingress) must not hold back a
     // reconcile for as long as it lasts.
     if (this.timer !== undefined) {
-      if (now - (this.waitingSince ?? now) >= 10 * this.options.debounceMs) return;
+      if (now - (this.waitingSince ?? now) >= 10 * quiet) return;
       clearTimeout(this.timer);
     } else {
       this.waitingSince = now;
@@ -117,7 +136,7 @@ export class Reconciler {
       this.timer = undefined;
       this.waitingSince = undefined;
       this.kick();
-    }, this.options.debounceMs);
+    }, quiet);
   }
 
   /** Resolves when no reconcile is running or waiting. */
@@ -265,9 +284,8 @@ export class Reconciler {
     snapshot: Snapshot,
   ): { result: TranslateResult; rendered: RenderedConfig } | undefined {
     const served = this.served;
-    if (served === undefined) return undefined;
-    const result = refreshEndpoints(served, snapshot, this.options.translate);
-    if (result === undefined) return undefined;
+    const result = this.refreshed(snapshot);
+    if (served === undefined || result === undefined) return undefined;
     const { upstreams } = result.model;
     try {
       const dynamic = withEndpoints(served.rendered.dynamic, served.result.model.upstreams, upstreams);
@@ -275,6 +293,17 @@ export class Reconciler {
     } catch {
       return undefined; // a value the filters refuse: the full path reports it
     }
+  }
+
+  /** refreshEndpoints from the served snapshot (remembered for the newest snapshot: update asks first). */
+  private refreshed(snapshot: Snapshot): TranslateResult | undefined {
+    const served = this.served;
+    if (served === undefined) return undefined;
+    const last = this.lastRefresh;
+    if (last?.snapshot === snapshot && last.served === served) return last.result;
+    const result = refreshEndpoints(served, snapshot, this.options.translate);
+    this.lastRefresh = { snapshot, served, result };
+    return result;
   }
 
   /**

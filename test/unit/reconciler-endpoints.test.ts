@@ -99,4 +99,32 @@ describe('Reconciler: endpoint changes', () => {
       /Service default\/web has no ready endpoints; requests get 503/,
     );
   });
+
+  it('pushes an endpoint change without waiting out the debounce; an Ingress change still waits', async () => {
+    const nginx = new RecordingNginx();
+    const r = new Reconciler({
+      translate: OPTIONS,
+      paths: PATHS,
+      nginx,
+      logger: winston.createLogger({ silent: true }),
+      debounceMs: 60_000,
+    });
+    await r.reconcile(world());
+    r.update(world({ slices: slicesWith('10.0.0.1', '10.0.0.2') }));
+    const pushed = await Promise.race([
+      r.idle().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 5000)),
+    ]);
+    assert.ok(pushed, 'the endpoint change waited for the 60 s debounce');
+    assert.equal(nginx.applied.length, 2);
+
+    const edited = ingress({
+      name: 'web',
+      rules: [{ host: 'b.example.com', paths: [{ service: 'web', port: 80 }] }],
+    });
+    r.update(world({ ingress: edited, slices: slicesWith('10.0.0.1', '10.0.0.2') }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(nginx.applied.length, 2, 'an Ingress change is debounced as before');
+    await r.close();
+  });
 });
