@@ -325,16 +325,33 @@ function _M.serve_state()
   return respond(200, { id = message })
 end
 
--- GET /gatehouse/backends: every backend's live endpoints, as the workers see them.
+-- A backend's endpoints as stored ("addr:port addr:port"), as a JSON array.
+local function endpoint_list(value)
+  local list = {}
+  for e in (value or ""):gmatch("%S+") do
+    list[#list + 1] = e
+  end
+  return setmetatable(list, cjson.array_mt)
+end
+
+-- GET /gatehouse/backends: every backend's live endpoints, as the workers see them; with ?name=<backend>,
+-- only that one (none when it is not in the state), without walking every key of the dict.
 function _M.serve_backends()
   local backends = {}
-  for _, key in ipairs(dict:get_keys(0)) do
-    if key:sub(1, 2) == "b:" then
-      local list = {}
-      for e in (dict:get(key) or ""):gmatch("%S+") do
-        list[#list + 1] = e
+  local name = ngx.var.arg_name
+  if name ~= nil then
+    if not name:find(NAME) then
+      return respond(400, { error = "name must be a backend name" })
+    end
+    local value = dict:get("b:" .. name)
+    if value ~= nil then
+      backends[name] = endpoint_list(value)
+    end
+  else
+    for _, key in ipairs(dict:get_keys(0)) do
+      if key:sub(1, 2) == "b:" then
+        backends[key:sub(3)] = endpoint_list(dict:get(key))
       end
-      backends[key:sub(3)] = setmetatable(list, cjson.array_mt)
     end
   end
   return respond(200, { id = dict:get("id") or cjson.null, backends = backends })

@@ -68,9 +68,10 @@ export interface LiveBackends {
   readonly backends: Readonly<Record<string, readonly string[]>>;
 }
 
-/** Every backend's endpoints as NGINX's workers use them. */
-export async function fetchBackends(socketPath: string): Promise<LiveBackends> {
-  const reply = await socketRequest(socketPath, 'GET', '/gatehouse/backends');
+/** Every backend's endpoints as NGINX's workers use them (only backend `name`'s, if given). */
+export async function fetchBackends(socketPath: string, name?: string): Promise<LiveBackends> {
+  const query = name === undefined ? '' : `?name=${encodeURIComponent(name)}`;
+  const reply = await socketRequest(socketPath, 'GET', `/gatehouse/backends${query}`);
   if (reply.status !== 200) throw new Error(`${socketPath} answered ${reply.status}: ${reply.body.trim()}`);
   return JSON.parse(reply.body) as LiveBackends;
 }

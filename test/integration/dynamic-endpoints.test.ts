@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fetchBackends } from '../../src/nginx/dynamic-client.ts';
 import { childPids } from '../../src/nginx/workers.ts';
 import { ingress, serviceWithEndpoints, writeManifest } from '../support/fixtures.ts';
 import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
@@ -161,6 +162,13 @@ describe('endpoints change without a reload', () => {
     assert.equal(json.code, 0, json.stderr);
     const parsed = JSON.parse(json.stdout) as { backends: Record<string, string[]> };
     assert.deepEqual(parsed.backends['default_scaled_80'], [pod1]);
+    // One backend alone (what a probe of one backend asks, without NGINX listing all of them).
+    const socket = path.join(gatehouse.confDir, 'run', 'status.sock');
+    const one = await fetchBackends(socket, 'default_scaled_80');
+    assert.deepEqual(one.backends, { default_scaled_80: [pod1] });
+    assert.equal(one.id, (await fetchBackends(socket)).id);
+    assert.deepEqual((await fetchBackends(socket, 'default_nothing_80')).backends, {});
+    await assert.rejects(fetchBackends(socket, 'a b'), /answered 400/);
   });
 
   it('a restarted NGINX serves the endpoints at once: no 503 while it comes back', async () => {
