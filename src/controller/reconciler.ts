@@ -227,7 +227,7 @@ export class Reconciler {
         logger.debug('configuration unchanged; no reload', { checksum: rendered.checksum });
         this.remember(snapshot, excluded);
         // The same files and state as the served ones: those stay (one copy of them in memory).
-        this.served = { snapshot, result, rendered: served.rendered };
+        this.serve({ snapshot, result, rendered: served.rendered });
         return { snapshot, result, checksum: rendered.checksum, outcome: 'unchanged' };
       }
       this.options.onRendered?.(result, rendered);
@@ -235,7 +235,7 @@ export class Reconciler {
         const started = Date.now();
         const outcome = await this.options.nginx.apply(rendered);
         this.remember(snapshot, excluded);
-        this.served = { snapshot, result, rendered };
+        this.serve({ snapshot, result, rendered });
         const previous = served?.result.model;
         logger.info(outcome === 'updated' ? 'nginx endpoints updated without a reload' : `nginx ${outcome}`, {
           changed: formatChange(describeChange(previous, result.model)),
@@ -293,6 +293,11 @@ export class Reconciler {
     } catch {
       return undefined; // a value the filters refuse: the full path reports it
     }
+  }
+
+  private serve(served: Translated & { readonly rendered: RenderedConfig }): void {
+    this.served = served;
+    this.lastRefresh = undefined; // made from the one served before: of no use, and it would keep it alive
   }
 
   /** refreshEndpoints from the served snapshot (remembered for the newest snapshot: update asks first). */
