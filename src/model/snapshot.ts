@@ -10,7 +10,9 @@ import type { Diagnostic } from './diagnostics.ts';
 
 /**
  * Everything the controller knows about the cluster at one moment. Sources (a folder of manifests, or
- * informers) build it; `translate` reads it whole. Order inside the arrays carries no meaning.
+ * informers) build it; `translate` reads it whole. Order inside the arrays carries no meaning. An object
+ * is never changed once it is in a snapshot: a changed object is a new object (the endpoint fast path,
+ * src/translate/endpoint-refresh.ts, takes the very same object for an unchanged one).
  */
 export interface Snapshot {
   readonly ingresses: readonly V1Ingress[];
