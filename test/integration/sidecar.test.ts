@@ -196,7 +196,7 @@ describe('the sidecar pod: a reload NGINX refuses', { timeout: 120_000 }, () => 
 
   it('is seen from /proc (NGINX’s log is the nginx container’s): the last config keeps serving', async () => {
     // The controller's `nginx -t` says yes to anything, so a config the real NGINX refuses reaches the
-    // reload: an unknown cipher fails only when NGINX loads it.
+    // reload: header buffers smaller than NGINX's connection pool fail only when NGINX loads them.
     const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-nginx-yes-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const binary = path.join(dir, 'nginx');
@@ -208,9 +208,10 @@ describe('the sidecar pod: a reload NGINX refuses', { timeout: 120_000 }, () => 
       () => removeFolder(manifests),
       () => backends.close(),
     );
-    const settings = (ciphers: string) => configMap({ 'ssl-ciphers': ciphers }, 'gatehouse', 'settings');
+    const settings = (buffers: string) =>
+      configMap({ 'large-client-header-buffers': buffers }, 'gatehouse', 'settings');
     await writeManifest(manifests, 'app.yaml', [...backends.services(), app('web')]);
-    await writeManifest(manifests, 'settings.yaml', [settings('ECDHE-RSA-AES128-GCM-SHA256')]);
+    await writeManifest(manifests, 'settings.yaml', [settings('4 8k')]);
     const pod = await startSidecarPod(manifests);
     cleanup.push(() => pod.stop());
     await pod.nginx.start();
@@ -219,16 +220,19 @@ describe('the sidecar pod: a reload NGINX refuses', { timeout: 120_000 }, () => 
     const workers = await childPids(pod.nginx.pid ?? 0);
 
     const changed = Date.now();
-    await writeManifest(manifests, 'settings.yaml', [settings('NO-SUCH-CIPHER')]);
+    await writeManifest(manifests, 'settings.yaml', [settings('4 100')]);
     await waitForLog(
       controller,
       /NGINX refused the configuration .*the reload was refused; see the nginx container’s log/,
     );
     const seconds = (Date.now() - changed) / 1000;
     assert.ok(seconds < 10, `seen after ${seconds} s, not after the 30 s stall timeout`);
-    assert.match(pod.nginx.logs(), /\[emerg\].*NO-SUCH-CIPHER/);
+    assert.match(pod.nginx.logs(), /\[emerg\].*large_client_header_buffers/);
     assert.equal(await served('http', pod.httpPort, HOST, '/'), '200 web');
     assert.deepEqual(await childPids(pod.nginx.pid ?? 0), workers, 'the old workers still serve');
-    assert.doesNotMatch(await readFile(path.join(pod.confDir, 'nginx.conf'), 'utf8'), /NO-SUCH-CIPHER/);
+    assert.doesNotMatch(
+      await readFile(path.join(pod.confDir, 'nginx.conf'), 'utf8'),
+      /large_client_header_buffers 4 100;/,
+    );
   });
 });
