@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { checkRegexPath } from '../translate/path-regex.ts';
 import { cidr, httpPath } from '../translate/validators.ts';
-import { absoluteUrl } from './url.ts';
+import type { SnippetRewrite } from '../model/nginx.ts';
+import { absoluteUrl, validHost } from './url.ts';
 
 const REDIRECT_URL = absoluteUrl({ schemes: ['http', 'https'], path: true });
 
@@ -22,6 +23,8 @@ export interface LocationSnippet {
   readonly access: readonly { readonly allow: boolean; readonly range: string }[];
   /** return: a status with an optional text, or a redirect. */
   readonly answer?: { readonly code: number; readonly text?: string; readonly url?: string };
+  /** rewrite, in order (never beside `answer`). */
+  readonly rewrites: readonly SnippetRewrite[];
 }
 
 interface Directive {
@@ -140,8 +143,17 @@ const HSTS =
 type Place = 'location' | 'server' | 'nested';
 
 const ALLOWED: Record<Place, readonly string[]> = {
-  location: ['more_set_headers', 'add_header', 'proxy_set_header', 'allow', 'deny', 'return'],
-  server: ['more_set_headers', 'add_header', 'proxy_set_header', 'allow', 'deny', 'return', 'location'],
+  location: ['more_set_headers', 'add_header', 'proxy_set_header', 'allow', 'deny', 'return', 'rewrite'],
+  server: [
+    'more_set_headers',
+    'add_header',
+    'proxy_set_header',
+    'allow',
+    'deny',
+    'return',
+    'rewrite',
+    'location',
+  ],
   // A nested location has no backend: no request headers to send.
   nested: ['more_set_headers', 'add_header', 'allow', 'deny', 'return'],
 };
@@ -154,16 +166,18 @@ const PLACE_NAME: Record<Place, string> = {
 
 const MAX_SNIPPET = 16_384;
 const MAX_NESTED_LOCATIONS = 32;
+const MAX_REWRITES = 16;
 
 interface Rules {
   responseHeaders: { name: string; value: string }[];
   requestHeaders: { name: string; value: string }[];
   access: { allow: boolean; range: string }[];
   answer?: LocationSnippet['answer'] | undefined;
+  rewrites: SnippetRewrite[];
 }
 
 /** Checks one directive of the lists and adds what it asks to `rules`; the reason when it is refused. */
-function readRule(d: Directive, rules: Rules): string | undefined {
+function readRule(d: Directive, rules: Rules, place: Place): string | undefined {
   const fail = (reason: string) => `${d.name}: ${reason}`;
   switch (d.name) {
     case 'more_set_headers': {
@@ -225,6 +239,13 @@ function readRule(d: Directive, rules: Rules): string | undefined {
       }
       return undefined;
     }
+    case 'rewrite': {
+      if (rules.rewrites.length === MAX_REWRITES) return fail(`may appear at most ${MAX_REWRITES} times`);
+      const rewrite = readRewrite(d.args, place);
+      if (typeof rewrite === 'string') return fail(rewrite);
+      rules.rewrites.push(rewrite);
+      return undefined;
+    }
     default:
       return `${d.name.slice(0, 40)} is not handled`;
   }
@@ -240,14 +261,18 @@ function refusal(d: Directive, place: Place): string | undefined {
 
 /** The rules of a list of directives (locations excepted), in order. */
 function readRules(directives: readonly Directive[], place: Place): Rules | { error: string } {
-  const rules: Rules = { responseHeaders: [], requestHeaders: [], access: [] };
+  const rules: Rules = { responseHeaders: [], requestHeaders: [], access: [], rewrites: [] };
   for (const d of directives) {
     const refused = refusal(d, place);
     if (refused !== undefined) return { error: refused };
     if (d.name === 'location') continue;
-    const error = readRule(d, rules);
+    const error = readRule(d, rules, place);
     if (error !== undefined) return { error };
   }
+  // NGINX runs return and rewrite in the order written, and a rewrite's flag stops the ones after it:
+  // together, one of them would silently never run.
+  if (rules.answer !== undefined && rules.rewrites.length > 0)
+    return { error: 'return and rewrite may not be combined: one of them would never run' };
   return rules;
 }
 
@@ -268,8 +293,60 @@ export function parseLocationSnippet(text: string): LocationSnippet | { error: s
 }
 
 /** The parsed form of checked rules. */
-function snippetOf({ responseHeaders, requestHeaders, access, answer }: Rules): LocationSnippet {
-  return { responseHeaders, requestHeaders, access, ...(answer !== undefined && { answer }) };
+function snippetOf({ responseHeaders, requestHeaders, access, answer, rewrites }: Rules): LocationSnippet {
+  return { responseHeaders, requestHeaders, access, ...(answer !== undefined && { answer }), rewrites };
+}
+
+/** Variables a rewrite's replacement may use, besides the captures `$1`…`$9`. */
+const REWRITE_VARIABLES = ['scheme', 'host', 'uri', 'request_uri', 'args', 'is_args'];
+const REPLACEMENT = new RegExp(
+  `^(?:[A-Za-z0-9\\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\\$[1-9]|\\$(?:${REWRITE_VARIABLES.join('|')})(?![A-Za-z0-9_]))+$`,
+);
+const QUANTIFIER_BRACES = /\{\d{1,3}(?:,(?:\d{1,3})?)?\}/g;
+
+/**
+ * `rewrite regex replacement flag`, checked; or why it is refused. Only `break` (the URI changes, the
+ * location stays), `redirect` and `permanent`: `last`, or no flag, searches the locations again with the
+ * new URI, which could reach another Ingress's location on the host or one of Gatehouse's internal ones.
+ * At server level every rewrite is followed by the location search, so there an internal rewrite must
+ * start with `/` and a literal character other than `_`: Gatehouse's internal locations start `/_`.
+ */
+function readRewrite(args: readonly string[], place: Place): SnippetRewrite | string {
+  const [regex = '', replacement = '', flag] = args;
+  if (args.length < 2 || args.length > 3) return 'takes a regex, a replacement and a flag';
+  if (flag !== 'break' && flag !== 'redirect' && flag !== 'permanent')
+    return "needs the flag break, redirect or permanent (last, or no flag, searches the locations again: it could reach another Ingress's location)";
+  // A regex-path body (ADR 0008's subset, with its ReDoS limits) after an optional ^; a leading "/" is
+  // added for the check only, so the body may start with a group.
+  const body = regex.startsWith('^') ? regex.slice(1) : regex;
+  if (/^[*+?{]/.test(body)) return 'the regex starts with a quantifier';
+  if (/[{}]/.test(body.replace(QUANTIFIER_BRACES, '')))
+    return 'the regex may use { and } only as quantifiers';
+  const checked = checkRegexPath(`/${body}`);
+  if (!checked.ok) return `the regex ${checked.reason}`;
+  try {
+    new RegExp(body);
+  } catch {
+    return 'the regex is not a valid regular expression';
+  }
+  if (replacement.length > 2048 || !REPLACEMENT.test(replacement))
+    return `the replacement may hold only path characters, %XX, $1 to $9 and $${REWRITE_VARIABLES.join(', $')}`;
+  const highest = Math.max(0, ...[...replacement.matchAll(/\$([1-9])/g)].map((m) => Number(m[1])));
+  if (highest > checked.groups)
+    return `the replacement uses $${highest}, but the regex has ${checked.groups === 0 ? 'no capture group' : `only ${checked.groups}`}`;
+  const absolute = /^(?:https?|\$scheme):\/\/([^/?]*)/.exec(replacement);
+  if (absolute !== null) {
+    const host = (absolute[1] ?? '').replace(/:\d{1,5}$/, '');
+    if (host !== '$host' && !validHost(host))
+      return "the replacement's host must be a host name, an address or $host";
+    if (flag === 'break') return 'a replacement that is a URL redirects: use the flag redirect or permanent';
+    return { regex, replacement, flag };
+  }
+  if (!/^(?:\/|\$[1-9]|\$uri|\$request_uri)/.test(replacement))
+    return 'the replacement must start with /, a capture, $uri, $request_uri, or be an http(s) URL';
+  if (place === 'server' && flag === 'break' && !/^\/[A-Za-z0-9\-.~:@!&()*+,=?%]/.test(replacement))
+    return "at server level the locations are searched again after a rewrite: the replacement must start with / and a literal character other than _ (Gatehouse's internal locations start with /_)";
+  return { regex, replacement, flag };
 }
 
 /**

@@ -21,7 +21,7 @@ export const snippetFamily = defineFamily({
       risk: 'Critical',
       scope: 'location',
       description:
-        'NGINX directives for these paths, parsed and re-printed, never pasted: only more_set_headers, add_header, proxy_set_header (plain values), allow/deny (addresses) and return (a status with a text, or a redirect). Needs allow-snippet-annotations.',
+        'NGINX directives for these paths, parsed and re-printed, never pasted: only more_set_headers, add_header, proxy_set_header (plain values), allow/deny (addresses), return (a status with a text, or a redirect) and rewrite (a checked regex, a replacement of path characters, captures and a few variables; break, redirect or permanent). Needs allow-snippet-annotations.',
       example: 'more_set_headers "X-Frame-Options: DENY";',
     },
     'server-snippet': {

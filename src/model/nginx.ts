@@ -371,11 +371,24 @@ export interface ExternalAuth {
   readonly alwaysSetCookie: boolean;
 }
 
-/** A snippet's allow/deny (in order; `all` or an address or CIDR) and `return`. */
+/** A snippet's allow/deny (in order; `all` or an address or CIDR), `return` and `rewrite`s. */
 export interface SnippetSettings {
   readonly access: readonly { readonly allow: boolean; readonly range: string }[];
   /** A status with a text (printable, `\n` for new lines, no quote, backslash or `$`), or a redirect URL. */
   readonly answer?: { readonly code: number; readonly text?: string; readonly url?: string };
+  /** In order; never beside `answer`. A location prints them after all of Gatehouse's own rewrite-phase lines. */
+  readonly rewrites?: readonly SnippetRewrite[];
+}
+
+/**
+ * A snippet's `rewrite`: `regex` is an optional `^` and a checked regex-path body (path-regex.ts);
+ * `replacement` path characters, `%XX`, captures `$1`…`$9` and the variables `$scheme`, `$host`, `$uri`,
+ * `$request_uri`, `$args`, `$is_args`. Never `last` nor no flag (both search the locations again).
+ */
+export interface SnippetRewrite {
+  readonly regex: string;
+  readonly replacement: string;
+  readonly flag: 'break' | 'redirect' | 'permanent';
 }
 
 /** ModSecurity in one location: `off`, or on with what the http block does not load already. */

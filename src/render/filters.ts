@@ -30,6 +30,11 @@ const ABS_PATH = /^\/[A-Za-z0-9._\-/+@=,]*$/;
 const PATH_REGEX = /^\/(?:[A-Za-z0-9\-._~/:,=@!&^$*+?()[\]{}|]|\\[dDwWsSbB.^$*+?()[\]{}|/-])*$/;
 /** A block-user-agents regex: no quote, backslash only before a metacharacter or class. */
 const USER_AGENT_REGEX = /^(?:[A-Za-z0-9 ._/();:+\-|*?^$[\]{},=!<>]|\\[.\-/()[\]{}*+?|^$dDsSwWb])+$/;
+/** A snippet rewrite's regex: an optional `^`, then the regex subset of path-regex.ts. */
+const SNIPPET_REGEX = /^\^?(?:[A-Za-z0-9\-._~/:,=@!&^$*+?()[\]{}|]|\\[dDwWsSbB.^$*+?()[\]{}|/-])*$/;
+/** A snippet rewrite's replacement: path characters, `%XX`, captures and a few request variables. */
+const REWRITE_REPLACEMENT =
+  /^(?:[A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2}|\$[1-9]|\$(?:scheme|host|uri|request_uri|args|is_args)(?![A-Za-z0-9_]))+$/;
 /** A URI path whose only `$` are capture references `$1`…`$9`. */
 const URI_WITH_CAPTURES = /^\/?(?:[A-Za-z0-9\-._~/:]|\$[1-9])+$/;
 
@@ -38,6 +43,12 @@ export const filters = {
   path_regex: (v: unknown): string => `"^${check('regex path', v, PATH_REGEX)}"`,
   /** A rewrite's regex: the location's regex, case-insensitive as the location is, double-quoted. */
   rewrite_regex: (v: unknown): string => `"(?i)^${check('regex path', v, PATH_REGEX)}"`,
+  /** A snippet rewrite's regex, double-quoted. */
+  snippet_regex: (v: unknown): string => `"${check('rewrite regex', v, SNIPPET_REGEX)}"`,
+  /** A snippet rewrite's replacement, double-quoted. */
+  rewrite_replacement: (v: unknown): string => `"${check('rewrite replacement', v, REWRITE_REPLACEMENT)}"`,
+  /** A snippet rewrite's flag: never last (nor none), which would search the locations again. */
+  rewrite_flag: (v: unknown): string => check('rewrite flag', v, /^(?:break|redirect|permanent)$/),
   /** A plain token of path and host characters (proxy_cookie_domain/path values). */
   plain: (v: unknown): string => check('value', v, /^[A-Za-z0-9\-._~/:]+$/),
   /** One side of proxy_redirect: off, default, a path or an http(s) URL prefix, double-quoted. */

@@ -1,8 +1,8 @@
-import type { NestedLocation, ServerSnippet } from '../annotations/nginx-snippet.ts';
+import type { LocationSnippet, NestedLocation, ServerSnippet } from '../annotations/nginx-snippet.ts';
 import type { Snippets } from '../annotations/snippet.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import { cmp, type ObjectRef } from '../model/diagnostics.ts';
-import type { LocationSettings } from '../model/nginx.ts';
+import type { LocationSettings, SnippetSettings } from '../model/nginx.ts';
 import type { PathClaim } from './paths.ts';
 
 /**
@@ -88,6 +88,17 @@ export function fallsUnder(nested: PathClaim, older: PathClaim): boolean {
 export function nestedName({ claim }: NestedClaim): string {
   const modifier = claim.match === 'Exact' ? '= ' : claim.match === 'Regex' ? '~* ' : '';
   return `location ${modifier}${claim.path}`;
+}
+
+/** What a snippet asks beyond headers (allow/deny, return, rewrites), or undefined when nothing. */
+export function snippetSettings(snippet: LocationSnippet): SnippetSettings | undefined {
+  const { access, answer, rewrites } = snippet;
+  if (access.length === 0 && answer === undefined && rewrites.length === 0) return undefined;
+  return {
+    access,
+    ...(answer !== undefined && { answer }),
+    ...(rewrites.length > 0 && { rewrites }),
+  };
 }
 
 /** The settings of a snippet location: the host's defaults (`base`), its rules and its headers. */

@@ -60,6 +60,7 @@ import {
   nestedSettings,
   serverSnippetConflict,
   serverSnippetRefusal,
+  snippetSettings,
   withServerHeaders,
   type NestedClaim,
 } from './server-snippet.ts';
@@ -801,6 +802,7 @@ function settingsFor(
   const deny = annotations.sourceRange?.deny ?? config.locationDefaults.denySourceRanges;
   const upstream = annotations.upstream ?? {};
   const snippet = annotations.snippet?.location;
+  const snippetRules = snippet === undefined ? undefined : snippetSettings(snippet);
   const headers: ProxyHeaderOverrides = {
     ...(upstream.vhost !== undefined && { host: upstream.vhost }),
     ...(upstream.connection !== undefined && { connection: upstream.connection }),
@@ -831,10 +833,7 @@ function settingsFor(
     ...(mirror !== undefined && { mirror }),
     ...(owner?.fastcgi !== undefined && { fastcgi: owner.fastcgi }),
     ...(modsecurity !== undefined && { modsecurity }),
-    ...(snippet !== undefined &&
-      (snippet.access.length > 0 || snippet.answer !== undefined) && {
-        snippet: { access: snippet.access, ...(snippet.answer !== undefined && { answer: snippet.answer }) },
-      }),
+    ...(snippetRules !== undefined && { snippet: snippetRules }),
     ...(denied !== undefined && { denied }),
     ...responseHeadersFor(
       annotations,
@@ -1051,6 +1050,7 @@ function buildServer(
   const clientAuth = context.clientCerts.forHost(host, plan.contributors);
   const hostTls = serverTls(extras, context.config.global.sslCiphers);
   const serverSnippet = snippetOwner?.settings.snippet?.server;
+  const serverRules = serverSnippet === undefined ? undefined : snippetSettings(serverSnippet);
   const served = locations.map((l) => {
     const settings = withClientCert(l.settings, clientAuth);
     return {
@@ -1089,13 +1089,7 @@ function buildServer(
     // A wildcard alias means one label, as a wildcard host does.
     ...(extras.aliases !== undefined && { aliases: extras.aliases.map(serverNameFor) }),
     ...(extras.appRoot !== undefined && { appRoot: extras.appRoot }),
-    ...(serverSnippet !== undefined &&
-      (serverSnippet.access.length > 0 || serverSnippet.answer !== undefined) && {
-        snippet: {
-          access: serverSnippet.access,
-          ...(serverSnippet.answer !== undefined && { answer: serverSnippet.answer }),
-        },
-      }),
+    ...(serverRules !== undefined && { snippet: serverRules }),
   };
 }
 

@@ -34,6 +34,7 @@ describe('configuration-snippet, allowed by the admin', () => {
         ),
         snippetIngress('robots', 'return 200 "User-agent: *\\nDisallow: /\\n";'),
         snippetIngress('private', 'allow 127.0.0.2; deny all;'),
+        snippetIngress('moved', 'rewrite ^/old/(.*)$ /new/$1 break;'),
         snippetIngress('evil', 'proxy_pass http://169.254.169.254/;'),
       ],
       ['--configmap', 'ops/gatehouse'],
@@ -55,6 +56,13 @@ describe('configuration-snippet, allowed by the admin', () => {
     const reply = await get('robots.example.com', '/robots.txt');
     assert.equal(reply.status, 200);
     assert.equal(reply.body, 'User-agent: *\nDisallow: /\n');
+  });
+
+  it('rewrites the URI the backend sees', async () => {
+    const reply = await get('moved.example.com', '/old/page?q=1');
+    assert.equal(reply.status, 200);
+    assert.equal(echoOf(reply).url, '/new/page?q=1');
+    assert.equal(echoOf(await get('moved.example.com', '/other')).url, '/other');
   });
 
   it('applies allow and deny in order', async () => {
@@ -115,6 +123,8 @@ describe('server-snippet, allowed by the admin', () => {
             'proxy_set_header X-Tenant "site";',
             'location = /robots.txt { return 200 "User-agent: *\\nDisallow: /\\n"; }',
             'location /metrics { allow 127.0.0.2; deny all; }',
+            'rewrite ^/v1/(.*)$ /v2/$1 break;',
+            'rewrite ^/legacy$ https://site.example.com/ permanent;',
           ].join('\n'),
         }),
         annotatedIngress('evil', { 'server-snippet': 'listen 8081;\nlocation = /x { return 200 "x"; }' }),
@@ -143,6 +153,13 @@ describe('server-snippet, allowed by the admin', () => {
     assert.equal(echoOf(root).headers['x-tenant'], 'site');
     // An Ingress Prefix path, not NGINX's string prefix: /metricsx is the app's.
     assert.equal((await get('/metricsx')).status, 200);
+  });
+
+  it('rewrites for the whole host: the backend sees the new URI, a URL redirects', async () => {
+    assert.equal(echoOf(await get('/v1/items')).url, '/v2/items');
+    const legacy = await get('/legacy');
+    assert.equal(legacy.status, 301);
+    assert.equal(legacy.headers.location, 'https://site.example.com/');
   });
 
   it('lets an allowed client through to a 404: the location has no backend', async () => {

@@ -472,7 +472,7 @@ describe('hostile configuration-snippets (allowed by the admin)', () => {
     });
 });
 
-describe('hostile server-snippets (allowed by the admin)', () => {
+describe('hostile server-snippets and snippet rewrites (allowed by the admin)', () => {
   const allowed = { configMap: CONFIG };
   const admin = configMapOf(CONFIG.namespace, CONFIG.name, {
     'allow-snippet-annotations': 'true',
@@ -489,6 +489,7 @@ describe('hostile server-snippets (allowed by the admin)', () => {
     /^location (?:= |~\* )?"(?:[A-Za-z0-9\-._~/:,=@!&^$*+?()[\]{}|]|\\[dDwWsSbB.^$*+?()[\]{}|/-])*" \{$/,
     /^# [A-Za-z0-9 _.,:'()/*-]*$/,
     /^(\}|content_by_lua_block \{|ngx\.exit\(ngx\.HTTP_NOT_FOUND\)|)$/,
+    /^rewrite "\^?(?:[A-Za-z0-9\-._~/:,=@!&^$*+?()[\]{}|]|\\[dDwWsSbB.^$*+?()[\]{}|/-])*" "(?:[A-Za-z0-9\-._~/:@!&()*+,=?%]|\$(?:[1-9]|scheme|host|uri|request_uri|args|is_args))+" (?:break|redirect|permanent);$/,
   ];
   const PIECES = [
     'location = /robots.txt { return 200 "User-agent: *\\nDisallow: /\\n"; }',
@@ -498,6 +499,8 @@ describe('hostile server-snippets (allowed by the admin)', () => {
     'add_header X-A "b";',
     'proxy_set_header X-B c;',
     'return 301 https://a.example.com/;',
+    'rewrite ^/v1/(.*)$ /v2/$1 break;',
+    'rewrite ^/old$ https://a.example.com/new permanent;',
   ];
   const shapes: [string, fc.Arbitrary<string>][] = [
     ['a whole server-snippet', payload],
@@ -505,6 +508,8 @@ describe('hostile server-snippets (allowed by the admin)', () => {
     ['a location regex', payload.map((v) => `location ~* "${v}" { return 404; }`)],
     ['a location answer', payload.map((v) => `location = /r { return 200 "${v}"; }`)],
     ['a host-wide header', payload.map((v) => `add_header X-A "${v}";`)],
+    ['a rewrite regex', payload.map((v) => `rewrite "${v}" /x break;`)],
+    ['a rewrite replacement', payload.map((v) => `rewrite ^/(.*)$ "${v}" redirect;`)],
     [
       'valid pieces mixed with hostile ones',
       fc.array(fc.oneof(fc.constantFrom(...PIECES), payload), { maxLength: 6 }).map((a) => a.join('\n')),
@@ -518,11 +523,17 @@ describe('hostile server-snippets (allowed by the admin)', () => {
         .conf.split('\n')
         .map((l) => l.trim()),
     ));
-  for (const [what, snippets] of shapes)
-    it(`${what}: refused, or only Gatehouse's own lines from its checked parts`, () => {
+  const cases = [
+    ...shapes.map(([what, snippets]) => ['server-snippet', what, snippets] as const),
+    ...shapes
+      .filter(([what]) => what.startsWith('a rewrite'))
+      .map(([what, snippets]) => ['configuration-snippet', what, snippets] as const),
+  ];
+  for (const [annotation, what, snippets] of cases)
+    it(`${annotation}, ${what}: refused, or only Gatehouse's own lines from its checked parts`, () => {
       fc.assert(
         fc.property(snippets, (snippet) => {
-          const objects = cluster({ annotations: { [`${ANNOTATION_PREFIX}server-snippet`]: snippet } }, [
+          const objects = cluster({ annotations: { [`${ANNOTATION_PREFIX}${annotation}`]: snippet } }, [
             admin,
           ]);
           const { conf, result } = renderObjects(objects, allowed);

@@ -45,7 +45,7 @@ familyTable(
       value: 'proxy_pass http://169.254.169.254/;',
       ...SNIPPETS,
       reason:
-        'proxy_pass is not allowed in a snippet (allowed: more_set_headers, add_header, proxy_set_header, allow, deny, return)',
+        'proxy_pass is not allowed in a snippet (allowed: more_set_headers, add_header, proxy_set_header, allow, deny, return, rewrite)',
     },
     {
       annotation: 'server-snippet',
@@ -132,6 +132,72 @@ describe('configuration-snippet parser', () => {
   });
 });
 
+describe('rewrite in snippets', () => {
+  const refused: [string, string][] = [
+    ['rewrite ^/a /b;', 'rewrite: needs the flag break, redirect or permanent'],
+    ['rewrite ^/a /b last;', 'rewrite: needs the flag break, redirect or permanent (last'],
+    ['rewrite ^/a /b break extra;', 'rewrite: takes a regex, a replacement and a flag'],
+    ['rewrite *a /b break;', 'rewrite: the regex starts with a quantifier'],
+    ['rewrite "^/(a+)+$" /b break;', 'rewrite: the regex must not repeat a group'],
+    ['rewrite "^/a b" /b break;', 'rewrite: the regex must not contain " "'],
+    ['rewrite "^/a\\nb" /b break;', 'rewrite: the regex must not contain "\\n"'],
+    ['rewrite "^/a{1,9999}" /b break;', 'rewrite: the regex may use { and } only as quantifiers'],
+    ['rewrite "^/[{]" /b break;', 'rewrite: the regex may use { and } only as quantifiers'],
+    ['rewrite "^/(?=a)" /b break;', 'rewrite: the regex may use only "(" and "(?:" groups'],
+    ['rewrite ^/a /b$host_x break;', 'rewrite: the replacement may hold only path characters'],
+    ['rewrite ^/a /$http_cookie break;', 'rewrite: the replacement may hold only path characters'],
+    ['rewrite ^/a "/b;c" break;', 'rewrite: the replacement may hold only path characters'],
+    ['rewrite ^/a "/b${uri}" break;', 'rewrite: the replacement may hold only path characters'],
+    ['rewrite ^/(a) /$2 break;', 'rewrite: the replacement uses $2, but the regex has only 1'],
+    ['rewrite ^/a /$1 break;', 'rewrite: the replacement uses $1, but the regex has no capture group'],
+    ['rewrite ^/a https://evil.example.com/ break;', 'rewrite: a replacement that is a URL redirects'],
+    ['rewrite ^/a https://evil_host/ permanent;', "rewrite: the replacement's host must be"],
+    ['rewrite ^/a b break;', 'rewrite: the replacement must start with /'],
+    ['rewrite ^/a /b break; return 200;', 'return and rewrite may not be combined'],
+    [
+      Array.from({ length: 17 }, () => 'rewrite ^/a /b break;').join('\n'),
+      'rewrite: may appear at most 16 times',
+    ],
+  ];
+  for (const [text, reason] of refused)
+    it(`refuses ${JSON.stringify(text.slice(0, 60))}`, () => {
+      for (const parsed of [parseLocationSnippet(text), parseServerSnippet(text)])
+        assert.ok('error' in parsed && parsed.error.startsWith(reason), JSON.stringify(parsed));
+    });
+
+  it('reads regex, replacement and flag', () => {
+    const parsed = parseLocationSnippet(
+      'rewrite ^/old/(.*)$ /new/$1?from=old break;\nrewrite ^ $scheme://$host/moved$request_uri permanent;',
+    );
+    assert.ok(!('error' in parsed));
+    assert.deepEqual(parsed.rewrites, [
+      { regex: '^/old/(.*)$', replacement: '/new/$1?from=old', flag: 'break' },
+      { regex: '^', replacement: '$scheme://$host/moved$request_uri', flag: 'permanent' },
+    ]);
+  });
+
+  it('keeps server-level rewrites off internal locations: the locations are searched again', () => {
+    const parsed = parseServerSnippet('rewrite ^/(.*)$ /$1 break;');
+    assert.ok(
+      'error' in parsed &&
+        parsed.error.startsWith('rewrite: at server level the locations are searched again'),
+    );
+    assert.ok(!('error' in parseServerSnippet('rewrite ^/v1/(.*)$ /v2/$1 break;')));
+    assert.ok(!('error' in parseLocationSnippet('rewrite ^/api/(.*)$ /$1 break;')));
+  });
+
+  it("prints a location's rewrites after Gatehouse's own rewrite-phase lines", () => {
+    const { location, result } = renderWith(
+      prefixed({ 'configuration-snippet': 'rewrite ^/old/(.*)$ /new/$1 break;' }),
+      SNIPPETS,
+    );
+    assert.deepEqual(messages(result), []);
+    const rewrite = location.indexOf('rewrite "^/old/(.*)$" "/new/$1" break;');
+    assert.ok(rewrite > location.indexOf('set $gatehouse_upstream default_web_80;'), location.join('\n'));
+    assert.ok(rewrite < location.indexOf('proxy_pass http://gatehouse_balancer;'));
+  });
+});
+
 describe('server-snippet parser', () => {
   const refused: [string, string][] = [
     ['listen 81;', 'listen is not allowed in a server-snippet'],
@@ -190,6 +256,7 @@ describe('server-snippet parser', () => {
         responseHeaders: [],
         requestHeaders: [],
         access: [{ allow: true, range: '10.0.0.0/8' }],
+        rewrites: [],
         locations: [
           {
             match: 'Exact',
