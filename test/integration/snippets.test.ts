@@ -1,6 +1,7 @@
-// configuration-snippet as a client sees it, once the admin allows snippets: the headers it sets are there,
-// the path it denies is refused, its fixed answer is served; a snippet with a directive outside the list
-// refuses its Ingress alone, naming the directive; without the admin's consent every snippet is refused.
+// configuration-snippet and server-snippet as a client sees them, once the admin allows snippets: the headers
+// they set are there, the paths they deny are refused, their fixed answers are served, their rewrites reach
+// the backend; a snippet with a directive outside the list refuses its Ingress alone, naming the directive;
+// without the admin's consent every snippet is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { annotatedIngress, configMap } from '../support/fixtures.ts';
@@ -10,18 +11,21 @@ import { echoOf, liveConfig, serveFolder, waitForLog, type ServedFolder } from '
 const snippetIngress = (name: string, snippet: string) =>
   annotatedIngress(name, { 'configuration-snippet': snippet });
 
+/** A plain HTTP request through the served NGINX, optionally from another loopback address. */
+function getFrom(served: ServedFolder | undefined, host: string, path: string, localAddress?: string) {
+  assert.ok(served);
+  return request(
+    'http',
+    served.gatehouse.httpPort,
+    host,
+    path,
+    localAddress === undefined ? {} : { localAddress },
+  );
+}
+
 describe('configuration-snippet, allowed by the admin', () => {
   let served: ServedFolder | undefined;
-  const get = (host: string, path = '/', localAddress?: string) => {
-    assert.ok(served);
-    return request(
-      'http',
-      served.gatehouse.httpPort,
-      host,
-      path,
-      localAddress === undefined ? {} : { localAddress },
-    );
-  };
+  const get = (host: string, path = '/', localAddress?: string) => getFrom(served, host, path, localAddress);
 
   before(async () => {
     served = await serveFolder(
@@ -101,16 +105,8 @@ describe('configuration-snippet without the admin', () => {
 
 describe('server-snippet, allowed by the admin', () => {
   let served: ServedFolder | undefined;
-  const get = (path: string, host = 'site.example.com', localAddress?: string) => {
-    assert.ok(served);
-    return request(
-      'http',
-      served.gatehouse.httpPort,
-      host,
-      path,
-      localAddress === undefined ? {} : { localAddress },
-    );
-  };
+  const get = (path: string, host = 'site.example.com', localAddress?: string) =>
+    getFrom(served, host, path, localAddress);
 
   before(async () => {
     served = await serveFolder(
