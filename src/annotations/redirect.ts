@@ -17,6 +17,8 @@ export interface RedirectAnnotations {
   readonly fromToWww?: boolean;
   /** Redirects NGINX issues carry a relative Location (absolute_redirect off). */
   readonly relative?: boolean;
+  /** Redirects NGINX issues (and the HTTPS redirect) name the port NGINX listens on (use-port-in-redirects). */
+  readonly portInRedirects?: boolean;
 }
 
 const redirectUrl = absoluteUrl({ schemes: ['http', 'https'], path: true });
@@ -121,6 +123,14 @@ export const redirectFamily = defineFamily({
       description: 'Status code of temporal-redirect: 300 to 307.',
       example: '307',
     },
+    'use-port-in-redirects': {
+      schema: bool,
+      risk: 'Low',
+      scope: 'location',
+      description:
+        'Redirects NGINX issues, the HTTPS redirect among them, name the port NGINX listens on when it is not the default (default: the ConfigMap use-port-in-redirects, false).',
+      example: 'true',
+    },
   },
   build: (v, { report }): RedirectAnnotations => {
     for (const [codeKey, urlKey] of [
@@ -147,6 +157,7 @@ export const redirectFamily = defineFamily({
       appRoot: v['app-root'],
       fromToWww: v['from-to-www-redirect'],
       relative: v['relative-redirects'],
+      portInRedirects: v['use-port-in-redirects'],
     });
   },
 });

@@ -32,7 +32,6 @@ export const IGNORED_TUNING: readonly string[] = [
   'opentelemetry-operation-name',
   'opentelemetry-trust-incoming-span',
   'proxy-ssl-session-reuse',
-  'use-port-in-redirects',
 ];
 
 /** Keys ingress-nginx itself removed or never had, with what replaced them. */

@@ -198,6 +198,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     hstsPreload: false,
     keepaliveRequests: 1000,
     serverTokens: false,
+    portInRedirects: false,
     client: {
       headerBufferSize: '1k',
       largeHeaderBuffers: { count: 4, size: '8k' },
@@ -471,6 +472,10 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'worker-shutdown-timeout': {
     doc: 'Seconds NGINX workers may take to finish requests in flight when NGINX stops or reloads; then they close what is left.',
     set: key(seconds, (c, v) => (c.global.workerShutdownTimeoutSeconds = v)),
+  },
+  'use-port-in-redirects': {
+    doc: 'Default for the use-port-in-redirects annotation: redirects NGINX issues (the HTTPS redirect among them) name the port NGINX listens on when it is not the default.',
+    set: key(bool, (c, v) => (c.global.portInRedirects = v)),
   },
   'ssl-redirect': {
     doc: 'Default for the ssl-redirect annotation.',

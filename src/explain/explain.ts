@@ -165,7 +165,9 @@ function outcome(
 ): Pick<Explanation, 'result' | 'reason' | 'upstream'> {
   // NGINX's phases, in order: rewrite (the redirect), access (the allow-list), then content.
   if (location.settings.sslRedirect && scheme === 'http') {
-    const port = context.model.listen.httpsPort === 443 ? '' : `:${context.model.listen.httpsPort}`;
+    // The HTTPS port only with use-port-in-redirects, as ingress-nginx (clients reach it through a Service).
+    const port =
+      location.settings.sslRedirectPort === undefined ? '' : portSuffix(context.model.listen.httpsPort, 443);
     return {
       result: {
         kind: 'status',

@@ -178,6 +178,10 @@ export interface ProxyHeaderOverrides {
 /** Per-concern settings of one location. */
 export interface LocationSettings {
   readonly sslRedirect: boolean;
+  /** The HTTPS redirect names the HTTPS port (when not 443): use-port-in-redirects, here or in the ConfigMap. */
+  readonly sslRedirectPort?: true;
+  /** `port_in_redirect` where it differs from the http block's (use-port-in-redirects). */
+  readonly portInRedirects?: boolean;
   /** The HTTPS redirect keeps a trailing `/` (ingress-nginx drops it unless preserve-trailing-slash). */
   readonly preserveTrailingSlash?: true;
   /** Redirects NGINX issues here carry a relative Location (`absolute_redirect off`). */
@@ -610,6 +614,11 @@ export interface GlobalSettings {
   readonly keepaliveRequests: number;
   /** Show NGINX's version in the Server header and error pages (`server-tokens`). */
   readonly serverTokens: boolean;
+  /**
+   * `port_in_redirect`: redirects NGINX builds name the port it listens on (`use-port-in-redirects`; off by
+   * default, as in ingress-nginx).
+   */
+  readonly portInRedirects: boolean;
   /** Client request limits: header buffers and how long a client may take to send headers and body. */
   readonly client: {
     readonly headerBufferSize: string;

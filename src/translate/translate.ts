@@ -811,12 +811,16 @@ function settingsFor(
       check.responseHeaders.length > 0 && { authResponseHeaders: check.responseHeaders }),
     ...(snippet !== undefined && snippet.requestHeaders.length > 0 && { extra: snippet.requestHeaders }),
   };
+  const sslRedirect =
+    (hostHasTls && (redirect.sslRedirect ?? config.locationDefaults.sslRedirect)) ||
+    redirect.forceSslRedirect === true;
+  const portInRedirects = redirect.portInRedirects ?? config.global.portInRedirects;
   return {
-    sslRedirect:
-      (hostHasTls && (redirect.sslRedirect ?? config.locationDefaults.sslRedirect)) ||
-      redirect.forceSslRedirect === true,
+    sslRedirect,
+    ...(sslRedirect && portInRedirects && { sslRedirectPort: true as const }),
     ...(redirect.preserveTrailingSlash === true && { preserveTrailingSlash: true as const }),
     ...(redirect.relative === true && { relativeRedirects: true as const }),
+    ...(portInRedirects !== config.global.portInRedirects && { portInRedirects }),
     ...(path?.rewrite !== undefined && { rewrite: path.rewrite }),
     ...(Object.keys(headers).length > 0 && { proxyHeaders: headers }),
     proxy: proxyDifferences(annotations.proxy ?? {}, config.global.proxy),

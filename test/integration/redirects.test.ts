@@ -1,6 +1,6 @@
 // What a client sees of the redirect annotations through real NGINX: the code and Location of
 // permanent- and temporal-redirect, app-root, from-to-www-redirect, the HTTPS redirect with and without
-// preserve-trailing-slash, and a host reached through server-alias.
+// preserve-trailing-slash and use-port-in-redirects, and a host reached through server-alias.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ingress } from '../support/fixtures.ts';
@@ -35,6 +35,7 @@ describe('redirect annotations, through real NGINX', () => {
         }),
         site('secure.example.com', { 'force-ssl-redirect': 'true' }),
         site('keep.example.com', { 'force-ssl-redirect': 'true', 'preserve-trailing-slash': 'true' }),
+        site('port.example.com', { 'force-ssl-redirect': 'true', 'use-port-in-redirects': 'true' }),
       ],
     );
   });
@@ -91,15 +92,26 @@ describe('redirect annotations, through real NGINX', () => {
   });
 
   it('drops a trailing slash in the HTTPS redirect as ingress-nginx does, unless preserve-trailing-slash', async () => {
-    assert.ok(folder);
-    const https = `:${folder.gatehouse.httpsPort}`;
     assert.deepEqual(await get('secure.example.com', '/docs/'), {
       status: 308,
-      location: `https://secure.example.com${https}/docs`,
+      location: `https://secure.example.com/docs`,
     });
     assert.deepEqual(await get('keep.example.com', '/docs/'), {
       status: 308,
-      location: `https://keep.example.com${https}/docs/`,
+      location: `https://keep.example.com/docs/`,
+    });
+  });
+
+  it('names the HTTPS port NGINX listens on only with use-port-in-redirects, as ingress-nginx', async () => {
+    assert.ok(folder);
+    // Without it, clients are sent to 443, where a Service or load balancer forwards to NGINX.
+    assert.deepEqual(await get('secure.example.com', '/docs?x=1'), {
+      status: 308,
+      location: 'https://secure.example.com/docs?x=1',
+    });
+    assert.deepEqual(await get('port.example.com', '/docs?x=1'), {
+      status: 308,
+      location: `https://port.example.com:${folder.gatehouse.httpsPort}/docs?x=1`,
     });
   });
 });

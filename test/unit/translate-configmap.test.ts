@@ -176,6 +176,12 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   },
   { key: 'server-tokens', value: 'true', has: ['server_tokens on;'], lacks: ['server_tokens off;'] },
   {
+    key: 'use-port-in-redirects',
+    value: 'true',
+    has: ['port_in_redirect on;'],
+    lacks: ['port_in_redirect off;'],
+  },
+  {
     key: 'client-header-buffer-size',
     value: '4k',
     has: ['client_header_buffer_size 4k;'],
@@ -481,6 +487,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
   { key: 'upstream-keepalive-timeout', value: 'forever', reason: 'must be a whole number of seconds' },
   { key: 'compute-full-forwarded-for', value: '1', reason: 'must be "true" or "false"' },
   { key: 'server-tokens', value: 'on', reason: 'must be "true" or "false"' },
+  { key: 'use-port-in-redirects', value: 'on', reason: 'must be "true" or "false"' },
   { key: 'use-gzip', value: 'on', reason: 'must be "true" or "false"' },
   { key: 'gzip-min-length', value: '-1', reason: 'must be a whole number' },
   { key: 'upstream-keepalive-requests', value: '0', reason: 'must be between 1 and 1000000' },

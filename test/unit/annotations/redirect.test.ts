@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { redirectFamily } from '../../../src/annotations/redirect.ts';
-import { ingress, ingressClass, serviceWithEndpoints } from '../../support/fixtures.ts';
+import { configMap, ingress, ingressClass, serviceWithEndpoints } from '../../support/fixtures.ts';
 import { messages, renderObjects, serverBlock } from '../harness.ts';
 import { familyTable, prefixed, renderWith } from './table.ts';
 
@@ -38,6 +38,23 @@ familyTable(
     },
     { annotation: 'preserve-trailing-slash', value: 'true', tls: true, has: [PRESERVED], lacks: [REDIRECT] },
     { annotation: 'relative-redirects', value: 'true', has: ['absolute_redirect off;'] },
+    // NGINX on 8443 behind a Service on 443: the HTTPS redirect names the port only when asked to.
+    {
+      annotation: 'use-port-in-redirects',
+      value: 'true',
+      tls: true,
+      options: { listen: { httpPort: 8080, httpsPort: 8443 } },
+      has: ['port_in_redirect on;', 'return 308 https://$host:8443$gatehouse_uri_without_slash;'],
+      lacks: [REDIRECT],
+    },
+    {
+      annotation: 'use-port-in-redirects',
+      value: 'false',
+      tls: true,
+      options: { listen: { httpPort: 8080, httpsPort: 8443 } },
+      has: [REDIRECT],
+      lacks: ['port_in_redirect on;', 'port_in_redirect off;'],
+    },
     { annotation: 'ssl-redirect', value: 'false', tls: true, has: [], lacks: [REDIRECT] },
     { annotation: 'ssl-redirect', value: 'true', tls: true, has: [REDIRECT] },
     // Go's ParseBool, as ingress-nginx reads booleans.
@@ -104,6 +121,7 @@ familyTable(
     },
     { annotation: 'preserve-trailing-slash', value: 'y', reason: 'must be "true" or "false"' },
     { annotation: 'relative-redirects', value: 'relative', reason: 'must be "true" or "false"' },
+    { annotation: 'use-port-in-redirects', value: 'yes', reason: 'must be "true" or "false"' },
     { annotation: 'ssl-redirect', value: 'off', reason: 'must be "true" or "false"' },
     { annotation: 'temporal-redirect', value: 'ftp://files.example.com/', reason: URL_REASON },
     {
@@ -174,5 +192,28 @@ describe('redirect family, beyond the table', () => {
     assert.deepEqual(messages(result), [
       `warning: Ingress default/apex: metadata.annotations[${A}from-to-www-redirect]: www.shop.example.com is already served by a rule or alias (or is no host name); it is not redirected to shop.example.com`,
     ]);
+  });
+});
+
+describe('use-port-in-redirects', () => {
+  const listen = { httpPort: 8080, httpsPort: 8443 };
+  const config = {
+    objects: [configMap({ 'use-port-in-redirects': 'true' })],
+    options: { configMap: { namespace: 'ops', name: 'gatehouse' }, listen },
+  };
+
+  it('follows the ConfigMap where the Ingress does not say, and an Ingress may turn it off', () => {
+    const inherited = renderWith({}, { tls: true, ...config });
+    assert.ok(inherited.conf.includes('    port_in_redirect on;\n'));
+    assert.ok(inherited.location.includes('return 308 https://$host:8443$gatehouse_uri_without_slash;'));
+    assert.ok(!inherited.location.some((l) => l.startsWith('port_in_redirect')));
+    const off = renderWith(prefixed({ 'use-port-in-redirects': 'false' }), { tls: true, ...config });
+    assert.ok(off.location.includes('port_in_redirect off;'));
+    assert.ok(off.location.includes(REDIRECT));
+  });
+
+  it('leaves the default port out even when asked for it', () => {
+    const { location } = renderWith(prefixed({ 'use-port-in-redirects': 'true' }), { tls: true });
+    assert.ok(location.includes(REDIRECT), location.join('\n'));
   });
 });
