@@ -111,7 +111,8 @@ function _M.init_worker(mode)
 end
 
 -- Whether a request goes to the canary: a session that began on either backend stays there (ingress-nginx's
--- "sticky" canary behaviour), any other follows the canary's policy.
+-- "sticky" canary behaviour), any other follows the canary's policy. A "legacy" canary keeps no sessions:
+-- only one that began on the main backend stays there.
 local function canary_chosen(canary, affinity, name)
   local canary_endpoints = endpoints(canary.backend)
   if #canary_endpoints == 0 then
@@ -119,7 +120,7 @@ local function canary_chosen(canary, affinity, name)
   end
   local tag = affinity and sticky.session_tag(affinity)
   if tag ~= nil then
-    if tag == sticky.tag(canary_endpoints, canary.backend) then
+    if not canary.legacy and tag == sticky.tag(canary_endpoints, canary.backend) then
       return true
     elseif tag == sticky.tag(endpoints(name), name) then
       return false
@@ -153,6 +154,10 @@ function _M.rewrite()
     name = canary.backend
     ngx.var.gatehouse_upstream = name
     ngx.var.gatehouse_canary = name
+    if canary.legacy then
+      -- No session on a legacy canary: no cookie, and the pod is picked as without affinity.
+      affinity = false
+    end
   end
   local list = endpoints(name)
   if #list == 0 then

@@ -107,6 +107,12 @@ local function valid_canary(c)
   if not copy_text(c, out, CANARY_TEXT) then
     return nil
   end
+  if c.legacy ~= nil then
+    if c.legacy ~= true then
+      return nil
+    end
+    out.legacy = true
+  end
   return cjson.encode(out)
 end
 

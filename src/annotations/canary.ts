@@ -108,6 +108,17 @@ export const canaryFamily = defineFamily({
         'A PCRE the canary-by-header value must match to send a request to the canary (ignored when canary-by-header-value is set).',
       example: '^(beta|qa)$',
     },
+    'affinity-canary-behavior': {
+      schema: z
+        .string()
+        .trim()
+        .pipe(z.enum(['sticky', 'legacy'], { error: 'must be "sticky" or "legacy"' })),
+      risk: 'Low',
+      scope: 'location',
+      description:
+        'On a canary Ingress with session affinity on the main one: sticky (default) keeps a session that began on the canary there; legacy sets no canary session, so a client leaves the canary when its header, cookie or weight no longer send it there.',
+      example: 'legacy',
+    },
     'canary-by-cookie': {
       schema: cookieName,
       risk: 'Medium',
@@ -119,7 +130,10 @@ export const canaryFamily = defineFamily({
   },
   build: (v, { report }): CanaryAnnotations => {
     const enabled = v.canary === true;
-    const others = Object.keys(v).filter((k) => k !== 'canary');
+    // ingress-nginx reads affinity-canary-behavior only on canaries; elsewhere it is harmless.
+    const others = Object.keys(v).filter((k) => k !== 'canary' && k !== 'affinity-canary-behavior');
+    if (!enabled && v['affinity-canary-behavior'] !== undefined)
+      report('affinity-canary-behavior', 'has no effect on an Ingress that is not a canary', 'warning');
     if (!enabled && others.length > 0)
       report(
         'canary',
@@ -147,6 +161,7 @@ export const canaryFamily = defineFamily({
       ...(value !== undefined && { headerValue: value }),
       ...(pattern !== undefined && { headerPattern: pattern }),
       ...(v['canary-by-cookie'] !== undefined && { cookie: v['canary-by-cookie'] }),
+      ...(v['affinity-canary-behavior'] === 'legacy' && { legacyAffinity: true as const }),
     };
   },
 });

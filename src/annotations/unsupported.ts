@@ -24,7 +24,6 @@ export const UNSUPPORTED_ROUTING: readonly string[] = [];
 
 /** Pure tuning: ignoring it changes performance or logging, never who gets what. */
 export const IGNORED_TUNING: readonly string[] = [
-  'affinity-canary-behavior',
   'disable-proxy-intercept-errors',
   'enable-opentelemetry',
   'enable-rewrite-log',

@@ -52,6 +52,12 @@ export interface CanaryRoute {
   readonly headerPattern?: string;
   /** Cookie whose value `always` sends to the canary and `never` keeps off it. */
   readonly cookie?: string;
+  /**
+   * `affinity-canary-behavior: legacy`: the canary keeps no sessions (it sets no affinity cookie, and one
+   * it set before is not followed), so a client leaves it as soon as header, cookie or weight no longer
+   * send it there. Without it (ingress-nginx's `sticky`), a session that began on the canary stays there.
+   */
+  readonly legacyAffinity?: true;
 }
 
 /** Cookie session affinity (affinity: cookie), read by the Lua balancer from the dynamic state. */

@@ -55,6 +55,8 @@ export interface CanaryPolicy {
   readonly value?: string;
   readonly pattern?: string;
   readonly cookie?: string;
+  /** affinity-canary-behavior legacy: the canary keeps no sessions. */
+  readonly legacy?: true;
 }
 
 export interface DynamicState extends DynamicTables {
@@ -114,6 +116,7 @@ function canaryPolicy(c: CanaryRoute): CanaryPolicy {
       pattern: shaped('header pattern', c.headerPattern, /^[A-Za-z0-9/\-._~:^$[\](){}*+?|&=\\]{1,256}$/),
     }),
     ...(c.cookie !== undefined && { cookie: shaped('cookie', c.cookie, /^[A-Za-z0-9_.-]{1,64}$/) }),
+    ...(c.legacyAffinity === true && { legacy: true as const }),
   };
 }
 

@@ -96,6 +96,7 @@ export function withCanary(
     ...(settings.headerValue !== undefined && { headerValue: settings.headerValue }),
     ...(settings.headerPattern !== undefined && { headerPattern: settings.headerPattern }),
     ...(settings.cookie !== undefined && { cookie: settings.cookie }),
+    ...(settings.legacyAffinity === true && { legacyAffinity: true as const }),
   };
   return { ...action, canary: route };
 }

@@ -38,6 +38,8 @@ familyTable(
       ...attached,
     },
     { annotation: 'canary-by-cookie', value: 'use_canary', with: on, ...attached },
+    { annotation: 'affinity-canary-behavior', value: ' legacy ', with: on, ...attached },
+    { annotation: 'affinity-canary-behavior', value: 'sticky', with: on, ...attached },
   ],
   [
     { annotation: 'canary', value: 'maybe', objects, reason: 'must be "true" or "false"' },
@@ -97,6 +99,13 @@ familyTable(
       with: on,
       objects,
       reason: 'must be a cookie name (letters, digits, "-", "_" and ".")',
+    },
+    {
+      annotation: 'affinity-canary-behavior',
+      value: 'Legacy',
+      with: on,
+      objects,
+      reason: 'must be "sticky" or "legacy"',
     },
   ],
 );
@@ -209,6 +218,32 @@ describe('canary traffic policy (the dynamic state the Lua balancer reads)', () 
     assert.deepEqual(dynamic.canaries, {});
     assert.deepEqual(messages(result), [
       'warning: Ingress default/web: spec.rules[0].http.paths[0].backend: Service default/absent does not exist; the canary takes no traffic',
+    ]);
+  });
+});
+
+describe('affinity-canary-behavior', () => {
+  it('legacy travels with the canary policy; sticky, the default, adds nothing', () => {
+    const legacy = canaryOf({ canary: 'true', 'affinity-canary-behavior': 'legacy' });
+    assert.deepEqual(messages(legacy.result), []);
+    assert.deepEqual(legacy.policy, { backend: 'default_preview_80', weight: 0, total: 100, legacy: true });
+    const sticky = canaryOf({ canary: 'true', 'affinity-canary-behavior': 'sticky' });
+    assert.deepEqual(sticky.policy, { backend: 'default_preview_80', weight: 0, total: 100 });
+  });
+
+  it('on an Ingress that is not a canary, does nothing and says so (the Ingress is served)', () => {
+    const { result } = renderObjects([
+      ingressClass(),
+      ...objects,
+      ingress({
+        name: 'web',
+        annotations: prefixed({ affinity: 'cookie', 'affinity-canary-behavior': 'legacy' }),
+        rules: [{ host: 'other.example.com', paths: [{ service: 'main', port: 80 }] }],
+      }),
+    ]);
+    assert.equal(outcome(result, 'web'), 'served');
+    assert.deepEqual(messages(result), [
+      'warning: Ingress default/web: metadata.annotations[nginx.ingress.kubernetes.io/affinity-canary-behavior]: has no effect on an Ingress that is not a canary',
     ]);
   });
 });
