@@ -206,7 +206,7 @@ function _M.access()
   end
   local user, nonce, uri, response, cnonce = p.username, p.nonce, p.uri, p.response, p.cnonce
   local nc = p.nc and p.nc:match("^%x%x%x%x%x%x%x%x$") and tonumber(p.nc, 16)
-  if not (user and nonce and uri and response and cnonce and nc) or #cnonce == 0 or #cnonce > 256 then
+  if not (user and nonce and uri and response and cnonce and nc) or nc == 0 or #cnonce == 0 or #cnonce > 256 then
     return challenge(realm, false)
   end
   if uri ~= var.request_uri then
@@ -232,7 +232,7 @@ function _M.access()
   end
   -- The credentials are right; the nonce must still be fresh, and this count unused.
   local left = tonumber(nonce:sub(1, 8), 16) + TIMEOUT - ngx.time()
-  if left <= 0 or nc < 1 or nc > MAX_NC then
+  if left <= 0 or nc > MAX_NC then
     return challenge(realm, true)
   end
   local outcome = use(nonce:lower(), nc, left + 1)

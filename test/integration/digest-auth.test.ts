@@ -167,7 +167,7 @@ describe('digest authentication', () => {
     }
   });
 
-  it('refuses a forged nonce and an answer for another URI', async () => {
+  it('refuses a forged nonce, nonce count 0 and an answer for another URI', async () => {
     const nonce = await nonceOf('digest.example.com');
     const answer = { user: 'alice', password: PASSWORD, realm: REALM, nonce, uri: '/', nc: 1 };
     // A later timestamp (a nonce that would live longer) or another MAC: not one the server made.
@@ -178,6 +178,10 @@ describe('digest authentication', () => {
       assert.equal(reply.status, 401, forged);
       assert.doesNotMatch(reply.headers['www-authenticate'] ?? '', /stale/);
     }
+    // Nonce count 0 is none: the counts start at 1.
+    const zero = await get('digest.example.com', '/', digestAuthorization({ ...answer, nc: 0 }));
+    assert.equal(zero.status, 401);
+    assert.doesNotMatch(zero.headers['www-authenticate'] ?? '', /stale/);
     // The answer signs "/" but the request is for "/admin".
     assert.equal((await get('digest.example.com', '/admin', digestAuthorization(answer))).status, 400);
     assert.equal((await get('digest.example.com', '/', digestAuthorization(answer))).status, 200);
