@@ -35,7 +35,7 @@ export interface MirrorAnnotations {
  * location, so `$uri` would be that location's; `$request_uri` (the client's URI with its query) is what
  * ingress-nginx documents, `$is_args$args` the query alone.
  */
-export const MIRROR_VARIABLES = ['request_uri', 'is_args', 'args'] as const;
+const MIRROR_VARIABLES = ['request_uri', 'is_args', 'args'] as const;
 
 /** Path and query characters of url.ts, without `$`, quotes, `;` or whitespace. */
 const LITERAL = /^([A-Za-z0-9\-._~/:@!&()*+,=?]|%[0-9A-Fa-f]{2})*$/;

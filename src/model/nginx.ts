@@ -248,7 +248,7 @@ export interface Fastcgi {
 export interface FastcgiParam {
   /** Letters, digits, `._-`. */
   readonly name: string;
-  /** Printable text without quotes or backslashes; its `$` only start variables of FASTCGI_VARIABLES. */
+  /** Printable text without quotes or backslashes; its `$` only start the variables translate/fastcgi.ts allows. */
   readonly value: string;
   /** Sent only when the value is not empty. */
   readonly ifNotEmpty?: true;

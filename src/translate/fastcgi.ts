@@ -14,7 +14,7 @@ const PARAM_NAME = /^[A-Za-z0-9._-]{1,64}$/;
  * module's own. Each is always defined, so a value never names a variable NGINX lacks (which would fail
  * the whole config).
  */
-export const FASTCGI_VARIABLES = [
+const FASTCGI_VARIABLES = [
   'args',
   'content_length',
   'content_type',
@@ -44,7 +44,7 @@ export const FASTCGI_VARIABLES = [
  * A parameter value printed double-quoted: printable ASCII without quotes or backslashes, where `$` only
  * starts one of FASTCGI_VARIABLES (`$name` not followed by a name character, or `${name}`).
  */
-export const FASTCGI_VALUE = new RegExp(
+const FASTCGI_VALUE = new RegExp(
   `^(?:[\\x20-\\x21\\x23\\x25-\\x5b\\x5d-\\x7e]|\\$(?:(?:${FASTCGI_VARIABLES.join('|')})(?![A-Za-z0-9_])|\\{(?:${FASTCGI_VARIABLES.join('|')})\\}))*$`,
 );
 

@@ -5,17 +5,20 @@ import { cmp, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import type { Mirror, MirrorService } from '../model/nginx.ts';
 import { urlHostAddresses, type UrlHostSources } from './url-host.ts';
 
+/** The controller's answers and the address policy, and where problems are reported. */
+type MirrorSources = UrlHostSources & { readonly report: (d: Diagnostic) => void };
+
 /**
  * The request mirrors of a config. A mirror target's host is resolved by the controller and held to the
  * ExternalName address policy, as auth-url's is. A mirror that cannot be set up is left out with a
  * warning: the Ingress is served without it, since a mirror never changes the client's answer.
  */
 export class Mirrors {
-  private readonly sources: UrlHostSources & { readonly report: (d: Diagnostic) => void };
+  private readonly sources: MirrorSources;
   private readonly byOwner = new Map<string, Mirror | undefined>();
   private readonly serviceMap = new Map<string, MirrorService>();
 
-  constructor(sources: UrlHostSources & { readonly report: (d: Diagnostic) => void }) {
+  constructor(sources: MirrorSources) {
     this.sources = sources;
   }
 
