@@ -25,6 +25,12 @@ export class IngressStatusWriter {
   private readonly concurrency: number;
   private readonly retry: RetryPolicy;
   private readonly abort = new AbortController();
+  /**
+   * Writes whose echo the watch has not delivered yet, by Ingress: the resourceVersion written over and the
+   * addresses written. Until the echo comes, the informer's copy still shows the old status, and a sync
+   * then (a status resync, a slow watch under load) would write the same status again.
+   */
+  private readonly written = new Map<string, { readonly over: string; readonly target: string }>();
 
   constructor(api: NetworkingV1Api, logger: Logger, options: IngressStatusWriterOptions = {}) {
     this.api = api;
@@ -51,18 +57,30 @@ export class IngressStatusWriter {
     const byKey = new Map(
       current.map((i) => [`${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`, i]),
     );
-    const writes: [ObjectRef, readonly V1IngressLoadBalancerIngress[]][] = [];
+    for (const key of this.written.keys()) if (!byKey.has(key)) this.written.delete(key);
+    const writes: [ObjectRef, readonly V1IngressLoadBalancerIngress[], string | undefined][] = [];
     const want = (ref: ObjectRef, target: readonly V1IngressLoadBalancerIngress[]): void => {
-      const ing = byKey.get(`${ref.namespace}/${ref.name}`);
+      const key = `${ref.namespace}/${ref.name}`;
+      const ing = byKey.get(key);
       if (ing === undefined) return;
+      const written = this.written.get(key);
+      if (written !== undefined) {
+        // Our write of this very target has not come back through the watch yet: the copy is the one we
+        // wrote over. Any other change of the object (a new resourceVersion) is compared afresh.
+        if (written.over === ing.metadata?.resourceVersion && written.target === addressKey(target)) return;
+        this.written.delete(key);
+      }
       if (sameAddresses(ing.status?.loadBalancer?.ingress ?? [], target)) return;
-      writes.push([ref, target]);
+      writes.push([ref, target, ing.metadata?.resourceVersion]);
     };
     served.forEach((r) => want(r, addresses));
     cleared.forEach((r) => want(r, []));
     let updated = 0;
-    await forEachLimited(writes, this.concurrency, async ([ref, target]) => {
-      if (await this.write(ref, target)) updated += 1;
+    await forEachLimited(writes, this.concurrency, async ([ref, target, over]) => {
+      if (!(await this.write(ref, target))) return;
+      updated += 1;
+      if (over !== undefined)
+        this.written.set(`${ref.namespace}/${ref.name}`, { over, target: addressKey(target) });
     });
     return updated;
   }
@@ -104,14 +122,16 @@ export class IngressStatusWriter {
   }
 }
 
+function addressKey(l: readonly V1IngressLoadBalancerIngress[]): string {
+  return l
+    .map((x) => `${x.ip ?? ''}|${x.hostname ?? ''}`)
+    .sort()
+    .join(',');
+}
+
 function sameAddresses(
   a: readonly V1IngressLoadBalancerIngress[],
   b: readonly V1IngressLoadBalancerIngress[],
 ): boolean {
-  const key = (l: readonly V1IngressLoadBalancerIngress[]): string =>
-    l
-      .map((x) => `${x.ip ?? ''}|${x.hostname ?? ''}`)
-      .sort()
-      .join(',');
-  return key(a) === key(b);
+  return addressKey(a) === addressKey(b);
 }
