@@ -255,20 +255,29 @@ export interface FastcgiParam {
 }
 
 /**
+ * A service NGINX asks from an internal location of each server that uses it (an auth check, a mirror): a
+ * URL the controller took apart, its host resolved to an upstream block of checked addresses.
+ */
+export interface InternalTarget {
+  /** Digest of its owner and settings: names its locations. */
+  readonly id: string;
+  /** The upstream block (`AuthService`, `MirrorService`) the request is sent to. */
+  readonly upstream: string;
+  readonly https: boolean;
+  /** Host header: by default the URL's host (a name or address), with its port when not the scheme's default. */
+  readonly host: string;
+  /** The URL's host name: the TLS server name for https. */
+  readonly hostname: string;
+  /** Path and query sent. */
+  readonly uri: string;
+}
+
+/**
  * A request mirror, shared by the locations of one Ingress: an internal location `/_gatehouse_mirror/<id>`
  * in each server that uses it, asked by NGINX's `mirror`. Its answer is dropped; short timeouts bound how
  * long it can hold the client's connection.
  */
-export interface Mirror {
-  /** Digest of its owner and settings: names its location. */
-  readonly id: string;
-  /** The `MirrorService` (upstream block) the copy is sent to. */
-  readonly upstream: string;
-  readonly https: boolean;
-  /** Host header: a host name or address with an optional port. */
-  readonly host: string;
-  /** The target's host name: the TLS server name for https. */
-  readonly hostname: string;
+export interface Mirror extends InternalTarget {
   /**
    * Path and query sent to the mirror: path characters and `$request_uri`, `$is_args`, `$args`; `/` when
    * the target has none.
@@ -355,18 +364,9 @@ export interface DigestAuth {
  * location `/_gatehouse_auth/<id>` in each server that uses it, asked by `auth_request`, and a named
  * location `@gatehouse_signin_<id>` that redirects a 401 to the sign-in URL.
  */
-export interface ExternalAuth {
+export interface ExternalAuth extends InternalTarget {
   /** Digest of its owner and settings: names its locations and keeps its cache entries apart. */
   readonly id: string;
-  /** The `AuthService` (upstream block) the check is sent to. */
-  readonly upstream: string;
-  readonly https: boolean;
-  /** `Host` of the auth request: the URL's host, with its port when not the scheme's default. */
-  readonly host: string;
-  /** The URL's host name: the TLS server name for https. */
-  readonly hostname: string;
-  /** The URL's path and query. */
-  readonly uri: string;
   readonly method?: string;
   readonly requestRedirect?: string;
   /** Header names; location `i` sets `$gatehouse_auth_response_<i>` from the answer. */
