@@ -73,6 +73,9 @@ const backendSchema = z
  * Prefix and ImplementationSpecific paths are regexes (path-regex.ts), as in ingress-nginx; Exact paths
  * stay literal either way.
  */
+/** The prefix of the internal locations Gatehouse adds to a server (`/_gatehouse_auth/…`, `/_gatehouse_mirror/…`). */
+const INTERNAL_PATHS = '/_gatehouse_';
+
 function pathSchema(regex: boolean) {
   return z
     .object({
@@ -91,6 +94,16 @@ function pathSchema(regex: boolean) {
         return z.NEVER;
       }
       const literal = httpPath.safeParse(path);
+      if (literal.success && path.startsWith(INTERNAL_PATHS)) {
+        // A `location = /_gatehouse_auth/<id>` of an Ingress's own would clash with the internal one
+        // of another Ingress of the host (auth checks, mirrors): the config would fail nginx -t.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['path'],
+          message: `paths under ${INTERNAL_PATHS} are Gatehouse's own internal locations`,
+        });
+        return z.NEVER;
+      }
       if (literal.success) return { ...p, path, regexGroups: undefined };
       for (const issue of literal.error.issues)
         ctx.addIssue({ code: 'custom', path: ['path'], message: issue.message });

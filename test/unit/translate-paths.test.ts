@@ -112,6 +112,20 @@ describe('translate: path types become NGINX locations', () => {
     assert.match(block, /location "\/" \{\s*return 404;/);
   });
 
+  it('refuses a path under /_gatehouse_, where the internal auth and mirror locations live', () => {
+    for (const pathType of ['Exact', 'Prefix'] as const) {
+      const result = translateObjects([
+        ingressClass(),
+        app([{ path: '/_gatehouse_auth/0123abcd', pathType, service: 'a', port: 80 }]),
+        ...backends('a'),
+      ]);
+      assert.equal(outcome(result, 'app'), 'rejected');
+      assert.deepEqual(messages(result), [
+        "error: Ingress default/app: spec.rules[0].http.paths[0].path: paths under /_gatehouse_ are Gatehouse's own internal locations",
+      ]);
+    }
+  });
+
   it('rejects an unknown pathType and names the field', () => {
     const result = translateObjects([
       ingressClass(),
