@@ -14,6 +14,7 @@
 // Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
 // several minutes each)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,10 +96,17 @@ function app(
   ];
 }
 
-function shared(certificate: TestCertificate, probe: { ip: string; port: number }): KubernetesObject[] {
+/** `rotated`: team-0's wildcard Secret holds this certificate instead (a rotation of one shared Secret). */
+function shared(
+  certificate: TestCertificate,
+  probe: { ip: string; port: number },
+  rotated?: TestCertificate,
+): KubernetesObject[] {
   return [
     ingressClass(),
-    ...Array.from({ length: NAMESPACES }, (_, k) => tlsSecret('wildcard-tls', certificate, `team-${k}`)),
+    ...Array.from({ length: NAMESPACES }, (_, k) =>
+      tlsSecret('wildcard-tls', k === 0 && rotated !== undefined ? rotated : certificate, `team-${k}`),
+    ),
     ...serviceWithEndpoints('probe', [probe], { namespace: ns(0) }),
   ];
 }
@@ -247,6 +255,8 @@ interface Controller {
   readonly gatehouse: RunningGatehouse;
   /** Changes app-i's Ingress or EndpointSlice as the mode does (a file, or the API). */
   change(i: number, extra: { editHost?: string; moved?: string }): Promise<void>;
+  /** Puts `rotated` into team-0's wildcard Secret, as a certificate manager renewing it would. */
+  rotate(rotated: TestCertificate): Promise<void>;
 }
 
 const reloads = (g: RunningGatehouse): number => countMatches(g.logs(), 'nginx reloaded');
@@ -300,6 +310,27 @@ async function measureEndpointChanges(
   };
 }
 
+/**
+ * One shared Secret rotated (team-0's wildcard, used by every TLS host of that namespace: n/20 hosts) →
+ * the new certificate presented to app-0's host, and the reloads it caused.
+ */
+async function measureRotation(c: Controller): Promise<{ ms: number; reloads: number }> {
+  const rotated = await certificateFor('*.example.com', 'rotated.example.com');
+  const wanted = new X509Certificate(rotated.cert).fingerprint256;
+  const before = reloads(c.gatehouse);
+  const t0 = performance.now();
+  await c.rotate(rotated);
+  await until('the rotated certificate served', async () =>
+    (await request('https', c.gatehouse.httpsPort, host(0), '/', { timeoutMs: 30_000 }))
+      .certificateFingerprint === wanted
+      ? true
+      : undefined,
+  );
+  const elapsed = performance.now() - t0;
+  await waitUntilCurrent(c.gatehouse, LONG);
+  return { ms: elapsed, reloads: reloads(c.gatehouse) - before };
+}
+
 function report(
   mode: string,
   n: number,
@@ -309,6 +340,7 @@ function report(
     confBytes: number;
     edit: { median: number; reloads: number };
     endpoints: { p50: number; p99: number; max: number; reloads: number };
+    rotation: { ms: number; reloads: number };
     memory: [string, { peak: number; now: number }][];
   },
 ): void {
@@ -326,6 +358,9 @@ function report(
   );
   console.log(
     `  EndpointSlice → live       p50 ${ms(figures.endpoints.p50)}, p99 ${ms(figures.endpoints.p99)}, max ${ms(figures.endpoints.max)}  vs goal 1 s  ${ratio(figures.endpoints.p99, 1000)}  (${SAMPLES} changes, ${figures.endpoints.reloads} reloads)`,
+  );
+  console.log(
+    `  certificate rotation       ${ms(figures.rotation.ms)} → served (${n / 20} hosts share the Secret)  (goal: 0 reloads, or one whose cost does not grow with the TLS hosts: ${figures.rotation.reloads} reloads)`,
   );
   for (const [who, m] of figures.memory)
     console.log(
@@ -357,12 +392,27 @@ async function folderRun(
       change: async (i, extra) => {
         await writeManifest(dir, file(i), app(i, 3, extra));
       },
+      rotate: async (rotated) => {
+        await writeManifest(
+          dir,
+          'shared.yaml',
+          shared(certificate, { ip: '127.0.0.1', port: probe.port }, rotated),
+        );
+      },
     };
     const edit = await measureEdits(c);
     const endpoints = await measureEndpointChanges(c, n);
+    const rotation = await measureRotation(c);
     const confBytes = (await stat(path.join(gatehouse.confDir, 'nginx.conf'))).size;
     const pid = gatehouse.process.pid ?? 0;
-    report('folder', n, base, { healthyMs, confBytes, edit, endpoints, memory: [['folder', memoryOf(pid)]] });
+    report('folder', n, base, {
+      healthyMs,
+      confBytes,
+      edit,
+      endpoints,
+      rotation,
+      memory: [['folder', memoryOf(pid)]],
+    });
   } finally {
     await gatehouse.stop();
     await rm(dir, { recursive: true, force: true });
@@ -433,9 +483,11 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
             extra.moved === undefined ? o.kind === 'Ingress' : o.kind === 'EndpointSlice',
           ),
         ),
+      rotate: (rotated) => env.apply(tlsSecret('wildcard-tls', rotated, ns(0))),
     };
     const edit = await measureEdits(c);
     const changes = await measureEndpointChanges(c, n);
+    const rotation = await measureRotation(c);
     await waitUntilCurrent(follower, LONG);
     const confBytes = (await stat(path.join(leader.confDir, 'nginx.conf'))).size;
     report('cluster', n, base, {
@@ -443,6 +495,7 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
       confBytes,
       edit,
       endpoints: changes,
+      rotation,
       // Named by who holds the lease at the end (the first one started normally does).
       memory: [
         [holder === 'leader' ? 'leader' : 'follower', memoryOf(leader.process.pid ?? 0)],
