@@ -84,6 +84,8 @@ export class Reconciler {
         readonly result: TranslateResult | undefined;
       }
     | undefined;
+  /** True until the first snapshot arrives. */
+  private neverStarted = true;
   private reportedDiagnostics = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private failures = 0;
@@ -119,10 +121,14 @@ export class Reconciler {
     this.staleFrom ??= { at: now };
     this.pending = snapshot;
     // An endpoint change the fast path takes reloads nothing: it waits only to gather a burst of them.
-    const quiet =
-      this.refreshed(snapshot) === undefined
+    // The very first snapshot is complete (a folder read whole, informers synced) and has nothing to be
+    // coalesced with: it is reconciled at once.
+    const quiet = this.neverStarted
+      ? 0
+      : this.refreshed(snapshot) === undefined
         ? this.options.debounceMs
         : Math.min(this.options.debounceMs, ENDPOINTS_DEBOUNCE_MS);
+    this.neverStarted = false;
     // Each change restarts the quiet period, but only for up to ten of them: a steady stream of changes
     // (the leader's status writes echo back as Ingress updates, one per Ingress) must not hold back a
     // reconcile for as long as it lasts.
@@ -214,7 +220,9 @@ export class Reconciler {
     const excluded = this.stillRefused(snapshot);
     let fast = this.endpointsOnly(snapshot);
     for (;;) {
+      const buildStarted = performance.now();
       const built = fast ?? this.build(snapshot, excluded);
+      const buildMs = Math.round(performance.now() - buildStarted);
       fast = undefined;
       if ('error' in built) return { ...built, snapshot, checksum: '', outcome: 'failed' };
       const { result, rendered } = built;
@@ -243,6 +251,8 @@ export class Reconciler {
           ...(outcome === 'updated' ? { state: rendered.dynamic.id } : {}),
           servers: result.model.servers.length,
           upstreams: result.model.upstreams.length,
+          // translate + render (or the fast path's refresh), then NGINX's part (stage, test, load, verify).
+          buildMs,
           ms: Date.now() - started,
         });
         return { snapshot, result, checksum: rendered.checksum, outcome, rendered };

@@ -48,7 +48,8 @@ const DEFAULT_LIVENESS_TIMEOUT_MS = 5_000;
 /**
  * The NGINX process: stage a rendered tree, test it with `nginx -t`, swap it in, start or reload, and
  * verify on the status socket that the workers serve the new checksum. An invalid config never replaces
- * a valid one. A master that dies, stops or hangs is restarted on the last good config.
+ * a valid one. A first start (no NGINX of ours running) is its own test: `nginx -t` runs only if it fails.
+ * A master that dies, stops or hangs is restarted on the last good config.
  *
  * Timing: one operation at a time (apply, restart), so NGINX is never signalled before it is ready (its
  * status socket answered the checksum it was started with). A start or reload is waited for as long as
@@ -175,8 +176,17 @@ export class NginxProcess {
       await this.syncDynamic(config.dynamic);
       return 'updated';
     }
+    const steps = new StepTimer();
     const staged = await this.stage(config);
-    await this.test(staged);
+    steps.lap('stage');
+    // With no NGINX running there is nothing to protect: its own start is the test, so the config is parsed
+    // once, not twice. A start that fails is tested with nginx -t then, so a refused config is blamed on its
+    // object as before (and a start that fails on a config nginx -t accepts, a port taken, is tried again).
+    const startsFresh = this.child === undefined && this.masters.ownsMaster;
+    if (!startsFresh) {
+      await this.test(staged);
+      steps.lap('test');
+    }
 
     const previous = path.join(this.options.confDir, 'staging', 'nginx.conf.previous');
     const hadPrevious = await keepCopy(this.confPath, previous);
@@ -191,9 +201,12 @@ export class NginxProcess {
         await this.reloadWithDynamic(config.checksum, config.dynamic);
         outcome = 'reloaded';
       }
+      steps.lap(outcome === 'started' ? 'start' : 'reload');
       await this.removeUnusedCertificates(config);
+      this.options.logger.debug('nginx apply steps', { ...steps.ms, checksum: config.checksum });
       return outcome;
     } catch (error) {
+      const refusal = startsFresh ? await this.refusal(this.confPath) : undefined;
       // The new config did not take. The file goes back by rename; NGINX is not signalled again: a master
       // that refused the reload still runs the old config, and one that died restarts on the old file.
       if (hadPrevious) await restoreCopy(previous, this.confPath);
@@ -203,7 +216,17 @@ export class NginxProcess {
           this.options.logger.error('nginx restart failed', { error: (e as Error).message }),
         );
       }
-      throw error;
+      throw refusal ?? error;
+    }
+  }
+
+  /** What `nginx -t` says of a config: the NginxConfigError it refuses it with, else undefined. */
+  private async refusal(confPath: string): Promise<NginxConfigError | undefined> {
+    try {
+      await this.test(confPath);
+      return undefined;
+    } catch (error) {
+      return error instanceof NginxConfigError ? error : undefined;
     }
   }
 
@@ -595,6 +618,18 @@ export class NginxProcess {
 
   private baseArgs(confPath: string): string[] {
     return ['-p', this.options.runDir, '-e', 'stderr', '-c', confPath];
+  }
+}
+
+/** Milliseconds per step of an operation, for the debug log. */
+class StepTimer {
+  readonly ms: Record<string, number> = {};
+  private last = performance.now();
+
+  lap(step: string): void {
+    const now = performance.now();
+    this.ms[`${step}Ms`] = Math.round(now - this.last);
+    this.last = now;
   }
 }
 

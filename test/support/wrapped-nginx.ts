@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -10,16 +10,20 @@ export interface WrappedNginx {
   readonly binary: string;
   /** While this file exists, `nginx -t` hangs. */
   readonly hangMarker: string;
+  /** Each invocation's arguments, one line per call. */
+  calls(): Promise<string[]>;
 }
 
 export async function wrappedNginx(options: { slowStartSeconds?: number }): Promise<WrappedNginx> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-nginx-wrapper-'));
   const binary = path.join(dir, 'nginx');
   const hangMarker = path.join(dir, 'hang-nginx-t');
+  const callLog = path.join(dir, 'calls');
   const slow = options.slowStartSeconds ?? 0;
   await writeFile(
     binary,
     `#!/bin/sh
+echo "$*" >> '${callLog}'
 case " $* " in
   *" -t "*) [ -e '${hangMarker}' ] && exec sleep 1000 ;;
   *"daemon off;"*)
@@ -31,5 +35,7 @@ exec nginx "$@"
 `,
   );
   await chmod(binary, 0o755);
-  return { binary, hangMarker };
+  const calls = async (): Promise<string[]> =>
+    (await readFile(callLog, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+  return { binary, hangMarker, calls };
 }
