@@ -15,6 +15,7 @@ import type { Snapshot } from '../../model/snapshot.ts';
 import { buildSnapshot, type SourcedObject } from '../kube-objects.ts';
 import { WatchdogWatch, type WatchLike } from './supervised-watch.ts';
 import { contentFingerprint } from './content-fingerprint.ts';
+import { listInPages, type ListPage } from './paged-list.ts';
 import { authMapSecrets, secretKey, trimObject } from './trim.ts';
 
 export interface KubeSourceOptions {
@@ -30,12 +31,15 @@ export interface KubeSourceOptions {
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
   readonly watchTimeoutSeconds?: number;
+  /** Objects per list request (paged-list.ts); the default suits any cluster, tests make it small. */
+  readonly listPageSize?: number;
 }
 
 interface InformerSpec {
   readonly kind: string;
   readonly path: string;
-  readonly list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  /** One page of the list. */
+  readonly list: (page: ListPage) => Promise<KubernetesListObject<KubernetesObject>>;
   readonly fieldSelector?: string;
 }
 
@@ -58,6 +62,8 @@ export class KubeSource {
   private allDataWanted = new Set<string>();
   /** Secrets whose cached copy lost data keys (see trim.ts). */
   private readonly trimmedSecrets = new Set<string>();
+  /** Objects trimmed already: as a list's page arrives, and again when the informer hands them on. */
+  private readonly trimmed = new WeakSet<KubernetesObject>();
   /** What translate may read of each cached object (content-fingerprint.ts), by kind/namespace/name. */
   private readonly fingerprints = new Map<string, string>();
   /** Trimmed Secrets being read again whole; no Snapshot is emitted meanwhile. */
@@ -99,38 +105,40 @@ export class KubeSource {
       {
         kind: 'Ingress',
         path: nsPath('/apis/networking.k8s.io/v1', 'ingresses'),
-        list: () =>
+        list: (page) =>
           ns === ''
-            ? networking.listIngressForAllNamespaces()
-            : networking.listNamespacedIngress({ namespace: ns }),
+            ? networking.listIngressForAllNamespaces(page)
+            : networking.listNamespacedIngress({ namespace: ns, ...page }),
       },
       {
         kind: 'IngressClass',
         path: '/apis/networking.k8s.io/v1/ingressclasses',
-        list: () => networking.listIngressClass(),
+        list: (page) => networking.listIngressClass(page),
       },
       {
         kind: 'Service',
         path: nsPath('/api/v1', 'services'),
-        list: () =>
-          ns === '' ? core.listServiceForAllNamespaces() : core.listNamespacedService({ namespace: ns }),
+        list: (page) =>
+          ns === ''
+            ? core.listServiceForAllNamespaces(page)
+            : core.listNamespacedService({ namespace: ns, ...page }),
       },
       {
         kind: 'EndpointSlice',
         path: nsPath('/apis/discovery.k8s.io/v1', 'endpointslices'),
-        list: () =>
+        list: (page) =>
           ns === ''
-            ? discovery.listEndpointSliceForAllNamespaces()
-            : discovery.listNamespacedEndpointSlice({ namespace: ns }),
+            ? discovery.listEndpointSliceForAllNamespaces(page)
+            : discovery.listNamespacedEndpointSlice({ namespace: ns, ...page }),
       },
       {
         kind: 'Secret',
         path: nsPath('/api/v1', 'secrets'),
         fieldSelector: secretTypes,
-        list: () =>
+        list: (page) =>
           ns === ''
-            ? core.listSecretForAllNamespaces({ fieldSelector: secretTypes })
-            : core.listNamespacedSecret({ namespace: ns, fieldSelector: secretTypes }),
+            ? core.listSecretForAllNamespaces({ fieldSelector: secretTypes, ...page })
+            : core.listNamespacedSecret({ namespace: ns, fieldSelector: secretTypes, ...page }),
       },
     ];
     const named = [...(configMap === undefined ? [] : [configMap]), ...(this.options.extraConfigMaps ?? [])];
@@ -140,7 +148,8 @@ export class KubeSource {
         kind: 'ConfigMap',
         path: `/api/v1/namespaces/${cm.namespace}/configmaps`,
         fieldSelector: byName,
-        list: () => core.listNamespacedConfigMap({ namespace: cm.namespace, fieldSelector: byName }),
+        list: (page) =>
+          core.listNamespacedConfigMap({ namespace: cm.namespace, fieldSelector: byName, ...page }),
       });
     }
     const watch: WatchLike = new WatchdogWatch(new Watch(kubeConfig), {
@@ -148,12 +157,17 @@ export class KubeSource {
       idleTimeoutMs: ((this.options.watchTimeoutSeconds ?? 300) + 30) * 1000,
     });
     for (const spec of specs) {
-      const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-        const result = await spec.list();
-        // Typed lists drop kind on items; put it back so every cached object says what it is.
-        for (const item of result.items) item.kind ??= spec.kind;
-        return result;
-      };
+      // Each page is trimmed as it arrives, so the cache never holds a whole untrimmed list.
+      const list = (): Promise<KubernetesListObject<KubernetesObject>> =>
+        listInPages(
+          spec.list,
+          (item) => {
+            // Typed lists drop kind on items; put it back so every cached object says what it is.
+            item.kind ??= spec.kind;
+            this.trim(item);
+          },
+          this.options.listPageSize,
+        );
       const lw = new ListWatch<KubernetesObject>(
         spec.path,
         watch as Watch,
@@ -238,6 +252,8 @@ export class KubeSource {
   }
 
   private trim(object: KubernetesObject): void {
+    if (this.trimmed.has(object)) return;
+    this.trimmed.add(object);
     const key = secretKey(object.metadata?.namespace, object.metadata?.name);
     const isSecret = object.kind === 'Secret';
     if (trimObject(object, isSecret && this.allDataWanted.has(key))) this.trimmedSecrets.add(key);
