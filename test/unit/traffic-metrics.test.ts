@@ -65,4 +65,21 @@ describe('traffic metrics across configs', () => {
     assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'shop' }), undefined);
     assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'blog' }), 1);
   });
+
+  it('keeps each config’s own route where two configs differ in one field of it (configs share equal routes)', () => {
+    const m = new TrafficMetrics();
+    const before = route('shop', '/');
+    m.addRoutes('one', [before, route('blog', '/')]);
+    m.addRoutes('two', [{ ...before, service: 'shop-v2' }, route('blog', '/')]);
+    m.recordMessage(line('one', 0));
+    m.recordMessage(line('two', 0));
+    m.recordMessage(line('two', 0));
+    m.recordMessage(line('one', 1));
+    m.recordMessage(line('two', 1));
+    const samples = parseMetrics(m.exposition());
+    const requests = (service: string) => valueOf(samples, 'nginx_ingress_controller_requests', { service });
+    assert.equal(requests('shop'), 1);
+    assert.equal(requests('shop-v2'), 2);
+    assert.equal(requests('blog'), 2);
+  });
 });
