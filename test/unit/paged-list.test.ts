@@ -1,5 +1,5 @@
 // Informers list in pages (src/sources/kube/paged-list.ts): every object of every page arrives once, in
-// order, and the list ends with the resourceVersion the watch starts from.
+// order, the list keeps what the caller made of it, and it ends with the resourceVersion the watch starts from.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
@@ -33,7 +33,14 @@ describe('paged informer lists', () => {
   it('asks page after page until the server has no continue token, and hands on every object once', async () => {
     const api = server(7);
     const seen: string[] = [];
-    const list = await listInPages(api.fetch, (o) => seen.push(o.metadata?.name ?? ''), 3);
+    const list = await listInPages(
+      api.fetch,
+      (o) => {
+        seen.push(o.metadata?.name ?? '');
+        return { ...o, kind: 'Kept' };
+      },
+      3,
+    );
     assert.deepEqual(api.asked, [{ limit: 3 }, { limit: 3, _continue: '3' }, { limit: 3, _continue: '6' }]);
     const names = Array.from({ length: 7 }, (_, i) => `o-${i}`);
     assert.deepEqual(seen, names);
@@ -41,12 +48,16 @@ describe('paged informer lists', () => {
       list.items.map((o) => o.metadata?.name),
       names,
     );
+    assert.ok(
+      list.items.every((o) => o.kind === 'Kept'),
+      'the list keeps what arrived() returned',
+    );
     assert.equal(list.metadata?.resourceVersion, '42');
   });
 
   it('a list that fits one page is one request', async () => {
     const api = server(2);
-    const list = await listInPages(api.fetch, () => undefined, 500);
+    const list = await listInPages(api.fetch, (o) => o, 500);
     assert.deepEqual(api.asked, [{ limit: 500 }]);
     assert.equal(list.items.length, 2);
   });
@@ -58,7 +69,7 @@ describe('paged informer lists', () => {
         asked.push(page);
         return Promise.resolve({ metadata: { resourceVersion: '7', _continue: '' }, items: [{}] });
       },
-      () => undefined,
+      (o) => o,
       1,
     );
     assert.equal(asked.length, 1);
@@ -74,7 +85,7 @@ describe('paged informer lists', () => {
           if ('_continue' in page) return Promise.reject(new Error('410 Gone: the continue token expired'));
           return Promise.resolve({ metadata: { _continue: 'next' }, items: [{}] });
         },
-        () => undefined,
+        (o) => o,
         1,
       ),
       /410 Gone/,

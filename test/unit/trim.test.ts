@@ -1,17 +1,18 @@
-// What the informer caches keep of each object (src/sources/kube/trim.ts): only what translate reads.
+// What the informer caches keep of each object (src/sources/kube/trim.ts): only what translate reads, as a
+// new object (the one that arrived is never changed).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1EndpointSlice, V1Secret } from '@kubernetes/client-node';
-import { trimObject } from '../../src/sources/kube/trim.ts';
+import type { V1EndpointSlice, V1Ingress, V1Secret } from '@kubernetes/client-node';
+import { trimmed } from '../../src/sources/kube/trim.ts';
 
 describe('informer cache trimming', () => {
   it('an EndpointSlice keeps its addresses, conditions, ports and labels, not the pods and nodes behind them', () => {
-    const slice: V1EndpointSlice = {
-      kind: 'EndpointSlice',
+    const slice = (): V1EndpointSlice => ({
       addressType: 'IPv4',
       metadata: {
         name: 'shop-abc12',
         namespace: 'web',
+        resourceVersion: '7',
         labels: { 'kubernetes.io/service-name': 'shop' },
         ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: 'shop', uid: 'u1' }],
         managedFields: [{ manager: 'kube-controller-manager' }],
@@ -25,19 +26,55 @@ describe('informer cache trimming', () => {
           targetRef: { kind: 'Pod', name: 'shop-7d9f-x2', namespace: 'web', uid: 'p1' },
           hints: { forZones: [{ name: 'zone-a' }] },
         },
-      ],
-      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-    };
-    trimObject(slice, false);
-    assert.deepEqual(slice, {
-      kind: 'EndpointSlice',
-      addressType: 'IPv4',
-      metadata: { name: 'shop-abc12', namespace: 'web', labels: { 'kubernetes.io/service-name': 'shop' } },
-      endpoints: [
-        { addresses: ['10.1.2.3'], conditions: { ready: true, serving: true, terminating: false } },
+        { addresses: ['10.1.2.4'] },
       ],
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     });
+    const arrived = slice();
+    const kept = trimmed(arrived, 'EndpointSlice', false);
+    assert.equal(kept.droppedData, false);
+    // A typed list's items have no kind: the copy says what it is.
+    assert.deepEqual(kept.object, {
+      kind: 'EndpointSlice',
+      addressType: 'IPv4',
+      metadata: {
+        name: 'shop-abc12',
+        namespace: 'web',
+        resourceVersion: '7',
+        labels: { 'kubernetes.io/service-name': 'shop' },
+      },
+      endpoints: [
+        { addresses: ['10.1.2.3'], conditions: { ready: true, serving: true, terminating: false } },
+        { addresses: ['10.1.2.4'] },
+      ],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    });
+    assert.deepEqual(arrived, slice(), 'the object that arrived is not changed');
+  });
+
+  it('an Ingress keeps its spec, status and annotations, without kubectl’s last-applied copy', () => {
+    const ingress: V1Ingress = {
+      kind: 'Ingress',
+      metadata: {
+        name: 'shop',
+        namespace: 'web',
+        annotations: {
+          'kubectl.kubernetes.io/last-applied-configuration': '{"a huge":"copy"}',
+          'nginx.ingress.kubernetes.io/rewrite-target': '/',
+        },
+        managedFields: [{ manager: 'kubectl' }],
+      },
+      spec: { ingressClassName: 'gatehouse' },
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } },
+    };
+    const kept = trimmed(ingress, 'Ingress', false).object as V1Ingress;
+    assert.deepEqual(kept.metadata, {
+      name: 'shop',
+      namespace: 'web',
+      annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' },
+    });
+    assert.equal(kept.spec, ingress.spec);
+    assert.equal(kept.status, ingress.status);
   });
 
   it('a Secret keeps the keys Gatehouse reads, or every key when it is an auth-map', () => {
@@ -46,11 +83,15 @@ describe('informer cache trimming', () => {
       metadata: { name: 's', namespace: 'web' },
       data: { 'tls.crt': 'Yw==', 'tls.key': 'aw==', 'notes.txt': 'bg==' },
     });
-    const trimmed = secret();
-    assert.equal(trimObject(trimmed, false), true);
-    assert.deepEqual(trimmed.data, { 'tls.crt': 'Yw==', 'tls.key': 'aw==' });
-    const whole = secret();
-    assert.equal(trimObject(whole, true), false);
-    assert.deepEqual(whole.data, secret().data);
+    const arrived = secret();
+    const kept = trimmed(arrived, 'Secret', false);
+    assert.equal(kept.droppedData, true);
+    assert.deepEqual((kept.object as V1Secret).data, { 'tls.crt': 'Yw==', 'tls.key': 'aw==' });
+    assert.deepEqual(arrived, secret());
+    const whole = trimmed(secret(), 'Secret', true);
+    assert.equal(whole.droppedData, false);
+    assert.deepEqual((whole.object as V1Secret).data, secret().data);
+    const onlyRead: V1Secret = { kind: 'Secret', data: { 'tls.crt': 'Yw==' } };
+    assert.equal(trimmed(onlyRead, 'Secret', false).droppedData, false);
   });
 });

@@ -16,7 +16,7 @@ import { buildSnapshot, type SourcedObject } from '../kube-objects.ts';
 import { WatchdogWatch, type WatchLike } from './supervised-watch.ts';
 import { contentFingerprint } from './content-fingerprint.ts';
 import { listInPages, type ListPage } from './paged-list.ts';
-import { authMapSecrets, secretKey, trimObject } from './trim.ts';
+import { authMapSecrets, secretKey, trimmed } from './trim.ts';
 
 export interface KubeSourceOptions {
   readonly kubeConfig: KubeConfig;
@@ -62,8 +62,6 @@ export class KubeSource {
   private allDataWanted = new Set<string>();
   /** Secrets whose cached copy lost data keys (see trim.ts). */
   private readonly trimmedSecrets = new Set<string>();
-  /** Objects trimmed already: as a list's page arrives, and again when the informer hands them on. */
-  private readonly trimmed = new WeakSet<KubernetesObject>();
   /** What translate may read of each cached object (content-fingerprint.ts), by kind/namespace/name. */
   private readonly fingerprints = new Map<string, string>();
   /** Trimmed Secrets being read again whole; no Snapshot is emitted meanwhile. */
@@ -157,20 +155,27 @@ export class KubeSource {
       idleTimeoutMs: ((this.options.watchTimeoutSeconds ?? 300) + 30) * 1000,
     });
     for (const spec of specs) {
-      // Each page is trimmed as it arrives, so the cache never holds a whole untrimmed list.
+      // The cache holds only trimmed copies (trim.ts): of each list page's objects as the page arrives, and
+      // of each watch event's object before the informer sees it.
       const list = (): Promise<KubernetesListObject<KubernetesObject>> =>
-        listInPages(
-          spec.list,
-          (item) => {
-            // Typed lists drop kind on items; put it back so every cached object says what it is.
-            item.kind ??= spec.kind;
-            this.trim(item);
-          },
-          this.options.listPageSize,
-        );
+        listInPages(spec.list, (item) => this.trim(spec.kind, item), this.options.listPageSize);
+      const trimming: WatchLike = {
+        watch: (path, query, callback, done) =>
+          watch.watch(
+            path,
+            query,
+            (phase, object, raw) =>
+              callback(
+                phase,
+                OBJECT_EVENTS.has(phase) ? this.trim(spec.kind, object as KubernetesObject) : object,
+                raw,
+              ),
+            done,
+          ),
+      };
       const lw = new ListWatch<KubernetesObject>(
         spec.path,
-        watch as Watch,
+        trimming as Watch,
         list,
         false,
         undefined,
@@ -178,11 +183,8 @@ export class KubeSource {
       );
       const entry = { spec, lw, synced: false, failures: 0 };
       this.informers.push(entry);
-      // The cache holds the very object these handlers get: trimmed here, it is trimmed in the cache. An
-      // update that changes nothing translate reads (a status write) makes no Snapshot.
+      // An update that changes nothing translate reads (a status write) makes no Snapshot.
       const arrived = (object: KubernetesObject): void => {
-        object.kind ??= spec.kind;
-        this.trim(object);
         const key = cacheKey(spec.kind, object);
         const fingerprint = contentFingerprint(object);
         if (this.fingerprints.get(key) === fingerprint) return;
@@ -251,13 +253,14 @@ export class KubeSource {
     this.timers.add(timer);
   }
 
-  private trim(object: KubernetesObject): void {
-    if (this.trimmed.has(object)) return;
-    this.trimmed.add(object);
+  /** The copy of an arriving object that the cache keeps; notes which Secrets lost data. */
+  private trim(kind: string, object: KubernetesObject): KubernetesObject {
     const key = secretKey(object.metadata?.namespace, object.metadata?.name);
-    const isSecret = object.kind === 'Secret';
-    if (trimObject(object, isSecret && this.allDataWanted.has(key))) this.trimmedSecrets.add(key);
+    const isSecret = kind === 'Secret';
+    const kept = trimmed(object, kind, isSecret && this.allDataWanted.has(key));
+    if (kept.droppedData) this.trimmedSecrets.add(key);
     else if (isSecret) this.trimmedSecrets.delete(key);
+    return kept.object;
   }
 
   /**
@@ -320,6 +323,9 @@ export class KubeSource {
     this.onSnapshot(buildSnapshot(objects, []));
   }
 }
+
+/** Watch events that carry an object (the others: BOOKMARK, ERROR). */
+const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
 
 const cacheKey = (kind: string, object: KubernetesObject): string =>
   `${kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;

@@ -1,14 +1,19 @@
-import type { KubernetesObject, V1Endpoint, V1Ingress, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Endpoint, V1Ingress } from '@kubernetes/client-node';
 
-// What the informer caches keep of each object: only what translate reads. Objects are trimmed in place as
-// they arrive (the informer's cache holds the very object its event handlers get), so the parts dropped
-// here never outlive the list or watch event that brought them.
+// What the informer caches keep of each object: only what translate reads. The informers hand each object
+// arriving from a list page or a watch event to trimmed(), and cache what it returns: a new object, built
+// from the parts kept, so the parts dropped never outlive the page or event that brought them. Built, not
+// trimmed in place: V8 turns an object that loses a property with `delete` into a hash-table ("dictionary")
+// object, so deleting made 10,000 EndpointSlices of 5 endpoints take more heap (43 MB) than keeping them
+// whole (22 MB); built afresh they take 13 MB.
 
 /** The Secret keys translate reads: certificates and keys, CA bundles and CRLs, htpasswd files. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(['tls.crt', 'tls.key', 'ca.crt', 'ca.crl', 'auth']);
 
 /** kubectl's copy of the whole object as last applied: never read, often as large as the object itself. */
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** Metadata never read: the API server's field owners, and the objects this one belongs to. */
+const DROPPED_METADATA = new Set(['managedFields', 'ownerReferences']);
 
 // Read here (sources may not import the annotation registry) to find the Secrets whose every key counts.
 const AUTH_SECRET = 'nginx.ingress.kubernetes.io/auth-secret';
@@ -18,44 +23,63 @@ export const secretKey = (namespace: string | undefined, name: string | undefine
   `${namespace ?? ''}/${name ?? ''}`;
 
 /**
- * Drops what translate never reads: `managedFields`, `ownerReferences`, kubectl's last-applied copy, the
- * pods and nodes behind an EndpointSlice's endpoints, and the data of a Secret outside SECRET_KEYS unless
- * `keepAllData` (an auth-map Secret: one key per user). Returns true when Secret data was dropped.
+ * A copy of `object` without what translate never reads: `managedFields`, `ownerReferences`, kubectl's
+ * last-applied copy, the pods and nodes behind an EndpointSlice's endpoints (each keeps its addresses and
+ * conditions), and the data of a Secret outside SECRET_KEYS unless `keepAllData` (an auth-map Secret: one
+ * key per user). `droppedData`: Secret data was left out. The parts kept are shared with `object`, which is
+ * not changed.
  */
-export function trimObject(object: KubernetesObject, keepAllData: boolean): boolean {
-  const metadata = object.metadata;
-  if (metadata !== undefined) {
-    delete metadata.managedFields;
-    delete metadata.ownerReferences;
-    const annotations = metadata.annotations;
-    if (annotations !== undefined && Object.hasOwn(annotations, LAST_APPLIED))
-      metadata.annotations = Object.fromEntries(
-        Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED),
-      );
+export function trimmed(
+  object: KubernetesObject,
+  kind: string,
+  keepAllData: boolean,
+): { object: KubernetesObject; droppedData: boolean } {
+  let droppedData = false;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (value === undefined) continue;
+    if (key === 'metadata') copy[key] = trimmedMetadata(value as NonNullable<KubernetesObject['metadata']>);
+    else if (key === 'endpoints' && kind === 'EndpointSlice')
+      copy[key] = trimmedEndpoints(value as V1Endpoint[]);
+    else if ((key === 'data' || key === 'stringData') && kind === 'Secret' && !keepAllData) {
+      const data = value as Record<string, string>;
+      const kept = Object.entries(data).filter(([k]) => SECRET_KEYS.has(k));
+      if (kept.length < Object.keys(data).length) droppedData = true;
+      copy[key] = Object.fromEntries(kept);
+    } else copy[key] = value;
   }
-  // What an EndpointSlice says of each endpoint besides its addresses and conditions (the pod and node
-  // behind it, where they run): never read, and a few hundred bytes of heap per endpoint.
-  const endpoints =
-    object.kind === 'EndpointSlice' ? (object as { endpoints?: V1Endpoint[] | null }).endpoints : null;
-  for (const endpoint of endpoints ?? []) {
-    delete endpoint.targetRef;
-    delete endpoint.nodeName;
-    delete endpoint.zone;
-    delete endpoint.hints;
-    delete endpoint.deprecatedTopology;
+  // Typed list items come without kind: every cached object says what it is.
+  copy['kind'] ??= kind;
+  return { object: copy, droppedData };
+}
+
+function trimmedMetadata(
+  metadata: NonNullable<KubernetesObject['metadata']>,
+): NonNullable<KubernetesObject['metadata']> {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (value === undefined || DROPPED_METADATA.has(key)) continue;
+    const annotations = value as Record<string, string>;
+    copy[key] =
+      key === 'annotations' && Object.hasOwn(annotations, LAST_APPLIED)
+        ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED))
+        : value;
   }
-  if (object.kind !== 'Secret' || keepAllData) return false;
-  const secret = object as V1Secret;
-  let dropped = false;
-  for (const field of ['data', 'stringData'] as const) {
-    const data = secret[field];
-    if (data === undefined) continue;
-    const kept = Object.entries(data).filter(([key]) => SECRET_KEYS.has(key));
-    if (kept.length === Object.keys(data).length) continue;
-    secret[field] = Object.fromEntries(kept);
-    dropped = true;
-  }
-  return dropped;
+  return copy;
+}
+
+/**
+ * What an EndpointSlice says of each endpoint besides its addresses and conditions (the pod and node behind
+ * it, where they run, topology hints): never read, and a few hundred bytes of heap per endpoint.
+ */
+function trimmedEndpoints(endpoints: readonly V1Endpoint[] | null): V1Endpoint[] | null {
+  return (
+    endpoints?.map((e) =>
+      e.conditions === undefined
+        ? { addresses: e.addresses }
+        : { addresses: e.addresses, conditions: e.conditions },
+    ) ?? null
+  );
 }
 
 /** `namespace/name` of every Secret an Ingress names as an auth-map (all its keys are users). */
