@@ -47,6 +47,11 @@ export interface LastReconcile {
 
 /** Largest diff kept for one entry; a bigger one is cut with a note (memory stays bounded). */
 const MAX_DIFF_CHARS = 256 * 1024;
+/**
+ * Most triggers named in one entry; the rest are counted. The first config names every object (about
+ * 30,000 strings at 10,000 Ingresses, kept for as long as the entry is).
+ */
+const MAX_TRIGGERS = 100;
 
 /**
  * The last applied configs, as unified diffs with their time and the objects that triggered them, and
@@ -78,7 +83,7 @@ export class ConfigHistory {
       checksum: report.checksum,
       previousChecksum: before?.checksum,
       outcome: report.outcome,
-      triggers: snapshotChanges(before?.snapshot, report.snapshot),
+      triggers: capped(snapshotChanges(before?.snapshot, report.snapshot)),
       summary: formatChange(describeChange(before?.result.model, report.result.model)),
       diff: diffTrees(before?.rendered, report.rendered),
     });
@@ -104,6 +109,12 @@ export class ConfigHistory {
   lastReconcile(): LastReconcile | undefined {
     return this.last;
   }
+}
+
+function capped(triggers: string[]): string[] {
+  if (triggers.length <= MAX_TRIGGERS) return triggers;
+  const more = triggers.length - MAX_TRIGGERS;
+  return [...triggers.slice(0, MAX_TRIGGERS), `(and ${more.toLocaleString('en')} more)`];
 }
 
 function diffTrees(before: RenderedConfig | undefined, after: RenderedConfig): string {
