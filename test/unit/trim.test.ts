@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1EndpointSlice, V1Ingress, V1Secret } from '@kubernetes/client-node';
-import { trimmed } from '../../src/sources/kube/trim.ts';
+import { trimmed, withContentOf } from '../../src/sources/kube/trim.ts';
 
 describe('informer cache trimming', () => {
   it('an EndpointSlice keeps its addresses, conditions, ports and labels, not the pods and nodes behind them', () => {
@@ -93,5 +93,30 @@ describe('informer cache trimming', () => {
     assert.deepEqual((whole.object as V1Secret).data, secret().data);
     const onlyRead: V1Secret = { kind: 'Secret', data: { 'tls.crt': 'Yw==' } };
     assert.equal(trimmed(onlyRead, 'Secret', false).droppedData, false);
+  });
+
+  it('a status write’s echo shares what translate reads with the copy cached before, and takes its status', () => {
+    const copy = (status: string, resourceVersion: string): V1Ingress => ({
+      kind: 'Ingress',
+      metadata: {
+        name: 'shop',
+        namespace: 'web',
+        resourceVersion,
+        annotations: { a: '1' },
+        labels: { l: '2' },
+      },
+      spec: { rules: [{ host: 'shop.test' }] },
+      status: { loadBalancer: { ingress: [{ ip: status }] } },
+    });
+    const before = copy('192.0.2.1', '1');
+    const now = copy('192.0.2.2', '2');
+    const kept = withContentOf(before, now) as V1Ingress;
+    assert.equal(kept.spec, before.spec);
+    assert.equal(kept.metadata?.annotations, before.metadata?.annotations);
+    assert.equal(kept.metadata?.labels, before.metadata?.labels);
+    assert.equal(kept.status, now.status);
+    assert.equal(kept.metadata?.resourceVersion, '2');
+    assert.deepEqual(before, copy('192.0.2.1', '1'), 'the copy cached before is not changed');
+    assert.deepEqual(now, copy('192.0.2.2', '2'));
   });
 });

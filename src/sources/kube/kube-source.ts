@@ -16,7 +16,7 @@ import { buildSnapshot, type SourcedObject } from '../kube-objects.ts';
 import { WatchdogWatch, type WatchLike } from './supervised-watch.ts';
 import { contentFingerprint } from './content-fingerprint.ts';
 import { listInPages, type ListPage } from './paged-list.ts';
-import { authMapSecrets, secretKey, trimmed } from './trim.ts';
+import { authMapSecrets, secretKey, trimmed, withContentOf } from './trim.ts';
 
 export interface KubeSourceOptions {
   readonly kubeConfig: KubeConfig;
@@ -64,6 +64,7 @@ export class KubeSource {
   private readonly trimmedSecrets = new Set<string>();
   /** What translate may read of each cached object (content-fingerprint.ts), by kind/namespace/name. */
   private readonly fingerprints = new Map<string, string>();
+  private readonly fingerprintMemo = new WeakMap<KubernetesObject, string>();
   /** Trimmed Secrets being read again whole; no Snapshot is emitted meanwhile. */
   private refetching = 0;
   private emitScheduled = false;
@@ -167,7 +168,7 @@ export class KubeSource {
             (phase, object, raw) =>
               callback(
                 phase,
-                OBJECT_EVENTS.has(phase) ? this.trim(spec.kind, object as KubernetesObject) : object,
+                OBJECT_EVENTS.has(phase) ? this.arriving(spec.kind, object as KubernetesObject, lw) : object,
                 raw,
               ),
             done,
@@ -186,7 +187,7 @@ export class KubeSource {
       // An update that changes nothing translate reads (a status write) makes no Snapshot.
       const arrived = (object: KubernetesObject): void => {
         const key = cacheKey(spec.kind, object);
-        const fingerprint = contentFingerprint(object);
+        const fingerprint = this.fingerprintOf(object);
         if (this.fingerprints.get(key) === fingerprint) return;
         this.fingerprints.set(key, fingerprint);
         this.changed();
@@ -251,6 +252,36 @@ export class KubeSource {
       });
     }, delay);
     this.timers.add(timer);
+  }
+
+  /**
+   * The copy of a watch event's object that the cache keeps. An update that changes nothing translate reads
+   * (the leader's status writes echoing back, to every replica) shares what translate reads with the copy
+   * cached before, which the served Snapshot still holds: without that, every Ingress was held twice after
+   * a round of status writes.
+   */
+  private arriving(
+    kind: string,
+    object: KubernetesObject,
+    lw: ListWatch<KubernetesObject>,
+  ): KubernetesObject {
+    const kept = this.trim(kind, object);
+    const before = lw.get(kept.metadata?.name ?? '', kept.metadata?.namespace);
+    if (before === undefined || this.fingerprints.get(cacheKey(kind, kept)) !== this.fingerprintOf(kept))
+      return kept;
+    const shared = withContentOf(before, kept);
+    this.fingerprintMemo.set(shared, this.fingerprintOf(kept));
+    return shared;
+  }
+
+  /** contentFingerprint, computed once per object. */
+  private fingerprintOf(object: KubernetesObject): string {
+    let fingerprint = this.fingerprintMemo.get(object);
+    if (fingerprint === undefined) {
+      fingerprint = contentFingerprint(object);
+      this.fingerprintMemo.set(object, fingerprint);
+    }
+    return fingerprint;
   }
 
   /** The copy of an arriving object that the cache keeps; notes which Secrets lost data. */

@@ -82,6 +82,28 @@ function trimmedEndpoints(endpoints: readonly V1Endpoint[] | null): V1Endpoint[]
   );
 }
 
+/**
+ * `now` with what translate reads taken from `before`, an earlier copy of the same object with the same
+ * content fingerprint (content-fingerprint.ts), so the two share it: `now`'s status and metadata
+ * bookkeeping, `before`'s spec, data, labels and annotations. Neither object is changed.
+ */
+export function withContentOf(before: KubernetesObject, now: KubernetesObject): KubernetesObject {
+  const earlier = before as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(now)) {
+    copy[key] = key === 'status' || key === 'metadata' || !Object.hasOwn(earlier, key) ? value : earlier[key];
+  }
+  if (now.metadata !== undefined) {
+    const metadata: Record<string, unknown> = { ...now.metadata };
+    for (const key of ['labels', 'annotations'] as const) {
+      if (metadata[key] !== undefined && before.metadata?.[key] !== undefined)
+        metadata[key] = before.metadata[key];
+    }
+    copy['metadata'] = metadata;
+  }
+  return copy;
+}
+
 /** `namespace/name` of every Secret an Ingress names as an auth-map (all its keys are users). */
 export function authMapSecrets(ingresses: readonly KubernetesObject[]): Set<string> {
   const wanted = new Set<string>();
