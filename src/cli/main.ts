@@ -137,7 +137,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .addOption(
         new Option(
           '--metrics-log-port <port>',
-          'loopback UDP port of the metrics log (default: any free port); fixed in the sidecar pod, so a restarted controller renders the same config',
+          'send the metrics log over loopback syslog to this UDP port (one datagram per request) instead of writing it to <conf-dir>/run/metrics.log in blocks; the sidecar pod sets it, so a restarted controller renders the same config',
         ).argParser(parsePort),
       )
       .addOption(

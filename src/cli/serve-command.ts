@@ -72,6 +72,9 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
+/** The metrics log NGINX writes in blocks and the controller reads as it grows (in the run folder). */
+export const METRICS_LOG_FILE = 'metrics.log';
+
 /**
  * `gatehouse serve`: keep NGINX serving what the manifests folder (--manifests) or the cluster describes.
  * Resolves with the exit code once a termination signal has stopped everything gracefully.
@@ -122,7 +125,14 @@ export async function serveCommand(
   const trafficLog =
     traffic === undefined
       ? undefined
-      : await TrafficLogReceiver.start(traffic, nginxRegistry, { port: flags.metricsLogPort ?? 0 });
+      : await TrafficLogReceiver.start(
+          traffic,
+          nginxRegistry,
+          // A fixed port (the sidecar pod) keeps loopback syslog; otherwise a file NGINX writes in blocks.
+          flags.metricsLogPort === undefined
+            ? { file: path.join(runDir, METRICS_LOG_FILE) }
+            : { port: flags.metricsLogPort },
+        );
   const reportHandlers: ((r: ReconcileReport) => void)[] = [];
   const reconciler: Reconciler = new Reconciler({
     translate: translateOptions,

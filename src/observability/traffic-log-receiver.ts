@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { startSyslogReceiver, type SyslogReceiver } from './access-log-relay.ts';
+import { startSyslogReceiver } from './access-log-relay.ts';
+import { tailLogFile } from './log-file-tail.ts';
 import type { TrafficMetrics } from './traffic-metrics.ts';
 
 export interface TrafficLogReceiverOptions {
@@ -10,15 +11,29 @@ export interface TrafficLogReceiverOptions {
   readonly sliceMs?: number;
   /** Where the kernel's per-socket drop counts are (Linux: /proc/net/udp). */
   readonly procNetUdp?: string;
-  /** Loopback UDP port to receive on; 0 (default): any free one. */
+  /** Loopback UDP port to receive on; 0 (default): any free one. Ignored with `file`. */
   readonly port?: number;
+  /**
+   * A file NGINX writes the metrics log to in 64 KiB blocks (`buffer=64k flush=1s`), read as it grows,
+   * instead of one syslog datagram per request over loopback UDP: the datagrams cost NGINX and the
+   * controller more CPU than the rest of a proxied request (bench/dataplane.bench.ts).
+   */
+  readonly file?: string;
+}
+
+/** Where the lines come from: a loopback syslog socket (`port`) or a file read as it grows (`poll`). */
+interface LineSource {
+  readonly target: string;
+  readonly port?: number;
+  poll?(): Promise<number>;
+  close(): Promise<void>;
 }
 
 /**
- * Receives the metrics log over loopback syslog and feeds it to TrafficMetrics at a bounded cost: the
- * kernel's socket buffer and a bounded queue hold bursts, counting runs in slices so the controller stays
- * responsive, and whatever cannot be held is dropped and counted (`gatehouse_traffic_log_dropped_total`),
- * never queued without limit.
+ * Receives the metrics log (a file NGINX writes in blocks, or loopback syslog) and feeds it to
+ * TrafficMetrics at a bounded cost: the file (or the kernel's socket buffer) and a bounded queue hold
+ * bursts, counting runs in slices so the controller stays responsive, and over syslog whatever cannot be
+ * held is dropped and counted (`gatehouse_traffic_log_dropped_total`), never queued without limit.
  */
 export class TrafficLogReceiver {
   private readonly queue: Buffer[] = [];
@@ -27,7 +42,7 @@ export class TrafficLogReceiver {
   private readonly queueLimit: number;
   private readonly sliceMs: number;
   private readonly dropped: Counter<'reason'>;
-  private socket: SyslogReceiver | undefined;
+  private socket: LineSource | undefined;
   private kernelDropsSeen = 0;
 
   private readonly metrics: TrafficMetrics;
@@ -67,10 +82,14 @@ export class TrafficLogReceiver {
     options: TrafficLogReceiverOptions = {},
   ): Promise<TrafficLogReceiver> {
     const receiver = new TrafficLogReceiver(metrics, registry, options);
-    receiver.socket = await startSyslogReceiver((m) => receiver.enqueue(m), {
-      receiveBufferBytes: 8 * 1024 * 1024,
-      port: options.port ?? 0,
-    });
+    receiver.socket =
+      options.file === undefined
+        ? await startSyslogReceiver((m) => receiver.enqueue(m), {
+            receiveBufferBytes: 8 * 1024 * 1024,
+            port: options.port ?? 0,
+          })
+        : // The file holds what the queue cannot: nothing is dropped, it is read later.
+          await tailLogFile(options.file, (line) => receiver.enqueue(line, false));
     receiver.kernelDropsSeen = (await receiver.kernelDrops()) ?? 0;
     return receiver;
   }
@@ -83,23 +102,27 @@ export class TrafficLogReceiver {
 
   /** Resolves once every line received so far has been counted (tests, benchmarks). */
   async drained(): Promise<void> {
-    while (this.queue.length - this.head > 0) await new Promise((r) => setImmediate(r));
+    do {
+      while (this.queue.length - this.head > 0) await new Promise((r) => setImmediate(r));
+    } while (((await this.socket?.poll?.()) ?? 0) > 0);
   }
 
   async close(): Promise<void> {
     await this.socket?.close();
   }
 
-  private enqueue(message: Buffer): void {
+  /** False when the queue is full: the message is dropped (and counted) if `drop`, else left to the caller. */
+  private enqueue(message: Buffer, drop = true): boolean {
     if (this.queue.length - this.head >= this.queueLimit) {
-      this.dropped.inc({ reason: 'queue_full' });
-      return;
+      if (drop) this.dropped.inc({ reason: 'queue_full' });
+      return false;
     }
     this.queue.push(message);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.drain());
     }
+    return true;
   }
 
   private drain(): void {

@@ -24,8 +24,9 @@ export interface RenderPaths {
   /** Whether this host can listen on IPv6 (the CLI probes it); NGINX then also listens on `[::]`. */
   readonly ipv6Available?: boolean;
   /**
-   * Loopback syslog target of the metrics log (see src/observability/traffic-metrics.ts): when set, every
-   * request is also logged there in a structured format naming its route. Unset: no metrics log.
+   * Where the metrics log goes (see src/observability/traffic-metrics.ts): a file the controller reads as
+   * it grows (written in 64 KiB blocks), or a loopback syslog target (a datagram per request). When set,
+   * every request is also logged there in a structured format naming its route. Unset: no metrics log.
    */
   readonly metricsLog?: string;
   /** Folder of NGINX's dynamic modules (Debian's by default): the Lua module and its NDK are loaded from it. */
@@ -118,6 +119,7 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     accessLogBuffered: !(paths.accessLog ?? '').startsWith('syslog:'),
     ipv6: model.global.ipv6 && paths.ipv6Available === true,
     metricsLog: paths.metricsLog ?? '',
+    metricsLogBuffered: !(paths.metricsLog ?? 'syslog:').startsWith('syslog:'),
     passthrough: model.stream?.passthrough !== undefined,
     modules: paths.modulesDir ?? DEFAULT_MODULES_DIR,
     lua: {

@@ -71,11 +71,18 @@ function optionsFor(dir: string): TranslateOptions {
   };
 }
 
-/** Render options from options.json: `metricsLog` turns the metrics log (and route ids) on. */
-function renderExtras(dir: string): Pick<RenderPaths, 'metricsLog'> {
+/**
+ * Render options from options.json: `metricsLog` turns the metrics log (and route ids) on. A metrics log
+ * file under the golden conf dir moves with the conf dir to `confDir` (nginx -t opens it).
+ */
+function renderExtras(dir: string, confDir = GOLDEN_PATHS.confDir): Pick<RenderPaths, 'metricsLog'> {
   const file = path.join(dir, 'options.json');
   const extra = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  return typeof extra['metricsLog'] === 'string' ? { metricsLog: extra['metricsLog'] } : {};
+  const log = extra['metricsLog'];
+  if (typeof log !== 'string') return {};
+  return {
+    metricsLog: log.startsWith(`${GOLDEN_PATHS.confDir}/`) ? log.replace(GOLDEN_PATHS.confDir, confDir) : log,
+  };
 }
 
 /**
@@ -150,7 +157,7 @@ describe('golden configs', () => {
         const rendered = render(translateScenario(dir).model, {
           confDir: root,
           runDir: path.join(root, 'run'),
-          ...renderExtras(dir),
+          ...renderExtras(dir, root),
         });
         mkdirSync(path.join(root, 'run', 'tmp'), { recursive: true });
         for (const file of rendered.files) {
