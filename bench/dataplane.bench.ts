@@ -1,10 +1,14 @@
-// Data-plane benchmark, printing figures (no pass/fail): requests per second and latency through
-// Gatehouse's NGINX (the Lua balancer in the path, access log on, Gatehouse's proxy headers) against a
-// hand-written minimal proxy config, same NGINX binary, same backend (a static NGINX), same run, loaded
-// with wrk; then how fast an endpoint change is live and that it reloads nothing.
+// Data-plane benchmark, printing figures (no pass/fail): requests per second, latency and NGINX worker CPU
+// per request through Gatehouse's NGINX (the Lua balancer in the path) with its defaults (access log, traffic
+// metrics, Gatehouse's proxy headers) and with each documented choice that changes the per-request cost,
+// against a hand-written minimal proxy config, same NGINX binary, same backend (a static NGINX), same run,
+// loaded with wrk; then how fast an endpoint change is live and that it reloads nothing.
+// BENCH_SECONDS (8) and BENCH_ROUNDS (3) set each wrk run's length and how many rounds are alternated.
 // Run: node bench/dataplane.bench.ts   (needs nginx with Debian's Lua module, and wrk, on PATH)
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { ingress, ingressClass, serviceWithEndpoints, writeManifest } from '../test/support/fixtures.ts';
 import { startGatehouse } from '../test/support/gatehouse-process.ts';
@@ -15,26 +19,48 @@ import { bareNginx, common, staticBackend } from './support/bare-nginx.ts';
 
 const HOST = 'bench.example.com';
 const DURATION = process.env['BENCH_SECONDS'] ?? '8';
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? '3');
 
 interface WrkFigures {
   rps: number;
   p50: string;
   p99: string;
+  /** CPU time of the NGINX workers per request, in µs: steadier than rps on a shared machine. */
+  workerUs: number;
 }
 
-function wrk(port: number): WrkFigures {
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+}
+
+function workersOf(master: number): number[] {
+  const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim();
+  return children === '' ? [] : children.split(/\s+/).map(Number);
+}
+
+function wrk(port: number, master: number): WrkFigures {
+  const workers = workersOf(master);
+  const cpu = (): number => workers.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const before = cpu();
   const out = spawnSync(
     'wrk',
     ['-t2', '-c32', `-d${DURATION}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/`],
     { encoding: 'utf8' },
   ).stdout;
+  const used = cpu() - before;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
   if (errors !== undefined) throw new Error(`bench: ${errors} failed responses on port ${port}`);
-  return { rps, p50, p99 };
+  return { rps, p50, p99, workerUs: (used / requests) * 1e6 };
 }
+
+const nginxMaster = async (confDir: string): Promise<number> =>
+  Number((await readFile(path.join(confDir, 'run', 'nginx.pid'), 'utf8')).trim());
 
 const [backendPort = 0, minimalPort = 0] = await freePorts(2);
 // The backend: a static NGINX answering 200 (fast enough not to be the bottleneck, unlike a Node echo).
@@ -58,40 +84,79 @@ const minimal = await bareNginx(
 );
 
 const dir = await manifestsFolder();
-const configMap = {
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name: 'gatehouse', namespace: 'default' },
-  data: { 'worker-processes': '1' },
-};
-await writeManifest(dir, 'app.yaml', [
+const app = (config: Record<string, string>, port = backendPort): object[] => [
   ingressClass(),
-  configMap,
+  {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'gatehouse', namespace: 'default' },
+    data: { 'worker-processes': '1', ...config },
+  },
   ingress({ name: 'app', rules: [{ host: HOST, paths: [{ path: '/', service: 'app', port: 80 }] }] }),
-  ...serviceWithEndpoints('app', [{ ip: '127.0.0.1', port: backendPort }]),
-]);
-const gh = await startGatehouse(dir, ['--configmap', 'default/gatehouse']);
-// The same, without the per-Ingress traffic metrics (each request then also goes to a metrics log the
-// controller reads on the same CPUs): what the Lua balancer and the proxy headers cost on their own.
-const bare = await startGatehouse(dir, ['--configmap', 'default/gatehouse', '--enable-metrics', 'false']);
+  ...serviceWithEndpoints('app', [{ ip: '127.0.0.1', port }]),
+];
+await writeManifest(dir, 'app.yaml', app({}));
+const quiet = await manifestsFolder();
+await writeManifest(quiet, 'app.yaml', app({ 'disable-access-log': 'true' }));
+const [syslogPort = 0] = await freePorts(1);
+// The defaults, then each documented choice that changes the per-request cost (README "Performance").
+const variants = [
+  { name: 'defaults', gh: await startGatehouse(dir, ['--configmap', 'default/gatehouse']) },
+  {
+    name: 'metrics log over syslog (--metrics-log-port, the sidecar pod)',
+    gh: await startGatehouse(dir, [
+      '--configmap',
+      'default/gatehouse',
+      '--metrics-log-port',
+      String(syslogPort),
+    ]),
+  },
+  {
+    name: 'no traffic metrics (--enable-metrics false)',
+    gh: await startGatehouse(dir, ['--configmap', 'default/gatehouse', '--enable-metrics', 'false']),
+  },
+  {
+    name: 'no traffic metrics, no access log (disable-access-log)',
+    gh: await startGatehouse(quiet, ['--configmap', 'default/gatehouse', '--enable-metrics', 'false']),
+  },
+];
+const gh = variants[0]?.gh;
+if (gh === undefined) throw new Error('no defaults');
+const masters = await Promise.all(variants.map((v) => nginxMaster(v.gh.confDir)));
 
-console.log(`data plane: wrk -t2 -c32 -d${DURATION}s, one NGINX worker each, alternating, median of 3`);
-const runs: { minimal: WrkFigures; gatehouse: WrkFigures; noMetrics: WrkFigures }[] = [];
-for (let i = 0; i < 3; i++)
-  runs.push({ minimal: wrk(minimalPort), gatehouse: wrk(gh.httpPort), noMetrics: wrk(bare.httpPort) });
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const show = (f: WrkFigures): string => `${f.rps.toFixed(0)} rps (p50 ${f.p50}, p99 ${f.p99})`;
-for (const [i, r] of runs.entries())
-  console.log(
-    `run ${i + 1}: minimal ${show(r.minimal)}; gatehouse ${show(r.gatehouse)}; gatehouse without traffic metrics ${show(r.noMetrics)}`,
-  );
-const m = median(runs.map((r) => r.minimal.rps));
-const g = median(runs.map((r) => r.gatehouse.rps));
-const n = median(runs.map((r) => r.noMetrics.rps));
 console.log(
-  `median: minimal ${m.toFixed(0)} rps; gatehouse ${g.toFixed(0)} rps (${(g / m).toFixed(3)}×); without traffic metrics ${n.toFixed(0)} rps (${(n / m).toFixed(3)}×)`,
+  `data plane: wrk -t2 -c32 -d${DURATION}s, one NGINX worker each, alternating, median of ${ROUNDS}; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
 );
-await bare.stop();
+const runs: { minimal: WrkFigures; variants: WrkFigures[] }[] = [];
+for (let i = 0; i < ROUNDS; i++)
+  runs.push({
+    minimal: wrk(minimalPort, minimal.pid),
+    variants: variants.map((v, j) => wrk(v.gh.httpPort, masters[j] ?? 0)),
+  });
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const show = (f: WrkFigures): string =>
+  `${f.rps.toFixed(0)} rps (p50 ${f.p50}, p99 ${f.p99}, worker ${f.workerUs.toFixed(1)} µs/request)`;
+for (const [i, r] of runs.entries()) {
+  console.log(`run ${i + 1}: minimal ${show(r.minimal)}`);
+  variants.forEach((v, j) => {
+    const f = r.variants[j];
+    if (f !== undefined) console.log(`  ${v.name}: ${show(f)}`);
+  });
+}
+const m = median(runs.map((r) => r.minimal.rps));
+const mu = median(runs.map((r) => r.minimal.workerUs));
+console.log(`median: minimal ${m.toFixed(0)} rps, worker ${mu.toFixed(1)} µs/request`);
+variants.forEach((v, j) => {
+  const rps = median(runs.map((r) => r.variants[j]?.rps ?? NaN));
+  const us = median(runs.map((r) => r.variants[j]?.workerUs ?? NaN));
+  console.log(
+    `  ${v.name}: ${rps.toFixed(0)} rps (${(rps / m).toFixed(3)}× minimal), worker ${us.toFixed(1)} µs/request (minimal's ${(mu / us).toFixed(3)}×)`,
+  );
+});
+for (const v of variants.slice(1)) await v.gh.stop();
+await removeFolder(quiet);
 
 console.log('\nendpoint change → first request answered by the new endpoint (no reload), median of 5');
 const [second = 0] = await freePorts(1);
@@ -108,12 +173,7 @@ for (let i = 0; i < 5; i++) {
   const port = i % 2 === 0 ? second : backendPort;
   const want = port === second ? 'two' : 'ok';
   const t0 = performance.now();
-  await writeManifest(dir, 'app.yaml', [
-    ingressClass(),
-    configMap,
-    ingress({ name: 'app', rules: [{ host: HOST, paths: [{ path: '/', service: 'app', port: 80 }] }] }),
-    ...serviceWithEndpoints('app', [{ ip: '127.0.0.1', port }]),
-  ]);
+  await writeManifest(dir, 'app.yaml', app({}, port));
   for (;;) {
     const reply = await request('http', gh.httpPort, HOST, '/');
     if (reply.body.trim() === want) break;
