@@ -12,7 +12,8 @@
 // The controller runs as the image runs it: the compiled dist/ with the image's NODE_OPTIONS (V8 heap flags;
 // set in the npm script, inherited by every process the bench starts).
 // Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
-// several minutes each)
+// several minutes each). A small config (SCALE_SMALL Ingresses, default 10) is timed first: edit → served
+// against NGINX's own reload.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -49,6 +50,8 @@ const MODES = (process.env['SCALE_MODES'] ?? 'folder,cluster').split(',');
 /** EndpointSlice-only changes per run (p99 of 20 samples is their second slowest). */
 const SAMPLES = Number(process.env['SCALE_SAMPLES'] ?? '20');
 const EDITS = Number(process.env['SCALE_EDITS'] ?? '5');
+/** Ingresses of the small config whose edit is timed too (0: not measured). */
+const SMALL = Number(process.env['SCALE_SMALL'] ?? '10');
 const NAMESPACES = 10;
 const DEBOUNCE_MS = 100;
 const LONG = 30 * 60_000;
@@ -165,6 +168,8 @@ interface Baseline {
   firstStartMs: number;
   /** `nginx -t` + reload → the added host answers, without the debounce. */
   editMs: number;
+  /** NGINX's own reload alone (no `nginx -t`) → the added host answers. */
+  reloadMs: number;
   bytesPerIngress: number;
 }
 
@@ -242,10 +247,24 @@ async function measureBaseline(
     await until(`${editHost} on the bare NGINX`, () => answers(http, editHost, 200));
     edits.push(performance.now() - t1);
   }
+  const reloadsAlone: number[] = [];
+  for (let j = 0; j < EDITS; j++) {
+    const editHost = `reload-${j}.example.com`;
+    await writeFile(conf, minimalConfig(dir, n, { http, https }, probe.port, editHost));
+    const t1 = performance.now();
+    child.kill('SIGHUP');
+    await until(`${editHost} on the bare NGINX`, () => answers(http, editHost, 200));
+    reloadsAlone.push(performance.now() - t1);
+  }
   child.kill('SIGQUIT');
   await new Promise((r) => child.once('exit', r));
   await rm(dir, { recursive: true, force: true });
-  return { firstStartMs, editMs: median(edits), bytesPerIngress: text.length / n };
+  return {
+    firstStartMs,
+    editMs: median(edits),
+    reloadMs: median(reloadsAlone),
+    bytesPerIngress: text.length / n,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -419,6 +438,42 @@ async function folderRun(
   }
 }
 
+/**
+ * A small config (SMALL Ingresses, folder mode): one Ingress edit → served, against NGINX's own reload of
+ * the minimal config (issue 9: within 1.5× of it plus the debounce) and against `nginx -t` + reload.
+ */
+async function smallRun(certificate: TestCertificate, probe: EchoBackend): Promise<void> {
+  const base = await measureBaseline(SMALL, certificate, probe);
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-small-'));
+  await writeManifest(dir, 'shared.yaml', shared(certificate, { ip: '127.0.0.1', port: probe.port }));
+  const file = (i: number): string => path.join(ns(i), `app-${i}.yaml`);
+  for (let i = 0; i < SMALL; i++) await writeManifest(dir, file(i), app(i, 3));
+  const t0 = performance.now();
+  const gatehouse = await launchGatehouse(dir, ['--log-level', 'info']);
+  try {
+    await waitUntilHealthy(gatehouse, LONG);
+    const healthyMs = performance.now() - t0;
+    await waitUntilCurrent(gatehouse, LONG);
+    const edit = await measureEdits({
+      gatehouse,
+      change: async (i, extra) => {
+        await writeManifest(dir, file(i), app(i, 3, extra));
+      },
+      rotate: () => Promise.reject(new Error('not measured on the small config')),
+    });
+    console.log(`\nfolder mode, small config (${SMALL} Ingresses)`);
+    console.log(
+      `  healthy after start        ${ms(healthyMs)}  vs bare NGINX first start ${ms(base.firstStartMs)}  ${ratio(healthyMs, base.firstStartMs)}`,
+    );
+    console.log(
+      `  one Ingress edit → served  ${ms(edit.median)}  vs NGINX's reload ${ms(base.reloadMs)} + debounce ${DEBOUNCE_MS} ms  ${ratio(edit.median, base.reloadMs + DEBOUNCE_MS)}  (goal ≤ 1.5×; median of ${EDITS}); vs nginx -t + reload ${ms(base.editMs)} + debounce  ${ratio(edit.median, base.editMs + DEBOUNCE_MS)}`,
+    );
+  } finally {
+    await gatehouse.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Cluster mode: the objects are created through the real API server before the controllers start; a leader
 // and a follower run side by side, as two replicas would. At 10,000 Ingresses each Service has 5 endpoints
@@ -532,6 +587,7 @@ console.log(
 );
 try {
   await idleRun();
+  if (SMALL > 0) await smallRun(certificate, probe);
   for (const n of SIZES) {
     const base = await measureBaseline(n, certificate, probe);
     if (MODES.includes('folder')) await folderRun(n, base, certificate, probe);
