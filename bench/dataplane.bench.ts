@@ -27,6 +27,8 @@ interface WrkFigures {
   p99: string;
   /** CPU time of the NGINX workers per request, in µs: steadier than rps on a shared machine. */
   workerUs: number;
+  /** CPU time of the controller per request, in µs (it reads the traffic metrics log). */
+  controllerUs: number;
 }
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -40,23 +42,32 @@ function workersOf(master: number): number[] {
   return children === '' ? [] : children.split(/\s+/).map(Number);
 }
 
-function wrk(port: number, master: number): WrkFigures {
+function wrk(port: number, master: number, controller?: number): WrkFigures {
   const workers = workersOf(master);
   const cpu = (): number => workers.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const controllerCpu = (): number => (controller === undefined ? 0 : cpuSeconds(controller));
   const before = cpu();
+  const controllerBefore = controllerCpu();
   const out = spawnSync(
     'wrk',
     ['-t2', '-c32', `-d${DURATION}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/`],
     { encoding: 'utf8' },
   ).stdout;
   const used = cpu() - before;
+  const controllerUsed = controllerCpu() - controllerBefore;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
   if (errors !== undefined) throw new Error(`bench: ${errors} failed responses on port ${port}`);
-  return { rps, p50, p99, workerUs: (used / requests) * 1e6 };
+  return {
+    rps,
+    p50,
+    p99,
+    workerUs: (used / requests) * 1e6,
+    controllerUs: (controllerUsed / requests) * 1e6,
+  };
 }
 
 const nginxMaster = async (confDir: string): Promise<number> =>
@@ -133,11 +144,11 @@ const runs: { minimal: WrkFigures; variants: WrkFigures[] }[] = [];
 for (let i = 0; i < ROUNDS; i++)
   runs.push({
     minimal: wrk(minimalPort, minimal.pid),
-    variants: variants.map((v, j) => wrk(v.gh.httpPort, masters[j] ?? 0)),
+    variants: variants.map((v, j) => wrk(v.gh.httpPort, masters[j] ?? 0, v.gh.process.pid)),
   });
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const show = (f: WrkFigures): string =>
-  `${f.rps.toFixed(0)} rps (p50 ${f.p50}, p99 ${f.p99}, worker ${f.workerUs.toFixed(1)} µs/request)`;
+  `${f.rps.toFixed(0)} rps (p50 ${f.p50}, p99 ${f.p99}, worker ${f.workerUs.toFixed(1)} µs/request, controller ${f.controllerUs.toFixed(1)} µs/request)`;
 for (const [i, r] of runs.entries()) {
   console.log(`run ${i + 1}: minimal ${show(r.minimal)}`);
   variants.forEach((v, j) => {
@@ -151,8 +162,9 @@ console.log(`median: minimal ${m.toFixed(0)} rps, worker ${mu.toFixed(1)} µs/re
 variants.forEach((v, j) => {
   const rps = median(runs.map((r) => r.variants[j]?.rps ?? NaN));
   const us = median(runs.map((r) => r.variants[j]?.workerUs ?? NaN));
+  const cu = median(runs.map((r) => r.variants[j]?.controllerUs ?? NaN));
   console.log(
-    `  ${v.name}: ${rps.toFixed(0)} rps (${(rps / m).toFixed(3)}× minimal), worker ${us.toFixed(1)} µs/request (minimal's ${(mu / us).toFixed(3)}×)`,
+    `  ${v.name}: ${rps.toFixed(0)} rps (${(rps / m).toFixed(3)}× minimal), worker ${us.toFixed(1)} µs/request (minimal's ${(mu / us).toFixed(3)}×), controller ${cu.toFixed(1)} µs/request`,
   );
 });
 for (const v of variants.slice(1)) await v.gh.stop();
