@@ -43,6 +43,15 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   );
 }
 
+/** Sorted diagnostics without repeats (equal by `compareDiagnostics`): how translate hands them out. */
+export function sortedDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  list.sort(compareDiagnostics);
+  return list.filter((d, i) => {
+    const previous = list[i - 1];
+    return previous === undefined || compareDiagnostics(d, previous) !== 0;
+  });
+}
+
 /** Code-unit string order: stable across locales, which `localeCompare` is not. */
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

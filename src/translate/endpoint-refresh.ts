@@ -1,4 +1,5 @@
 import type { KubernetesObject, V1EndpointSlice } from '@kubernetes/client-node';
+import { refKey, sortedDiagnostics, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import type { NginxModel, Upstream } from '../model/nginx.ts';
 import type { NameResolution, Snapshot } from '../model/snapshot.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY } from './address-policy.ts';
@@ -18,10 +19,10 @@ export interface Translated {
  * resolved again from the snapshot (the Services and ExternalName answers are unchanged); everything else
  * is `before.result`'s. Undefined when that would not be what translate gives, and translate must run:
  * - an object other than an EndpointSlice differs, or the source's diagnostics, or the ExternalName answers;
- * - a TCP/UDP or passthrough upstream's endpoints change (they are printed in nginx.conf: a reload);
- * - an upstream gains its first endpoint or loses its last (translate warns about an empty one).
- * So the result never needs a new nginx.conf: only the dynamic state changes. Pure; never throws on user
- * input. test/property/endpoint-refresh.test.ts checks it equals translate's result.
+ * - a TCP/UDP or passthrough upstream's endpoints change (they are printed in nginx.conf: a reload).
+ * An upstream gaining its first endpoint or losing its last stays here: translate's warnings about it
+ * (no ready endpoints) are given again from `result.backendUses`. So the result never needs a new
+ * nginx.conf: only the dynamic state (and those warnings) change. Pure; never throws on user input. test/property/endpoint-refresh.test.ts checks it equals translate's result.
  */
 export function refreshEndpoints(
   before: Translated,
@@ -32,35 +33,43 @@ export function refreshEndpoints(
   const changed = servicesWithChangedSlices(before.snapshot.endpointSlices, snapshot.endpointSlices);
   if (changed === undefined) return undefined;
   if (changed.size === 0) return before.result;
-  const index = new ServiceIndex(
-    snapshot.services.filter((s) => changed.has(objectKey(s))),
-    snapshot.endpointSlices.filter((s) => changed.has(serviceOf(s))),
-    {
-      externalNames: snapshot.externalNames ?? new Map(),
-      policy: options.externalNamePolicy ?? DEFAULT_EXTERNAL_NAME_POLICY,
-    },
-  );
+  const indexOf = (s: Snapshot): ServiceIndex =>
+    new ServiceIndex(
+      s.services.filter((svc) => changed.has(objectKey(svc))),
+      s.endpointSlices.filter((slice) => changed.has(serviceOf(slice))),
+      {
+        externalNames: s.externalNames ?? new Map(),
+        policy: options.externalNamePolicy ?? DEFAULT_EXTERNAL_NAME_POLICY,
+      },
+    );
+  const index = indexOf(snapshot);
   const model = before.result.model;
-  const upstreams = refreshed(model.upstreams, changed, index);
-  if (upstreams === undefined) return undefined;
+  const http = refreshed(model.upstreams, changed, index);
+  if (http === undefined) return undefined;
   // Printed in nginx.conf: any change of theirs needs translate, render and a reload.
   const stream = model.stream?.upstreams;
-  if (stream !== undefined && refreshed(stream, changed, index) !== stream) return undefined;
+  if (stream !== undefined && refreshed(stream, changed, index)?.upstreams !== stream) return undefined;
+  const { upstreams, emptied } = http;
   if (upstreams === model.upstreams) return before.result;
+  // Only an upstream becoming empty, or no longer so, changes a warning.
+  const diagnostics = emptied
+    ? rewarned(before.result, upstreams, changed, indexOf(before.snapshot), index)
+    : before.result.diagnostics;
   const next: NginxModel = { ...model, upstreams };
-  return { ...before.result, model: next };
+  return { ...before.result, model: next, diagnostics };
 }
 
 /**
- * The upstreams with their endpoints resolved again: the same array when none changed; undefined when one
- * needs translate (its first endpoint coming, or its last going: translate warns about an empty one).
+ * The upstreams with their endpoints resolved again (the same array when none changed), and whether one
+ * became empty or stopped being so; undefined when one needs translate.
  */
 function refreshed(
   upstreams: readonly Upstream[],
   changed: ReadonlySet<string>,
   index: ServiceIndex,
-): readonly Upstream[] | undefined {
+): { upstreams: readonly Upstream[]; emptied: boolean } | undefined {
   let out: Upstream[] | undefined;
+  let emptied = false;
   for (const [i, u] of upstreams.entries()) {
     if (u.backend === undefined) return undefined;
     const { namespace, service, port, clusterIp } = u.backend;
@@ -69,11 +78,53 @@ function refreshed(
     if (resolved.kind !== 'upstream' || resolved.upstream.name !== u.name) return undefined;
     const endpoints = resolved.upstream.endpoints;
     if (sameEndpoints(u.endpoints, endpoints)) continue;
-    if ((u.endpoints.length === 0) !== (endpoints.length === 0)) return undefined;
+    if ((u.endpoints.length === 0) !== (endpoints.length === 0)) emptied = true;
     out ??= [...upstreams];
     out[i] = { ...u, endpoints };
   }
-  return out ?? upstreams;
+  return { upstreams: out ?? upstreams, emptied };
+}
+
+/**
+ * `before`'s diagnostics with the warnings translate gives each user of a changed Service's upstream
+ * (`TranslateResult.backendUses`: "no ready endpoints", or service-upstream's "headless") made again: a
+ * user's old warning (resolved from the old snapshot) goes unless some user still gets the same one, and
+ * each new one comes; sorted and without repeats, as translate gives them.
+ */
+function rewarned(
+  before: TranslateResult,
+  upstreams: readonly Upstream[],
+  changed: ReadonlySet<string>,
+  old: ServiceIndex,
+  now: ServiceIndex,
+): readonly Diagnostic[] {
+  const backends = new Map(upstreams.map((u) => [u.name, u.backend]));
+  const key = (object: ObjectRef, field: string, reason: string): string =>
+    `${refKey(object)}\n${field}\n${reason}`;
+  const gone = new Set<string>();
+  const kept = new Set<string>();
+  const added: Diagnostic[] = [];
+  for (const { upstream, object, field, clusterIp = false } of before.backendUses) {
+    const b = backends.get(upstream);
+    if (b === undefined || !changed.has(`${b.namespace}/${b.service}`)) continue;
+    // A use's warning also depends on whether it asked for the cluster IP (service-upstream).
+    const warning = (index: ServiceIndex): string | undefined => {
+      const r = index.resolve(b.namespace, { service: b.service, port: b.port }, { clusterIp });
+      return r.kind === 'upstream' ? r.warning : undefined;
+    };
+    const previous = warning(old);
+    const reason = warning(now);
+    if (previous !== undefined) gone.add(key(object, field, previous));
+    if (reason === undefined) continue;
+    kept.add(key(object, field, reason));
+    if (reason !== previous) added.push({ severity: 'warning', object, field, reason });
+  }
+  const diagnostics = before.diagnostics.filter((d) => {
+    const k = key(d.object, d.field, d.reason);
+    return !gone.has(k) || kept.has(k);
+  });
+  diagnostics.push(...added);
+  return sortedDiagnostics(diagnostics);
 }
 
 function sameEndpoints(a: Upstream['endpoints'], b: Upstream['endpoints']): boolean {

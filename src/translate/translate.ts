@@ -3,7 +3,7 @@ import { parseAnnotations } from '../annotations/parse-annotations.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { IngressAnnotations } from '../annotations/registry.ts';
 import { parseGlobalConfig, type GlobalConfig, type Tenancy } from '../config/global-config.ts';
-import { cmp, compareDiagnostics, refKey, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
+import { cmp, refKey, sortedDiagnostics, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import {
   type Action,
   type CertificateFile,
@@ -112,6 +112,20 @@ export interface TranslateResult {
   readonly routes: readonly Route[];
   /** Limits the controller applies to the rendered config (from the ConfigMap). */
   readonly limits: { readonly maxConfigBytes: number };
+  /**
+   * Every place an HTTP backend was resolved to an upstream, sorted: whose warnings depend on that
+   * upstream's endpoints (none ready), so the endpoint fast path can recompute them (endpoint-refresh.ts).
+   */
+  readonly backendUses: readonly BackendUse[];
+}
+
+/** An object's field that proxies to an upstream (see `TranslateResult.backendUses`). */
+export interface BackendUse {
+  readonly upstream: string;
+  readonly object: ObjectRef;
+  readonly field: string;
+  /** service-upstream: the Service's cluster IP was asked for. */
+  readonly clusterIp?: true;
 }
 
 interface Contribution {
@@ -207,6 +221,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   );
 
   const upstreams = new Map<string, Upstream>();
+  const backendUses: BackendUse[] = [];
   const used = new Map<string, ObjectRef>();
   const use = (ref: ObjectRef): void => void used.set(refKey(ref), ref);
   if (configMap !== undefined && wanted !== undefined) use({ kind: 'ConfigMap', ...wanted });
@@ -225,6 +240,12 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     if (resolved.warning !== undefined)
       report({ severity: 'warning', object: who, field, reason: resolved.warning });
     upstreams.set(resolved.upstream.name, resolved.upstream);
+    backendUses.push({
+      upstream: resolved.upstream.name,
+      object: who,
+      field,
+      ...(serviceUpstream && { clusterIp: true as const }),
+    });
     use({ kind: 'Service', namespace, name: ref.service });
     return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
   };
@@ -335,7 +356,6 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     ...servers.flatMap((s) => [s.serverName, ...(s.aliases ?? [])]),
     ...redirectServers.map((r) => r.host),
   ];
-  diagnostics.sort(compareDiagnostics);
   return {
     model: {
       listen: options.listen,
@@ -367,13 +387,17 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       ...(redirectServers.length > 0 && { redirectServers }),
       ...(stream !== undefined && { stream }),
     },
-    diagnostics: dedupe(diagnostics),
+    diagnostics: sortedDiagnostics(diagnostics),
     ingresses: [...outcomes.values()].sort(
       (a, b) => cmp(a.ref.namespace, b.ref.namespace) || cmp(a.ref.name, b.ref.name),
     ),
     objects: [...used.entries()].sort(([a], [b]) => cmp(a, b)).map(([, ref]) => ref),
     limits: { maxConfigBytes: config.tenancy.maxConfigBytes },
     routes,
+    backendUses: backendUses.sort(
+      (a, b) =>
+        cmp(a.upstream, b.upstream) || cmp(refKey(a.object), refKey(b.object)) || cmp(a.field, b.field),
+    ),
   };
 }
 
@@ -1126,11 +1150,4 @@ function serverNameFor(host: string): string {
   if (host === '') return '_';
   if (!host.startsWith('*.')) return host;
   return `~^[^.]+${host.slice(1).replace(/\./g, '\\.')}$`;
-}
-
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  return list.filter((d, i) => {
-    const previous = list[i - 1];
-    return previous === undefined || compareDiagnostics(d, previous) !== 0;
-  });
 }

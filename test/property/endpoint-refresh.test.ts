@@ -1,6 +1,7 @@
 // The endpoint fast path (src/translate/endpoint-refresh.ts) must give exactly what translate gives: for
 // random clusters and random sequences of changes (EndpointSlices mostly, sometimes something else), every
-// time it answers, its result equals translate's, nginx.conf is the one already served, and so the dynamic
+// time it answers, its result (model, dynamic state and diagnostics: a backend emptying or getting its
+// first endpoint changes translate's warnings) equals translate's, nginx.conf is the one already served, and so the dynamic
 // state it pushes is the full path's.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -224,6 +225,7 @@ describe('endpoint fast path', () => {
   it('equals translate for random clusters and change sequences, and never changes nginx.conf', () => {
     let answered = 0;
     let changedEndpoints = 0;
+    let changedWarnings = 0;
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const world = new World();
@@ -258,6 +260,7 @@ describe('endpoint fast path', () => {
           if (fast !== undefined) {
             answered += 1;
             if (fast !== state.result) changedEndpoints += 1;
+            if (fast.diagnostics !== state.result.diagnostics) changedWarnings += 1;
             assert.deepEqual(fast, full);
             assert.equal(
               rendered.checksum,
@@ -278,9 +281,11 @@ describe('endpoint fast path', () => {
     // Not vacuous: most changes are EndpointSlice changes the fast path takes, many of them changing endpoints.
     assert.ok(answered > 350, `the fast path answered only ${answered} times`);
     assert.ok(changedEndpoints > 12, `the fast path changed endpoints only ${changedEndpoints} times`);
+    // …and many of those emptied a backend or gave an empty one its first endpoint (warnings made again).
+    assert.ok(changedWarnings > 12, `the fast path changed warnings only ${changedWarnings} times`);
   });
 
-  it('answers an EndpointSlice-only change with the new endpoints, and leaves a Service change to translate', () => {
+  it('answers an EndpointSlice-only change with the new endpoints and warnings, and leaves a Service change to translate', () => {
     const world = new World();
     world.objects.set('class', [ingressClass()]);
     world.objects.set(
@@ -323,9 +328,27 @@ describe('endpoint fast path', () => {
       scaled?.model.upstreams.map((u) => [u.name, u.endpoints.map((e) => `${e.host}:${e.port}`)]),
       [['default_s1_80', ['10.0.0.1:8080', '10.0.0.2:8080']]],
     );
-    // The last endpoint going: translate warns, so it must run.
+    // The last endpoint going: the fast path answers with translate's warning, and drops it again when
+    // the first endpoint comes back.
     world.objects.set('slices', []);
-    assert.equal(refreshEndpoints(before, world.snapshot(), OPTS), undefined);
+    const emptySnapshot = world.snapshot();
+    const emptied = refreshEndpoints(before, emptySnapshot, OPTS);
+    assert.ok(emptied !== undefined, 'the fast path leaves an emptied backend to translate');
+    assert.deepEqual(
+      emptied.diagnostics.map((d) => `${d.object.name} ${d.field}: ${d.reason}`),
+      [
+        'web spec.rules[0].http.paths[0].backend: Service default/s1 has no ready endpoints; requests get 503',
+      ],
+    );
+    assert.deepEqual(emptied.model.upstreams[0]?.endpoints, []);
+    world.objects.set(
+      'slices',
+      sliceObjects('default/s1', [{ ...one, endpoints: [{ ip: '10.0.0.4', ready: undefined }] }]),
+    );
+    const refilled = refreshEndpoints({ snapshot: emptySnapshot, result: emptied }, world.snapshot(), OPTS);
+    assert.ok(refilled !== undefined, 'the fast path leaves a refilled backend to translate');
+    assert.deepEqual(refilled.diagnostics, []);
+    assert.deepEqual(refilled.model.upstreams[0]?.endpoints, [{ host: '10.0.0.4', port: 8080 }]);
     world.objects.set(
       'slices',
       sliceObjects('default/s1', [{ ...one, endpoints: [{ ip: '10.0.0.3', ready: true }] }]),

@@ -86,18 +86,23 @@ describe('Reconciler: endpoint changes', () => {
     assert.match(nginx.applied[2]!.nginxConf, /server_name b\.example\.com;/);
   });
 
-  it('takes the full path when a backend loses its last endpoint, so the warning about it is reported', async () => {
+  it('pushes a backend losing its last endpoint, and its first coming back, with the warning about it', async () => {
     const nginx = new RecordingNginx();
     const r = reconciler(nginx);
     await r.reconcile(world());
     const emptied = await r.reconcile(world({ slices: [] }));
     assert.equal(emptied.outcome, 'updated');
-    assert.notEqual(nginx.applied[1]!.files, nginx.applied[0]!.files, 'rendered again');
-    assert.equal(nginx.applied[1]!.checksum, nginx.applied[0]!.checksum, 'the same config: no reload');
+    assert.equal(nginx.applied[1]!.files, nginx.applied[0]!.files, 'nothing rendered again');
+    assert.deepEqual(nginx.applied[1]!.dynamic.backends, { default_web_80: [] });
     assert.match(
       emptied.result.diagnostics.map((d) => d.reason).join('\n'),
       /Service default\/web has no ready endpoints; requests get 503/,
     );
+    const back = await r.reconcile(world({ slices: slicesWith('10.0.0.3') }));
+    assert.equal(back.outcome, 'updated');
+    assert.equal(nginx.applied[2]!.files, nginx.applied[0]!.files, 'nothing rendered again');
+    assert.deepEqual(nginx.applied[2]!.dynamic.backends, { default_web_80: ['10.0.0.3:8080'] });
+    assert.deepEqual(back.result.diagnostics, []);
   });
 
   it('pushes an endpoint change without waiting out the debounce; an Ingress change still waits', async () => {
