@@ -12,10 +12,19 @@ import {
 } from './load-folder.ts';
 
 /**
+ * How long a file that held objects may read as empty before that is believed. Writing a file in place
+ * (`writeFile`, `>`) truncates it first and writes after; on a loaded machine the watcher sees the empty
+ * file in between (3–9 of 100 rewrites at load 16–18, measured 2026-12-01), and taking it would remove the
+ * file's objects and bring them back: two reloads, seconds each at 1,000 Ingresses, for an endpoint change.
+ */
+export const EMPTIED_FILE_GRACE_MS = 1000;
+
+/**
  * Watches a folder of manifests with chokidar and hands a fresh Snapshot of the whole folder to `onSnapshot`
  * after every change. Only the files that changed are read again (the others keep their last parse); a
  * folder added or removed, or a watcher error, reads the whole folder again. The Snapshot is built from the
- * files sorted by name, so the result does not depend on event order.
+ * files sorted by name, so the result does not depend on event order. A file found emptied keeps its last
+ * parse until it is written again, or for `EMPTIED_FILE_GRACE_MS` (a file being rewritten in place).
  */
 export class ManifestFolderSource {
   private watcher: FSWatcher | undefined;
@@ -28,11 +37,20 @@ export class ManifestFolderSource {
   /** Files changed since the last Snapshot. */
   private readonly dirty = new Set<string>();
   private rescan = false;
+  /** Files found emptied, kept at their last parse meanwhile; `expired` once the grace is over. */
+  private readonly emptied = new Map<string, { timer: NodeJS.Timeout; expired: boolean }>();
+  private readonly graceMs: number;
 
-  constructor(dir: string, logger: Logger, onSnapshot: (s: Snapshot) => void) {
+  constructor(
+    dir: string,
+    logger: Logger,
+    onSnapshot: (s: Snapshot) => void,
+    options: { emptiedFileGraceMs?: number } = {},
+  ) {
     this.dir = path.resolve(dir);
     this.logger = logger;
     this.onSnapshot = onSnapshot;
+    this.graceMs = options.emptiedFileGraceMs ?? EMPTIED_FILE_GRACE_MS;
   }
 
   /** Loads the folder once (nothing is served before this first full load), then watches it. */
@@ -77,11 +95,15 @@ export class ManifestFolderSource {
         if (rescan) {
           this.files = await readManifestFiles(this.dir);
         } else {
+          let taken = 0;
           for (const file of changed) {
             const read = await readManifestFile(this.dir, file);
+            if (this.stillBeingWritten(file, read)) continue;
+            taken += 1;
             if (read === undefined) this.files.delete(file);
             else this.files.set(file, read);
           }
+          if (taken === 0) return;
         }
         this.onSnapshot(snapshotOfFiles(this.files));
       } catch (error) {
@@ -94,7 +116,39 @@ export class ManifestFolderSource {
     });
   }
 
+  /**
+   * Whether `read`, an empty file that held objects when last read, may be a rewrite caught half-way: then
+   * the last parse stays, and the file is read again when written, or when the grace runs out.
+   */
+  private stillBeingWritten(file: string, read: ManifestFile | undefined): boolean {
+    const held = this.emptied.get(file);
+    const empty = read !== undefined && read.objects.length === 0 && read.diagnostics.length === 0;
+    if (!empty || held?.expired === true || (this.files.get(file)?.objects.length ?? 0) === 0) {
+      if (held !== undefined) clearTimeout(held.timer);
+      this.emptied.delete(file);
+      return false;
+    }
+    if (held === undefined) {
+      this.logger.debug('manifest file found empty; keeping its objects while it may be being written', {
+        file,
+        graceMs: this.graceMs,
+      });
+      const entry = {
+        expired: false,
+        timer: setTimeout(() => {
+          entry.expired = true;
+          this.dirty.add(file);
+          this.reload();
+        }, this.graceMs),
+      };
+      this.emptied.set(file, entry);
+    }
+    return true;
+  }
+
   async stop(): Promise<void> {
+    for (const { timer } of this.emptied.values()) clearTimeout(timer);
+    this.emptied.clear();
     await this.watcher?.close();
     await this.loading;
   }
