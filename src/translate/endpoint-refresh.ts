@@ -35,8 +35,10 @@ export function refreshEndpoints(
   if (changed.size === 0) return before.result;
   const indexOf = (s: Snapshot): ServiceIndex =>
     new ServiceIndex(
-      s.services.filter((svc) => changed.has(objectKey(svc))),
-      s.endpointSlices.filter((slice) => changed.has(serviceOf(slice))),
+      s.services.filter((svc) => changed.has(svc.metadata?.namespace, svc.metadata?.name)),
+      s.endpointSlices.filter((slice) =>
+        changed.has(slice.metadata?.namespace, slice.metadata?.labels?.[SERVICE_NAME_LABEL]),
+      ),
       {
         externalNames: s.externalNames ?? new Map(),
         policy: options.externalNamePolicy ?? DEFAULT_EXTERNAL_NAME_POLICY,
@@ -65,7 +67,7 @@ export function refreshEndpoints(
  */
 function refreshed(
   upstreams: readonly Upstream[],
-  changed: ReadonlySet<string>,
+  changed: ServiceSet,
   index: ServiceIndex,
 ): { upstreams: readonly Upstream[]; emptied: boolean } | undefined {
   let out: Upstream[] | undefined;
@@ -73,7 +75,7 @@ function refreshed(
   for (const [i, u] of upstreams.entries()) {
     if (u.backend === undefined) return undefined;
     const { namespace, service, port, clusterIp } = u.backend;
-    if (!changed.has(`${namespace}/${service}`)) continue;
+    if (!changed.has(namespace, service)) continue;
     const resolved = index.resolve(namespace, { service, port }, { clusterIp });
     if (resolved.kind !== 'upstream' || resolved.upstream.name !== u.name) return undefined;
     const endpoints = resolved.upstream.endpoints;
@@ -94,7 +96,7 @@ function refreshed(
 function rewarned(
   before: TranslateResult,
   upstreams: readonly Upstream[],
-  changed: ReadonlySet<string>,
+  changed: ServiceSet,
   old: ServiceIndex,
   now: ServiceIndex,
 ): readonly Diagnostic[] {
@@ -106,7 +108,7 @@ function rewarned(
   const added: Diagnostic[] = [];
   for (const { upstream, object, field, clusterIp = false } of before.backendUses) {
     const b = backends.get(upstream);
-    if (b === undefined || !changed.has(`${b.namespace}/${b.service}`)) continue;
+    if (b === undefined || !changed.has(b.namespace, b.service)) continue;
     // A use's warning also depends on whether it asked for the cluster IP (service-upstream).
     const warning = (index: ServiceIndex): string | undefined => {
       const r = index.resolve(b.namespace, { service: b.service, port: b.port }, { clusterIp });
@@ -145,31 +147,47 @@ function onlyEndpointSlicesDiffer(a: Snapshot, b: Snapshot): boolean {
 }
 
 /**
- * The Services (`namespace/name`) whose EndpointSlices differ between two lists; undefined when a list
- * names one EndpointSlice twice.
+ * Services by namespace and name. Asked about every Service, EndpointSlice and upstream at each change
+ * (10,000 of each at 10,000 Ingresses): by name first, no key made.
+ */
+class ServiceSet {
+  private readonly byName = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  add(namespace: string | undefined, name: string | undefined): void {
+    const namespaces = this.byName.get(name ?? '') ?? new Set<string>();
+    namespaces.add(namespace ?? 'default');
+    this.byName.set(name ?? '', namespaces);
+  }
+
+  has(namespace: string | undefined, name: string | undefined): boolean {
+    return this.byName.get(name ?? '')?.has(namespace ?? 'default') === true;
+  }
+}
+
+/**
+ * The Services whose EndpointSlices differ between two lists; undefined when a list names one
+ * EndpointSlice twice.
  */
 function servicesWithChangedSlices(
   a: readonly V1EndpointSlice[],
   b: readonly V1EndpointSlice[],
-): Set<string> | undefined {
+): ServiceSet | undefined {
   const changes = differences(a, b);
   if (changes === undefined) return undefined;
-  const changed = new Set<string>();
-  for (const [old, now] of changes) {
-    if (old !== undefined) changed.add(serviceOf(old));
-    if (now !== undefined) changed.add(serviceOf(now));
-  }
+  const changed = new ServiceSet();
+  for (const slice of changes.flat())
+    if (slice !== undefined)
+      changed.add(slice.metadata?.namespace, slice.metadata?.labels?.[SERVICE_NAME_LABEL]);
   return changed;
 }
 
 /** `namespace/name` of an object, as ServiceIndex keys Services. */
 function objectKey(o: KubernetesObject): string {
   return `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
-}
-
-/** `namespace/service` of the Service an EndpointSlice belongs to, as ServiceIndex keys them. */
-function serviceOf(slice: V1EndpointSlice): string {
-  return `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.[SERVICE_NAME_LABEL] ?? ''}`;
 }
 
 /** Same objects, in any order. */
