@@ -164,21 +164,30 @@ export function stateOf(tables: DynamicTables): DynamicState {
 function identified(tables: DynamicTables): DynamicState {
   const { backends, hosts, certificates, canaries, affinities, balancing } = tables;
   const state = { backends, hosts, certificates, canaries, affinities, balancing };
-  // Certificate names are content-addressed, so the names stand for the certificates.
-  const id = createHash('sha256')
-    .update(
-      JSON.stringify([
-        state.backends,
-        state.hosts,
-        Object.keys(state.certificates),
-        state.canaries,
-        state.affinities,
-        state.balancing,
-      ]),
-    )
-    .digest('hex')
-    .slice(0, 32);
+  // The hash of JSON.stringify([backends, hosts, certificate names, canaries, affinities, balancing]),
+  // certificate names being content-addressed. Fed table by table: a table the endpoint fast path kept
+  // (the same object) is not written out again (hosts alone are 10,000 entries at 10,000 Ingresses);
+  // backends, the one table it changes, are not kept.
+  const hash = createHash('sha256').update('[');
+  const parts: readonly object[] = [backends, hosts, certificates, canaries, affinities, balancing];
+  parts.forEach((table, i) => {
+    if (i > 0) hash.update(',');
+    hash.update(table === backends ? JSON.stringify(backends) : tableJson(table, table === certificates));
+  });
+  const id = hash.update(']').digest('hex').slice(0, 32);
   return { id, ...state };
+}
+
+/** Tables written out for their state's id, kept while the table lives (states share unchanged tables). */
+const tableJsonCache = new WeakMap<object, string>();
+
+function tableJson(table: object, keysOnly: boolean): string {
+  let json = tableJsonCache.get(table);
+  if (json === undefined) {
+    json = JSON.stringify(keysOnly ? Object.keys(table) : table);
+    tableJsonCache.set(table, json);
+  }
+  return json;
 }
 
 /** `next`, plus whatever of `kept` it lacks: the state while a reload is under way (old and new configs). */
