@@ -43,39 +43,57 @@ export interface SourcedObject {
 
 /**
  * Sorts loaded objects into a Snapshot. When the same object appears twice, the copy from the first origin
- * (in code-unit order) wins and the other is reported, so the result does not depend on load order.
+ * (in code-unit order) wins and the other is reported, so the result does not depend on load order. One
+ * pass over the objects: every change of a source makes a whole Snapshot (30,000 objects at 10,000
+ * Ingresses), and the endpoint fast path waits for it.
  */
 export function buildSnapshot(
   objects: readonly SourcedObject[],
   diagnostics: readonly Diagnostic[],
 ): Snapshot {
-  const byKey = new Map<string, SourcedObject>();
   const extra: Diagnostic[] = [...diagnostics];
-  const sorted = [...objects].sort((a, b) => cmp(a.origin, b.origin));
-  for (const item of sorted) {
-    const ref = objectRef(item.object);
-    const key = `${ref.kind}/${ref.namespace}/${ref.name}`;
-    const first = byKey.get(key);
+  // Sources mostly hand their objects over in origin order already (a folder's files by name; the API's
+  // all "api"): sorted again only when not.
+  const sorted = inOriginOrder(objects) ? objects : [...objects].sort((a, b) => cmp(a.origin, b.origin));
+  const firstOrigin = new Map<string, string>();
+  const lists = {
+    Ingress: [] as V1Ingress[],
+    IngressClass: [] as V1IngressClass[],
+    Service: [] as V1Service[],
+    EndpointSlice: [] as V1EndpointSlice[],
+    Secret: [] as V1Secret[],
+    ConfigMap: [] as V1ConfigMap[],
+  } satisfies Record<Kind, KubernetesObject[]>;
+  for (const { origin, object } of sorted) {
+    const kind = object.kind ?? 'Unknown';
+    const namespace = kind === 'IngressClass' ? '' : (object.metadata?.namespace ?? 'default');
+    const key = `${kind}/${namespace}/${object.metadata?.name ?? ''}`;
+    const first = firstOrigin.get(key);
     if (first !== undefined) {
       extra.push({
         severity: 'warning',
-        object: ref,
+        object: objectRef(object),
         field: '',
-        reason: `defined again in ${item.origin}; the copy in ${first.origin} is used`,
+        reason: `defined again in ${origin}; the copy in ${first} is used`,
       });
       continue;
     }
-    byKey.set(key, item);
+    firstOrigin.set(key, origin);
+    if (isKind(kind)) (lists[kind] as KubernetesObject[]).push(object);
   }
-  const of = <T>(kind: Kind): T[] =>
-    [...byKey.values()].filter((o) => o.object.kind === kind).map((o) => o.object as T);
   return {
-    ingresses: of<V1Ingress>('Ingress'),
-    ingressClasses: of<V1IngressClass>('IngressClass'),
-    services: of<V1Service>('Service'),
-    endpointSlices: of<V1EndpointSlice>('EndpointSlice'),
-    secrets: of<V1Secret>('Secret'),
-    configMaps: of<V1ConfigMap>('ConfigMap'),
+    ingresses: lists.Ingress,
+    ingressClasses: lists.IngressClass,
+    services: lists.Service,
+    endpointSlices: lists.EndpointSlice,
+    secrets: lists.Secret,
+    configMaps: lists.ConfigMap,
     diagnostics: extra,
   };
+}
+
+function inOriginOrder(objects: readonly SourcedObject[]): boolean {
+  for (let i = 1; i < objects.length; i++)
+    if (cmp((objects[i - 1] as SourcedObject).origin, (objects[i] as SourcedObject).origin) > 0) return false;
+  return true;
 }
