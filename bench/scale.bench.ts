@@ -12,8 +12,9 @@
 // The controller runs as the image runs it: the compiled dist/ with the image's NODE_OPTIONS (V8 heap flags;
 // set in the npm script, inherited by every process the bench starts).
 // Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
-// several minutes each). A small config (SCALE_SMALL Ingresses, default 10) is timed first: edit → served
-// against NGINX's own reload.
+// several minutes each; SCALE_LOGS=<folder> keeps the controllers' logs and prints when each change was
+// made). A small config (SCALE_SMALL Ingresses, default 10) is timed first: edit → served against NGINX's
+// own reload.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -54,6 +55,8 @@ const EDITS = Number(process.env['SCALE_EDITS'] ?? '5');
 const SMALL = Number(process.env['SCALE_SMALL'] ?? '10');
 const NAMESPACES = 10;
 const DEBOUNCE_MS = 100;
+/** A folder to keep each controller's log in, and to print when each EndpointSlice change was made. */
+const LOGS = process.env['SCALE_LOGS'];
 const LONG = 30 * 60_000;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -126,6 +129,13 @@ const percentile = (xs: readonly number[], p: number): number =>
 const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(0)} ms`);
 const ratio = (x: number, base: number): string => `${(x / base).toFixed(2)}×`;
 const mib = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
+
+/** Writes a controller's log so far to `SCALE_LOGS/<name>.log`, when SCALE_LOGS is set. */
+async function keepLog(name: string, g: RunningGatehouse): Promise<void> {
+  if (LOGS === undefined) return;
+  await mkdir(LOGS, { recursive: true });
+  await writeFile(path.join(LOGS, `${name}.log`), g.logs());
+}
 
 /** VmHWM (peak) and VmRSS (now) of a process, in KiB. */
 function memoryOf(pid: number): { peak: number; now: number } {
@@ -319,6 +329,10 @@ async function measureEndpointChanges(
       return live.backends[backend]?.some((e) => e.startsWith(`${moved}:`)) === true ? true : undefined;
     });
     samples.push(performance.now() - t0);
+    if (LOGS !== undefined)
+      console.log(
+        `  change ${s}: ${backend} made at ${new Date(Date.now() - samples[s]!).toISOString()}, live after ${ms(samples[s]!)}`,
+      );
     await waitUntilCurrent(c.gatehouse, LONG);
   }
   return {
@@ -422,6 +436,7 @@ async function folderRun(
     const edit = await measureEdits(c);
     const endpoints = await measureEndpointChanges(c, n);
     const rotation = await measureRotation(c);
+    await keepLog(`folder-${n}`, gatehouse);
     const confBytes = (await stat(path.join(gatehouse.confDir, 'nginx.conf'))).size;
     const pid = gatehouse.process.pid ?? 0;
     report('folder', n, base, {
@@ -544,6 +559,8 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
     const changes = await measureEndpointChanges(c, n);
     const rotation = await measureRotation(c);
     await waitUntilCurrent(follower, LONG);
+    await keepLog(`cluster-${n}-leader`, leader);
+    await keepLog(`cluster-${n}-follower`, follower);
     const confBytes = (await stat(path.join(leader.confDir, 'nginx.conf'))).size;
     report('cluster', n, base, {
       healthyMs,

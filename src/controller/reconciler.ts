@@ -86,6 +86,8 @@ export class Reconciler {
     | undefined;
   /** True until the first snapshot arrives. */
   private neverStarted = true;
+  /** When each snapshot was handed over (for the endpoint fast path's log: how long it waited). */
+  private readonly arrived = new WeakMap<Snapshot, number>();
   private reportedDiagnostics = new Set<string>();
   private idleWaiters: (() => void)[] = [];
   private failures = 0;
@@ -120,6 +122,7 @@ export class Reconciler {
     const now = Date.now();
     this.staleFrom ??= { at: now };
     this.pending = snapshot;
+    this.arrived.set(snapshot, now);
     // An endpoint change the fast path takes reloads nothing: it waits only to gather a burst of them.
     // The very first snapshot is complete (a folder read whole, informers synced) and has nothing to be
     // coalesced with: it is reconciled at once.
@@ -248,7 +251,12 @@ export class Reconciler {
         logger.info(outcome === 'updated' ? 'nginx endpoints updated without a reload' : `nginx ${outcome}`, {
           changed: formatChange(describeChange(previous, result.model)),
           checksum: rendered.checksum,
-          ...(outcome === 'updated' ? { state: rendered.dynamic.id } : {}),
+          ...(outcome === 'updated'
+            ? {
+                state: rendered.dynamic.id,
+                sinceSnapshotMs: Date.now() - (this.arrived.get(snapshot) ?? started),
+              }
+            : {}),
           servers: result.model.servers.length,
           upstreams: result.model.upstreams.length,
           // translate + render (or the fast path's refresh), then NGINX's part (stage, test, load, verify).
