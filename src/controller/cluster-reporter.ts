@@ -45,6 +45,8 @@ export class ClusterReporter {
    * kept a second config alive beside the live one (about 60 MB on the leader at 10,000 Ingresses).
    */
   private last: Tidings | undefined;
+  /** The lists `last` was made from (the endpoint fast path hands the same ones on when they did not change). */
+  private lastLists: Pick<ReconcileReport['result'], 'ingresses' | 'diagnostics'> | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -68,6 +70,12 @@ export class ClusterReporter {
   onReconciled(report: ReconcileReport): void {
     if (report.outcome === 'failed') return; // the new config is not live: say nothing about it
     const { ingresses, diagnostics } = report.result;
+    // The endpoint fast path hands on the served result's lists when nothing in them changed (endpoints
+    // only): then Events and status are what was synced already. Not syncing again keeps the leader's
+    // 10,000-Ingress status pass (and its API calls) from running beside every pod change.
+    const unchanged = this.lastLists?.ingresses === ingresses && this.lastLists.diagnostics === diagnostics;
+    this.lastLists = { ingresses, diagnostics };
+    if (unchanged) return;
     const served = ingresses.filter((i) => i.outcome === 'served').map((i) => i.ref);
     this.last = {
       served,

@@ -1,0 +1,66 @@
+// The leader's reporting (Events, Ingress status) runs again after a reconcile whose Ingress outcomes or
+// diagnostics changed, and not after an endpoint-only push that changed neither.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import winston from 'winston';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { ClusterReporter } from '../../src/controller/cluster-reporter.ts';
+import { Reconciler, type ConfigApplier } from '../../src/controller/reconciler.ts';
+import type { EventRecorder } from '../../src/status/events.ts';
+import { ingress, ingressClass, serviceWithEndpoints } from '../support/fixtures.ts';
+import { OPTIONS, PATHS, snapshotOf } from './harness.ts';
+
+const nginx: ConfigApplier = {
+  apply: () => Promise.resolve('updated'),
+  check: () => Promise.resolve(),
+};
+const world = (...ips: string[]) =>
+  snapshotOf([
+    ingressClass(),
+    ingress({ name: 'web', rules: [{ host: 'a.example.com', paths: [{ service: 'web', port: 80 }] }] }),
+    ...serviceWithEndpoints(
+      'web',
+      ips.map((ip) => ({ ip, port: 8080 })),
+    ),
+  ]);
+
+describe('ClusterReporter', () => {
+  it('reports again when outcomes or diagnostics change, not after an endpoint-only push', async () => {
+    const synced: string[][] = [];
+    const events = {
+      update: (intents: readonly { reason?: string; message?: string }[]) =>
+        synced.push(intents.map((i) => i.message ?? '')),
+      stop: () => Promise.resolve(),
+    } as unknown as EventRecorder;
+    const logger = winston.createLogger({ silent: true });
+    const reporter = new ClusterReporter({
+      core: {} as CoreV1Api,
+      statusWriter: undefined,
+      events,
+      addressOptions: {} as never,
+      currentIngresses: () => [],
+      isLeader: () => true,
+      logger,
+      resyncMs: 3_600_000,
+    });
+    const reconciler = new Reconciler({ translate: OPTIONS, paths: PATHS, nginx, logger, debounceMs: 0 });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+    reporter.onReconciled(await reconciler.reconcile(world('10.0.0.1')));
+    await settle();
+    assert.equal(synced.length, 1, 'the first reconcile is reported');
+
+    const moved = await reconciler.reconcile(world('10.0.0.2'));
+    assert.equal(moved.outcome, 'updated');
+    reporter.onReconciled(moved);
+    await settle();
+    assert.equal(synced.length, 1, 'an endpoint-only push reported again');
+
+    // The last endpoint going: a warning (an Event) to report.
+    reporter.onReconciled(await reconciler.reconcile(world()));
+    await settle();
+    assert.equal(synced.length, 2, 'a new warning was not reported');
+    assert.match(synced[1]!.join('\n'), /no ready endpoints/);
+    await reporter.stop();
+  });
+});
