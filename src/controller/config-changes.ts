@@ -85,34 +85,54 @@ export function formatChange(change: ConfigChange): string {
  * content (a folder). Sorted.
  */
 export function snapshotChanges(before: Snapshot | undefined, after: Snapshot): string[] {
-  const index = (s: Snapshot | undefined): Map<string, KubernetesObject> => {
-    const out = new Map<string, KubernetesObject>();
-    if (s === undefined) return out;
-    for (const [kind, list] of [
-      ['Ingress', s.ingresses],
-      ['IngressClass', s.ingressClasses],
-      ['Service', s.services],
-      ['EndpointSlice', s.endpointSlices],
-      ['Secret', s.secrets],
-      ['ConfigMap', s.configMaps],
-    ] as const) {
-      for (const o of list as readonly KubernetesObject[]) {
-        const ns = o.metadata?.namespace;
-        out.set(`${kind} ${ns === undefined ? '' : `${ns}/`}${o.metadata?.name ?? ''}`, o);
-      }
-    }
-    return out;
-  };
-  const a = index(before);
-  const b = index(after);
+  const lists = (s: Snapshot | undefined) =>
+    [
+      ['Ingress', s?.ingresses ?? []],
+      ['IngressClass', s?.ingressClasses ?? []],
+      ['Service', s?.services ?? []],
+      ['EndpointSlice', s?.endpointSlices ?? []],
+      ['Secret', s?.secrets ?? []],
+      ['ConfigMap', s?.configMaps ?? []],
+    ] as const;
   const changes: string[] = [];
-  for (const [key, o] of b) {
-    const old = a.get(key);
-    if (old === undefined) changes.push(`+${key}`);
-    else if (!sameObject(old, o)) changes.push(`~${key}`);
-  }
-  for (const key of a.keys()) if (!b.has(key)) changes.push(`-${key}`);
+  const old = lists(before);
+  for (const [i, [kind, now]] of lists(after).entries()) kindChanges(kind, old[i]?.[1] ?? [], now, changes);
   return changes.sort((x, y) => cmp(x.slice(1), y.slice(1)) || cmp(x, y));
+}
+
+/**
+ * Adds one kind's changes. Sources keep their objects' order and hand an unchanged object on as the same
+ * object, so the lists are walked side by side while they match (an endpoint change at 10,000 Ingresses
+ * leaves 29,999 of 30,000 objects as they were); the rest is matched by name.
+ */
+function kindChanges(
+  kind: string,
+  a: readonly KubernetesObject[],
+  b: readonly KubernetesObject[],
+  changes: string[],
+): void {
+  const key = (o: KubernetesObject): string => {
+    const ns = o.metadata?.namespace;
+    return `${kind} ${ns === undefined ? '' : `${ns}/`}${o.metadata?.name ?? ''}`;
+  };
+  let i = 0;
+  for (; i < a.length && i < b.length; i++) {
+    const old = a[i] as KubernetesObject;
+    const now = b[i] as KubernetesObject;
+    if (old === now) continue;
+    const k = key(now);
+    if (key(old) !== k) break;
+    if (!sameObject(old, now)) changes.push(`~${k}`);
+  }
+  const index = (list: readonly KubernetesObject[]) => new Map(list.slice(i).map((o) => [key(o), o]));
+  const olds = index(a);
+  for (const [k, o] of index(b)) {
+    const old = olds.get(k);
+    if (old === undefined) changes.push(`+${k}`);
+    else if (!sameObject(old, o)) changes.push(`~${k}`);
+  }
+  const news = new Set(b.slice(i).map(key));
+  for (const k of olds.keys()) if (!news.has(k)) changes.push(`-${k}`);
 }
 
 function sameObject(a: KubernetesObject, b: KubernetesObject): boolean {

@@ -91,6 +91,36 @@ describe('what a reload changed', () => {
       '-Service default/s',
     ]);
   });
+
+  it('finds changes anywhere in long lists: the same objects, one changed, one gone, one new', () => {
+    const ingresses = Array.from({ length: 6 }, (_, i) =>
+      ingress({
+        name: `app-${i}`,
+        rules: [{ host: `h${i}.example.com`, paths: [{ service: 's', port: 80 }] }],
+      }),
+    );
+    const before = snapshotOf([ingressClass(), ...ingresses]);
+    const edited = ingress({
+      name: 'app-2',
+      rules: [{ host: 'new.example.com', paths: [{ service: 's', port: 80 }] }],
+    });
+    const added = ingress({
+      name: 'app-9',
+      rules: [{ host: 'h9.example.com', paths: [{ service: 's', port: 80 }] }],
+    });
+    const after = snapshotOf([
+      ingressClass(),
+      ...ingresses.slice(0, 2),
+      edited,
+      ...ingresses.slice(4),
+      added,
+    ]);
+    assert.deepEqual(snapshotChanges(before, after), [
+      '~Ingress default/app-2',
+      '-Ingress default/app-3',
+      '+Ingress default/app-9',
+    ]);
+  });
 });
 
 describe('who may inspect', () => {
