@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1EndpointSlice } from '@kubernetes/client-node';
 import { refKey, sortedDiagnostics, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import type { NginxModel, Upstream } from '../model/nginx.ts';
+import { objectChanges } from '../model/object-changes.ts';
 import type { NameResolution, Snapshot } from '../model/snapshot.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY } from './address-policy.ts';
 import { SERVICE_NAME_LABEL, ServiceIndex } from './backends.ts';
@@ -22,7 +23,8 @@ export interface Translated {
  * - a TCP/UDP or passthrough upstream's endpoints change (they are printed in nginx.conf: a reload).
  * An upstream gaining its first endpoint or losing its last stays here: translate's warnings about it
  * (no ready endpoints) are given again from `result.backendUses`. So the result never needs a new
- * nginx.conf: only the dynamic state (and those warnings) change. Pure; never throws on user input. test/property/endpoint-refresh.test.ts checks it equals translate's result.
+ * nginx.conf: only the dynamic state (and those warnings) change. Pure; never throws on user input.
+ * test/property/endpoint-refresh.test.ts checks it equals translate's result.
  */
 export function refreshEndpoints(
   before: Translated,
@@ -196,39 +198,14 @@ function sameObjects(a: readonly KubernetesObject[], b: readonly KubernetesObjec
 }
 
 /**
- * The objects that differ between two lists, matched by namespace and name, as [before, after] pairs
- * (undefined: absent); undefined when a list names one object twice. Sources hand out a changed object as
- * a new object, so an unchanged one is usually the very same object (an informer's cache, a folder's
- * unchanged files), and is passed over at once; others (a file read again, an informer listing again)
- * compare by content.
+ * The objects that differ between two lists, matched by namespace and name (see `objectChanges`); an
+ * object read again (a file, an informer listing again) compares by content.
  */
 function differences<T extends KubernetesObject>(
   a: readonly T[],
   b: readonly T[],
 ): [T | undefined, T | undefined][] | undefined {
-  if (a === b) return [];
-  const out: [T | undefined, T | undefined][] = [];
-  // Sources keep their order (a folder's files sorted by name; an informer's cache): walk both while the
-  // same object, or the same object's new version, sits at the same place.
-  let i = 0;
-  for (; i < a.length && i < b.length; i++) {
-    const old = a[i] as T;
-    const now = b[i] as T;
-    if (old === now) continue;
-    if (objectKey(old) !== objectKey(now)) break;
-    if (JSON.stringify(old) !== JSON.stringify(now)) out.push([old, now]);
-  }
-  if (i === a.length && i === b.length) return out;
-  const before = new Map(a.slice(i).map((o) => [objectKey(o), o]));
-  const after = new Map(b.slice(i).map((o) => [objectKey(o), o]));
-  if (before.size !== a.length - i || after.size !== b.length - i) return undefined;
-  for (const [k, now] of after) {
-    const old = before.get(k);
-    if (old !== now && (old === undefined || JSON.stringify(old) !== JSON.stringify(now)))
-      out.push([old, now]);
-  }
-  for (const [k, old] of before) if (!after.has(k)) out.push([old, undefined]);
-  return out;
+  return objectChanges(a, b, objectKey, (x, y) => JSON.stringify(x) === JSON.stringify(y));
 }
 
 function sameResolutions(

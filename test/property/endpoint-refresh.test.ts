@@ -1,8 +1,8 @@
 // The endpoint fast path (src/translate/endpoint-refresh.ts) must give exactly what translate gives: for
 // random clusters and random sequences of changes (EndpointSlices mostly, sometimes something else), every
 // time it answers, its result (model, dynamic state and diagnostics: a backend emptying or getting its
-// first endpoint changes translate's warnings) equals translate's, nginx.conf is the one already served, and so the dynamic
-// state it pushes is the full path's.
+// first endpoint changes translate's warnings) equals translate's, nginx.conf is the one already served,
+// and so the dynamic state it pushes is the full path's.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
