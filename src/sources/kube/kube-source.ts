@@ -345,12 +345,9 @@ export class KubeSource {
     }
     if (this.refetching > 0) return;
     const objects: SourcedObject[] = [];
-    for (const { spec, lw } of this.informers) {
-      for (const object of lw.list()) {
-        object.kind ??= spec.kind;
-        objects.push({ origin: 'api', object });
-      }
-    }
+    // The cached copies say their kind (trim.ts): nothing is set on them here.
+    for (const { lw } of this.informers)
+      for (const object of lw.list()) objects.push({ origin: 'api', object });
     this.onSnapshot(buildSnapshot(objects, []));
   }
 }
