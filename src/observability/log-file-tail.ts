@@ -43,6 +43,8 @@ export async function tailLogFile(
   let partial: Buffer = Buffer.alloc(0);
   let reading: Promise<number> | undefined;
   let closed = false;
+  // Whether fallocate could cut the file (false once it could do neither).
+  let cut = true;
 
   const readAll = async (): Promise<number> => {
     const from = offset;
@@ -53,11 +55,15 @@ export async function tailLogFile(
       reclaimedTo = 0;
       partial = Buffer.alloc(0);
     }
+    let caughtUp = false;
     for (let full = false; !full;) {
       // A fresh buffer each time: the lines handed out point into it.
       const chunk = Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await handle.read(chunk, 0, CHUNK, offset);
-      if (bytesRead === 0) break;
+      if (bytesRead === 0) {
+        caughtUp = true;
+        break;
+      }
       // The file offset of data[0].
       const base = offset - partial.length;
       offset += bytesRead;
@@ -76,17 +82,27 @@ export async function tailLogFile(
       if (full) partial = Buffer.alloc(0);
       // A line longer than a chunk is not one of NGINX's: dropped rather than kept growing.
       else partial = data.length - start > CHUNK ? Buffer.alloc(0) : Buffer.from(data.subarray(start));
-      if (bytesRead < CHUNK) break;
+      if (bytesRead < CHUNK) {
+        caughtUp = !full;
+        break;
+      }
     }
     const reclaimable = Math.floor((offset - partial.length) / PAGE) * PAGE;
     if (reclaimable - reclaimedTo >= (options.reclaimBytes ?? 64 * 1024 * 1024)) {
-      if (await fallocate(file, '--collapse-range', reclaimable)) {
+      if (cut && (await fallocate(file, '--collapse-range', reclaimable))) {
         // What was read is gone and the rest moved to the front.
         offset -= reclaimable;
         reclaimedTo = 0;
-      } else {
-        await fallocate(file, '--punch-hole', reclaimable);
+      } else if (cut && (await fallocate(file, '--punch-hole', reclaimable))) {
         reclaimedTo = reclaimable;
+      } else if (caughtUp && partial.length === 0) {
+        // Last resort (no util-linux, or a file system that can do neither): start the file again, once
+        // everything in it was read. A block NGINX appends between that read and this is lost; a file
+        // growing without bound would be worse.
+        cut = false;
+        await handle.truncate(0);
+        offset = 0;
+        reclaimedTo = 0;
       }
     }
     return offset - from;

@@ -65,6 +65,28 @@ describe('a log file read as it grows', () => {
     });
   }
 
+  it('without fallocate, starts the file again once it has read all of it, losing nothing', async () => {
+    const dir = await folder();
+    const file = path.join(dir, 'metrics.log');
+    const path0 = process.env['PATH'];
+    process.env['PATH'] = dir; // no fallocate there
+    try {
+      let n = 0;
+      const tail = await tailLogFile(file, () => (n += 1) > 0, { pollMs: 60_000, reclaimBytes: 64 * 1024 });
+      for (let i = 0; i < 20; i++) {
+        await appendFile(file, `${'x'.repeat(99)}\n`.repeat(1000));
+        await tail.poll();
+      }
+      await tail.close();
+      assert.equal(n, 20_000);
+      const { size } = await stat(file);
+      assert.ok(size < 300_000, `${size} bytes`);
+    } finally {
+      process.env['PATH'] = path0;
+      await rm(dir, { recursive: true });
+    }
+  });
+
   it('as the metrics log: a burst larger than the queue waits in the file instead of being dropped', async () => {
     const dir = await folder();
     const file = path.join(dir, 'metrics.log');
