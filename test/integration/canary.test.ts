@@ -9,7 +9,7 @@ import { ingress, serviceWithEndpoints } from '../support/fixtures.ts';
 import { request, type RequestOptions } from '../support/http-client.ts';
 import { countMatches, served, serveFolder, waitForLog, type ServedFolder } from '../support/integration.ts';
 import { eventually } from '../support/http-client.ts';
-import { scrape, valueOf } from '../support/prometheus.ts';
+import { scrape, settledScrape, valueOf } from '../support/prometheus.ts';
 import path from 'node:path';
 import { socketRequest } from '../../src/nginx/dynamic-client.ts';
 
@@ -173,7 +173,8 @@ describe('canary Ingresses, through real NGINX', () => {
   it('counts canary requests under the canary label', async () => {
     assert.ok(folder);
     const { healthzPort, httpPort } = folder.gatehouse;
-    const before = await scrape(healthzPort);
+    // Earlier tests' canary requests may still be in NGINX's metrics log buffer.
+    const before = await settledScrape(healthzPort);
     const labels = {
       namespace: 'default',
       ingress: 'shop',

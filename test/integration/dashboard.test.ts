@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/gatehouse-process.ts';
 import { ingress, serviceWithEndpoints } from '../support/fixtures.ts';
-import { request } from '../support/http-client.ts';
+import { eventually, request } from '../support/http-client.ts';
 import { serveFolder, type ServedFolder } from '../support/integration.ts';
 import { freePort } from '../support/ports.ts';
-import { parseMetrics } from '../support/prometheus.ts';
+import { parseMetrics, scrape } from '../support/prometheus.ts';
 
 /** Labels Prometheus adds from the scrape target (the controller pod), not the controller. */
 const TARGET_LABELS = new Set(['pod', 'instance', 'job', 'container', 'endpoint']);
@@ -96,7 +96,14 @@ describe('the Grafana dashboard', () => {
     await request('http', g.httpPort, 'shop.example.com', '/');
     await request('http', g.httpPort, 'shop.example.com', '/gone');
     await request('https', g.httpsPort, 'shop.example.com', '/');
-    await new Promise((r) => setTimeout(r, 500));
+    // NGINX writes the metrics log in blocks, at least every second: wait until the 502 of /gone and the
+    // HTTPS request are counted.
+    await eventually(
+      () => scrape(g.healthzPort),
+      (s) =>
+        s.some((x) => x.name === 'gatehouse_tls_handshakes_total') &&
+        s.some((x) => x.name === 'nginx_ingress_controller_requests' && x.labels['status'] === '5xx'),
+    );
     const text = await (await fetch(`http://127.0.0.1:${g.healthzPort}/metrics`)).text();
     families = new Map();
     for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm))

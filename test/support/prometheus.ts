@@ -49,3 +49,20 @@ export async function scrape(healthzPort: number): Promise<Sample[]> {
   if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
   return parseMetrics(await res.text());
 }
+
+/**
+ * A scrape once the traffic metrics have settled: NGINX writes the metrics log in blocks at least every
+ * second (ADR 0015), so requests answered just before are counted up to about 1.25 s later. Scrapes 1.5 s
+ * apart until the count of log lines stays the same.
+ */
+export async function settledScrape(healthzPort: number): Promise<Sample[]> {
+  const lines = (s: Sample[]): number | undefined =>
+    valueOf(s, 'gatehouse_traffic_log_lines_total', { outcome: 'counted' });
+  let last = await scrape(healthzPort);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1500));
+    const now = await scrape(healthzPort);
+    if (lines(now) === lines(last)) return now;
+    last = now;
+  }
+}
