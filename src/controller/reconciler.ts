@@ -259,7 +259,7 @@ export class Reconciler {
             : {}),
           servers: result.model.servers.length,
           upstreams: result.model.upstreams.length,
-          // translate + render (or the fast path's refresh), then NGINX's part (stage, test, load, verify).
+          // translate + render (0 when the fast path kept the served config), then NGINX's part (`ms`).
           buildMs,
           ms: Date.now() - started,
         });

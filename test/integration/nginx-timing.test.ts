@@ -26,6 +26,9 @@ const HOST = 'timing.example.com';
 const app = (service: string): ReturnType<typeof ingress> =>
   ingress({ name: 'timing', rules: [{ host: HOST, paths: [{ service, port: 80 }] }] });
 
+/** Whether a call of the wrapped NGINX was an `nginx -t`. */
+const isTest = (args: string): boolean => / -t /.test(` ${args} `);
+
 async function masterPid(gatehouse: RunningGatehouse): Promise<number> {
   return Number((await readFile(path.join(gatehouse.confDir, 'run', 'nginx.pid'), 'utf8')).trim());
 }
@@ -88,7 +91,7 @@ describe('NGINX timing', () => {
   it('a first start is its own test (no nginx -t before it); a change is tested before its reload', async () => {
     const { dir, gatehouse, nginx } = await setUp(0);
     await waitUntilHealthy(gatehouse);
-    const tests = async (): Promise<string[]> => (await nginx.calls()).filter((c) => / -t /.test(` ${c} `));
+    const tests = async (): Promise<string[]> => (await nginx.calls()).filter(isTest);
     assert.deepEqual(await tests(), [], gatehouse.logs());
     await writeManifest(dir, 'app.yaml', [app('second')]);
     assert.equal(await eventuallyServed(gatehouse, HOST, '/', '200 second'), '200 second');
@@ -119,10 +122,7 @@ describe('NGINX timing', () => {
     const logs = gatehouse.logs();
     assert.equal(countMatches(logs, 'nginx started'), 1, logs);
     assert.doesNotMatch(logs, /retrying/, logs);
-    assert.ok(
-      (await nginx.calls()).some((c) => / -t /.test(` ${c} `)),
-      'the refused start was not tested',
-    );
+    assert.ok((await nginx.calls()).some(isTest), 'the refused start was not tested');
   });
 
   it('a stopped (SIGSTOP) master is noticed by the liveness check and replaced', async () => {
