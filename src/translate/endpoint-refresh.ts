@@ -2,6 +2,7 @@ import type { KubernetesObject, V1EndpointSlice } from '@kubernetes/client-node'
 import { refKey, sortedDiagnostics, type Diagnostic, type ObjectRef } from '../model/diagnostics.ts';
 import type { NginxModel, Upstream } from '../model/nginx.ts';
 import { objectChanges } from '../model/object-changes.ts';
+import { sameContent } from '../model/object-content.ts';
 import type { NameResolution, Snapshot } from '../model/snapshot.ts';
 import { DEFAULT_EXTERNAL_NAME_POLICY } from './address-policy.ts';
 import { SERVICE_NAME_LABEL, ServiceIndex } from './backends.ts';
@@ -199,13 +200,14 @@ function sameObjects(a: readonly KubernetesObject[], b: readonly KubernetesObjec
 
 /**
  * The objects that differ between two lists, matched by namespace and name (see `objectChanges`); an
- * object read again (a file, an informer listing again) compares by content.
+ * object read again (a file, an informer listing again, a status write's echo) compares by what translate
+ * reads of it: after the leader wrote every Ingress's status, each is a new copy that differs only there.
  */
 function differences<T extends KubernetesObject>(
   a: readonly T[],
   b: readonly T[],
 ): [T | undefined, T | undefined][] | undefined {
-  return objectChanges(a, b, objectKey, (x, y) => JSON.stringify(x) === JSON.stringify(y));
+  return objectChanges(a, b, objectKey, sameContent);
 }
 
 function sameResolutions(

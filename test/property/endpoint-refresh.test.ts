@@ -144,6 +144,7 @@ type Change =
   | { readonly kind: 'slices'; readonly service: string; readonly slices: Slice[] }
   | { readonly kind: 'service'; readonly service: string; readonly to: ServiceKind }
   | { readonly kind: 'same-ingress-again' }
+  | { readonly kind: 'status-echo' }
   | { readonly kind: 'tcp'; readonly entry: string | undefined }
   | { readonly kind: 'dns'; readonly answer: NameResolution };
 
@@ -166,6 +167,7 @@ const changeArb: fc.Arbitrary<Change> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'same-ingress-again' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'status-echo' as const }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -218,6 +220,25 @@ class World {
   }
 }
 
+let echoes = 0;
+/**
+ * The leader's status write coming back through the watch: a new copy of the object, with a new status
+ * and resourceVersion, and a typed list's Date where the earlier copy had a string.
+ */
+function statusEcho(o: KubernetesObject): KubernetesObject {
+  echoes += 1;
+  const created = o.metadata?.creationTimestamp;
+  return {
+    ...o,
+    metadata: {
+      ...o.metadata,
+      resourceVersion: String(echoes),
+      ...(created === undefined ? {} : { creationTimestamp: new Date(created) }),
+    },
+    status: { loadBalancer: { ingress: [{ ip: '198.18.0.1' }] } },
+  } as KubernetesObject;
+}
+
 const tcpConfig = (entry: string | undefined): KubernetesObject[] =>
   entry === undefined ? [] : [configMap({ '9000': entry }, 'ops', 'tcp')];
 
@@ -251,6 +272,8 @@ describe('endpoint fast path', () => {
               'ingresses',
               (world.objects.get('ingresses') ?? []).map((o) => structuredClone(o)),
             );
+          else if (change.kind === 'status-echo')
+            world.objects.set('ingresses', (world.objects.get('ingresses') ?? []).map(statusEcho));
           else if (change.kind === 'tcp') world.objects.set('tcp', tcpConfig(change.entry));
           else world.answer = change.answer;
           snapshot = world.snapshot();
@@ -354,6 +377,48 @@ describe('endpoint fast path', () => {
       sliceObjects('default/s1', [{ ...one, endpoints: [{ ip: '10.0.0.3', ready: true }] }]),
     );
     world.objects.set('svc', [serviceObject('default/s1', 'cluster-ip') as KubernetesObject]);
+    assert.equal(refreshEndpoints(before, world.snapshot(), OPTS), undefined);
+  });
+
+  it('takes an EndpointSlice change after the leader wrote every Ingress status (each a new copy)', () => {
+    const world = new World();
+    world.objects.set('class', [ingressClass()]);
+    world.objects.set(
+      'ingresses',
+      ingressObjects([
+        {
+          name: 'web',
+          namespace: 'default',
+          host: 'a.example.com',
+          paths: [{ path: '/', service: 's1', port: 80 }],
+          serviceUpstream: false,
+          canary: 's2',
+          defaultBackend: false,
+        },
+      ]),
+    );
+    world.objects.set('svc', [serviceObject('default/s1', 'pods') as KubernetesObject]);
+    const one = { portName: 'http', port: 8080, family: 'IPv4' };
+    const pods = (ip: string): KubernetesObject[] =>
+      sliceObjects('default/s1', [{ ...one, endpoints: [{ ip, ready: true }] }]);
+    world.objects.set('slices', pods('10.0.0.1'));
+    const first = world.snapshot();
+    const before: Translated = { snapshot: first, result: translate(first, OPTS) };
+    world.objects.set('ingresses', (world.objects.get('ingresses') ?? []).map(statusEcho));
+    world.objects.set('slices', pods('10.0.0.2'));
+    const after = world.snapshot();
+    const fast = refreshEndpoints(before, after, OPTS);
+    assert.ok(fast !== undefined, 'a status echo sent the EndpointSlice change to translate');
+    assert.deepEqual(fast, translate(after, OPTS));
+    // What translate reads does change: an annotation on the echoed copy.
+    world.objects.set(
+      'ingresses',
+      (world.objects.get('ingresses') ?? []).map((o, i) =>
+        i === 0
+          ? { ...o, metadata: { ...o.metadata, annotations: { [`${A}service-upstream`]: 'true' } } }
+          : o,
+      ),
+    );
     assert.equal(refreshEndpoints(before, world.snapshot(), OPTS), undefined);
   });
 });

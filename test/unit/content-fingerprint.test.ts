@@ -1,11 +1,13 @@
 // Which informer updates make a new Snapshot (src/sources/kube/content-fingerprint.ts): a status write or a
 // bookkeeping change does not, anything translate may read does, and an object gives the same digest typed
-// from a list as raw from a watch event.
+// from a list as raw from a watch event. The endpoint fast path's `sameContent` (src/model/object-content.ts)
+// must say the same of every pair.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 // What the typed list calls (listIngressForAllNamespaces and the like) turn each item into.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { sameContent } from '../../src/model/object-content.ts';
 import { contentFingerprint } from '../../src/sources/kube/content-fingerprint.ts';
 
 /** An Ingress as a watch event brings it: plain JSON. */
@@ -49,6 +51,7 @@ describe('content fingerprint', () => {
     const typed = ObjectSerializer.deserialize(item, 'V1Ingress', '') as KubernetesObject;
     assert.ok(typed.metadata?.creationTimestamp instanceof Date);
     assert.equal(contentFingerprint(typed), base);
+    assert.ok(sameContent(typed, raw()));
   });
 
   it('ignores status, resourceVersion, generation and managedFields', () => {
@@ -56,6 +59,7 @@ describe('content fingerprint', () => {
     o.status = { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } };
     Object.assign(o.metadata!, { resourceVersion: '42', generation: 2, managedFields: [] });
     assert.equal(contentFingerprint(o), base);
+    assert.ok(sameContent(o, raw()));
   });
 
   it('changes with an annotation, a label, the spec or a deletion', () => {
@@ -69,6 +73,8 @@ describe('content fingerprint', () => {
       const o = raw();
       change(o);
       assert.notEqual(contentFingerprint(o), base, String(change));
+      assert.ok(!sameContent(o, raw()), String(change));
+      assert.ok(!sameContent(raw(), o), String(change));
     }
   });
 });

@@ -1,18 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { BOOKKEEPING, TIMESTAMPS, TYPE_FIELDS, timestampSeconds } from '../../model/object-content.ts';
 
 // Which updates are worth a new Snapshot. Most updates to Ingresses at scale are the leader's own status
 // writes echoing back through the watch, one per Ingress, and every follower sees them too. Nothing that
 // reads the Snapshot reads `status` (the status writer reads the informer cache itself), so an update that
 // changes only status and bookkeeping would make every replica translate and render everything again for
 // nothing (at 10,000 Ingresses: minutes of CPU and gigabytes of garbage).
-
-/** Fixed by the informer an object comes from; a typed list leaves them out of its items. */
-const TYPE_FIELDS = new Set(['apiVersion', 'kind']);
-/** Metadata the API server changes on writes of any kind: never read by translate. */
-const BOOKKEEPING = new Set(['resourceVersion', 'managedFields', 'generation']);
-/** Metadata timestamps: a Date in a typed list, an RFC 3339 string in a watch event. */
-const TIMESTAMPS = new Set(['creationTimestamp', 'deletionTimestamp']);
 
 /**
  * A digest of what translate may read of an object of one kind: all of it but `status`, the type fields and
@@ -36,16 +30,11 @@ export function contentFingerprint(object: KubernetesObject): string {
       const value = metadata[field];
       if (BOOKKEEPING.has(field) || value === undefined) continue;
       hash.update(`${field}:`);
-      if (TIMESTAMPS.has(field)) hash.update(String(seconds(value)));
+      if (TIMESTAMPS.has(field)) hash.update(String(timestampSeconds(value)));
       else feed(hash, value);
     }
   }
   return hash.digest('base64');
-}
-
-function seconds(value: unknown): number {
-  const ms = value instanceof Date ? value.getTime() : Date.parse(String(value));
-  return Math.floor(ms / 1000);
 }
 
 /** Canonical JSON of a plain value: sorted keys, undefined left out. */
