@@ -8,7 +8,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { annotatedIngress, configMap, ingress } from '../support/fixtures.ts';
-import { launchGatehouse, waitUntilHealthy, type RunningGatehouse } from '../support/gatehouse-process.ts';
+import {
+  launchGatehouse,
+  waitUntilCurrent,
+  waitUntilHealthy,
+  type RunningGatehouse,
+} from '../support/gatehouse-process.ts';
 import { eventually, request } from '../support/http-client.ts';
 import {
   Backends,
@@ -119,7 +124,9 @@ describe('NGINX timing', () => {
       /Ingress default\/broken: NGINX refused the configuration made with this object: .*Rules error/,
     );
     assert.equal((await request('http', gatehouse.httpPort, 'broken.example.com', '/')).status, 404);
-    const logs = gatehouse.logs();
+    // NGINX answers before the reconcile has verified the start and logged it.
+    await waitUntilCurrent(gatehouse);
+    const logs = await waitForLog(gatehouse, 'nginx started');
     assert.equal(countMatches(logs, 'nginx started'), 1, logs);
     assert.doesNotMatch(logs, /retrying/, logs);
     assert.ok((await nginx.calls()).some(isTest), 'the refused start was not tested');
