@@ -404,41 +404,58 @@ function report(
 // ---------------------------------------------------------------------------------------------------------
 // Folder mode: one file per Ingress (its Service and EndpointSlice beside it), as a GitOps folder holds them.
 
+/** A folder of `n` Ingresses, one file each, and `serve` started on it and current; `stop` removes both. */
+async function startFolder(
+  n: number,
+  certificate: TestCertificate,
+  probe: EchoBackend,
+): Promise<{ controller: Controller; healthyMs: number; stop: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-scale-'));
+  const sharedObjects = (rotated?: TestCertificate): KubernetesObject[] =>
+    shared(certificate, { ip: '127.0.0.1', port: probe.port }, rotated);
+  await writeManifest(dir, 'shared.yaml', sharedObjects());
+  const file = (i: number): string => path.join(ns(i), `app-${i}.yaml`);
+  for (let i = 0; i < n; i++) await writeManifest(dir, file(i), app(i, 3));
+  const t0 = performance.now();
+  const gatehouse = await launchGatehouse(dir, ['--log-level', 'info']);
+  const stop = async (): Promise<void> => {
+    await gatehouse.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilHealthy(gatehouse, LONG);
+    const healthyMs = performance.now() - t0;
+    await waitUntilCurrent(gatehouse, LONG);
+    const controller: Controller = {
+      gatehouse,
+      change: async (i, extra) => {
+        await writeManifest(dir, file(i), app(i, 3, extra));
+      },
+      rotate: async (rotated) => {
+        await writeManifest(dir, 'shared.yaml', sharedObjects(rotated));
+      },
+    };
+    return { controller, healthyMs, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 async function folderRun(
   n: number,
   base: Baseline,
   certificate: TestCertificate,
   probe: EchoBackend,
 ): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-scale-'));
-  await writeManifest(dir, 'shared.yaml', shared(certificate, { ip: '127.0.0.1', port: probe.port }));
-  const file = (i: number): string => path.join(ns(i), `app-${i}.yaml`);
-  for (let i = 0; i < n; i++) await writeManifest(dir, file(i), app(i, 3));
-  const t0 = performance.now();
-  const gatehouse = await launchGatehouse(dir, ['--log-level', 'info']);
+  const { controller: c, healthyMs, stop } = await startFolder(n, certificate, probe);
   try {
-    await waitUntilHealthy(gatehouse, LONG);
-    const healthyMs = performance.now() - t0;
-    await waitUntilCurrent(gatehouse, LONG);
-    const c: Controller = {
-      gatehouse,
-      change: async (i, extra) => {
-        await writeManifest(dir, file(i), app(i, 3, extra));
-      },
-      rotate: async (rotated) => {
-        await writeManifest(
-          dir,
-          'shared.yaml',
-          shared(certificate, { ip: '127.0.0.1', port: probe.port }, rotated),
-        );
-      },
-    };
     const edit = await measureEdits(c);
     const endpoints = await measureEndpointChanges(c, n);
     const rotation = await measureRotation(c);
-    await keepLog(`folder-${n}`, gatehouse);
-    const confBytes = (await stat(path.join(gatehouse.confDir, 'nginx.conf'))).size;
-    const pid = gatehouse.process.pid ?? 0;
+    await keepLog(`folder-${n}`, c.gatehouse);
+    const confBytes = (await stat(path.join(c.gatehouse.confDir, 'nginx.conf'))).size;
+    const pid = c.gatehouse.process.pid ?? 0;
     report('folder', n, base, {
       healthyMs,
       confBytes,
@@ -448,8 +465,7 @@ async function folderRun(
       memory: [['folder', memoryOf(pid)]],
     });
   } finally {
-    await gatehouse.stop();
-    await rm(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 
@@ -459,23 +475,9 @@ async function folderRun(
  */
 async function smallRun(certificate: TestCertificate, probe: EchoBackend): Promise<void> {
   const base = await measureBaseline(SMALL, certificate, probe);
-  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-small-'));
-  await writeManifest(dir, 'shared.yaml', shared(certificate, { ip: '127.0.0.1', port: probe.port }));
-  const file = (i: number): string => path.join(ns(i), `app-${i}.yaml`);
-  for (let i = 0; i < SMALL; i++) await writeManifest(dir, file(i), app(i, 3));
-  const t0 = performance.now();
-  const gatehouse = await launchGatehouse(dir, ['--log-level', 'info']);
+  const { controller, healthyMs, stop } = await startFolder(SMALL, certificate, probe);
   try {
-    await waitUntilHealthy(gatehouse, LONG);
-    const healthyMs = performance.now() - t0;
-    await waitUntilCurrent(gatehouse, LONG);
-    const edit = await measureEdits({
-      gatehouse,
-      change: async (i, extra) => {
-        await writeManifest(dir, file(i), app(i, 3, extra));
-      },
-      rotate: () => Promise.reject(new Error('not measured on the small config')),
-    });
+    const edit = await measureEdits(controller);
     console.log(`\nfolder mode, small config (${SMALL} Ingresses)`);
     console.log(
       `  healthy after start        ${ms(healthyMs)}  vs bare NGINX first start ${ms(base.firstStartMs)}  ${ratio(healthyMs, base.firstStartMs)}`,
@@ -484,8 +486,7 @@ async function smallRun(certificate: TestCertificate, probe: EchoBackend): Promi
       `  one Ingress edit → served  ${ms(edit.median)}  vs NGINX's reload ${ms(base.reloadMs)} + debounce ${DEBOUNCE_MS} ms  ${ratio(edit.median, base.reloadMs + DEBOUNCE_MS)}  (goal ≤ 1.5×; median of ${EDITS}); vs nginx -t + reload ${ms(base.editMs)} + debounce  ${ratio(edit.median, base.editMs + DEBOUNCE_MS)}`,
     );
   } finally {
-    await gatehouse.stop();
-    await rm(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 
