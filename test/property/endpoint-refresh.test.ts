@@ -242,6 +242,28 @@ function statusEcho(o: KubernetesObject): KubernetesObject {
 const tcpConfig = (entry: string | undefined): KubernetesObject[] =>
   entry === undefined ? [] : [configMap({ '9000': entry }, 'ops', 'tcp')];
 
+/** One Ingress `web` on a.example.com, / → Service default/s1 (pods), with a canary on `canary` if given. */
+function webWorld(canary: Ing['canary']): World {
+  const world = new World();
+  world.objects.set('class', [ingressClass()]);
+  world.objects.set(
+    'ingresses',
+    ingressObjects([
+      {
+        name: 'web',
+        namespace: 'default',
+        host: 'a.example.com',
+        paths: [{ path: '/', service: 's1', port: 80 }],
+        serviceUpstream: false,
+        canary,
+        defaultBackend: false,
+      },
+    ]),
+  );
+  world.objects.set('svc', [serviceObject('default/s1', 'pods') as KubernetesObject]);
+  return world;
+}
+
 describe('endpoint fast path', () => {
   it('equals translate for random clusters and change sequences, and never changes nginx.conf', () => {
     let answered = 0;
@@ -309,23 +331,7 @@ describe('endpoint fast path', () => {
   });
 
   it('answers an EndpointSlice-only change with the new endpoints and warnings, and leaves a Service change to translate', () => {
-    const world = new World();
-    world.objects.set('class', [ingressClass()]);
-    world.objects.set(
-      'ingresses',
-      ingressObjects([
-        {
-          name: 'web',
-          namespace: 'default',
-          host: 'a.example.com',
-          paths: [{ path: '/', service: 's1', port: 80 }],
-          serviceUpstream: false,
-          canary: undefined,
-          defaultBackend: false,
-        },
-      ]),
-    );
-    world.objects.set('svc', [serviceObject('default/s1', 'pods') as KubernetesObject]);
+    const world = webWorld(undefined);
     const one = { portName: 'http', port: 8080, family: 'IPv4' };
     world.objects.set(
       'slices',
@@ -381,23 +387,7 @@ describe('endpoint fast path', () => {
   });
 
   it('takes an EndpointSlice change after the leader wrote every Ingress status (each a new copy)', () => {
-    const world = new World();
-    world.objects.set('class', [ingressClass()]);
-    world.objects.set(
-      'ingresses',
-      ingressObjects([
-        {
-          name: 'web',
-          namespace: 'default',
-          host: 'a.example.com',
-          paths: [{ path: '/', service: 's1', port: 80 }],
-          serviceUpstream: false,
-          canary: 's2',
-          defaultBackend: false,
-        },
-      ]),
-    );
-    world.objects.set('svc', [serviceObject('default/s1', 'pods') as KubernetesObject]);
+    const world = webWorld('s2');
     const one = { portName: 'http', port: 8080, family: 'IPv4' };
     const pods = (ip: string): KubernetesObject[] =>
       sliceObjects('default/s1', [{ ...one, endpoints: [{ ip, ready: true }] }]);
