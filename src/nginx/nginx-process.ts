@@ -80,6 +80,13 @@ export class NginxProcess {
   /** The dynamic state NGINX was last confirmed to hold, and the id of the one in the state file. */
   private pushed: DynamicState | undefined;
   private onDisk: string | undefined;
+  /**
+   * The state file's writes, one at a time. Only a fresh NGINX reads the file (one that runs keeps its
+   * shared state across reloads), so after a push it is written in the background, the latest state only,
+   * and a start waits for it: a burst of endpoint changes is not held back by whole-file writes.
+   */
+  private fileWrites: Promise<void> = Promise.resolve();
+  private toPersist: DynamicState | undefined;
   /** The config last applied: what a restarted `nginx` container (sidecar pod) is brought back to. */
   private lastApplied: RenderedConfig | undefined;
 
@@ -252,10 +259,32 @@ export class NginxProcess {
         throw new NginxProcessError(`nginx holds dynamic state ${String(confirmed)}, not ${state.id}`);
     }
     this.pushed = state;
-    await this.writeDynamicFile(state);
+    this.persistLater(state);
   }
 
-  private async writeDynamicFile(state: DynamicState): Promise<void> {
+  /** Writes `state` to the state file after the writes before it, unless the file holds it already. */
+  private writeDynamicFile(state: DynamicState): Promise<void> {
+    const write = this.fileWrites.then(() => this.writeStateFile(state));
+    this.fileWrites = write.catch(() => undefined);
+    return write;
+  }
+
+  /** Queues a write of the latest state; states pushed while one is written are skipped for the newest. */
+  private persistLater(state: DynamicState): void {
+    const queued = this.toPersist !== undefined;
+    this.toPersist = state;
+    if (queued) return;
+    this.fileWrites = this.fileWrites.then(async () => {
+      const latest = this.toPersist;
+      this.toPersist = undefined;
+      if (latest === undefined) return;
+      await this.writeStateFile(latest).catch((error: unknown) =>
+        this.options.logger.warn('cannot write the dynamic state file', { error: (error as Error).message }),
+      );
+    });
+  }
+
+  private async writeStateFile(state: DynamicState): Promise<void> {
     if (this.onDisk === state.id) return;
     await mkdir(this.options.confDir, { recursive: true });
     await writeFileAtomic(
@@ -283,6 +312,8 @@ export class NginxProcess {
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     this.stopLiveness();
+    // The sidecar pod's NGINX outlives us: a restart of its container starts from the state file.
+    await this.fileWrites;
     const child = this.child;
     if (child === undefined || !this.masters.ownsMaster) return;
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
@@ -441,6 +472,7 @@ export class NginxProcess {
     }
     const conf = await readFile(this.confPath, 'utf8');
     const checksum = /^# checksum ([0-9a-f]+)$/m.exec(conf)?.[1];
+    if (this.pushed !== undefined) await this.writeDynamicFile(this.pushed);
     await this.startAndVerify(checksum, this.pushed);
     return checksum;
   }
