@@ -5,10 +5,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import type { KubernetesObject, V1Ingress } from '@kubernetes/client-node';
 import { reviewIngress } from '../src/webhook/review.ts';
 import { NginxProcess } from '../src/nginx/nginx-process.ts';
 import { render } from '../src/render/render.ts';
+import { ServerBlockCache } from '../src/render/server-blocks.ts';
 import { buildSnapshot } from '../src/sources/kube-objects.ts';
 import { externalNamesWanted } from '../src/translate/external-names.ts';
 import { translate, type TranslateOptions } from '../src/translate/translate.ts';
@@ -64,6 +66,91 @@ const options = (httpPort: number, httpsPort: number): Omit<TranslateOptions, 'e
   defaultCertificatePem: pem,
   defaultCertificateSecret: undefined,
 });
+
+/** What `run` allocated on the heap (bytes), garbage included: each GC's before, less the previous after. */
+function allocated<T>(run: () => T): { value: T; bytes: number } {
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const before = v8.getHeapStatistics().used_heap_size;
+  const value = run();
+  const after = v8.getHeapStatistics().used_heap_size;
+  let bytes = 0;
+  let last = before;
+  for (const gc of profiler.stop().statistics) {
+    bytes += gc.beforeGC.heapStatistics.usedHeapSize - last;
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return { value, bytes: bytes + after - last };
+}
+
+/** One Ingress of `cluster(n)` edited: its `/api` path goes to another port (a new object, as sources make). */
+function edited(snapshot: ReturnType<typeof buildSnapshot>, i: number, port: number) {
+  const name = `app-${i}`;
+  const changed = ingress({
+    name,
+    namespace: `team-${i % 50}`,
+    rules: [
+      {
+        host: `app-${i}.example.com`,
+        paths: [
+          { path: '/', service: `svc-${i}`, port: 80 },
+          { path: '/api', pathType: 'Prefix', service: `svc-${i}`, port },
+        ],
+      },
+    ],
+  }) as V1Ingress;
+  return { ...snapshot, ingresses: snapshot.ingresses.map((o) => (o.metadata?.name === name ? changed : o)) };
+}
+
+console.log(
+  'one Ingress edited (median of 3): translate + render of the whole snapshot from nothing, then of an\n' +
+    "edit with the server blocks of the render before (render prints only the edited host's block);\n" +
+    'alloc = heap allocated during the build, garbage included',
+);
+console.log('ingresses  build     translate_ms  render_ms  blocks_printed  alloc_mib');
+for (const n of (process.env['EDIT_SIZES'] ?? '1000,5000,10000').split(',').map(Number)) {
+  const snapshot = buildSnapshot(
+    cluster(n).map((object) => ({ origin: 'bench', object })),
+    [],
+  );
+  const paths = { confDir: '/etc/gatehouse', runDir: '/etc/gatehouse/run', metricsLog: '/run/metrics.log' };
+  const blocks = new ServerBlockCache();
+  const build = (s: typeof snapshot, cache: ServerBlockCache) => {
+    const t0 = performance.now();
+    const result = translate(s, { ...options(80, 443), excluded: new Map() });
+    const t1 = performance.now();
+    const rendered = render(result.model, paths, cache);
+    return { translateMs: t1 - t0, renderMs: performance.now() - t1, printed: cache.printed, rendered };
+  };
+  const rows: Record<'full' | 'edit', { t: number[]; r: number[]; a: number[]; printed: number }> = {
+    full: { t: [], r: [], a: [], printed: 0 },
+    edit: { t: [], r: [], a: [], printed: 0 },
+  };
+  build(snapshot, blocks); // the served config's blocks
+  let current = snapshot;
+  for (let run = 0; run < 3; run++) {
+    for (const kind of ['full', 'edit'] as const) {
+      if (kind === 'edit') current = edited(current, (run * 7919) % n, 8000 + run);
+      const input = current;
+      globalThis.gc?.();
+      const { value, bytes } = allocated(() =>
+        build(input, kind === 'full' ? new ServerBlockCache() : blocks),
+      );
+      const row = rows[kind];
+      row.t.push(value.translateMs);
+      row.r.push(value.renderMs);
+      row.a.push(bytes);
+      row.printed = value.printed;
+    }
+  }
+  for (const kind of ['full', 'edit'] as const) {
+    const row = rows[kind];
+    console.log(
+      `${String(n).padStart(9)}  ${kind.padEnd(4)}  ${median(row.t).toFixed(0).padStart(12)}  ${median(row.r).toFixed(0).padStart(9)}  ${String(row.printed).padStart(14)}  ${(median(row.a) / 2 ** 20).toFixed(0).padStart(9)}`,
+    );
+  }
+}
+if (process.env['EDIT_ONLY'] === '1') process.exit(0);
 
 console.log('translate + render (median of 5 runs)');
 console.log('ingresses  translate_ms  render_ms  conf_kib  heap_delta_mib');

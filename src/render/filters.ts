@@ -4,6 +4,8 @@
  * invariant (translate validates all user input first), so the filter throws instead of printing it.
  */
 
+import { RenderedBlock } from './server-blocks.ts';
+
 export class UnsafeValueError extends Error {
   override readonly name = 'UnsafeValueError';
 }
@@ -211,5 +213,12 @@ export const filters = {
   /** A unix socket listen address. */
   unix: (v: unknown): string => `unix:${check('socket path', v, ABS_PATH)}`,
   /** A comment-safe label: names and kinds from validated objects, with nothing that could end the line. */
+  /** A host's server block, printed by render.ts through these same filters (server-blocks.ts). */
+  server_block: (v: unknown): string => {
+    if (!(v instanceof RenderedBlock))
+      throw new UnsafeValueError('render: a server block must come from render');
+    return v.text;
+  },
+
   comment: (v: unknown): string => check('comment', v, /^[A-Za-z0-9 _./:(),*-]*$/),
 } as const;

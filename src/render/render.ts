@@ -7,6 +7,7 @@ import { DYNAMIC_STATE_FILE, dynamicState, type DynamicState } from './dynamic-s
 import { filters } from './filters.ts';
 import { luaFiles } from './lua-files.ts';
 import { modsecurityFiles, modsecurityPaths } from './modsecurity-files.ts';
+import { ServerBlockCache } from './server-blocks.ts';
 
 /** Where the rendered tree lives: config and certificates in `confDir`, mutable state in `runDir`. */
 export interface RenderPaths {
@@ -89,8 +90,19 @@ function env(): nunjucks.Environment {
   return environment;
 }
 
-/** Model → files. No decisions here: the template loops over the model and prints through filters. */
-export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
+/** The server blocks of every render that is not given a cache of its own (the controller's). */
+const sharedBlocks = new ServerBlockCache();
+
+/**
+ * Model → files. No decisions here: the template loops over the model and prints through filters. Each
+ * host's server block is printed again only when its Server or the values around it changed (`blocks`,
+ * server-blocks.ts); the text is the same either way.
+ */
+export function render(
+  model: NginxModel,
+  paths: RenderPaths,
+  blocks: ServerBlockCache = sharedBlocks,
+): RenderedConfig {
   const certs = path.join(paths.confDir, 'certs');
   const onDisk = new Set([
     ...model.servers.flatMap((s) => [
@@ -129,7 +141,21 @@ export function render(model: NginxModel, paths: RenderPaths): RenderedConfig {
     nginxHealthzPort: paths.nginxHealthzPort ?? 0,
     modsec: modsecurityPaths(model.modsecurity, paths.confDir, paths.modulesDir ?? DEFAULT_MODULES_DIR),
   };
-  const draft = env().render('nginx.conf.njk', context);
+  // A host's block sees only these values besides its Server (and certPath/authPath, whose entries are
+  // fixed by confDir and the file's name): the cache's key is made of them.
+  const around = {
+    ...context,
+    m: {
+      global: model.global,
+      listen: model.listen,
+      ...(model.modsecurity !== undefined && { modsecurity: model.modsecurity }),
+    },
+    defaultServer: false,
+  };
+  const key = JSON.stringify({ ...around, certPath: undefined, authPath: undefined, confDir: paths.confDir });
+  const host = env().getTemplate('partials/host.njk');
+  const serverBlocks = blocks.blocksFor(model.servers, key, (server) => host.render({ ...around, server }));
+  const draft = env().render('nginx.conf.njk', { ...context, serverBlocks });
   // One file per name: a Secret may give a host its certificate and the pods their client certificate.
   const certFiles = [
     ...new Map(

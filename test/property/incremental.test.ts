@@ -1,0 +1,245 @@
+// An edit costs what it changes: render prints a host's server block again only when the host (or what
+// its block reads) changed (src/render/server-blocks.ts). That must be a pure cache: for random clusters
+// and random sequences of changes — an Ingress edited, added or deleted, a TLS Secret shared by several
+// hosts rotated, the global ConfigMap changed, a Service going away — the files rendered with the cache of
+// every render before equal those rendered from nothing, after every change. The changes include what
+// crosses hosts: the default backend, the same host and path claimed from two namespaces, canaries, basic
+// auth Secrets and allowlists (http-level geo blocks), host-namespace-isolation.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Snapshot } from '../../src/model/snapshot.ts';
+import { render, type RenderedConfig } from '../../src/render/render.ts';
+import { ServerBlockCache } from '../../src/render/server-blocks.ts';
+import { buildSnapshot } from '../../src/sources/kube-objects.ts';
+import { translate, type TranslateOptions } from '../../src/translate/translate.ts';
+import {
+  certificateFor,
+  configMap,
+  ingress,
+  ingressClass,
+  opaqueSecret,
+  serviceWithEndpoints,
+  tlsSecret,
+} from '../support/fixtures.ts';
+import { OPTIONS, PATHS } from '../unit/harness.ts';
+
+const A = 'nginx.ingress.kubernetes.io/';
+const OPTS: TranslateOptions = {
+  ...OPTIONS,
+  configMap: { namespace: 'ops', name: 'gatehouse' },
+  defaultBackendService: { namespace: 'ops', name: 'fallback' },
+};
+const RENDER_PATHS = { ...PATHS, metricsLog: '/etc/gatehouse/run/metrics.log' };
+const HOSTS = ['a.example.com', 'b.example.com', 'c.example.com', '*.example.com'] as const;
+const NAMESPACES = ['default', 'team'] as const;
+const certificates = [
+  await certificateFor('a.example.com', 'b.example.com', 'c.example.com', '*.example.com'),
+  await certificateFor('a.example.com', 'b.example.com', 'c.example.com', '*.example.com'),
+];
+const htpasswd = ['user:{PLAIN}one', 'user:{PLAIN}two'];
+
+const ingressArb = fc.record({
+  name: fc.constantFrom('web', 'api', 'shop', 'more'),
+  namespace: fc.constantFrom(...NAMESPACES),
+  hosts: fc.uniqueArray(fc.constantFrom(...HOSTS), { minLength: 1, maxLength: 2 }),
+  paths: fc.uniqueArray(fc.constantFrom('/', '/api', '/x'), { minLength: 1, maxLength: 2 }),
+  service: fc.constantFrom('s1', 's2', 'gone'),
+  tls: fc.boolean(),
+  canary: fc.boolean(),
+  defaultBackend: fc.boolean(),
+  sslRedirect: fc.option(fc.boolean(), { nil: undefined }),
+  auth: fc.boolean(),
+  allow: fc.option(fc.constantFrom('10.0.0.0/8', '192.168.0.0/16'), { nil: undefined }),
+  age: fc.integer({ min: 1, max: 9 }),
+});
+type Ing = typeof ingressArb extends fc.Arbitrary<infer T> ? T : never;
+
+function ingressObject(i: Ing): KubernetesObject {
+  const annotations: Record<string, string> = {
+    ...(i.canary && { [`${A}canary`]: 'true', [`${A}canary-weight`]: '20' }),
+    ...(i.sslRedirect !== undefined && { [`${A}ssl-redirect`]: String(i.sslRedirect) }),
+    ...(i.auth && { [`${A}auth-type`]: 'basic', [`${A}auth-secret`]: 'users' }),
+    ...(i.allow !== undefined && { [`${A}allowlist-source-range`]: i.allow }),
+  };
+  return ingress({
+    name: i.name,
+    namespace: i.namespace,
+    creationTimestamp: `2024-01-0${i.age}T00:00:00Z`,
+    annotations,
+    rules: i.hosts.map((host) => ({
+      host,
+      paths: i.paths.map((path) => ({ path, service: i.service, port: 80 })),
+    })),
+    ...(i.tls && { tls: [{ hosts: [...i.hosts], secretName: 'shared-tls' }] }),
+    ...(i.defaultBackend && { defaultBackend: { service: 's2', port: 80 } }),
+  });
+}
+
+const configArb = fc.record({
+  hsts: fc.boolean(),
+  isolation: fc.boolean(),
+  bodySize: fc.constantFrom('1m', '8m'),
+  // Read by every server block itself, not through translate.
+  blockAgents: fc.boolean(),
+});
+type Config = typeof configArb extends fc.Arbitrary<infer T> ? T : never;
+
+type Change =
+  | { readonly kind: 'put'; readonly ingress: Ing }
+  | { readonly kind: 'delete'; readonly index: number }
+  | { readonly kind: 'rotate'; readonly namespace: string }
+  | { readonly kind: 'auth'; readonly namespace: string }
+  | { readonly kind: 'config'; readonly config: Config }
+  | { readonly kind: 'service'; readonly namespace: string; readonly present: boolean };
+
+const changeArb: fc.Arbitrary<Change> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), ingress: ingressArb }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), index: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('rotate' as const), namespace: fc.constantFrom(...NAMESPACES) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('auth' as const), namespace: fc.constantFrom(...NAMESPACES) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('config' as const), config: configArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('service' as const),
+      namespace: fc.constantFrom(...NAMESPACES),
+      present: fc.boolean(),
+    }),
+  },
+);
+
+/** The cluster as a source holds it: an object stays the same object until it changes. */
+class World {
+  readonly objects = new Map<string, readonly KubernetesObject[]>();
+  private rotation = new Map<string, number>();
+
+  constructor(ingresses: readonly Ing[], config: Config) {
+    this.objects.set('class', [ingressClass()]);
+    this.objects.set(
+      'fallback',
+      serviceWithEndpoints('fallback', [{ ip: '10.1.0.1', port: 8080 }], { namespace: 'ops' }),
+    );
+    for (const ns of NAMESPACES) {
+      this.service(ns, true);
+      this.rotate(ns);
+      this.objects.set(`auth ${ns}`, [opaqueSecret('users', { auth: htpasswd[0] ?? '' }, ns)]);
+    }
+    this.configure(config);
+    for (const i of ingresses) this.put(i);
+  }
+
+  put(i: Ing): void {
+    this.objects.set(`ingress ${i.namespace}/${i.name}`, [ingressObject(i)]);
+  }
+
+  ingressKeys(): string[] {
+    return [...this.objects.keys()].filter((k) => k.startsWith('ingress ')).sort();
+  }
+
+  rotate(namespace: string): void {
+    const n = (this.rotation.get(namespace) ?? -1) + 1;
+    this.rotation.set(namespace, n);
+    const cert = certificates[n % certificates.length];
+    if (cert !== undefined) this.objects.set(`tls ${namespace}`, [tlsSecret('shared-tls', cert, namespace)]);
+  }
+
+  service(namespace: string, present: boolean): void {
+    this.objects.set(
+      `svc ${namespace}`,
+      present
+        ? ['s1', 's2'].flatMap((s, k) =>
+            serviceWithEndpoints(s, [{ ip: `10.0.${k}.1`, port: 8080 }], { namespace }),
+          )
+        : [],
+    );
+  }
+
+  configure(c: Config): void {
+    this.objects.set('config', [
+      configMap({
+        hsts: String(c.hsts),
+        'host-namespace-isolation': String(c.isolation),
+        'proxy-body-size': c.bodySize,
+        ...(c.blockAgents && { 'block-user-agents': 'badbot' }),
+      }),
+    ]);
+  }
+
+  apply(change: Change): void {
+    switch (change.kind) {
+      case 'put':
+        return this.put(change.ingress);
+      case 'delete': {
+        const keys = this.ingressKeys();
+        const key = keys[change.index % Math.max(1, keys.length)];
+        if (key !== undefined) this.objects.delete(key);
+        return;
+      }
+      case 'rotate':
+        return this.rotate(change.namespace);
+      case 'auth': {
+        const current = this.objects.get(`auth ${change.namespace}`)?.[0] as { data?: { auth?: string } };
+        const next = current.data?.auth === Buffer.from(htpasswd[0] ?? '').toString('base64') ? 1 : 0;
+        this.objects.set(`auth ${change.namespace}`, [
+          opaqueSecret('users', { auth: htpasswd[next] ?? '' }, change.namespace),
+        ]);
+        return;
+      }
+      case 'config':
+        return this.configure(change.config);
+      case 'service':
+        return this.service(change.namespace, change.present);
+    }
+  }
+
+  snapshot(): Snapshot {
+    const all = [...this.objects.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([, o]) => o);
+    return buildSnapshot(
+      all.map((object) => ({ origin: 'objects.yaml', object })),
+      [],
+    );
+  }
+}
+
+function files(rendered: RenderedConfig): unknown {
+  return { checksum: rendered.checksum, files: rendered.files, dynamic: rendered.dynamic };
+}
+
+const scenarioArb = fc.record({
+  ingresses: fc.array(ingressArb, { minLength: 1, maxLength: 5 }),
+  config: configArb,
+  changes: fc.array(changeArb, { minLength: 1, maxLength: 10 }),
+});
+
+describe('incremental render', () => {
+  it('prints, after every change, the files a render from nothing prints', () => {
+    let reused = 0;
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const world = new World(s.ingresses, s.config);
+        const blocks = new ServerBlockCache();
+        let previous: RenderedConfig | undefined;
+        for (const change of [undefined, ...s.changes]) {
+          if (change !== undefined) world.apply(change);
+          const result = translate(world.snapshot(), OPTS);
+          const incremental = render(result.model, RENDER_PATHS, blocks);
+          const full = render(result.model, RENDER_PATHS, new ServerBlockCache());
+          assert.deepEqual(files(incremental), files(full));
+          if (previous !== undefined && previous.checksum !== incremental.checksum)
+            reused += result.model.servers.length - blocks.printed;
+          previous = incremental;
+        }
+      }),
+      { numRuns: 150 },
+    );
+    assert.ok(reused > 0, 'a changed config reused the blocks of hosts that did not change');
+  });
+});
