@@ -80,6 +80,15 @@ describe('metrics log lines', () => {
     assert.equal(line.route, 3);
   });
 
+  it('reads the fields after the config by key, in any order, ignoring keys it does not know', () => {
+    const usual = parseTrafficLine(message({}));
+    const { c, ...rest } = JSON.parse(message({}).slice(message({}).indexOf('{'))) as Record<string, string>;
+    const reversed = Object.fromEntries([['c', c], ['zz', '1'], ...Object.entries(rest).reverse()]);
+    assert.deepEqual(parseTrafficLine(`${JSON.stringify(reversed)}\n`), usual);
+    // The same line read the slow way (an escaped value elsewhere) gives the same result.
+    assert.deepEqual(parseTrafficLine(JSON.stringify({ ...reversed, zz: 'a\\b' })), usual);
+  });
+
   it('reads a request that ended before any location as route -1', () => {
     assert.equal(parseTrafficLine(message({ r: '', s: '400' }))?.route, -1);
   });
