@@ -13,7 +13,7 @@
 // set in the npm script, inherited by every process the bench starts).
 // Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
 // several minutes each; SCALE_LOGS=<folder> keeps the controllers' logs and prints when each change was
-// made). A small config (SCALE_SMALL Ingresses, default 10) is timed first: edit → served against NGINX's
+// made; SCALE_LOG_LEVEL=debug makes those logs say each apply's steps). A small config (SCALE_SMALL Ingresses, default 10) is timed first: edit → served against NGINX's
 // own reload.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -57,6 +57,8 @@ const NAMESPACES = 10;
 const DEBOUNCE_MS = 100;
 /** A folder to keep each controller's log in, and to print when each EndpointSlice change was made. */
 const LOGS = process.env['SCALE_LOGS'];
+/** The controllers' log level: SCALE_LOG_LEVEL=debug adds NGINX's own lines and each apply's steps. */
+const LOG_LEVEL = process.env['SCALE_LOG_LEVEL'] ?? 'info';
 const LONG = 30 * 60_000;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -417,7 +419,7 @@ async function startFolder(
   const file = (i: number): string => path.join(ns(i), `app-${i}.yaml`);
   for (let i = 0; i < n; i++) await writeManifest(dir, file(i), app(i, 3));
   const t0 = performance.now();
-  const gatehouse = await launchGatehouse(dir, ['--log-level', 'info']);
+  const gatehouse = await launchGatehouse(dir, ['--log-level', LOG_LEVEL]);
   const stop = async (): Promise<void> => {
     await gatehouse.stop();
     await rm(dir, { recursive: true, force: true });
@@ -535,7 +537,7 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
       `\n(cluster: ${n.toLocaleString('en')} Ingresses, Services and EndpointSlices with ${(n * endpoints).toLocaleString('en')} endpoints created in ${ms(performance.now() - t0)})`,
     );
     // The product's default lease (15 s; the test helper's 3 s is lost to a busy first translate at 1,000).
-    const args = { extraArgs: ['--log-level', 'info'], waitHealthy: false, electionTtl: 15 } as const;
+    const args = { extraArgs: ['--log-level', LOG_LEVEL], waitHealthy: false, electionTtl: 15 } as const;
     const t1 = performance.now();
     const leader: ClusterGatehouse = await env.gatehouse({ podName: 'leader', ...args });
     await waitUntilHealthy(leader, LONG);
@@ -586,7 +588,7 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
 async function idleRun(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-idle-'));
   await writeManifest(dir, 'class.yaml', [ingressClass()]);
-  const gatehouse = await launchGatehouse(dir, ['--log-level', 'info']);
+  const gatehouse = await launchGatehouse(dir, ['--log-level', LOG_LEVEL]);
   try {
     await waitUntilHealthy(gatehouse, LONG);
     await sleep(2000);
