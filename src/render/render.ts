@@ -142,11 +142,14 @@ export function render(
     modsec: modsecurityPaths(model.modsecurity, paths.confDir, paths.modulesDir ?? DEFAULT_MODULES_DIR),
   };
   // A host's block sees only these values besides its Server (and certPath/authPath, whose entries are
-  // fixed by confDir and the file's name): the cache's key is made of them.
+  // fixed by confDir and the file's name): the cache's key is made of them. The server_names hash sizes
+  // follow the number of hosts and are printed at http level only (0 here): a host added keeps the
+  // other hosts' blocks.
+  const global = { ...model.global, serverNamesHashBucketSize: 0, serverNamesHashMaxSize: 0 };
   const around = {
     ...context,
     m: {
-      global: model.global,
+      global,
       listen: model.listen,
       ...(model.modsecurity !== undefined && { modsecurity: model.modsecurity }),
     },

@@ -1,11 +1,16 @@
-import type { Server } from '../model/nginx.ts';
+import type { Location, Server } from '../model/nginx.ts';
 
 // An edit changes one host, but nunjucks printing every host's server block was most of a reload's Node
-// time at 10,000 hosts (render ~800 ms of a ~1.2 s build, and most of its garbage). A server block's text
+// time at 10,000 hosts (render ~1 s of a ~1.6 s build, and most of its garbage). A server block's text
 // depends only on its Server and on the few http-level values its partials read (the render context:
-// serverBlockContext in render.ts), so a block is printed again only when either changed: the cache is
-// keyed by host, and a block is reused when its Server is the same object or has the same content. The
-// output is the same as printing every block anew: a pure cache, checked by test/property/incremental.
+// render.ts), so a block is printed again only when either changed: the cache is keyed by host, and a
+// block is reused when its Server is the same object or has the same content.
+//
+// One part of a Server moves without the host changing: its locations' route ids are indexes into the
+// whole config's route list, so a host added, removed or given another path shifts the ids of every host
+// after it. A block is therefore printed with its routes counted from the host's first one (as
+// ROUTE_MARK + offset) and split there; reusing it for a shifted host joins the pieces with the new ids.
+// The output is the same as printing every block anew: a pure cache, checked by test/property/incremental.
 
 /** A server block this module printed: the one kind of text the template prints as it is. */
 export class RenderedBlock {
@@ -15,10 +20,23 @@ export class RenderedBlock {
   }
 }
 
+/** Route ids a block is printed with: 10 digits (the `int` filter's most), far above any real route id. */
+const ROUTE_MARK = 9_000_000_000;
+const MARKED_ROUTE = /(?<=\$gatehouse_route )9(\d{9})(?=;)/;
+
+interface Cached {
+  readonly server: Server;
+  /** The host's first route id. */
+  readonly base: number;
+  /** The block's text split at its route ids: text, route offset, text, …, text. */
+  readonly pieces: readonly string[];
+  readonly block: RenderedBlock;
+}
+
 export class ServerBlockCache {
   /** The render context the cached blocks were printed with; another one empties the cache. */
   private context = '';
-  private blocks = new Map<string, { readonly server: Server; readonly block: RenderedBlock }>();
+  private blocks = new Map<string, Cached>();
   /** How many blocks the last blocksFor printed (the others were reused). */
   printed = 0;
 
@@ -28,15 +46,25 @@ export class ServerBlockCache {
    */
   blocksFor(servers: readonly Server[], context: string, print: (server: Server) => string): RenderedBlock[] {
     const previous = context === this.context ? this.blocks : new Map<string, never>();
-    const next = new Map<string, { readonly server: Server; readonly block: RenderedBlock }>();
+    const next = new Map<string, Cached>();
     let printed = 0;
     const blocks = servers.map((server) => {
+      const base = firstRoute(server.locations);
       const cached = previous.get(server.host);
-      const reuse = cached !== undefined && sameData(cached.server, server);
-      const block = reuse ? cached.block : new RenderedBlock(print(server));
-      if (!reuse) printed += 1;
-      next.set(server.host, { server, block });
-      return block;
+      let entry: Cached;
+      if (cached !== undefined && sameServer(cached.server, cached.base, server, base)) {
+        entry =
+          cached.base === base
+            ? { ...cached, server }
+            : { server, base, pieces: cached.pieces, block: new RenderedBlock(joined(cached.pieces, base)) };
+      } else {
+        const marked = { ...server, locations: server.locations.map((l) => relative(l, base)) };
+        const pieces = print(marked).split(MARKED_ROUTE);
+        entry = { server, base, pieces, block: new RenderedBlock(joined(pieces, base)) };
+        printed += 1;
+      }
+      next.set(server.host, entry);
+      return entry.block;
     });
     // Only once every block printed: a throw leaves the cache as it was.
     this.context = context;
@@ -44,6 +72,41 @@ export class ServerBlockCache {
     this.printed = printed;
     return blocks;
   }
+}
+
+function firstRoute(locations: readonly Location[]): number {
+  return locations.length === 0 ? 0 : Math.min(...locations.map((l) => l.route));
+}
+
+function relative(location: Location, base: number): Location {
+  return { ...location, route: ROUTE_MARK + location.route - base };
+}
+
+function joined(pieces: readonly string[], base: number): string {
+  if (pieces.length === 1) return pieces[0] ?? '';
+  let text = '';
+  pieces.forEach((piece, i) => (text += i % 2 === 0 ? piece : String(base + Number(piece))));
+  return text;
+}
+
+/** The same server but for its route ids, which may be shifted as a whole (from `a` to `b`). */
+function sameServer(a: Server, baseA: number, b: Server, baseB: number): boolean {
+  return (
+    a === b ||
+    sameFields(a, b, (key, u, v) =>
+      key === 'locations'
+        ? a.locations.length === b.locations.length &&
+          a.locations.every((l, i) => {
+            const m = b.locations[i];
+            return (
+              m !== undefined &&
+              l.route - baseA === m.route - baseB &&
+              (l === m || sameFields(l, m, (k, p, q) => k === 'route' || sameData(p, q)))
+            );
+          })
+        : sameData(u, v),
+    )
+  );
 }
 
 /**
@@ -57,9 +120,14 @@ export function sameData(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((v, i) => sameData(v, b[i]));
+  return sameFields(a, b, (_, u, v) => sameData(u, v));
+}
+
+/** The same keys in the same order, and `same` for each key's two values. */
+function sameFields(a: object, b: object, same: (key: string, u: unknown, v: unknown) => boolean): boolean {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
   const keys = Object.keys(x);
   const other = Object.keys(y);
-  return keys.length === other.length && keys.every((k, i) => k === other[i] && sameData(x[k], y[k]));
+  return keys.length === other.length && keys.every((k, i) => k === other[i] && same(k, x[k], y[k]));
 }

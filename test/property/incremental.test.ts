@@ -233,6 +233,14 @@ describe('incremental render', () => {
           const incremental = render(result.model, RENDER_PATHS, blocks);
           const full = render(result.model, RENDER_PATHS, new ServerBlockCache());
           assert.deepEqual(files(incremental), files(full));
+          // Route ids are the model's (blocks reused for shifted hosts join theirs in anew).
+          const printedRoutes = [...incremental.nginxConf.matchAll(/\$gatehouse_route (\d+);/g)].map((m) =>
+            Number(m[1]),
+          );
+          const modelRoutes = [result.model.defaultServer, ...result.model.servers].flatMap((server) =>
+            server.locations.map((l) => l.route),
+          );
+          assert.deepEqual(printedRoutes, modelRoutes);
           if (previous !== undefined && previous.checksum !== incremental.checksum)
             reused += result.model.servers.length - blocks.printed;
           previous = incremental;
