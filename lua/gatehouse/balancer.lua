@@ -279,26 +279,27 @@ function _M.log()
   observe(last, tonumber(header) or FAILED_SECONDS, now)
 end
 
--- balancer_by_lua: the first try takes the session's endpoint, else the one the hash key names, else the
--- less loaded of two (ewma) or the next in turn; a retry (proxy_next_upstream) picks one this request has
--- not tried yet.
-function _M.balance()
-  refresh()
-  local name = ngx.var.gatehouse_upstream
-  local list = endpoints(name or "")
-  local n = #list
-  if n == 0 then
-    -- Emptied between rewrite() and now: NGINX can only fail a balancer with 500 or 502.
-    return ngx.exit(502)
+-- The endpoints this request tried before: NGINX names each tried peer in $upstream_addr ("addr:port, …",
+-- " : " across internal redirects). Read only on a retry, so a first try needs no per-request table.
+local function tried_before()
+  local tried = {}
+  for addr in (ngx.var.upstream_addr or ""):gmatch("[^%s,]+") do
+    tried[addr] = true
   end
+  return tried
+end
+
+local NOTHING_TRIED = {}
+
+-- A request with a canary, session affinity or balancing of its own, or any under load-balance ewma: the
+-- first try takes the session's endpoint, else the one the hash key names, else the less loaded of two
+-- (ewma) or the next in turn; a retry picks one this request has not tried yet.
+local function pick_with_policy(name, list)
   local ctx = ngx.ctx
   local tried = ctx.gatehouse_tried
   if tried == nil then
     tried = {}
     ctx.gatehouse_tried = tried
-    if n > 1 then
-      ngx_balancer.set_more_tries(math.min(n, MAX_TRIES) - 1)
-    end
   end
   local pick
   if ctx.gatehouse_affinity then
@@ -325,6 +326,31 @@ function _M.balance()
   end
   pick = pick or next_in_turn(name, list, tried)
   tried[pick.key] = true
+  return pick
+end
+
+-- balancer_by_lua: an endpoint of the location's backend; the next in turn unless a policy says otherwise.
+-- A retry (proxy_next_upstream) picks one this request has not tried yet.
+function _M.balance()
+  refresh()
+  local name = ngx.var.gatehouse_upstream
+  local list = endpoints(name or "")
+  local n = #list
+  if n == 0 then
+    -- Emptied between rewrite() and now: NGINX can only fail a balancer with 500 or 502.
+    return ngx.exit(502)
+  end
+  local retry = ngx_balancer.get_last_failure() ~= nil
+  if not retry and n > 1 then
+    ngx_balancer.set_more_tries(math.min(n, MAX_TRIES) - 1)
+  end
+  local pick
+  if default_mode == "ewma" or ngx.var.gatehouse_policy ~= "" then
+    pick = pick_with_policy(name, list)
+  else
+    -- Most requests: no per-request state at all.
+    pick = next_in_turn(name, list, retry and tried_before() or NOTHING_TRIED)
+  end
   local ok, err = ngx_balancer.set_current_peer(pick.host, pick.port)
   if not ok then
     ngx.log(ngx.ERR, "gatehouse: cannot use endpoint ", pick.key, " of ", name, ": ", err)
