@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { CoreV1Api, KubeConfig, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Ingress } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { ClusterReporter } from '../controller/cluster-reporter.ts';
 import type { ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
+import { PooledKubeConfig } from '../sources/kube/kube-connections.ts';
 import { KubeSource } from '../sources/kube/kube-source.ts';
 import { EventRecorder } from '../status/events.ts';
 import { IngressStatusWriter } from '../status/ingress-status.ts';
@@ -35,7 +36,7 @@ export async function startClusterSource(
   logger: Logger,
   wiring: ClusterWiring,
 ): Promise<{ source: Stoppable; parts: Stoppable[] }> {
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = new PooledKubeConfig();
   if (flags.kubeconfig !== undefined) kubeConfig.loadFromFile(flags.kubeconfig);
   else kubeConfig.loadFromDefault();
   const kube = new KubeSource({
