@@ -10,8 +10,9 @@
 //   - an EndpointSlice-only change → live in NGINX (its status socket shows it), and the reloads it caused.
 // Traffic goes only to loopback (and, in cluster mode, to a test host of our own, see test/support/netns.ts);
 // the generated endpoints (10.0.0.0/8) are never connected to.
-// The controller runs as the image runs it: the compiled dist/ with the image's NODE_OPTIONS (V8 heap flags;
-// set in the npm script, inherited by every process the bench starts).
+// The controller runs as the image runs it: the compiled dist/ with the environment the image sets (the ENV
+// lines of docker/Dockerfile: V8's heap flags in NODE_OPTIONS, glibc's malloc settings), inherited by every
+// process the bench starts after this one.
 // Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
 // several minutes each; SCALE_LOGS=<folder> keeps the controllers' logs and prints when each change was
 // made; SCALE_LOG_LEVEL=debug makes those logs say each apply's steps). A small config (SCALE_SMALL
@@ -47,6 +48,7 @@ import {
 import { request } from '../test/support/http-client.ts';
 import { countMatches } from '../test/support/integration.ts';
 import { freePorts } from '../test/support/ports.ts';
+import { imageEnvironment } from './support/image-env.ts';
 
 const SIZES = (process.env['SCALE_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
 const MODES = (process.env['SCALE_MODES'] ?? 'folder,cluster').split(',');
@@ -620,10 +622,16 @@ async function idleRun(): Promise<void> {
   }
 }
 
+const imageEnv = imageEnvironment(path.resolve(import.meta.dirname, '..'));
+Object.assign(process.env, imageEnv);
 const certificate = await certificateFor('*.example.com', 'example.com');
 const probe = await startEchoBackend('probe');
 console.log(
-  `scale: sizes ${SIZES.join(', ')}; modes ${MODES.join(', ')}; ${new Date().toISOString().slice(0, 10)}; ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim()}; controller ${path.relative(process.cwd(), CLI_ENTRY)} ${process.env['NODE_OPTIONS'] ?? ''}`,
+  `scale: sizes ${SIZES.join(', ')}; modes ${MODES.join(', ')}; ${new Date().toISOString().slice(0, 10)}; ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim()}; controller ${path.relative(process.cwd(), CLI_ENTRY)} with the image's ${Object.entries(
+    imageEnv,
+  )
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`,
 );
 try {
   await idleRun();
