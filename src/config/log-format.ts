@@ -73,6 +73,8 @@ const VARIABLE_FAMILIES = /^(http|sent_http|upstream_http|cookie|arg)_[a-z0-9_]{
 /** ingress-nginx's own variables and what Gatehouse calls them. */
 const RENAMED: Readonly<Record<string, string>> = {
   req_id: 'gatehouse_request_id',
+  // NGINX's own name for the id made for this request: Gatehouse makes it more cheaply (request_id.lua).
+  request_id: 'gatehouse_new_request_id',
   proxy_upstream_name: 'gatehouse_upstream',
   proxy_alternative_upstream_name: 'gatehouse_canary',
   the_real_ip: 'remote_addr',

@@ -248,9 +248,9 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
   },
   {
     key: 'log-format-upstream',
-    value: '$remote_addr "$request" $status $req_id [$proxy_upstream_name] ${http_x_trace}',
+    value: '$remote_addr "$request" $status $req_id [$proxy_upstream_name] ${http_x_trace} $request_id',
     has: [
-      'log_format gatehouse \'${remote_addr} "${request}" ${status} ${gatehouse_request_id} [${gatehouse_upstream}] ${http_x_trace}\';',
+      'log_format gatehouse \'${remote_addr} "${request}" ${status} ${gatehouse_request_id} [${gatehouse_upstream}] ${http_x_trace} ${gatehouse_new_request_id}\';',
     ],
     lacks: [],
   },
