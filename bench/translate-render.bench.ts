@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import type { KubernetesObject, V1Ingress } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Ingress, V1Secret } from '@kubernetes/client-node';
+import type { Snapshot } from '../src/model/snapshot.ts';
 import { reviewIngress } from '../src/webhook/review.ts';
 import { NginxProcess } from '../src/nginx/nginx-process.ts';
 import { render } from '../src/render/render.ts';
@@ -16,30 +17,49 @@ import { externalNamesWanted } from '../src/translate/external-names.ts';
 import { translate, type TranslateOptions } from '../src/translate/translate.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startEchoBackend } from '../test/support/echo-backend.ts';
-import { ingress, ingressClass, serviceWithEndpoints, writeManifest } from '../test/support/fixtures.ts';
+import {
+  certificateFor,
+  ingress,
+  ingressClass,
+  serviceWithEndpoints,
+  tlsSecret,
+  writeManifest,
+} from '../test/support/fixtures.ts';
 import { startGatehouse } from '../test/support/gatehouse-process.ts';
 import { request } from '../test/support/http-client.ts';
 import { freePort } from '../test/support/ports.ts';
 import { ensureDefaultCertificate } from '../src/cli/default-certificate.ts';
 
+// Half the hosts (the even ones, so 25 of the 50 namespaces) have TLS from their namespace's wildcard
+// Secret, each shared by 1 in 50 of the hosts, as in the scale bench.
+const wildcards = [await certificateFor('*.example.com'), await certificateFor('*.example.com')];
+
+function appIngress(i: number, apiPort = 80): KubernetesObject {
+  const host = `app-${i}.example.com`;
+  return ingress({
+    name: `app-${i}`,
+    namespace: `team-${i % 50}`,
+    rules: [
+      {
+        host,
+        paths: [
+          { path: '/', service: `svc-${i}`, port: 80 },
+          { path: '/api', pathType: 'Prefix', service: `svc-${i}`, port: apiPort },
+        ],
+      },
+    ],
+    ...(i % 2 === 0 && { tls: [{ hosts: [host], secretName: 'wildcard' }] }),
+  });
+}
+
 function cluster(ingresses: number): KubernetesObject[] {
   const objects: KubernetesObject[] = [ingressClass()];
+  for (let k = 0; k < 50; k++)
+    objects.push(tlsSecret('wildcard', wildcards[0] ?? { cert: '', key: '' }, `team-${k}`));
   for (let i = 0; i < ingresses; i++) {
     const ns = `team-${i % 50}`;
     objects.push(
-      ingress({
-        name: `app-${i}`,
-        namespace: ns,
-        rules: [
-          {
-            host: `app-${i}.example.com`,
-            paths: [
-              { path: '/', service: `svc-${i}`, port: 80 },
-              { path: '/api', pathType: 'Prefix', service: `svc-${i}`, port: 80 },
-            ],
-          },
-        ],
-      }),
+      appIngress(i),
       ...serviceWithEndpoints(
         `svc-${i}`,
         [1, 2, 3].map((k) => ({ ip: `10.${(i >> 8) & 255}.${i & 255}.${k}`, port: 8080 })),
@@ -84,30 +104,33 @@ function allocated<T>(run: () => T): { value: T; bytes: number } {
 }
 
 /** One Ingress of `cluster(n)` edited: its `/api` path goes to another port (a new object, as sources make). */
-function edited(snapshot: ReturnType<typeof buildSnapshot>, i: number, port: number) {
+function edited(snapshot: Snapshot, i: number, port: number): Snapshot {
   const name = `app-${i}`;
-  const changed = ingress({
-    name,
-    namespace: `team-${i % 50}`,
-    rules: [
-      {
-        host: `app-${i}.example.com`,
-        paths: [
-          { path: '/', service: `svc-${i}`, port: 80 },
-          { path: '/api', pathType: 'Prefix', service: `svc-${i}`, port },
-        ],
-      },
-    ],
-  }) as V1Ingress;
+  const changed = appIngress(i, port) as V1Ingress;
   return { ...snapshot, ingresses: snapshot.ingresses.map((o) => (o.metadata?.name === name ? changed : o)) };
 }
 
+/** team-0's wildcard Secret rotated (a new object with the other certificate). */
+function rotated(snapshot: Snapshot, run: number): Snapshot {
+  const secret = tlsSecret(
+    'wildcard',
+    wildcards[(run + 1) % 2] ?? { cert: '', key: '' },
+    'team-0',
+  ) as V1Secret;
+  return {
+    ...snapshot,
+    secrets: snapshot.secrets.map((s) =>
+      s.metadata?.namespace === 'team-0' && s.metadata.name === 'wildcard' ? secret : s,
+    ),
+  };
+}
+
 console.log(
-  'one Ingress edited (median of 3): translate + render of the whole snapshot from nothing, then of an\n' +
-    "edit with the server blocks of the render before (render prints only the edited host's block);\n" +
-    'alloc = heap allocated during the build, garbage included',
+  'one change (median of 3): translate + render of the whole snapshot from nothing (full), then of one\n' +
+    'Ingress edited and of a wildcard Secret of 1 in 50 hosts rotated, with the server blocks of the\n' +
+    'render before; alloc = heap allocated during the build, garbage included',
 );
-console.log('ingresses  build     translate_ms  render_ms  blocks_printed  alloc_mib');
+console.log('ingresses  build   translate_ms  render_ms  blocks_printed  alloc_mib');
 for (const n of (process.env['EDIT_SIZES'] ?? '1000,5000,10000').split(',').map(Number)) {
   const snapshot = buildSnapshot(
     cluster(n).map((object) => ({ origin: 'bench', object })),
@@ -122,31 +145,33 @@ for (const n of (process.env['EDIT_SIZES'] ?? '1000,5000,10000').split(',').map(
     const rendered = render(result.model, paths, cache);
     return { translateMs: t1 - t0, renderMs: performance.now() - t1, printed: cache.printed, rendered };
   };
-  const rows: Record<'full' | 'edit', { t: number[]; r: number[]; a: number[]; printed: number }> = {
-    full: { t: [], r: [], a: [], printed: 0 },
-    edit: { t: [], r: [], a: [], printed: 0 },
-  };
+  const kinds = ['full', 'edit', 'rotate'] as const;
+  type Row = { t: number[]; r: number[]; a: number[]; printed: number };
+  const row = (): Row => ({ t: [], r: [], a: [], printed: 0 });
+  const rows: Record<(typeof kinds)[number], Row> = { full: row(), edit: row(), rotate: row() };
   build(snapshot, blocks); // the served config's blocks
   let current = snapshot;
   for (let run = 0; run < 3; run++) {
-    for (const kind of ['full', 'edit'] as const) {
+    for (const kind of kinds) {
       if (kind === 'edit') current = edited(current, (run * 7919) % n, 8000 + run);
-      const input = current;
+      if (kind === 'rotate') current = rotated(current, run);
+      // From nothing: new objects, so nothing translate keeps per object (parses) applies either.
+      const input = kind === 'full' ? structuredClone(current) : current;
       globalThis.gc?.();
       const { value, bytes } = allocated(() =>
         build(input, kind === 'full' ? new ServerBlockCache() : blocks),
       );
-      const row = rows[kind];
-      row.t.push(value.translateMs);
-      row.r.push(value.renderMs);
-      row.a.push(bytes);
-      row.printed = value.printed;
+      const figures = rows[kind];
+      figures.t.push(value.translateMs);
+      figures.r.push(value.renderMs);
+      figures.a.push(bytes);
+      figures.printed = value.printed;
     }
   }
-  for (const kind of ['full', 'edit'] as const) {
-    const row = rows[kind];
+  for (const kind of kinds) {
+    const { t, r, a, printed } = rows[kind];
     console.log(
-      `${String(n).padStart(9)}  ${kind.padEnd(4)}  ${median(row.t).toFixed(0).padStart(12)}  ${median(row.r).toFixed(0).padStart(9)}  ${String(row.printed).padStart(14)}  ${(median(row.a) / 2 ** 20).toFixed(0).padStart(9)}`,
+      `${String(n).padStart(9)}  ${kind.padEnd(6)}  ${median(t).toFixed(0).padStart(12)}  ${median(r).toFixed(0).padStart(9)}  ${String(printed).padStart(14)}  ${(median(a) / 2 ** 20).toFixed(0).padStart(9)}`,
     );
   }
 }

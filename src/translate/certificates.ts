@@ -14,6 +14,20 @@ const PEM_KEY =
  * blocks are written, so nothing else in the Secret can reach disk or NGINX. Parsing is pure computation.
  */
 export function certificateFromSecret(secret: V1Secret): CertificateResult {
+  // Parsed once per Secret object, not once per host or translate: a Secret shared by 500 hosts was
+  // parsed (key, certificates, their security checks) 500 times on every build. Sources never change an
+  // object in place (a changed Secret is a new object), so the object is the key.
+  let result = parsedSecrets.get(secret);
+  if (result === undefined) {
+    result = parseCertificateSecret(secret);
+    parsedSecrets.set(secret, result);
+  }
+  return result;
+}
+
+const parsedSecrets = new WeakMap<V1Secret, CertificateResult>();
+
+function parseCertificateSecret(secret: V1Secret): CertificateResult {
   if (secret.type !== undefined && secret.type !== 'kubernetes.io/tls') {
     return {
       ok: false,

@@ -154,7 +154,7 @@ const metadataSchema = z.object({
   annotations: z.record(z.string(), z.string()).optional().nullable(),
 });
 
-type ParseResult = { ok: true; ingress: ParsedIngress } | { ok: false; diagnostics: Diagnostic[] };
+export type ParseResult = { ok: true; ingress: ParsedIngress } | { ok: false; diagnostics: Diagnostic[] };
 
 export const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 

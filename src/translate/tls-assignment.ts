@@ -9,10 +9,25 @@ import type { TranslateOptions } from './translate.ts';
 /** Which certificate each host presents: from Ingress TLS sections, else the default certificate. Pure. */
 
 function findSecret(snapshot: Snapshot, namespace: string, name: string): V1Secret | undefined {
-  return snapshot.secrets.find(
-    (s) => (s.metadata?.namespace ?? 'default') === namespace && s.metadata?.name === name,
-  );
+  return secretIndex(snapshot.secrets).get(`${namespace}/${name}`);
 }
+
+/** The Secrets by namespace/name (the first of a name), made once per list: a lookup per TLS entry. */
+function secretIndex(secrets: readonly V1Secret[]): ReadonlyMap<string, V1Secret> {
+  let index = secretIndexes.get(secrets);
+  if (index === undefined) {
+    const byName = new Map<string, V1Secret>();
+    for (const s of secrets) {
+      const key = `${s.metadata?.namespace ?? 'default'}/${s.metadata?.name ?? ''}`;
+      if (!byName.has(key)) byName.set(key, s);
+    }
+    index = byName;
+    secretIndexes.set(secrets, index);
+  }
+  return index;
+}
+
+const secretIndexes = new WeakMap<readonly V1Secret[], ReadonlyMap<string, V1Secret>>();
 
 export interface TlsAssignment {
   readonly byHost: Map<string, string>;

@@ -1,5 +1,9 @@
 import type { V1ConfigMap, V1Ingress } from '@kubernetes/client-node';
-import { parseAnnotations } from '../annotations/parse-annotations.ts';
+import {
+  parseAnnotations,
+  type AnnotationPolicy,
+  type AnnotationResult,
+} from '../annotations/parse-annotations.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import type { IngressAnnotations } from '../annotations/registry.ts';
 import { parseGlobalConfig, type GlobalConfig, type Tenancy } from '../config/global-config.ts';
@@ -39,6 +43,7 @@ import {
   LEGACY_CLASS_ANNOTATION,
   ingressRef,
   parseIngress,
+  type ParseResult,
   type ParsedIngress,
   type ParsedPath,
   type ServiceBackendRef,
@@ -524,13 +529,13 @@ function acceptIngresses(
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }
-    const parsed = parseIngress(ing);
-    if (!parsed.ok) {
-      parsed.diagnostics.forEach(report);
+    const once = parsedOnce(ing, ref, policy);
+    if (!('annotations' in once)) {
+      once.parsed.diagnostics.forEach(report);
       outcomes.set(key, { ref, outcome: 'rejected' });
       continue;
     }
-    const annotations = parseAnnotations(ref, parsed.ingress.annotations, policy);
+    const { parsed, annotations } = once;
     annotations.diagnostics.forEach(report);
     if (
       annotations.diagnostics.some((d) => d.severity === 'error') ||
@@ -590,6 +595,29 @@ function acceptIngresses(
   }
   return accepted;
 }
+
+/**
+ * parseIngress and parseAnnotations of an Ingress, made once per Ingress object and annotation policy: an
+ * edit parses (zod) the edited Ingress only. Sources never change an object in place (a changed Ingress
+ * is a new object), so the object is the key; both parses read nothing else.
+ */
+function parsedOnce(ing: V1Ingress, ref: ObjectRef, policy: AnnotationPolicy): ParsedOnce {
+  const hit = parsedIngresses.get(ing);
+  if (hit?.policy.maxRisk === policy.maxRisk && hit.policy.allowSnippets === policy.allowSnippets) return hit;
+  const parsed = parseIngress(ing);
+  const entry: ParsedOnce = parsed.ok
+    ? { policy, parsed, annotations: parseAnnotations(ref, parsed.ingress.annotations, policy) }
+    : { policy, parsed };
+  parsedIngresses.set(ing, entry);
+  return entry;
+}
+
+type ParsedOnce = { readonly policy: AnnotationPolicy } & (
+  | { readonly parsed: Extract<ParseResult, { ok: true }>; readonly annotations: AnnotationResult }
+  | { readonly parsed: Extract<ParseResult, { ok: false }> }
+);
+
+const parsedIngresses = new WeakMap<V1Ingress, ParsedOnce>();
 
 /** Why an Ingress lists more paths or hosts than one Ingress may, or undefined. */
 function oversized(ing: V1Ingress, tenancy: Tenancy): string | undefined {

@@ -1,5 +1,6 @@
-// An edit costs what it changes: render prints a host's server block again only when the host (or what
-// its block reads) changed (src/render/server-blocks.ts). That must be a pure cache: for random clusters
+// An edit costs what it changes: translate parses an Ingress or a certificate Secret once per object
+// (translate.ts parsedOnce, certificates.ts), and render prints a host's server block again only when the
+// host (or what its block reads) changed (src/render/server-blocks.ts). Those must be pure caches: for random clusters
 // and random sequences of changes — an Ingress edited, added or deleted, a TLS Secret shared by several
 // hosts rotated, the global ConfigMap changed, a Service going away — the files rendered with the cache of
 // every render before equal those rendered from nothing, after every change. The changes include what
@@ -83,6 +84,8 @@ const configArb = fc.record({
   bodySize: fc.constantFrom('1m', '8m'),
   // Read by every server block itself, not through translate.
   blockAgents: fc.boolean(),
+  // Refuses the Ingresses with auth or allowlist annotations when Low.
+  risk: fc.constantFrom('Critical', 'Low'),
 });
 type Config = typeof configArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -169,6 +172,7 @@ class World {
         'host-namespace-isolation': String(c.isolation),
         'proxy-body-size': c.bodySize,
         ...(c.blockAgents && { 'block-user-agents': 'badbot' }),
+        'annotations-risk-level': c.risk,
       }),
     ]);
   }
@@ -219,8 +223,8 @@ const scenarioArb = fc.record({
   changes: fc.array(changeArb, { minLength: 1, maxLength: 10 }),
 });
 
-describe('incremental render', () => {
-  it('prints, after every change, the files a render from nothing prints', () => {
+describe('incremental translate and render', () => {
+  it('give, after every change, what a translate and render from nothing give', () => {
     let reused = 0;
     fc.assert(
       fc.property(scenarioArb, (s) => {
@@ -229,9 +233,13 @@ describe('incremental render', () => {
         let previous: RenderedConfig | undefined;
         for (const change of [undefined, ...s.changes]) {
           if (change !== undefined) world.apply(change);
-          const result = translate(world.snapshot(), OPTS);
+          const snapshot = world.snapshot();
+          const result = translate(snapshot, OPTS);
+          // The same objects as new objects: nothing translate keeps per object applies to them.
+          const fresh = translate(structuredClone(snapshot), OPTS);
+          assert.deepEqual(result, fresh);
           const incremental = render(result.model, RENDER_PATHS, blocks);
-          const full = render(result.model, RENDER_PATHS, new ServerBlockCache());
+          const full = render(fresh.model, RENDER_PATHS, new ServerBlockCache());
           assert.deepEqual(files(incremental), files(full));
           // Route ids are the model's (blocks reused for shifted hosts join theirs in anew).
           const printedRoutes = [...incremental.nginxConf.matchAll(/\$gatehouse_route (\d+);/g)].map((m) =>
