@@ -582,6 +582,24 @@ export interface Server {
   readonly mirrors?: readonly Mirror[];
   /** A server-snippet's allow/deny and fixed answer for the whole host (its headers go to each location). */
   readonly snippet?: SnippetSettings;
+  /**
+   * Plain HTTP to this host gets its HTTPS redirect from a shared server (`NginxModel.httpsRedirects`): every
+   * location redirects alike, so the server listens on HTTPS only and prints no per-location redirect.
+   */
+  readonly httpsOnly?: true;
+}
+
+/**
+ * The HTTPS redirect of every host whose locations all redirect plain HTTP alike, answered by one `server`
+ * listing their names: no `if` per location (each one costs NGINX a whole location configuration to parse).
+ */
+export interface HttpsRedirect {
+  /** The hosts' server names and aliases, in host order. */
+  readonly serverNames: readonly string[];
+  /** The redirect names the HTTPS port (`LocationSettings.sslRedirectPort`). */
+  readonly port?: true;
+  /** The redirect keeps a trailing `/` (`LocationSettings.preserveTrailingSlash`). */
+  readonly preserveTrailingSlash?: true;
 }
 
 /** `from-to-www-redirect`: a name with or without `www.` that redirects (308) to a served host. */
@@ -759,6 +777,8 @@ export interface NginxModel {
   readonly stream?: StreamConfig;
   /** from-to-www-redirect servers, sorted by host. */
   readonly redirectServers?: readonly RedirectServer[];
+  /** Shared HTTPS redirects for the servers marked `httpsOnly`, sorted by kind. */
+  readonly httpsRedirects?: readonly HttpsRedirect[];
 }
 
 export const DEFAULT_CERTIFICATE_FILE = 'default.pem';

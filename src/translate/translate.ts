@@ -31,6 +31,7 @@ import { basicAuthFile, type BasicAuthFiles } from './basic-auth.ts';
 import { digestAuthFile, type DigestAuthFiles } from './digest-auth.ts';
 import { ExternalAuths } from './external-auth.ts';
 import { Mirrors } from './mirror.ts';
+import { shareHttpsRedirects } from './https-redirects.ts';
 import { fastcgiFor } from './fastcgi.ts';
 import { ModSecurityFiles } from './modsecurity.ts';
 import { ClientCerts, withClientCert } from './client-cert.ts';
@@ -357,6 +358,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   ].sort((a, b) => cmp(a.fileName, b.fileName));
 
   const modsecurityModel = modsecurity.model();
+  const https = shareHttpsRedirects(servers);
   const serverNames = [
     ...servers.flatMap((s) => [s.serverName, ...(s.aliases ?? [])]),
     ...redirectServers.map((r) => r.host),
@@ -374,7 +376,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       },
       upstreams: [...upstreams.values()].sort((a, b) => cmp(a.name, b.name)),
       defaultServer,
-      servers,
+      servers: https.servers,
       certificates,
       addressLists: addressLists.lists(),
       authFiles: [...basicAuth.files(), ...digestAuth.files()].sort((a, b) => cmp(a.fileName, b.fileName)),
@@ -390,6 +392,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       rateLimitZones: rateLimits.zoneList(),
       balancer: { ...config.upstreamKeepalive, mode: config.loadBalance },
       ...(redirectServers.length > 0 && { redirectServers }),
+      ...(https.httpsRedirects.length > 0 && { httpsRedirects: https.httpsRedirects }),
       ...(stream !== undefined && { stream }),
     },
     diagnostics: sortedDiagnostics(diagnostics),

@@ -89,6 +89,16 @@ describe('TLS', () => {
         tls: [{ hosts: ['relaxed.secure.test'], secretName: 'tls-relaxed' }],
         rules: [{ host: 'relaxed.secure.test', paths: [{ service: 'relaxed', port: 80 }] }],
       }),
+      // A second Ingress on the relaxed host keeps the default: one path of the host redirects, one not.
+      ingress({
+        name: 'strict',
+        rules: [
+          {
+            host: 'relaxed.secure.test',
+            paths: [{ path: '/strict', pathType: 'Prefix', service: 'relaxed', port: 80 }],
+          },
+        ],
+      }),
     ]);
     gatehouse = await startGatehouse(manifests);
   });
@@ -155,5 +165,13 @@ describe('TLS', () => {
     const reply = await https('relaxed.secure.test');
     assert.equal(describeReply(reply), '200 relaxed');
     assert.equal(reply.certificateCN, 'relaxed.secure.test');
+  });
+
+  it('on a host where only some paths redirect, redirects those paths alone', async () => {
+    const redirected = await http('relaxed.secure.test', '/strict/page?q=1');
+    assert.equal(redirected.status, 308);
+    assert.equal(redirected.headers.location, 'https://relaxed.secure.test/strict/page?q=1');
+    assert.equal(describeReply(await http('relaxed.secure.test', '/other')), '200 relaxed');
+    assert.equal(describeReply(await https('relaxed.secure.test', '/strict/page')), '200 relaxed');
   });
 });

@@ -490,6 +490,8 @@ describe('hostile server-snippets and snippet rewrites (allowed by the admin)', 
     /^# [A-Za-z0-9 _.,:'()/*-]*$/,
     /^(\}|content_by_lua_block \{|ngx\.exit\(ngx\.HTTP_NOT_FOUND\)|)$/,
     /^rewrite "\^?(?:[A-Za-z0-9\-._~/:,=@!&^$*+?()[\]{}|]|\\[dDwWsSbB.^$*+?()[\]{}|/-])*" "(?:[A-Za-z0-9\-._~/:@!&()*+,=?%]|\$(?:[1-9]|scheme|host|uri|request_uri|args|is_args))+" (?:break|redirect|permanent);$/,
+    // A host with a server-snippet keeps its HTTPS redirect in its locations (https-redirects.ts).
+    /^if \(\$scheme = http\) \{$/,
   ];
   const PIECES = [
     'location = /robots.txt { return 200 "User-agent: *\\nDisallow: /\\n"; }',

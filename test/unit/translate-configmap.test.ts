@@ -674,7 +674,7 @@ describe('ConfigMap keys', () => {
       { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '30' },
     );
     const server = conf.slice(conf.indexOf('server_name web.example.com;'));
-    assert.match(server, /location "\/" \{[^}]*\}[^}]*proxy_read_timeout 30s;/);
+    assert.match(server, /location "\/" \{[^}]*proxy_read_timeout 30s;/);
     assert.ok(!server.includes('proxy_read_timeout 60s;'));
   });
 
