@@ -11,8 +11,8 @@
 // Traffic goes only to loopback (and, in cluster mode, to a test host of our own, see test/support/netns.ts);
 // the generated endpoints (10.0.0.0/8) are never connected to.
 // The controller runs as the image runs it: the compiled dist/ with the environment the image sets (the ENV
-// lines of docker/Dockerfile: V8's heap flags in NODE_OPTIONS, glibc's malloc settings), inherited by every
-// process the bench starts after this one.
+// lines of docker/Dockerfile, such as V8's heap flags in NODE_OPTIONS), inherited by every process the bench
+// starts.
 // Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
 // several minutes each; SCALE_LOGS=<folder> keeps the controllers' logs and prints when each change was
 // made; SCALE_LOG_LEVEL=debug makes those logs say each apply's steps). A small config (SCALE_SMALL
@@ -624,14 +624,13 @@ async function idleRun(): Promise<void> {
 
 const imageEnv = imageEnvironment(path.resolve(import.meta.dirname, '..'));
 Object.assign(process.env, imageEnv);
+const imageEnvText = Object.entries(imageEnv)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ');
 const certificate = await certificateFor('*.example.com', 'example.com');
 const probe = await startEchoBackend('probe');
 console.log(
-  `scale: sizes ${SIZES.join(', ')}; modes ${MODES.join(', ')}; ${new Date().toISOString().slice(0, 10)}; ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim()}; controller ${path.relative(process.cwd(), CLI_ENTRY)} with the image's ${Object.entries(
-    imageEnv,
-  )
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ')}`,
+  `scale: sizes ${SIZES.join(', ')}; modes ${MODES.join(', ')}; ${new Date().toISOString().slice(0, 10)}; ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim()}; controller ${path.relative(process.cwd(), CLI_ENTRY)} with the image's ${imageEnvText}`,
 );
 try {
   await idleRun();

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * The environment the image gives the controller (`ENV` lines of docker/Dockerfile: Node's heap flags, glibc's
- * malloc settings), so that a bench starts the controller as the image runs it, from the one place those
+ * The environment the image gives the controller (the `ENV` lines of docker/Dockerfile, such as Node's heap
+ * flags in NODE_OPTIONS), so that a bench starts the controller as the image runs it, from the one place those
  * settings are kept.
  */
 export function imageEnvironment(root: string): Record<string, string> {
