@@ -212,13 +212,12 @@ export const filters = {
   lua_path: (v: unknown): string => `"${check('Lua package path', v, /^(\/[A-Za-z0-9._\-/]*\?\.lua;)+;$/)}"`,
   /** A unix socket listen address. */
   unix: (v: unknown): string => `unix:${check('socket path', v, ABS_PATH)}`,
-  /** A comment-safe label: names and kinds from validated objects, with nothing that could end the line. */
   /** A host's server block, printed by render.ts through these same filters (server-blocks.ts). */
   server_block: (v: unknown): string => {
     if (!(v instanceof RenderedBlock))
       throw new UnsafeValueError('render: a server block must come from render');
     return v.text;
   },
-
+  /** A comment-safe label: names and kinds from validated objects, with nothing that could end the line. */
   comment: (v: unknown): string => check('comment', v, /^[A-Za-z0-9 _./:(),*-]*$/),
 } as const;

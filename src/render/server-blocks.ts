@@ -114,7 +114,7 @@ function sameServer(a: Server, baseA: number, b: Server, baseB: number): boolean
  * objects with the same keys in the same order and values (a key set to undefined differs from an absent
  * one, as in the template's `is defined`). Shared parts are not walked.
  */
-export function sameData(a: unknown, b: unknown): boolean {
+function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
