@@ -30,8 +30,8 @@ local function draw()
     return string.format("%02x", c:byte())
   end)
   local b = { random:byte(13, 20) }
-  -- An odd factor below 2^21: count * factor stays below 2^53, exact in a Lua number.
-  factor = bit.bor(bit.band(b[1] * 65536 + b[2] * 256 + b[3], 0x1fffff), 1)
+  -- An odd factor below 2^19: count * factor stays below 2^51, where bit.tobit keeps exactly its low 32 bits.
+  factor = bit.bor(bit.band(b[1] * 65536 + b[2] * 256 + b[3], 0x7ffff), 1)
   mask = bit.tobit(b[5] * 16777216 + b[6] * 65536 + b[7] * 256 + b[8])
   count = 0
 end
