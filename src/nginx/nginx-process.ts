@@ -44,6 +44,8 @@ export type ApplyOutcome = 'started' | 'reloaded' | 'adopted' | 'updated';
 const DEFAULT_TEST_TIMEOUT_MS = 120_000;
 const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 const DEFAULT_LIVENESS_TIMEOUT_MS = 5_000;
+/** How long after a start or reload verify() polls every 5 ms instead of every 20. */
+const VERIFY_FAST_POLL_FOR_MS = 300;
 
 /**
  * The NGINX process: stage a rendered tree, test it with `nginx -t`, swap it in, start or reload, and
@@ -493,6 +495,10 @@ export class NginxProcess {
   ): Promise<void> {
     const pid = child.pid;
     const stallMs = this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    const started = Date.now();
+    // A small config loads in about 100 ms: polled closely then, less often while a big one is parsed
+    // (each poll reads the status socket and /proc on the cores NGINX parses on).
+    const pause = (): Promise<void> => sleep(Date.now() - started < VERIFY_FAST_POLL_FOR_MS ? 5 : 20);
     let lastProgress = Date.now();
     let lastTicks = -1;
     let lastWorkers = '';
@@ -511,7 +517,7 @@ export class NginxProcess {
       }
       const master = await processStat(pid);
       if (master === undefined || master.state === 'Z') {
-        await sleep(20);
+        await pause();
         continue; // exiting: the exit handler settles it
       }
       if (master.state === 'T' || master.state === 't')
@@ -553,7 +559,7 @@ export class NginxProcess {
       } else if (Date.now() - lastProgress > stallMs) {
         throw new NginxStalledError(`the nginx master made no progress for ${stallMs / 1000} s`);
       }
-      await sleep(20);
+      await pause();
     }
   }
 
