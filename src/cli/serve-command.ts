@@ -210,10 +210,12 @@ export async function serveCommand(
     logger,
     onChange: () => feed.resolved(),
   });
-  const feed = new ExternalNameFeed(resolver, translateOptions, (snapshot) => reconciler.update(snapshot));
+  const feed = new ExternalNameFeed(resolver, translateOptions, (snapshot, quietForMs) =>
+    reconciler.update(snapshot, quietForMs),
+  );
   stoppables.push({ stop: () => Promise.resolve(resolver.stop()) });
   const latest = (): Snapshot | undefined => feed.latest;
-  const onSnapshot = (snapshot: Snapshot): void => feed.update(snapshot);
+  const onSnapshot = (snapshot: Snapshot, quietForMs?: number): void => feed.update(snapshot, quietForMs);
   if (flags.manifests !== undefined) {
     const folder = new ManifestFolderSource(flags.manifests, logger, onSnapshot);
     await folder.start();

@@ -19,7 +19,7 @@ type FeedOptions = Pick<
 export class ExternalNameFeed {
   private readonly resolver: NameResolver;
   private readonly options: FeedOptions;
-  private readonly publish: (snapshot: Snapshot) => void;
+  private readonly publish: (snapshot: Snapshot, quietForMs?: number) => void;
   private readonly firstWaitMs: number;
   private raw: Snapshot | undefined;
   private ready = false;
@@ -28,7 +28,7 @@ export class ExternalNameFeed {
   constructor(
     resolver: NameResolver,
     options: FeedOptions,
-    publish: (snapshot: Snapshot) => void,
+    publish: (snapshot: Snapshot, quietForMs?: number) => void,
     firstWaitMs = FIRST_RESOLUTION_WAIT_MS,
   ) {
     this.resolver = resolver;
@@ -42,13 +42,13 @@ export class ExternalNameFeed {
     return this.current;
   }
 
-  /** A new snapshot from the source. */
-  update(snapshot: Snapshot): void {
+  /** A new snapshot from the source (`quietForMs`: see Reconciler.update). */
+  update(snapshot: Snapshot, quietForMs?: number): void {
     const first = this.raw === undefined;
     this.raw = snapshot;
     this.resolver.track(externalNamesWanted(snapshot, this.options));
     if (!first) {
-      this.emit();
+      this.emit(quietForMs);
       return;
     }
     void this.resolver.settled(this.firstWaitMs).then(() => {
@@ -62,9 +62,9 @@ export class ExternalNameFeed {
     this.emit();
   }
 
-  private emit(): void {
+  private emit(quietForMs?: number): void {
     if (!this.ready || this.raw === undefined) return;
     this.current = { ...this.raw, externalNames: this.resolver.results() };
-    this.publish(this.current);
+    this.publish(this.current, quietForMs);
   }
 }

@@ -117,8 +117,12 @@ export class Reconciler {
     return s.error === undefined ? { since: new Date(s.at) } : { since: new Date(s.at), error: s.error };
   }
 
-  /** Hands over a new snapshot; the reconcile starts once changes have been quiet for `debounceMs`. */
-  update(snapshot: Snapshot): void {
+  /**
+   * Hands over a new snapshot; the reconcile starts once changes have been quiet for `debounceMs`.
+   * `quietForMs`: how long the change it carries had been quiet already when the source handed it over
+   * (the folder watcher waits for a file to stop changing first); that much of the wait is done.
+   */
+  update(snapshot: Snapshot, quietForMs = 0): void {
     const now = Date.now();
     this.staleFrom ??= { at: now };
     this.pending = snapshot;
@@ -141,11 +145,14 @@ export class Reconciler {
     } else {
       this.waitingSince = now;
     }
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.waitingSince = undefined;
-      this.kick();
-    }, quiet);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.waitingSince = undefined;
+        this.kick();
+      },
+      Math.max(0, quiet - quietForMs),
+    );
   }
 
   /** Resolves when no reconcile is running or waiting. */

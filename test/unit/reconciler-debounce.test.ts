@@ -77,4 +77,23 @@ describe('Reconciler: debounce', () => {
       ['v4.example.com'],
     );
   });
+
+  it('counts a change that was already quiet when handed over (a settled file) towards the quiet period', async () => {
+    const nginx = new AcceptingNginx();
+    const r = new Reconciler({ translate: OPTIONS, paths: PATHS, nginx, logger: silent, debounceMs: 1000 });
+    r.update(world(['first.example.com'])); // the first snapshot is reconciled at once
+    await r.idle();
+    // Quiet for 900 of the 1,000 ms already: served after about 100 ms, not a whole second.
+    const t0 = Date.now();
+    r.update(world(['settled.example.com']), 900);
+    await r.idle();
+    assert.ok(Date.now() - t0 < 700, `served after ${Date.now() - t0} ms`);
+    assert.ok(nginx.applied.includes('settled.example.com'));
+    // Without it, the whole quiet period.
+    r.update(world(['fresh.example.com']));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(!nginx.applied.includes('fresh.example.com'), 'served before the quiet period ended');
+    await r.idle();
+    assert.ok(nginx.applied.includes('fresh.example.com'));
+  });
 });

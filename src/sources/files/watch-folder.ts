@@ -18,6 +18,8 @@ import {
  * file's objects and bring them back: two reloads, seconds each at 1,000 Ingresses, for an endpoint change.
  */
 export const EMPTIED_FILE_GRACE_MS = 1000;
+/** A changed file is read once its size has not changed for this long (a writer may still be at it). */
+const WRITE_SETTLE_MS = 40;
 
 /**
  * Watches a folder of manifests with chokidar and hands a fresh Snapshot of the whole folder to `onSnapshot`
@@ -31,7 +33,7 @@ export class ManifestFolderSource {
   private loading: Promise<void> = Promise.resolve();
   private readonly dir: string;
   private readonly logger: Logger;
-  private readonly onSnapshot: (s: Snapshot) => void;
+  private readonly onSnapshot: (s: Snapshot, quietForMs?: number) => void;
   /** Each manifest file's last parse, by path relative to the folder. */
   private files = new Map<string, ManifestFile>();
   /** Files changed since the last Snapshot. */
@@ -44,7 +46,7 @@ export class ManifestFolderSource {
   constructor(
     dir: string,
     logger: Logger,
-    onSnapshot: (s: Snapshot) => void,
+    onSnapshot: (s: Snapshot, quietForMs?: number) => void,
     options: { emptiedFileGraceMs?: number } = {},
   ) {
     this.dir = path.resolve(dir);
@@ -63,7 +65,7 @@ export class ManifestFolderSource {
         path.basename(p).startsWith('.') && p !== this.dir
           ? true
           : stats?.isFile() === true && !isManifestFile(p),
-      awaitWriteFinish: { stabilityThreshold: 40, pollInterval: 10 },
+      awaitWriteFinish: { stabilityThreshold: WRITE_SETTLE_MS, pollInterval: 10 },
     });
     watcher.on('all', (event, file) => {
       const relative = path.relative(this.dir, file);
@@ -105,7 +107,9 @@ export class ManifestFolderSource {
           }
           if (taken === 0) return;
         }
-        this.onSnapshot(snapshotOfFiles(this.files));
+        // A changed file was reported once it had not changed for WRITE_SETTLE_MS: that much of the
+        // reconciler's quiet period has passed (a rescan's cause may be newer).
+        this.onSnapshot(snapshotOfFiles(this.files), rescan ? 0 : WRITE_SETTLE_MS);
       } catch (error) {
         // The folder itself vanished or is unreadable: keep serving what we have, and read it whole next time.
         this.rescan = true;
