@@ -5,6 +5,7 @@ import { NginxConfigError, nginxMessage } from '../nginx/errors.ts';
 import type { ApplyOutcome } from '../nginx/nginx-process.ts';
 import { withEndpoints } from '../render/dynamic-state.ts';
 import { render, type RenderPaths, type RenderedConfig } from '../render/render.ts';
+import { ServerBlockCache } from '../render/server-blocks.ts';
 import { refreshEndpoints, type Translated } from '../translate/endpoint-refresh.ts';
 import { translate, type TranslateOptions, type TranslateResult } from '../translate/translate.ts';
 import { describeChange, formatChange } from './config-changes.ts';
@@ -66,6 +67,8 @@ export interface ReconcilerOptions {
  */
 export class Reconciler {
   private readonly options: ReconcilerOptions;
+  /** The server blocks of the last render: a change prints only the hosts it touched again. */
+  private readonly blocks = new ServerBlockCache();
   private pending: Snapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** When the debounce timer now waiting was first started (it restarts with each change, up to a limit). */
@@ -350,7 +353,7 @@ export class Reconciler {
       const result = translate(snapshot, { ...this.options.translate, excluded });
       let rendered: RenderedConfig;
       try {
-        rendered = render(result.model, this.options.paths);
+        rendered = render(result.model, this.options.paths, this.blocks);
       } catch (error) {
         const message = (error as Error).message;
         this.options.logger.error('rendering failed; the live configuration stays', { error: message });

@@ -90,18 +90,15 @@ function env(): nunjucks.Environment {
   return environment;
 }
 
-/** The server blocks of every render that is not given a cache of its own (the controller's). */
-const sharedBlocks = new ServerBlockCache();
-
 /**
  * Model → files. No decisions here: the template loops over the model and prints through filters. Each
- * host's server block is printed again only when its Server or the values around it changed (`blocks`,
- * server-blocks.ts); the text is the same either way.
+ * host's server block is printed again only when its Server or the values around it changed, given the
+ * `blocks` of the render before (the reconciler keeps them; server-blocks.ts); the text is the same either way.
  */
 export function render(
   model: NginxModel,
   paths: RenderPaths,
-  blocks: ServerBlockCache = sharedBlocks,
+  blocks: ServerBlockCache = new ServerBlockCache(),
 ): RenderedConfig {
   const certs = path.join(paths.confDir, 'certs');
   const onDisk = new Set([
