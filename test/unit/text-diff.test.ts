@@ -37,6 +37,19 @@ describe('unified diff of a changed region', () => {
     });
   }
 
+  // The region's line counts alone can tell that the limit is passed: at the limit's edge both must agree.
+  for (const n of [MAX_EDIT_LENGTH - 1, MAX_EDIT_LENGTH, MAX_EDIT_LENGTH + 1, MAX_EDIT_LENGTH + 2]) {
+    for (const end of ['\n', '']) {
+      const grown = text(lines(n), end);
+      it(`${n} lines${end === '' ? ' without a final newline' : ''} from and to nothing, as the whole diff`, () => {
+        assert.equal(unifiedDiff('a/f', 'b/f', '', grown), whole('', grown));
+        assert.equal(unifiedDiff('a/f', 'b/f', grown, ''), whole(grown, ''));
+        const kept = text(lines(5, 'kept'));
+        assert.equal(unifiedDiff('a/f', 'b/f', kept, kept + grown), whole(kept, kept + grown));
+      });
+    }
+  }
+
   it('gives up past the edit limit, as the whole diff does', () => {
     const many = lines(MAX_EDIT_LENGTH + 10);
     assert.equal(
