@@ -15,6 +15,7 @@ import { ServerBlockCache } from '../src/render/server-blocks.ts';
 import { buildSnapshot } from '../src/sources/kube-objects.ts';
 import { externalNamesWanted } from '../src/translate/external-names.ts';
 import { translate, type TranslateOptions } from '../src/translate/translate.ts';
+import { TranslateMemo } from '../src/translate/translate-memo.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startEchoBackend } from '../test/support/echo-backend.ts';
 import {
@@ -87,8 +88,12 @@ const options = (httpPort: number, httpsPort: number): Omit<TranslateOptions, 'e
   defaultCertificateSecret: undefined,
 });
 
-/** What `run` allocated on the heap (bytes), garbage included: each GC's before, less the previous after. */
-function allocated<T>(run: () => T): { value: T; bytes: number } {
+/**
+ * What `run` allocated on the heap (bytes), garbage included: each GC's before, less the previous after;
+ * and its peak: the most heap in use at any point of the run (before a GC, or at its end), less the heap
+ * in use when it began.
+ */
+function allocated<T>(run: () => T): { value: T; bytes: number; peak: number } {
   const profiler = new v8.GCProfiler();
   profiler.start();
   const before = v8.getHeapStatistics().used_heap_size;
@@ -96,11 +101,13 @@ function allocated<T>(run: () => T): { value: T; bytes: number } {
   const after = v8.getHeapStatistics().used_heap_size;
   let bytes = 0;
   let last = before;
+  let most = after;
   for (const gc of profiler.stop().statistics) {
     bytes += gc.beforeGC.heapStatistics.usedHeapSize - last;
     last = gc.afterGC.heapStatistics.usedHeapSize;
+    most = Math.max(most, gc.beforeGC.heapStatistics.usedHeapSize);
   }
-  return { value, bytes: bytes + after - last };
+  return { value, bytes: bytes + after - last, peak: most - before };
 }
 
 /** One Ingress of `cluster(n)` edited: its `/api` path goes to another port (a new object, as sources make). */
@@ -128,9 +135,11 @@ function rotated(snapshot: Snapshot, run: number): Snapshot {
 console.log(
   'one change (median of 3): translate + render of the whole snapshot from nothing (full), then of one\n' +
     'Ingress edited and of a wildcard Secret of 1 in 50 hosts rotated, with the server blocks of the\n' +
-    'render before; alloc = heap allocated during the build, garbage included',
+    "render before and translate's memo of the translate before (hosts_built: the Servers it built anew);\n" +
+    'alloc = heap allocated during the build, garbage included; peak = the most heap in use during the\n' +
+    'build beyond what was in use before it (the served config included, as in the controller)',
 );
-console.log('ingresses  build   translate_ms  render_ms  blocks_printed  alloc_mib');
+console.log('ingresses  build   translate_ms  render_ms  hosts_built  blocks_printed  alloc_mib  peak_mib');
 for (const n of (process.env['EDIT_SIZES'] ?? '1000,5000,10000').split(',').map(Number)) {
   const snapshot = buildSnapshot(
     cluster(n).map((object) => ({ origin: 'bench', object })),
@@ -138,18 +147,21 @@ for (const n of (process.env['EDIT_SIZES'] ?? '1000,5000,10000').split(',').map(
   );
   const paths = { confDir: '/etc/gatehouse', runDir: '/etc/gatehouse/run', metricsLog: '/run/metrics.log' };
   const blocks = new ServerBlockCache();
-  const build = (s: typeof snapshot, cache: ServerBlockCache) => {
+  const memo = new TranslateMemo();
+  const build = (s: typeof snapshot, cache: ServerBlockCache, hosts: TranslateMemo) => {
     const t0 = performance.now();
-    const result = translate(s, { ...options(80, 443), excluded: new Map() });
+    const result = translate(s, { ...options(80, 443), excluded: new Map() }, hosts);
     const t1 = performance.now();
     const rendered = render(result.model, paths, cache);
-    return { translateMs: t1 - t0, renderMs: performance.now() - t1, printed: cache.printed, rendered };
+    const renderMs = performance.now() - t1;
+    return { translateMs: t1 - t0, renderMs, built: hosts.built, printed: cache.printed, result, rendered };
   };
   const kinds = ['full', 'edit', 'rotate'] as const;
-  type Row = { t: number[]; r: number[]; a: number[]; printed: number };
-  const row = (): Row => ({ t: [], r: [], a: [], printed: 0 });
+  type Row = { t: number[]; r: number[]; a: number[]; p: number[]; built: number; printed: number };
+  const row = (): Row => ({ t: [], r: [], a: [], p: [], built: 0, printed: 0 });
   const rows: Record<(typeof kinds)[number], Row> = { full: row(), edit: row(), rotate: row() };
-  build(snapshot, blocks); // the served config's blocks
+  // The served config (held while the next is built, as the reconciler holds it), its blocks and memo.
+  let served = build(snapshot, blocks, memo);
   let current = snapshot;
   for (let run = 0; run < 3; run++) {
     for (const kind of kinds) {
@@ -158,20 +170,26 @@ for (const n of (process.env['EDIT_SIZES'] ?? '1000,5000,10000').split(',').map(
       // From nothing: new objects, so nothing translate keeps per object (parses) applies either.
       const input = kind === 'full' ? structuredClone(current) : current;
       globalThis.gc?.();
-      const { value, bytes } = allocated(() =>
-        build(input, kind === 'full' ? new ServerBlockCache() : blocks),
+      const { value, bytes, peak } = allocated(() =>
+        kind === 'full'
+          ? build(input, new ServerBlockCache(), new TranslateMemo())
+          : build(input, blocks, memo),
       );
+      if (kind !== 'full') served = value;
+      if (served.built < 0) throw new Error('bench: the served build is kept alive');
       const figures = rows[kind];
       figures.t.push(value.translateMs);
       figures.r.push(value.renderMs);
       figures.a.push(bytes);
+      figures.p.push(peak);
+      figures.built = value.built;
       figures.printed = value.printed;
     }
   }
   for (const kind of kinds) {
-    const { t, r, a, printed } = rows[kind];
+    const { t, r, a, p, built, printed } = rows[kind];
     console.log(
-      `${String(n).padStart(9)}  ${kind.padEnd(6)}  ${median(t).toFixed(0).padStart(12)}  ${median(r).toFixed(0).padStart(9)}  ${String(printed).padStart(14)}  ${(median(a) / 2 ** 20).toFixed(0).padStart(9)}`,
+      `${String(n).padStart(9)}  ${kind.padEnd(6)}  ${median(t).toFixed(0).padStart(12)}  ${median(r).toFixed(0).padStart(9)}  ${String(built).padStart(11)}  ${String(printed).padStart(14)}  ${(median(a) / 2 ** 20).toFixed(0).padStart(9)}  ${(median(p) / 2 ** 20).toFixed(0).padStart(8)}`,
     );
   }
 }

@@ -6,6 +6,7 @@ import type { ApplyOutcome } from '../nginx/nginx-process.ts';
 import { withEndpoints } from '../render/dynamic-state.ts';
 import { render, type RenderPaths, type RenderedConfig } from '../render/render.ts';
 import { ServerBlockCache } from '../render/server-blocks.ts';
+import { TranslateMemo } from '../translate/translate-memo.ts';
 import { refreshEndpoints, type Translated } from '../translate/endpoint-refresh.ts';
 import { translate, type TranslateOptions, type TranslateResult } from '../translate/translate.ts';
 import { describeChange, formatChange } from './config-changes.ts';
@@ -69,6 +70,8 @@ export class Reconciler {
   private readonly options: ReconcilerOptions;
   /** The server blocks of the last render: a change prints only the hosts it touched again. */
   private readonly blocks = new ServerBlockCache();
+  /** Translate's per-host memo: an edit builds only the hosts it changed (translate-memo.ts). */
+  private readonly memo = new TranslateMemo();
   private pending: Snapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** When the debounce timer now waiting was first started (it restarts with each change, up to a limit). */
@@ -350,7 +353,7 @@ export class Reconciler {
   ): { result: TranslateResult; rendered: RenderedConfig } | { result: TranslateResult; error: string } {
     const excluded = new Map(refused);
     for (;;) {
-      const result = translate(snapshot, { ...this.options.translate, excluded });
+      const result = translate(snapshot, { ...this.options.translate, excluded }, this.memo);
       let rendered: RenderedConfig;
       try {
         rendered = render(result.model, this.options.paths, this.blocks);

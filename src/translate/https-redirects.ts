@@ -59,18 +59,28 @@ function sharedKind(server: Server): string | undefined {
  * (with the Lua module loaded, an OpenSSL context each), 30–35 % of its parse at 1,000–10,000 Ingresses.
  * Such servers are marked `httpsOnly`; the others keep their per-location redirect.
  */
-export function shareHttpsRedirects(servers: readonly Server[]): {
+export function shareHttpsRedirects(
+  servers: readonly Server[],
+  /** Each server's verdict, kept by the caller while the server object lives (a translate memo's). */
+  verdicts?: WeakMap<Server, { readonly kind: string | undefined; readonly server: Server }>,
+): {
   servers: Server[];
   httpsRedirects: HttpsRedirect[];
 } {
   const groups = new Map<string, { names: string[]; sample: Location }>();
   const out = servers.map((server) => {
-    const kind = sharedKind(server);
+    let verdict = verdicts?.get(server);
+    if (verdict === undefined) {
+      const kind = sharedKind(server);
+      verdict = { kind, server: kind === undefined ? server : { ...server, httpsOnly: true as const } };
+      verdicts?.set(server, verdict);
+    }
+    const { kind } = verdict;
     if (kind === undefined) return server;
     const group = groups.get(kind) ?? { names: [], sample: server.locations[0] as Location };
     group.names.push(server.serverName, ...(server.aliases ?? []));
     groups.set(kind, group);
-    return { ...server, httpsOnly: true as const };
+    return verdict.server;
   });
   const httpsRedirects = [...groups.entries()]
     .sort(([a], [b]) => cmp(a, b))

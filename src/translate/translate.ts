@@ -59,6 +59,13 @@ import { passthroughRoutes, streamServices } from './stream.ts';
 import { upstreamTlsFor, type UpstreamTlsFiles } from './upstream-tls.ts';
 import { SecretFiles } from './secret-files.ts';
 import {
+  memoGlobals,
+  recordedCalls,
+  shiftedRoutes,
+  type HostEffect,
+  type TranslateMemo,
+} from './translate-memo.ts';
+import {
   SERVER_SNIPPET_FIELD,
   fallsUnder,
   mergeHeaders,
@@ -160,14 +167,26 @@ interface HostPlan {
 /**
  * The pure core: snapshot + options → NGINX model + diagnostics. Rebuilds everything from the whole
  * snapshot and sorts it, so the same objects in any order give the same model. Never throws on user input.
+ * With a `memo` (the caller's, kept between calls), a host whose build would read the same objects as in
+ * the memo's last translate is not built again: its Server is reused and what its build did is replayed
+ * (translate-memo.ts); the result is the same as without one.
  */
-export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
+export function translate(
+  snapshot: Snapshot,
+  options: TranslateOptions,
+  memo?: TranslateMemo,
+): TranslateResult {
   const diagnostics: Diagnostic[] = [...snapshot.diagnostics];
-  const report = (d: Diagnostic): void => void diagnostics.push(d);
+  /** While a host is built for the memo: what its build does, to replay. */
+  let log: HostEffect[] | undefined;
+  const report = (d: Diagnostic): void => {
+    diagnostics.push(d);
+    log?.push({ kind: 'report', diagnostic: d });
+  };
 
   const wanted = options.configMap;
   const configMap = configMapNamed(snapshot, wanted);
-  const global = parseGlobalConfig(configMap);
+  const global = memo?.globalConfig(configMap, parseGlobalConfig) ?? parseGlobalConfig(configMap);
   global.diagnostics.forEach(report);
   const config = global.config;
 
@@ -245,14 +264,17 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     }
     if (resolved.warning !== undefined)
       report({ severity: 'warning', object: who, field, reason: resolved.warning });
-    upstreams.set(resolved.upstream.name, resolved.upstream);
-    backendUses.push({
+    const backendUse: BackendUse = {
       upstream: resolved.upstream.name,
       object: who,
       field,
       ...(serviceUpstream && { clusterIp: true as const }),
-    });
-    use({ kind: 'Service', namespace, name: ref.service });
+    };
+    const service: ObjectRef = { kind: 'Service', namespace, name: ref.service };
+    upstreams.set(resolved.upstream.name, resolved.upstream);
+    backendUses.push(backendUse);
+    use(service);
+    log?.push({ kind: 'upstream', upstream: resolved.upstream, use: backendUse, service });
     return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
   };
 
@@ -300,7 +322,10 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
     globalDefault,
     resolveAction,
     defaultCertificate: defaultCertificate.file.fileName,
-    addRoute: (route) => routes.push(route) - 1,
+    addRoute: (route) => {
+      log?.push({ kind: 'route', route });
+      return routes.push(route) - 1;
+    },
     report,
     resolveService: (namespace, service, ingress, field) => {
       const port = services.lookupService(namespace, service)?.spec?.ports?.[0]?.port;
@@ -315,6 +340,57 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
       return { kind: 'status', code: 503 };
     },
   };
+  memo?.begin(memoGlobals(snapshot, options, config, globalDefault, context.defaultCertificate), snapshot);
+  /** buildServer, or the memo's Server of the host when its build would read the same (see above). */
+  const hostServer = (
+    host: string,
+    plan: HostPlan,
+    certificate: string | undefined,
+    fallback: Contribution | undefined,
+    extras?: ServerExtras,
+  ): Server => {
+    if (memo === undefined) return buildServer(host, plan, certificate, fallback, context, extras);
+    const key = hostKey(plan, certificate, fallback, extras, canaries);
+    const namespaces = [
+      ...new Set(
+        [...plan.contributors, ...(fallback === undefined ? [] : [fallback])].map(
+          (c) => c.ingress.ref.namespace,
+        ),
+      ),
+    ];
+    const base = routes.length;
+    const cached = memo.lookup(host, key, namespaces);
+    if (cached !== undefined) {
+      for (const effect of cached.effects) replay(effect);
+      const server = shiftedRoutes(cached.server, base - cached.base);
+      memo.keep(host, { ...cached, server, base }, true);
+      return server;
+    }
+    const effects: HostEffect[] = [];
+    log = effects;
+    let server: Server;
+    try {
+      server = buildServer(host, plan, certificate, fallback, recording(context, effects), extras);
+    } finally {
+      log = undefined;
+    }
+    memo.keep(host, { key, namespaces, server, base, effects }, false);
+    return server;
+  };
+  const replay = (effect: HostEffect): void => {
+    switch (effect.kind) {
+      case 'report':
+        return void diagnostics.push(effect.diagnostic);
+      case 'upstream':
+        upstreams.set(effect.upstream.name, effect.upstream);
+        backendUses.push(effect.use);
+        return use(effect.service);
+      case 'route':
+        return void routes.push(effect.route);
+      case 'call':
+        return replayCall(context, effect);
+    }
+  };
   const servers: Server[] = [];
   const withDefaultBackend = (list: readonly Contribution[]): Contribution | undefined =>
     list.find((c) => c.ingress.defaultBackend !== undefined);
@@ -326,17 +402,16 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   for (const [host, plan] of sortedHosts) {
     if (host === '') continue;
     const fallback = withDefaultBackend(plan.contributors);
-    servers.push(buildServer(host, plan, tls.byHost.get(host), fallback, context, extras.get(host)));
+    servers.push(hostServer(host, plan, tls.byHost.get(host), fallback, extras.get(host)));
   }
   const redirectServers = wwwRedirects(servers, (host) => hosts.get(host)?.contributors ?? [], report);
   const stream = streamModel(snapshot, options, sortedHosts, services, report, use);
   // Unknown hosts and host-less rules; its fallback is the oldest Ingress defaultBackend of all.
-  const defaultServer = buildServer(
+  const defaultServer = hostServer(
     '',
     hosts.get('') ?? { claims: new Map(), contributors: [] },
     undefined,
     withDefaultBackend(mains),
-    context,
   );
 
   tls.secrets.forEach(use);
@@ -358,7 +433,8 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   ].sort((a, b) => cmp(a.fileName, b.fileName));
 
   const modsecurityModel = modsecurity.model();
-  const https = shareHttpsRedirects(servers);
+  const https = shareHttpsRedirects(servers, memo?.redirects);
+  memo?.commit();
   const serverNames = [
     ...servers.flatMap((s) => [s.serverName, ...(s.aliases ?? [])]),
     ...redirectServers.map((r) => r.host),
@@ -1150,6 +1226,66 @@ function buildServer(
     ...(extras.appRoot !== undefined && { appRoot: extras.appRoot }),
     ...(serverRules !== undefined && { snippet: serverRules }),
   };
+}
+
+/**
+ * What a host's build reads of its plan, as items compared by identity (translate-memo.ts): its
+ * certificate, fallback and server-scope extras, its Ingresses (parsed once per object: the same object
+ * gives the same parse) and each claim with its owner, rule and canary.
+ */
+function hostKey(
+  plan: HostPlan,
+  certificate: string | undefined,
+  fallback: Contribution | undefined,
+  extras: ServerExtras | undefined,
+  canaries: ReadonlyMap<ClaimedPath, CanaryAttachment>,
+): unknown[] {
+  const key: unknown[] = [
+    certificate,
+    fallback?.ingress,
+    plan.snippetOwner?.ingress,
+    JSON.stringify(extras),
+    plan.contributors.length,
+    ...plan.contributors.map((c) => c.ingress),
+    plan.claims.size,
+  ];
+  for (const [claimed, claim] of plan.claims) {
+    const canary = canaries.get(claim);
+    key.push(claimed, claim.owner.ingress, claim.rule, canary?.ingress, canary?.path);
+  }
+  key.push(...(plan.nested?.keys() ?? []));
+  return key;
+}
+
+/** The collectors a host's build adds to (the rest of the context is read only). */
+const COLLECTORS = [
+  'addressLists',
+  'rateLimits',
+  'basicAuth',
+  'digestAuth',
+  'clientCerts',
+  'upstreamTls',
+  'externalAuths',
+  'mirrors',
+  'modsecurity',
+] as const satisfies readonly (keyof ServerContext)[];
+
+/** The context a host is built with for the memo: its collectors' calls are logged, to replay. */
+function recording(context: ServerContext, effects: HostEffect[]): ServerContext {
+  return {
+    ...context,
+    ...Object.fromEntries(COLLECTORS.map((c) => [c, recordedCalls(c, context[c], effects)])),
+  };
+}
+
+/** Makes a logged collector call again, on this translate's collector. */
+function replayCall(context: ServerContext, effect: Extract<HostEffect, { kind: 'call' }>): void {
+  const target = context[effect.collector as (typeof COLLECTORS)[number]];
+  Reflect.apply(
+    Reflect.get(target, effect.method) as (...args: readonly unknown[]) => unknown,
+    target,
+    effect.args,
+  );
 }
 
 /**

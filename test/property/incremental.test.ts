@@ -1,11 +1,14 @@
 // An edit costs what it changes: translate parses an Ingress or a certificate Secret once per object
-// (translate.ts parsedOnce, certificates.ts), and render prints a host's server block again only when the
-// host (or what its block reads) changed (src/render/server-blocks.ts). Those must be pure caches: for random clusters
-// and random sequences of changes — an Ingress edited, added or deleted, a TLS Secret shared by several
-// hosts rotated, the global ConfigMap changed, a Service going away — the files rendered with the cache of
-// every render before equal those rendered from nothing, after every change. The changes include what
-// crosses hosts: the default backend, the same host and path claimed from two namespaces, canaries, basic
-// auth Secrets and allowlists (http-level geo blocks), host-namespace-isolation.
+// (translate.ts parsedOnce, certificates.ts) and builds a host's Server again only when something its
+// build reads changed (src/translate/translate-memo.ts), and render prints a host's server block again
+// only when the host (or what its block reads) changed (src/render/server-blocks.ts). Those must be pure
+// caches: for random clusters and random sequences of changes — an Ingress edited, added or deleted, a TLS
+// Secret shared by several hosts rotated, the global ConfigMap changed, a Service going away, a pod
+// replaced — the result translated with the memo of every translate before, and the files rendered with
+// the cache of every render before, equal those made from nothing, after every change. The changes include
+// what crosses hosts: the default backend, the same host and path claimed from two namespaces, canaries,
+// basic auth Secrets, allowlists and rate limits (http-level geo blocks and zones),
+// host-namespace-isolation.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -15,6 +18,7 @@ import { render, type RenderedConfig } from '../../src/render/render.ts';
 import { ServerBlockCache } from '../../src/render/server-blocks.ts';
 import { buildSnapshot } from '../../src/sources/kube-objects.ts';
 import { translate, type TranslateOptions } from '../../src/translate/translate.ts';
+import { TranslateMemo } from '../../src/translate/translate-memo.ts';
 import {
   certificateFor,
   configMap,
@@ -53,6 +57,7 @@ const ingressArb = fc.record({
   sslRedirect: fc.option(fc.boolean(), { nil: undefined }),
   auth: fc.boolean(),
   allow: fc.option(fc.constantFrom('10.0.0.0/8', '192.168.0.0/16'), { nil: undefined }),
+  limit: fc.boolean(),
   age: fc.integer({ min: 1, max: 9 }),
 });
 type Ing = typeof ingressArb extends fc.Arbitrary<infer T> ? T : never;
@@ -63,6 +68,7 @@ function ingressObject(i: Ing): KubernetesObject {
     ...(i.sslRedirect !== undefined && { [`${A}ssl-redirect`]: String(i.sslRedirect) }),
     ...(i.auth && { [`${A}auth-type`]: 'basic', [`${A}auth-secret`]: 'users' }),
     ...(i.allow !== undefined && { [`${A}allowlist-source-range`]: i.allow }),
+    ...(i.limit && { [`${A}limit-rps`]: '5', [`${A}limit-allowlist`]: '10.0.0.0/8' }),
   };
   return ingress({
     name: i.name,
@@ -95,7 +101,8 @@ type Change =
   | { readonly kind: 'rotate'; readonly namespace: string }
   | { readonly kind: 'auth'; readonly namespace: string }
   | { readonly kind: 'config'; readonly config: Config }
-  | { readonly kind: 'service'; readonly namespace: string; readonly present: boolean };
+  | { readonly kind: 'service'; readonly namespace: string; readonly present: boolean }
+  | { readonly kind: 'endpoints'; readonly namespace: string; readonly address: number };
 
 const changeArb: fc.Arbitrary<Change> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), ingress: ingressArb }) },
@@ -115,6 +122,15 @@ const changeArb: fc.Arbitrary<Change> = fc.oneof(
       kind: fc.constant('service' as const),
       namespace: fc.constantFrom(...NAMESPACES),
       present: fc.boolean(),
+    }),
+  },
+  {
+    // A pod of s1 replaced (the namespace's or, from ops, the global default backend's).
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('endpoints' as const),
+      namespace: fc.constantFrom(...NAMESPACES, 'ops'),
+      address: fc.integer({ min: 1, max: 3 }),
     }),
   },
 );
@@ -201,6 +217,19 @@ class World {
         return this.configure(change.config);
       case 'service':
         return this.service(change.namespace, change.present);
+      case 'endpoints': {
+        const address = { ip: `10.9.0.${change.address}`, port: 8080 };
+        if (change.namespace === 'ops')
+          return void this.objects.set(
+            'fallback',
+            serviceWithEndpoints('fallback', [address], { namespace: 'ops' }),
+          );
+        if (this.objects.get(`svc ${change.namespace}`)?.length === 0) return;
+        return void this.objects.set(`svc ${change.namespace}`, [
+          ...serviceWithEndpoints('s1', [address], { namespace: change.namespace }),
+          ...serviceWithEndpoints('s2', [{ ip: '10.0.1.1', port: 8080 }], { namespace: change.namespace }),
+        ]);
+      }
     }
   }
 
@@ -226,15 +255,18 @@ const scenarioArb = fc.record({
 describe('incremental translate and render', () => {
   it('give, after every change, what a translate and render from nothing give', () => {
     let reused = 0;
+    let hostsReused = 0;
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const world = new World(s.ingresses, s.config);
         const blocks = new ServerBlockCache();
+        const memo = new TranslateMemo();
         let previous: RenderedConfig | undefined;
         for (const change of [undefined, ...s.changes]) {
           if (change !== undefined) world.apply(change);
           const snapshot = world.snapshot();
-          const result = translate(snapshot, OPTS);
+          const result = translate(snapshot, OPTS, memo);
+          hostsReused += memo.reused;
           // The same objects as new objects: nothing translate keeps per object applies to them.
           const fresh = translate(structuredClone(snapshot), OPTS);
           assert.deepEqual(result, fresh);
@@ -257,5 +289,6 @@ describe('incremental translate and render', () => {
       { numRuns: 150 },
     );
     assert.ok(reused > 0, 'a changed config reused the blocks of hosts that did not change');
+    assert.ok(hostsReused > 0, 'translate reused the Servers of hosts that did not change');
   });
 });
