@@ -2,7 +2,9 @@
 // per request through Gatehouse's NGINX (the Lua balancer in the path) with its defaults (access log, traffic
 // metrics, Gatehouse's proxy headers) and with each documented choice that changes the per-request cost,
 // against a hand-written minimal proxy config, same NGINX binary, same backend (a static NGINX), same run,
-// loaded with wrk; then how fast an endpoint change is live and that it reloads nothing.
+// loaded with wrk; beside them the mechanism's floors (the minimal config with only a Lua balancer: a fixed
+// peer, then Gatehouse's balancer reading the shared dict), what no Gatehouse config can beat while endpoints
+// are picked in Lua; then how fast an endpoint change is live and that it reloads nothing.
 // BENCH_SECONDS (8) and BENCH_ROUNDS (3) set each wrk run's length and how many rounds are alternated.
 // Run: node bench/dataplane.bench.ts   (needs nginx with Debian's Lua module, and wrk, on PATH)
 import { spawnSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import { request } from '../test/support/http-client.ts';
 import { countMatches, manifestsFolder, removeFolder } from '../test/support/integration.ts';
 import { freePorts } from '../test/support/ports.ts';
 import { bareNginx, common, staticBackend } from './support/bare-nginx.ts';
+import { fixedPeerProxy, luaBalancerProxy, minimalProxy, type ProxyTarget } from './support/proxy-floors.ts';
 
 const HOST = 'bench.example.com';
 const DURATION = process.env['BENCH_SECONDS'] ?? '8';
@@ -76,23 +79,24 @@ const nginxMaster = async (confDir: string): Promise<number> =>
 const [backendPort = 0, minimalPort = 0] = await freePorts(2);
 // The backend: a static NGINX answering 200 (fast enough not to be the bottleneck, unlike a Node echo).
 const backend = await staticBackend(backendPort, HOST);
+const target = (port: number): ProxyTarget => ({ port, host: HOST, backendPort });
 // The minimal hand-written proxy config: one upstream with keep-alive, nothing else.
-const minimal = await bareNginx(
-  'minimal',
-  (dir) => `${common(dir)}http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp/client; proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fcgi; uwsgi_temp_path ${dir}/tmp/uwsgi; scgi_temp_path ${dir}/tmp/scgi;
-  upstream app { server 127.0.0.1:${backendPort}; keepalive 32; }
-  server {
-    listen 127.0.0.1:${minimalPort};
-    server_name ${HOST};
-    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}`,
-  minimalPort,
-  HOST,
-);
+const minimal = await bareNginx('minimal', (d) => minimalProxy(d, target(minimalPort)), minimalPort, HOST);
+// The floors of the dynamic-endpoint mechanism: the minimal config with only a Lua balancer in it, first one
+// that sets a constant peer, then Gatehouse's balancer reading the shared dict (nothing else of Gatehouse).
+const [fixedPort = 0, luaPort = 0] = await freePorts(2);
+const floors = [
+  {
+    name: 'floor: minimal + balancer_by_lua setting a fixed peer',
+    nginx: await bareNginx('fixed-peer', (d) => fixedPeerProxy(d, target(fixedPort)), fixedPort, HOST),
+    port: fixedPort,
+  },
+  {
+    name: "floor: minimal + Gatehouse's balancer reading the shared dict",
+    nginx: await bareNginx('lua-balancer', (d) => luaBalancerProxy(d, target(luaPort)), luaPort, HOST),
+    port: luaPort,
+  },
+];
 
 const dir = await manifestsFolder();
 const app = (config: Record<string, string>, port = backendPort): object[] => [
@@ -133,40 +137,52 @@ const variants = [
 ];
 const gh = variants[0]?.gh;
 if (gh === undefined) throw new Error('no defaults');
-const masters = await Promise.all(variants.map((v) => nginxMaster(v.gh.confDir)));
+// Everything measured against the minimal config, in the same rounds: the floors, then Gatehouse.
+const measured = [
+  ...floors.map((f) => ({ name: f.name, port: f.port, master: f.nginx.pid, controller: undefined })),
+  ...(await Promise.all(
+    variants.map(async (v) => ({
+      name: v.name,
+      port: v.gh.httpPort,
+      master: await nginxMaster(v.gh.confDir),
+      controller: v.gh.process.pid,
+    })),
+  )),
+];
 
 console.log(
   `data plane: wrk -t2 -c32 -d${DURATION}s, one NGINX worker each, alternating, median of ${ROUNDS}; load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
-const runs: { minimal: WrkFigures; variants: WrkFigures[] }[] = [];
+const runs: { minimal: WrkFigures; measured: WrkFigures[] }[] = [];
 for (let i = 0; i < ROUNDS; i++)
   runs.push({
     minimal: wrk(minimalPort, minimal.pid),
-    variants: variants.map((v, j) => wrk(v.gh.httpPort, masters[j] ?? 0, v.gh.process.pid)),
+    measured: measured.map((t) => wrk(t.port, t.master, t.controller)),
   });
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const show = (f: WrkFigures): string =>
   `${f.rps.toFixed(0)} rps (p50 ${f.p50}, p99 ${f.p99}, worker ${f.workerUs.toFixed(1)} µs/request, controller ${f.controllerUs.toFixed(1)} µs/request)`;
 for (const [i, r] of runs.entries()) {
   console.log(`run ${i + 1}: minimal ${show(r.minimal)}`);
-  variants.forEach((v, j) => {
-    const f = r.variants[j];
-    if (f !== undefined) console.log(`  ${v.name}: ${show(f)}`);
+  measured.forEach((t, j) => {
+    const f = r.measured[j];
+    if (f !== undefined) console.log(`  ${t.name}: ${show(f)}`);
   });
 }
 const m = median(runs.map((r) => r.minimal.rps));
 const mu = median(runs.map((r) => r.minimal.workerUs));
 console.log(`median: minimal ${m.toFixed(0)} rps, worker ${mu.toFixed(1)} µs/request`);
-variants.forEach((v, j) => {
-  const rps = median(runs.map((r) => r.variants[j]?.rps ?? NaN));
-  const us = median(runs.map((r) => r.variants[j]?.workerUs ?? NaN));
-  const cu = median(runs.map((r) => r.variants[j]?.controllerUs ?? NaN));
+measured.forEach((t, j) => {
+  const rps = median(runs.map((r) => r.measured[j]?.rps ?? NaN));
+  const us = median(runs.map((r) => r.measured[j]?.workerUs ?? NaN));
+  const cu = median(runs.map((r) => r.measured[j]?.controllerUs ?? NaN));
   console.log(
-    `  ${v.name}: ${rps.toFixed(0)} rps (${(rps / m).toFixed(3)}× minimal), worker ${us.toFixed(1)} µs/request (minimal's ${(mu / us).toFixed(3)}×), controller ${cu.toFixed(1)} µs/request`,
+    `  ${t.name}: ${rps.toFixed(0)} rps (${(rps / m).toFixed(3)}× minimal), worker ${us.toFixed(1)} µs/request (minimal's ${(mu / us).toFixed(3)}×)${t.controller === undefined ? '' : `, controller ${cu.toFixed(1)} µs/request`}`,
   );
 });
+for (const f of floors) await f.nginx.stop();
 for (const v of variants.slice(1)) await v.gh.stop();
 await removeFolder(quiet);
 
