@@ -29,6 +29,8 @@ local cache = {}
 local policies = {}
 local cache_version = nil
 local next_index = {}
+-- Whether the state may hold a location's policy: while it holds none, no request reads $gatehouse_policy.
+local any_policy = true
 
 -- Drops what this worker parsed when the state changed.
 local function refresh()
@@ -37,7 +39,14 @@ local function refresh()
     cache = {}
     policies = {}
     cache_version = version
+    local count = dict:get("p")
+    any_policy = count == nil or count > 0
   end
+end
+
+-- The location's policy name ("" for none).
+local function policy_name()
+  return any_policy and ngx.var.gatehouse_policy or ""
 end
 
 local function endpoints(name)
@@ -140,7 +149,7 @@ function _M.rewrite()
     return
   end
   refresh()
-  local policy = ngx.var.gatehouse_policy
+  local policy = policy_name()
   if policy == "" then
     if #endpoints(name) == 0 then
       return ngx.exit(503)
@@ -345,7 +354,7 @@ function _M.balance()
     ngx_balancer.set_more_tries(math.min(n, MAX_TRIES) - 1)
   end
   local pick
-  if default_mode == "ewma" or ngx.var.gatehouse_policy ~= "" then
+  if default_mode == "ewma" or policy_name() ~= "" then
     pick = pick_with_policy(name, list)
   else
     -- Most requests: no per-request state at all.

@@ -6,8 +6,10 @@
 -- backend's endpoints as "addr:port addr:port ..."; "h:<host>" names a host's certificate ("" for the
 -- default server's own), "h:" the one of unknown hosts; "c:<certificate>" holds a certificate chain and
 -- key (PEM); "k:<policy>", "a:<policy>" and "l:<policy>" hold a location's canary (backend and traffic
--- policy), session affinity (cookie settings) and balancing (mode, hash key), as JSON; "id" is the controller's name for the whole state; "v" is bumped on every change, so a
--- worker notices a new state with one cheap read per request. A freshly started NGINX loads
+-- policy), session affinity (cookie settings) and balancing (mode, hash key), as JSON; "p" counts those
+-- policy keys (absent: not known), so that while there are none the balancer reads no policy variable;
+-- "id" is the controller's name for the whole state; "v" is bumped on every change, so a worker notices a
+-- new state with one cheap read per request. A freshly started NGINX loads
 -- the state the controller last wrote to disk (init_by_lua), so no worker ever proxies to nothing.
 --
 -- Input is the controller's only: the socket lives in a private folder, and every value is checked here
@@ -28,6 +30,9 @@ local TABLES = {
   affinities = "a:",
   balancing = "l:",
 }
+
+-- The tables of a location's policies, counted in "p".
+local POLICY = { ["k:"] = true, ["a:"] = true, ["l:"] = true }
 
 local NAME = "^[A-Za-z0-9_.-]+$"
 -- A host ("" for unknown hosts), as translate validated it: lowercase DNS name, maybe one "*." label.
@@ -246,7 +251,7 @@ function _M.apply(change)
   local deletes = {}
   if replace then
     for _, key in ipairs(dict:get_keys(0)) do
-      if key ~= "id" and key ~= "v" and writes[key] == nil then
+      if key ~= "id" and key ~= "v" and key ~= "p" and writes[key] == nil then
         deletes[#deletes + 1] = key
       end
     end
@@ -259,15 +264,26 @@ function _M.apply(change)
       end
     end
   end
+  -- A whole state counts its policies afresh; a change keeps the count, when there is one (a state loaded
+  -- by older code has none until the next whole state: the balancer then reads the policy variable).
+  local policies = replace and 0 or dict:get("p")
   for key, value in pairs(writes) do
+    if policies and POLICY[key:sub(1, 2)] and (replace or dict:get(key) == nil) then
+      policies = policies + 1
+    end
     local ok, err = dict:safe_set(key, value)
     if not ok then
+      dict:delete("p")
       return 507, "the state does not fit in lua_shared_dict gatehouse_state: " .. tostring(err)
     end
   end
   for _, key in ipairs(deletes) do
+    if policies and not replace and POLICY[key:sub(1, 2)] and dict:get(key) ~= nil then
+      policies = policies - 1
+    end
     dict:delete(key)
   end
+  dict:set("p", policies)
   dict:set("id", change.id)
   dict:incr("v", 1, 0)
   return 200, change.id

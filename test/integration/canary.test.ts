@@ -244,3 +244,50 @@ describe('canary Ingresses, through real NGINX', () => {
     assert.equal(countMatches(folder.gatehouse.logs(), 'nginx reloaded'), reloads);
   });
 });
+
+// While the state holds no policy, the balancer reads no $gatehouse_policy (state.lua counts the policies):
+// a canary that arrives later, or leaves, must still be seen at once.
+describe('a canary added to, then removed from, a running controller that started without one', () => {
+  let folder: ServedFolder | undefined;
+
+  before(async () => {
+    folder = await serveFolder(['stable', 'preview'], [site('shop', 'shop.example.com', 'stable')]);
+  });
+
+  after(async () => {
+    await folder?.stop();
+  });
+
+  async function answers(n: number): Promise<string[]> {
+    assert.ok(folder);
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++)
+      seen.add(await served('http', folder.gatehouse.httpPort, 'shop.example.com', '/'));
+    return [...seen].sort();
+  }
+
+  it('takes its traffic once it is served, and none after it is gone', async () => {
+    assert.ok(folder);
+    assert.deepEqual(await answers(5), ['200 stable']);
+    const canary = site('shop-canary', 'shop.example.com', 'preview', {
+      canary: 'true',
+      'canary-weight': '100',
+    });
+    await folder.write([site('shop', 'shop.example.com', 'stable'), canary]);
+    assert.deepEqual(
+      await eventually(
+        () => answers(10),
+        (seen) => seen.length === 1 && seen[0] === '200 preview',
+      ),
+      ['200 preview'],
+    );
+    await folder.write([site('shop', 'shop.example.com', 'stable')]);
+    assert.deepEqual(
+      await eventually(
+        () => answers(10),
+        (seen) => seen.length === 1 && seen[0] === '200 stable',
+      ),
+      ['200 stable'],
+    );
+  });
+});
