@@ -4,12 +4,19 @@ import { createTwoFilesPatch } from 'diff';
 const CONTEXT = 3;
 /** Past this many changed lines the diff is not computed (its cost grows with the square of it). */
 export const MAX_EDIT_LENGTH = 20_000;
+/**
+ * Equal lines that must follow (or precede) a changed line for it to count as changed alone, in place:
+ * more than a server block's lines that look alike from host to host, so the texts are not aligned wrongly.
+ */
+const ALONE = 40;
 
 /**
- * The unified diff of one file, or undefined when more than MAX_EDIT_LENGTH lines changed. The lines both
- * texts start and end with are cut off first (all but the context kept around the change) and the hunk
- * line numbers moved back by what was cut: the same patch as a diff of the whole texts, but one reload's
- * diff of a 10 MB nginx.conf no longer splits 2 × 250,000 lines into arrays and walks them.
+ * The unified diff of one file, or undefined when more than MAX_EDIT_LENGTH lines changed. Only the parts
+ * that differ are diffed: the lines both texts start and end with are cut off (all but the context kept
+ * around the change), and so is a line changed alone in place among equal ones (nginx.conf prints its
+ * checksum near its top and its end, so an edit in the middle otherwise made the whole file one region);
+ * hunk line numbers are moved back by what was cut. The same patch as a diff of the whole texts, but one
+ * reload's diff of a 10 MB nginx.conf no longer splits 2 × 250,000 lines into arrays and walks them.
  */
 export function unifiedDiff(
   oldName: string,
@@ -17,56 +24,193 @@ export function unifiedDiff(
   oldText: string,
   newText: string,
 ): string | undefined {
-  const { start, oldEnd, newEnd } = changedRegion(oldText, newText);
-  // A region whose line counts differ by more than the limit needs more edits than that: given up before
-  // jsdiff splits it into lines (the first config's diff against nothing, 250,000 lines at 10,000 Ingresses,
-  // allocated about 40 MB at the controller's start-up peak for a diff it then did not compute).
-  const lineCounts = Math.abs(countLines(oldText, oldEnd, start) - countLines(newText, newEnd, start));
-  if (lineCounts > MAX_EDIT_LENGTH + 1) return undefined;
-  const patch = createTwoFilesPatch(
-    oldName,
-    newName,
-    oldText.slice(start, oldEnd),
-    newText.slice(start, newEnd),
-    undefined,
-    undefined,
-    { context: CONTEXT, maxEditLength: MAX_EDIT_LENGTH },
-  );
-  if (patch === undefined) return undefined;
-  const offset = countLines(oldText, start);
-  if (offset === 0) return patch;
-  return patch.replace(
-    /^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@/gm,
-    (_, a: string, al: string, b: string, bl: string) =>
-      `@@ -${Number(a) + offset}${al} +${Number(b) + offset}${bl} @@`,
-  );
+  let header: string | undefined;
+  let hunks = '';
+  for (const r of changedRegions(oldText, newText)) {
+    // A region whose line counts differ by more than the limit needs more edits than that: given up before
+    // jsdiff splits it into lines (the first config's diff against nothing, 250,000 lines at 10,000
+    // Ingresses, allocated about 40 MB at the controller's start-up peak for a diff it then did not compute).
+    const lineCounts = Math.abs(
+      countLines(oldText, r.oldStart, r.oldEnd) - countLines(newText, r.newStart, r.newEnd),
+    );
+    if (lineCounts > MAX_EDIT_LENGTH + 1) return undefined;
+    const patch = createTwoFilesPatch(
+      oldName,
+      newName,
+      oldText.slice(r.oldStart, r.oldEnd),
+      newText.slice(r.newStart, r.newEnd),
+      undefined,
+      undefined,
+      { context: CONTEXT, maxEditLength: MAX_EDIT_LENGTH },
+    );
+    if (patch === undefined) return undefined;
+    const body = patch.indexOf('\n@@ ') + 1;
+    header ??= body === 0 ? patch : patch.slice(0, body);
+    if (body === 0) continue;
+    hunks += patch
+      .slice(body)
+      .replace(
+        /^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@/gm,
+        (_, a: string, al: string, b: string, bl: string) =>
+          `@@ -${Number(a) + r.oldLine}${al} +${Number(b) + r.newLine}${bl} @@`,
+      );
+  }
+  return `${header ?? ''}${hunks}`;
+}
+
+/** A part of both texts to diff: character ranges at line starts, and the lines before each. */
+interface Region {
+  readonly oldStart: number;
+  readonly oldEnd: number;
+  readonly newStart: number;
+  readonly newEnd: number;
+  readonly oldLine: number;
+  readonly newLine: number;
+}
+
+/** Character ranges `[a0, a1)` of the old text and `[b0, b1)` of the new one that differ. */
+type Change = readonly [a0: number, a1: number, b0: number, b1: number];
+
+/**
+ * Where the two texts differ, in order, each widened to whole lines plus CONTEXT lines each side and
+ * merged where they touch (as the diff merges hunks): lines changed alone in place from either end, then
+ * whatever lies between (diffed as one). Between two regions the texts are equal. At least one region.
+ */
+function changedRegions(a: string, b: string): Region[] {
+  const head: Change[] = [];
+  const tail: Change[] = [];
+  // Forward: a[0, i) and b[0, j) are equal but for the changes in `head`; i and j are line starts.
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    const d = i + commonPrefix(a, i, b, j, Infinity);
+    if (d === a.length && d - i + j === b.length) break;
+    const start = lineStart(a, d);
+    const aEnd = lineEnd(a, d);
+    const bEnd = lineEnd(b, d - i + j);
+    if (!equalLines(a, aEnd, a.length, b, bEnd, b.length, 1)) break;
+    head.push([start, aEnd, start - i + j, bEnd]);
+    i = aEnd;
+    j = bEnd;
+  }
+  // Backward, not past where the forward walk stopped: a[k, end) and b[l, end) are equal but for the
+  // changes in `tail`; k and l are line starts.
+  let k = a.length;
+  let l = b.length;
+  for (;;) {
+    const same = commonSuffix(a, i, k, b, j, l);
+    if (same === Math.min(k - i, l - j)) break;
+    // The line the last difference is in, in each text: it ends as far into the equal part in both.
+    const aLast = lineEnd(a, k - same - 1);
+    const bLast = lineEnd(b, l - same - 1);
+    if (aLast - (k - same) !== bLast - (l - same)) break;
+    const aFirst = lineStart(a, k - same - 1);
+    const bFirst = lineStart(b, l - same - 1);
+    if (aFirst < i || bFirst < j || !equalLines(a, aFirst, i, b, bFirst, j, -1)) break;
+    tail.unshift([aFirst, aLast, bFirst, bLast]);
+    k = aFirst;
+    l = bFirst;
+  }
+  const changes = [...head];
+  const prefix = commonPrefix(a, i, b, j, Math.min(k - i, l - j));
+  const suffix = commonSuffix(a, i + prefix, k, b, j + prefix, l);
+  if (!(prefix + suffix === k - i && k - i === l - j)) {
+    // What lies between, to whole lines: a[i + prefix, k - suffix) against b[j + prefix, l - suffix).
+    const a0 = lineStart(a, i + prefix);
+    const aEnd = k - suffix;
+    const a1 = aEnd === 0 || a.charCodeAt(aEnd - 1) === NEWLINE ? aEnd : lineEnd(a, aEnd);
+    changes.push([a0, a1, a0 - i + j, a1 - aEnd + l - suffix]);
+  }
+  changes.push(...tail);
+  if (changes.length === 0)
+    return [{ oldStart: 0, oldEnd: 0, newStart: 0, newEnd: 0, oldLine: 0, newLine: 0 }];
+  const regions: Region[] = [];
+  // b's lines less a's before the current change; a's lines before `counted`.
+  let shift = 0;
+  let counted = 0;
+  let linesBefore = 0;
+  for (const [a0, a1, b0, b1] of changes) {
+    let oldStart = a0;
+    for (let n = 0; n < CONTEXT && oldStart > 0; n++) oldStart = lineStart(a, oldStart - 1);
+    let oldEnd = a1;
+    for (let n = 0; n < CONTEXT && oldEnd < a.length; n++) oldEnd = lineEnd(a, oldEnd);
+    const last = regions.at(-1);
+    if (last !== undefined && last.oldEnd >= oldStart) {
+      regions[regions.length - 1] = { ...last, oldEnd, newEnd: oldEnd - a1 + b1 };
+    } else {
+      linesBefore += countLines(a, counted, oldStart);
+      counted = oldStart;
+      regions.push({
+        oldStart,
+        oldEnd,
+        newStart: oldStart - a0 + b0,
+        newEnd: oldEnd - a1 + b1,
+        oldLine: linesBefore,
+        newLine: linesBefore + shift,
+      });
+    }
+    shift += countLines(b, b0, b1) - countLines(a, a0, a1);
+  }
+  return regions;
+}
+
+const NEWLINE = 10;
+
+/** How many characters a (from i) and b (from j) share, at most `most`. */
+function commonPrefix(a: string, i: number, b: string, j: number, most: number): number {
+  const limit = Math.min(most, a.length - i, b.length - j);
+  let n = 0;
+  while (n < limit && a.charCodeAt(i + n) === b.charCodeAt(j + n)) n++;
+  return n;
+}
+
+/** How many characters a[i, k) and b[j, l) end with alike. */
+function commonSuffix(a: string, i: number, k: number, b: string, j: number, l: number): number {
+  const most = Math.min(k - i, l - j);
+  let n = 0;
+  while (n < most && a.charCodeAt(k - 1 - n) === b.charCodeAt(l - 1 - n)) n++;
+  return n;
+}
+
+/** Start of the line holding position p. */
+function lineStart(text: string, p: number): number {
+  return p <= 0 ? 0 : text.lastIndexOf('\n', p - 1) + 1;
+}
+
+/** End of the line holding position p (past its newline). */
+function lineEnd(text: string, p: number): number {
+  const newline = text.indexOf('\n', p);
+  return newline === -1 ? text.length : newline + 1;
 }
 
 /**
- * Where the two texts differ, widened to whole lines plus CONTEXT lines each side: both share
- * `[0, start)`, and `oldText` from `oldEnd` equals `newText` from `newEnd`.
+ * Whether the ALONE whole lines after (`dir` 1) or before (-1) line starts i of a and j of b are equal,
+ * not going past `aBound` and `bBound`: fewer where one text reaches its bound, and then both must.
  */
-function changedRegion(a: string, b: string): { start: number; oldEnd: number; newEnd: number } {
-  const shorter = Math.min(a.length, b.length);
-  let same = 0;
-  while (same < shorter && a.charCodeAt(same) === b.charCodeAt(same)) same++;
-  // The start of the line the first difference is in, then CONTEXT lines back.
-  let start = a.lastIndexOf('\n', same - 1) + 1;
-  for (let k = 0; k < CONTEXT && start > 0; k++) start = start <= 1 ? 0 : a.lastIndexOf('\n', start - 2) + 1;
-  let tail = 0;
-  while (tail < shorter - start && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail))
-    tail++;
-  // The end of the line the last difference is in, then CONTEXT lines on.
-  let oldEnd = a.length - tail;
-  for (let k = 0; k <= CONTEXT && oldEnd < a.length; k++) {
-    const newline = a.indexOf('\n', oldEnd);
-    oldEnd = newline === -1 ? a.length : newline + 1;
+function equalLines(
+  a: string,
+  i: number,
+  aBound: number,
+  b: string,
+  j: number,
+  bBound: number,
+  dir: 1 | -1,
+): boolean {
+  for (let n = 0; n < ALONE; n++) {
+    if (i === aBound || j === bBound) return i === aBound && j === bBound;
+    const aNext = dir === 1 ? lineEnd(a, i) : lineStart(a, i - 1);
+    const bNext = dir === 1 ? lineEnd(b, j) : lineStart(b, j - 1);
+    const length = Math.abs(aNext - i);
+    if (length !== Math.abs(bNext - j)) return false;
+    if (commonPrefix(a, Math.min(i, aNext), b, Math.min(j, bNext), length) !== length) return false;
+    i = aNext;
+    j = bNext;
   }
-  return { start, oldEnd, newEnd: oldEnd + (b.length - a.length) };
+  return true;
 }
 
-/** Newlines in `text` from `from` to `end`. */
-function countLines(text: string, end: number, from = 0): number {
+/** Newlines in text[from, end). */
+function countLines(text: string, from: number, end: number): number {
   let lines = 0;
   for (let i = text.indexOf('\n', from); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) lines++;
   return lines;

@@ -11,6 +11,9 @@ const whole = (a: string, b: string): string | undefined =>
     maxEditLength: MAX_EDIT_LENGTH,
   });
 const lines = (n: number, tag = 'line'): string[] => Array.from({ length: n }, (_, i) => `${tag} ${i}`);
+/** Lines that repeat every few lines, as server blocks do. */
+const repeated = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => (i % 5 === 0 ? `b ${i}` : `  same ${i % 5}`));
 const text = (ls: readonly string[], end = '\n'): string => ls.join('\n') + end;
 
 describe('unified diff of a changed region', () => {
@@ -30,6 +33,29 @@ describe('unified diff of a changed region', () => {
     ['from nothing', '', text(base.slice(0, 10))],
     ['to nothing', text(base.slice(0, 10)), ''],
     ['short texts', 'a\n', 'a\nb\n'],
+    // nginx.conf: its checksum near the top and the end, an edit in the middle.
+    [
+      'a line changed alone at each end, lines inserted in the middle',
+      text(lines(300)),
+      text(
+        [...lines(300).slice(0, 150), 'new a', 'new b', ...lines(300).slice(150)].with(1, 'x').with(-2, 'y'),
+      ),
+    ],
+    [
+      'lines changed alone near the start, lines removed and changed in the middle',
+      text(lines(400)),
+      text(
+        [...lines(400).slice(0, 200), 'other', ...lines(400).slice(203)]
+          .with(1, 'x')
+          .with(60, 'z')
+          .with(-1, 'y'),
+      ),
+    ],
+    [
+      'alike lines shifted by an insertion',
+      text(repeated(120)),
+      text([...repeated(120).slice(0, 60), 'b 1', ...repeated(120).slice(60)].with(0, 'x')),
+    ],
   ];
   for (const [name, a, b] of cases) {
     it(name, () => {
@@ -49,6 +75,28 @@ describe('unified diff of a changed region', () => {
       });
     }
   }
+
+  it('equals the whole diff for random edits of a text of alike lines', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 300; round++) {
+      const before = repeated(50 + random(200));
+      const after = [...before];
+      for (let e = 1 + random(6); e > 0; e--) {
+        const at = random(after.length + 1);
+        const kind = random(3);
+        if (kind === 0) after.splice(at, 1 + random(3));
+        else if (kind === 1) after.splice(at, 0, ...repeated(1 + random(8)).map((l) => `${l} new`));
+        else after[Math.min(at, after.length - 1)] = `changed ${round}`;
+      }
+      const a = text(before, random(2) === 0 ? '' : '\n');
+      const b = text(after, random(2) === 0 ? '' : '\n');
+      assert.equal(unifiedDiff('a/f', 'b/f', a, b), whole(a, b), `round ${round}`);
+    }
+  });
 
   it('gives up past the edit limit, as the whole diff does', () => {
     const many = lines(MAX_EDIT_LENGTH + 10);
