@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { cmp } from '../model/diagnostics.ts';
-import type { NginxModel, Server } from '../model/nginx.ts';
+import type { NginxModel, Server, Upstream } from '../model/nginx.ts';
 import { objectChanges } from '../model/object-changes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 
@@ -23,33 +23,31 @@ export interface ConfigChange {
   }[];
 }
 
-/** Compares two models (before: undefined for the first config). Pure. */
+/**
+ * Compares two models (before: undefined for the first config). Pure. A server or upstream that is the
+ * very same object on both sides (the endpoint fast path keeps them all) is not looked into.
+ */
 export function describeChange(before: NginxModel | undefined, after: NginxModel): ConfigChange {
-  // The very same servers (the endpoint fast path keeps them): no host or path can differ.
-  const sameServers = before?.servers === after.servers && before.defaultServer === after.defaultServer;
-  const hostsBefore = new Set(sameServers ? [] : (before?.servers.map((s) => s.host) ?? []));
-  const hostsAfter = new Set(sameServers ? [] : after.servers.map((s) => s.host));
-  const locBefore = locations(sameServers ? undefined : before);
-  const locAfter = locations(sameServers ? undefined : after);
+  const paths = { added: [] as string[], removed: [] as string[], changed: [] as string[] };
+  const serversBefore = servers(before);
+  const serversAfter = servers(after);
+  for (const [host, server] of serversAfter) pathChanges(host, serversBefore.get(host), server, paths);
+  for (const [host, server] of serversBefore)
+    if (!serversAfter.has(host)) pathChanges(host, server, undefined, paths);
   const upBefore = new Map(before?.upstreams.map((u) => [u.name, u]) ?? []);
   const upAfter = new Map(after.upstreams.map((u) => [u.name, u]));
-  const endpointKey = (u: NginxModel['upstreams'][number]): string =>
-    u.endpoints.map((e) => `${e.host}:${e.port}`).join(',');
   return {
-    hostsAdded: minus(hostsAfter, hostsBefore),
-    hostsRemoved: minus(hostsBefore, hostsAfter),
-    pathsAdded: minus(new Set(locAfter.keys()), new Set(locBefore.keys())),
-    pathsRemoved: minus(new Set(locBefore.keys()), new Set(locAfter.keys())),
-    pathsChanged: [...locAfter]
-      .filter(([k, v]) => locBefore.has(k) && locBefore.get(k) !== v)
-      .map(([k]) => k)
-      .sort(cmp),
-    upstreamsAdded: minus(new Set(upAfter.keys()), new Set(upBefore.keys())),
-    upstreamsRemoved: minus(new Set(upBefore.keys()), new Set(upAfter.keys())),
+    hostsAdded: hostsOnlyIn(serversAfter, serversBefore),
+    hostsRemoved: hostsOnlyIn(serversBefore, serversAfter),
+    pathsAdded: paths.added.sort(cmp),
+    pathsRemoved: paths.removed.sort(cmp),
+    pathsChanged: paths.changed.sort(cmp),
+    upstreamsAdded: minus(upAfter, upBefore),
+    upstreamsRemoved: minus(upBefore, upAfter),
     endpointsChanged: [...upAfter.values()]
       .flatMap((u) => {
         const old = upBefore.get(u.name);
-        return old !== undefined && old !== u && endpointKey(old) !== endpointKey(u)
+        return old !== undefined && old !== u && !sameEndpoints(old, u)
           ? [{ upstream: u.name, before: old.endpoints.length, after: u.endpoints.length }]
           : [];
       })
@@ -127,21 +125,59 @@ function sameObject(a: KubernetesObject, b: KubernetesObject): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Locations by `host [=|~] path`, valued by what they do. */
-function locations(model: NginxModel | undefined): Map<string, string> {
-  const out = new Map<string, string>();
+/** Servers by host, `_` for the default server. */
+function servers(model: NginxModel | undefined): Map<string, Server> {
+  const out = new Map<string, Server>();
   if (model === undefined) return out;
-  const add = (server: Server, host: string): void => {
-    for (const l of server.locations) {
-      const action = l.action.kind === 'proxy' ? `proxy ${l.action.upstream}` : `return ${l.action.code}`;
-      out.set(`${host} ${l.modifier === '' ? '' : `${l.modifier} `}${l.path}`, action);
-    }
-  };
-  add(model.defaultServer, '_');
-  for (const s of model.servers) add(s, s.host);
+  out.set('_', model.defaultServer);
+  for (const s of model.servers) out.set(s.host, s);
   return out;
 }
 
-function minus(a: ReadonlySet<string>, b: ReadonlySet<string>): string[] {
-  return [...a].filter((x) => !b.has(x)).sort(cmp);
+/** Adds the locations of one host that differ (`host [=|~] path`), unless it is the very same server. */
+function pathChanges(
+  host: string,
+  before: Server | undefined,
+  after: Server | undefined,
+  out: { added: string[]; removed: string[]; changed: string[] },
+): void {
+  if (before === after) return;
+  const locBefore = locations(before);
+  const locAfter = locations(after);
+  for (const [path, action] of locAfter) {
+    const old = locBefore.get(path);
+    if (old === undefined) out.added.push(`${host} ${path}`);
+    else if (old !== action) out.changed.push(`${host} ${path}`);
+  }
+  for (const path of locBefore.keys()) if (!locAfter.has(path)) out.removed.push(`${host} ${path}`);
+}
+
+/** A server's locations by `[=|~ ]path`, valued by what they do. */
+function locations(server: Server | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const l of server?.locations ?? []) {
+    const action = l.action.kind === 'proxy' ? `proxy ${l.action.upstream}` : `return ${l.action.code}`;
+    out.set(`${l.modifier === '' ? '' : `${l.modifier} `}${l.path}`, action);
+  }
+  return out;
+}
+
+function sameEndpoints(a: Upstream, b: Upstream): boolean {
+  return (
+    a.endpoints.length === b.endpoints.length &&
+    a.endpoints.every((e, i) => {
+      const f = b.endpoints[i];
+      return f !== undefined && e.host === f.host && e.port === f.port;
+    })
+  );
+}
+
+/** Hosts of `a` (not the default server's `_`) that `b` lacks, sorted. */
+function hostsOnlyIn(a: ReadonlyMap<string, Server>, b: ReadonlyMap<string, Server>): string[] {
+  return minus(a, b).filter((host) => host !== '_');
+}
+
+/** Keys of `a` that `b` lacks, sorted. */
+function minus(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): string[] {
+  return [...a.keys()].filter((x) => !b.has(x)).sort(cmp);
 }

@@ -36,6 +36,11 @@ export interface ReconcileReport {
   readonly rendered?: RenderedConfig;
   readonly checksum: string;
   /**
+   * What the config NGINX was given changed in hosts, paths and endpoints against the one served before
+   * (the reload log line's `changed`), when it was given one.
+   */
+  readonly change?: string;
+  /**
    * `unchanged` when the rendered config and dynamic state equal the live ones; `updated` when only the
    * dynamic state (endpoints) changed and was pushed without a reload.
    */
@@ -260,9 +265,9 @@ export class Reconciler {
         const outcome = await this.options.nginx.apply(rendered);
         this.remember(snapshot, excluded);
         this.serve({ snapshot, result, rendered });
-        const previous = served?.result.model;
+        const change = formatChange(describeChange(served?.result.model, result.model));
         logger.info(outcome === 'updated' ? 'nginx endpoints updated without a reload' : `nginx ${outcome}`, {
-          changed: formatChange(describeChange(previous, result.model)),
+          changed: change,
           checksum: rendered.checksum,
           ...(outcome === 'updated'
             ? {
@@ -276,7 +281,7 @@ export class Reconciler {
           buildMs,
           ms: Date.now() - started,
         });
-        return { snapshot, result, checksum: rendered.checksum, outcome, rendered };
+        return { snapshot, result, checksum: rendered.checksum, outcome, rendered, change };
       } catch (error) {
         const failed = { snapshot, result, checksum: rendered.checksum, outcome: 'failed' as const };
         if (!(error instanceof NginxConfigError)) {

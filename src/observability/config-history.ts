@@ -1,4 +1,4 @@
-import { describeChange, formatChange, snapshotChanges } from '../controller/config-changes.ts';
+import { snapshotChanges } from '../controller/config-changes.ts';
 import type { ReconcileReport } from '../controller/reconciler.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import type { RenderedConfig } from '../render/render.ts';
@@ -84,7 +84,8 @@ export class ConfigHistory {
       previousChecksum: before?.checksum,
       outcome: report.outcome,
       triggers: capped(snapshotChanges(before?.snapshot, report.snapshot)),
-      summary: formatChange(describeChange(before?.result.model, report.result.model)),
+      // The reconciler compared this config with the one served before, as this history would.
+      summary: report.change ?? '',
       diff: diffTrees(before?.rendered, report.rendered),
     });
     this.entries.length = Math.min(this.entries.length, this.limit);
