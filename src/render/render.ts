@@ -7,7 +7,7 @@ import { DYNAMIC_STATE_FILE, dynamicState, type DynamicState } from './dynamic-s
 import { filters } from './filters.ts';
 import { luaFiles } from './lua-files.ts';
 import { modsecurityFiles, modsecurityPaths } from './modsecurity-files.ts';
-import { ServerBlockCache } from './server-blocks.ts';
+import { RenderedBlock, ServerBlockCache } from './server-blocks.ts';
 
 /** Where the rendered tree lives: config and certificates in `confDir`, mutable state in `runDir`. */
 export interface RenderPaths {
@@ -71,6 +71,8 @@ export interface RenderedConfig {
 }
 
 const CHECKSUM_PLACEHOLDER = '@@GATEHOUSE_CHECKSUM@@';
+/** What the template prints in place of the hosts' server blocks. */
+const BLOCKS_MARK = new RenderedBlock('@@GATEHOUSE_SERVER_BLOCKS@@');
 const TEMPLATES_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
 
 let environment: nunjucks.Environment | undefined;
@@ -154,8 +156,20 @@ export function render(
   };
   const key = JSON.stringify({ ...around, certPath: undefined, authPath: undefined, confDir: paths.confDir });
   const host = env().getTemplate('partials/host.njk');
-  const serverBlocks = blocks.blocksFor(model.servers, key, (server) => host.render({ ...around, server }));
-  const draft = env().render('nginx.conf.njk', { ...context, serverBlocks });
+  const serverBlocks = blocks.blocksFor(model.servers, key, (server) => {
+    const block = host.render({ ...around, server });
+    if (block.includes(CHECKSUM_PLACEHOLDER)) throw new Error('render: a server block prints the checksum');
+    return block;
+  });
+  // The template prints a mark where the hosts' blocks go; they are joined in below, once, into the config
+  // (not concatenated by the template, then copied again for the checksum): the cached blocks become
+  // slices of that one string.
+  const draft = env().render('nginx.conf.njk', { ...context, serverBlocks: [BLOCKS_MARK] });
+  const mark = draft.indexOf(BLOCKS_MARK.text);
+  if (mark === -1 || draft.indexOf(BLOCKS_MARK.text, mark + 1) !== -1)
+    throw new Error('render: the template must print the server blocks once');
+  const head = draft.slice(0, mark);
+  const tail = draft.slice(mark + BLOCKS_MARK.text.length);
   // One file per name: a Secret may give a host its certificate and the pods their client certificate.
   const certFiles = [
     ...new Map(
@@ -172,14 +186,18 @@ export function render(
     readByWorkers: true,
   }));
   const modsecFiles = modsecurityFiles(model.modsecurity, runFiles(paths.runDir).temp);
-  const hash = createHash('sha256').update(draft);
+  const hash = createHash('sha256').update(head);
+  for (const block of serverBlocks) hash.update(block);
+  hash.update(tail);
   for (const f of lua) hash.update(`\0${f.path}\0${f.content}`);
   // The default certificate is made once per conf dir and never changes under a running config, so only
   // its name counts: `gatehouse render` then prints the same bytes for the same objects every time.
   for (const f of [...certFiles, ...authFiles, ...modsecFiles])
     hash.update(`\0${f.path}\0${f.path === `certs/${DEFAULT_CERTIFICATE_FILE}` ? '' : f.content}`);
   const checksum = hash.digest('hex').slice(0, 32);
-  const nginxConf = draft.replaceAll(CHECKSUM_PLACEHOLDER, checksum);
+  const top = head.replaceAll(CHECKSUM_PLACEHOLDER, checksum);
+  const nginxConf = [top, ...serverBlocks, tail.replaceAll(CHECKSUM_PLACEHOLDER, checksum)].join('');
+  blocks.keptIn(nginxConf, top.length);
   return {
     files: [
       { path: 'nginx.conf', content: nginxConf, mode: 0o644 },

@@ -9,8 +9,10 @@ import type { Location, Server } from '../model/nginx.ts';
 // One part of a Server moves without the host changing: its locations' route ids are indexes into the
 // whole config's route list, so a host added, removed or given another path shifts the ids of every host
 // after it. A block is therefore printed with its routes counted from the host's first one (as
-// ROUTE_MARK + offset) and split there; reusing it for a shifted host joins the pieces with the new ids.
-// The output is the same as printing every block anew: a pure cache, checked by test/property/incremental.
+// ROUTE_MARK + offset), and where each id stands in its text is kept; reusing it for a shifted host
+// writes the new ids there. The output is the same as printing every block anew: a pure cache, checked
+// by test/property/incremental. The cache keeps no text of its own: render joins the blocks into the
+// config, and each cached block becomes a slice of it (keptIn).
 
 /** A server block this module printed: the one kind of text the template prints as it is. */
 export class RenderedBlock {
@@ -28,50 +30,94 @@ interface Cached {
   readonly server: Server;
   /** The host's first route id. */
   readonly base: number;
-  /** The block's text split at its route ids: text, route offset, text, …, text. */
-  readonly pieces: readonly string[];
-  readonly block: RenderedBlock;
+  /**
+   * The block's text: once the config it went into is made, a slice of that config (keptIn), so the
+   * cache holds no text of its own beside the config the reconciler serves.
+   */
+  text: string;
+  /** Where the block's route ids are in `text`, and each one's offset from `base`: position, offset, … */
+  readonly routes: readonly number[];
 }
 
 export class ServerBlockCache {
   /** The render context the cached blocks were printed with; another one empties the cache. */
   private context = '';
-  private blocks = new Map<string, Cached>();
+  private blocks: Cached[] = [];
+  private byHost = new Map<string, Cached>();
   /** How many blocks the last blocksFor printed (the others were reused). */
   printed = 0;
 
   /**
-   * One block per server, in order: the cached one when neither the server nor the context changed, else
-   * `print(server)`'s. Keeps only these servers' blocks, so the cache holds one config's worth of text.
+   * One block's text per server, in order: the cached one when neither the server nor the context
+   * changed, else `print(server)`'s. Keeps only these servers' blocks, so the cache holds one config's
+   * worth of blocks; keptIn then makes them parts of the config they were joined into.
    */
-  blocksFor(servers: readonly Server[], context: string, print: (server: Server) => string): RenderedBlock[] {
-    const previous = context === this.context ? this.blocks : new Map<string, never>();
-    const next = new Map<string, Cached>();
+  blocksFor(servers: readonly Server[], context: string, print: (server: Server) => string): string[] {
+    const previous = context === this.context ? this.byHost : new Map<string, never>();
+    const blocks: Cached[] = [];
     let printed = 0;
-    const blocks = servers.map((server) => {
+    for (const server of servers) {
       const base = firstRoute(server.locations);
       const cached = previous.get(server.host);
       let entry: Cached;
       if (cached !== undefined && sameServer(cached.server, cached.base, server, base)) {
-        entry =
-          cached.base === base
-            ? { ...cached, server }
-            : { server, base, pieces: cached.pieces, block: new RenderedBlock(joined(cached.pieces, base)) };
+        entry = cached.base === base ? { ...cached, server } : shifted(cached, server, base);
       } else {
         const marked = { ...server, locations: server.locations.map((l) => relative(l, base)) };
-        const pieces = print(marked).split(MARKED_ROUTE);
-        entry = { server, base, pieces, block: new RenderedBlock(joined(pieces, base)) };
+        entry = { server, base, ...numbered(print(marked).split(MARKED_ROUTE), base) };
         printed += 1;
       }
-      next.set(server.host, entry);
-      return entry.block;
-    });
+      blocks.push(entry);
+    }
     // Only once every block printed: a throw leaves the cache as it was.
     this.context = context;
-    this.blocks = next;
+    this.blocks = blocks;
+    this.byHost = new Map(blocks.map((b) => [b.server.host, b]));
     this.printed = printed;
-    return blocks;
+    return blocks.map((b) => b.text);
   }
+
+  /**
+   * The last blocksFor's blocks were joined, in order and nothing between them, into `config` from
+   * `start`: each block's text becomes that part of it (V8 keeps a slice as a reference into its string).
+   */
+  keptIn(config: string, start: number): void {
+    let at = start;
+    for (const block of this.blocks) {
+      const end = at + block.text.length;
+      block.text = config.slice(at, end);
+      at = end;
+    }
+  }
+}
+
+/** A block's text with its routes numbered from `base`, from the pieces its marked print was split into. */
+function numbered(pieces: readonly string[], base: number): { text: string; routes: number[] } {
+  let text = '';
+  const routes: number[] = [];
+  pieces.forEach((piece, i) => {
+    if (i % 2 === 0) {
+      text += piece;
+    } else {
+      routes.push(text.length, Number(piece));
+      text += String(base + Number(piece));
+    }
+  });
+  return { text, routes };
+}
+
+/** A cached block for the same server with its routes counted from another first route id. */
+function shifted(cached: Cached, server: Server, base: number): Cached {
+  const pieces: string[] = [];
+  let at = 0;
+  for (let k = 0; k < cached.routes.length; k += 2) {
+    const position = cached.routes[k] ?? 0;
+    const offset = cached.routes[k + 1] ?? 0;
+    pieces.push(cached.text.slice(at, position), String(offset));
+    at = position + String(cached.base + offset).length;
+  }
+  pieces.push(cached.text.slice(at));
+  return { server, base, ...numbered(pieces, base) };
 }
 
 function firstRoute(locations: readonly Location[]): number {
@@ -80,13 +126,6 @@ function firstRoute(locations: readonly Location[]): number {
 
 function relative(location: Location, base: number): Location {
   return { ...location, route: ROUTE_MARK + location.route - base };
-}
-
-function joined(pieces: readonly string[], base: number): string {
-  if (pieces.length === 1) return pieces[0] ?? '';
-  let text = '';
-  pieces.forEach((piece, i) => (text += i % 2 === 0 ? piece : String(base + Number(piece))));
-  return text;
 }
 
 /** The same server but for its route ids, which may be shifted as a whole (from `a` to `b`). */
