@@ -1,8 +1,5 @@
 import {
-  CoreV1Api,
-  DiscoveryV1Api,
   ListWatch,
-  NetworkingV1Api,
   Watch,
   type KubeConfig,
   type KubernetesListObject,
@@ -13,9 +10,10 @@ import {
 import type { Logger } from 'winston';
 import type { Snapshot } from '../../model/snapshot.ts';
 import { buildSnapshot, type SourcedObject } from '../kube-objects.ts';
+import { getJson, listPage } from './api-get.ts';
 import { WatchdogWatch, type WatchLike } from './supervised-watch.ts';
 import { contentFingerprint } from './content-fingerprint.ts';
-import { listInPages, type ListPage } from './paged-list.ts';
+import { listInPages } from './paged-list.ts';
 import { authMapSecrets, secretKey, trimmed, withContentOf } from './trim.ts';
 
 export interface KubeSourceOptions {
@@ -37,9 +35,8 @@ export interface KubeSourceOptions {
 
 interface InformerSpec {
   readonly kind: string;
+  /** Where it lists and watches (api-get.ts reads the list as plain JSON). */
   readonly path: string;
-  /** One page of the list. */
-  readonly list: (page: ListPage) => Promise<KubernetesListObject<KubernetesObject>>;
   readonly fieldSelector?: string;
 }
 
@@ -57,7 +54,6 @@ export class KubeSource {
     failures: number;
   }[] = [];
   private onSnapshot: ((s: Snapshot) => void) | undefined;
-  private core: CoreV1Api | undefined;
   /** Secrets an Ingress names as an auth-map: every key is a user, so their data is kept whole. */
   private allDataWanted = new Set<string>();
   /** Secrets whose cached copy lost data keys (see trim.ts). */
@@ -83,10 +79,6 @@ export class KubeSource {
   async start(onSnapshot: (s: Snapshot) => void): Promise<void> {
     this.onSnapshot = onSnapshot;
     const { kubeConfig, watchNamespace: ns, configMap } = this.options;
-    const core = kubeConfig.makeApiClient(CoreV1Api);
-    this.core = core;
-    const networking = kubeConfig.makeApiClient(NetworkingV1Api);
-    const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
     const nsPath = (group: string, resource: string): string =>
       ns === '' ? `${group}/${resource}` : `${group}/namespaces/${ns}/${resource}`;
     // Every Secret an Ingress may name (TLS, CA bundles, htpasswd), but not the kinds that are large or
@@ -101,44 +93,11 @@ export class KubeSource {
       .map((t) => `type!=${t}`)
       .join(',');
     const specs: InformerSpec[] = [
-      {
-        kind: 'Ingress',
-        path: nsPath('/apis/networking.k8s.io/v1', 'ingresses'),
-        list: (page) =>
-          ns === ''
-            ? networking.listIngressForAllNamespaces(page)
-            : networking.listNamespacedIngress({ namespace: ns, ...page }),
-      },
-      {
-        kind: 'IngressClass',
-        path: '/apis/networking.k8s.io/v1/ingressclasses',
-        list: (page) => networking.listIngressClass(page),
-      },
-      {
-        kind: 'Service',
-        path: nsPath('/api/v1', 'services'),
-        list: (page) =>
-          ns === ''
-            ? core.listServiceForAllNamespaces(page)
-            : core.listNamespacedService({ namespace: ns, ...page }),
-      },
-      {
-        kind: 'EndpointSlice',
-        path: nsPath('/apis/discovery.k8s.io/v1', 'endpointslices'),
-        list: (page) =>
-          ns === ''
-            ? discovery.listEndpointSliceForAllNamespaces(page)
-            : discovery.listNamespacedEndpointSlice({ namespace: ns, ...page }),
-      },
-      {
-        kind: 'Secret',
-        path: nsPath('/api/v1', 'secrets'),
-        fieldSelector: secretTypes,
-        list: (page) =>
-          ns === ''
-            ? core.listSecretForAllNamespaces({ fieldSelector: secretTypes, ...page })
-            : core.listNamespacedSecret({ namespace: ns, fieldSelector: secretTypes, ...page }),
-      },
+      { kind: 'Ingress', path: nsPath('/apis/networking.k8s.io/v1', 'ingresses') },
+      { kind: 'IngressClass', path: '/apis/networking.k8s.io/v1/ingressclasses' },
+      { kind: 'Service', path: nsPath('/api/v1', 'services') },
+      { kind: 'EndpointSlice', path: nsPath('/apis/discovery.k8s.io/v1', 'endpointslices') },
+      { kind: 'Secret', path: nsPath('/api/v1', 'secrets'), fieldSelector: secretTypes },
     ];
     const named = [...(configMap === undefined ? [] : [configMap]), ...(this.options.extraConfigMaps ?? [])];
     for (const cm of new Map(named.map((c) => [`${c.namespace}/${c.name}`, c])).values()) {
@@ -147,8 +106,6 @@ export class KubeSource {
         kind: 'ConfigMap',
         path: `/api/v1/namespaces/${cm.namespace}/configmaps`,
         fieldSelector: byName,
-        list: (page) =>
-          core.listNamespacedConfigMap({ namespace: cm.namespace, fieldSelector: byName, ...page }),
       });
     }
     const watch: WatchLike = new WatchdogWatch(new Watch(kubeConfig), {
@@ -159,7 +116,11 @@ export class KubeSource {
       // The cache holds only trimmed copies (trim.ts): of each list page's objects as the page arrives, and
       // of each watch event's object before the informer sees it.
       const list = (): Promise<KubernetesListObject<KubernetesObject>> =>
-        listInPages(spec.list, (item) => this.trim(spec.kind, item), this.options.listPageSize);
+        listInPages(
+          (page) => listPage(kubeConfig, spec.path, page, spec.fieldSelector),
+          (item) => this.trim(spec.kind, item),
+          this.options.listPageSize,
+        );
       const trimming: WatchLike = {
         watch: (path, query, callback, done) =>
           watch.watch(
@@ -307,9 +268,10 @@ export class KubeSource {
           this.trimmedSecrets.delete(key); // one attempt; a later update keeps everything, as it is wanted
           const [namespace = '', name = ''] = key.split('/');
           try {
-            const full = await this.core?.readNamespacedSecret({ name, namespace });
+            const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
+            const full = (await getJson(this.options.kubeConfig, path)) as V1Secret;
             const cached = secrets?.get(name, namespace) as V1Secret | undefined;
-            if (cached !== undefined && full?.data !== undefined) cached.data = full.data;
+            if (cached !== undefined && full.data !== undefined) cached.data = full.data;
           } catch (error) {
             this.options.logger.warn('cannot read an auth-map Secret whole', {
               secret: key,
