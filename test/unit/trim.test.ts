@@ -2,7 +2,7 @@
 // new object (the one that arrived is never changed).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1EndpointSlice, V1Ingress, V1Secret } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1Secret, V1Service } from '@kubernetes/client-node';
 import { trimmed, withContentOf } from '../../src/sources/kube/trim.ts';
 
 describe('informer cache trimming', () => {
@@ -12,6 +12,7 @@ describe('informer cache trimming', () => {
       metadata: {
         name: 'shop-abc12',
         namespace: 'web',
+        uid: 'e1',
         resourceVersion: '7',
         labels: { 'kubernetes.io/service-name': 'shop' },
         ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: 'shop', uid: 'u1' }],
@@ -58,6 +59,7 @@ describe('informer cache trimming', () => {
       metadata: {
         name: 'shop',
         namespace: 'web',
+        uid: 'i1',
         annotations: {
           'kubectl.kubernetes.io/last-applied-configuration': '{"a huge":"copy"}',
           'nginx.ingress.kubernetes.io/rewrite-target': '/',
@@ -71,10 +73,41 @@ describe('informer cache trimming', () => {
     assert.deepEqual(kept.metadata, {
       name: 'shop',
       namespace: 'web',
+      uid: 'i1', // its Events name it
       annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' },
     });
     assert.equal(kept.spec, ingress.spec);
     assert.equal(kept.status, ingress.status);
+  });
+
+  it('a Service keeps its type, address, external name and ports, not its status or other settings', () => {
+    const service = (): V1Service => ({
+      metadata: { name: 'shop', namespace: 'web', uid: 's1', labels: { app: 'shop' } },
+      spec: {
+        type: 'LoadBalancer',
+        clusterIP: '10.96.0.10',
+        clusterIPs: ['10.96.0.10'],
+        ipFamilies: ['IPv4'],
+        ipFamilyPolicy: 'SingleStack',
+        selector: { app: 'shop' },
+        sessionAffinity: 'None',
+        internalTrafficPolicy: 'Cluster',
+        externalTrafficPolicy: 'Cluster',
+        ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', nodePort: 30080 }],
+      },
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.9' }] } },
+    });
+    const arrived = service();
+    const kept = trimmed(arrived, 'Service', false).object;
+    assert.deepEqual(kept, {
+      kind: 'Service',
+      metadata: { name: 'shop', namespace: 'web', labels: { app: 'shop' } },
+      spec: { type: 'LoadBalancer', clusterIP: '10.96.0.10', ports: arrived.spec?.ports },
+    });
+    assert.equal((kept as V1Service).spec?.ports, arrived.spec?.ports, 'the ports are shared, not copied');
+    assert.deepEqual(arrived, service());
+    const external: V1Service = { spec: { type: 'ExternalName', externalName: 'db.example.com' } };
+    assert.deepEqual(trimmed(external, 'Service', false).object, { kind: 'Service', spec: external.spec });
   });
 
   it('a Secret keeps the keys Gatehouse reads, or every key when it is an auth-map', () => {

@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Endpoint, V1Ingress } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Endpoint, V1Ingress, V1ServiceSpec } from '@kubernetes/client-node';
 
 // What the informer caches keep of each object: only what translate reads. The informers hand each object
 // arriving from a list page or a watch event to trimmed(), and cache what it returns: a new object, built
@@ -14,6 +14,11 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set(['tls.crt', 'tls.key', '
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Metadata never read: the API server's field owners, and the objects this one belongs to. */
 const DROPPED_METADATA = new Set(['managedFields', 'ownerReferences']);
+/**
+ * What translate reads of a Service's spec (backends.ts, translate.ts): its type, address, external name and
+ * ports. Not its IP families, selector, traffic policies or load balancer settings, nor its status.
+ */
+const SERVICE_SPEC_KEYS: ReadonlySet<string> = new Set(['type', 'clusterIP', 'externalName', 'ports']);
 
 // Read here (sources may not import the annotation registry) to find the Secrets whose every key counts.
 const AUTH_SECRET = 'nginx.ingress.kubernetes.io/auth-secret';
@@ -24,10 +29,11 @@ export const secretKey = (namespace: string | undefined, name: string | undefine
 
 /**
  * A copy of `object` without what translate never reads: `managedFields`, `ownerReferences`, kubectl's
- * last-applied copy, the pods and nodes behind an EndpointSlice's endpoints (each keeps its addresses and
- * conditions), and the data of a Secret outside SECRET_KEYS unless `keepAllData` (an auth-map Secret: one
- * key per user). `droppedData`: Secret data was left out. The parts kept are shared with `object`, which is
- * not changed.
+ * last-applied copy, the uid of anything but an Ingress (only an Ingress's Events name it), a Service's
+ * status and its spec outside SERVICE_SPEC_KEYS, the pods and nodes behind an EndpointSlice's endpoints (each
+ * keeps its addresses and conditions), and the data of a Secret outside SECRET_KEYS unless `keepAllData` (an
+ * auth-map Secret: one key per user). `droppedData`: Secret data was left out. The parts kept are shared with
+ * `object`, which is not changed.
  */
 export function trimmed(
   object: KubernetesObject,
@@ -37,8 +43,10 @@ export function trimmed(
   let droppedData = false;
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
-    if (value === undefined) continue;
-    if (key === 'metadata') copy[key] = trimmedMetadata(value as NonNullable<KubernetesObject['metadata']>);
+    if (value === undefined || (key === 'status' && kind === 'Service')) continue;
+    if (key === 'metadata')
+      copy[key] = trimmedMetadata(value as NonNullable<KubernetesObject['metadata']>, kind === 'Ingress');
+    else if (key === 'spec' && kind === 'Service') copy[key] = serviceSpec(value as V1ServiceSpec);
     else if (key === 'endpoints' && kind === 'EndpointSlice')
       copy[key] = trimmedEndpoints(value as V1Endpoint[]);
     else if ((key === 'data' || key === 'stringData') && kind === 'Secret' && !keepAllData) {
@@ -55,16 +63,24 @@ export function trimmed(
 
 function trimmedMetadata(
   metadata: NonNullable<KubernetesObject['metadata']>,
+  keepUid: boolean,
 ): NonNullable<KubernetesObject['metadata']> {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metadata)) {
-    if (value === undefined || DROPPED_METADATA.has(key)) continue;
+    if (value === undefined || DROPPED_METADATA.has(key) || (key === 'uid' && !keepUid)) continue;
     const annotations = value as Record<string, string>;
     copy[key] =
       key === 'annotations' && Object.hasOwn(annotations, LAST_APPLIED)
         ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED))
         : value;
   }
+  return copy;
+}
+
+function serviceSpec(spec: V1ServiceSpec): V1ServiceSpec {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(spec))
+    if (value !== undefined && SERVICE_SPEC_KEYS.has(key)) copy[key] = value;
   return copy;
 }
 
