@@ -25,6 +25,8 @@ export type HostEffect =
       readonly upstream: Upstream;
       readonly use: BackendUse;
       readonly service: ObjectRef;
+      /** The Service's refKey. */
+      readonly key: string;
     }
   | { readonly kind: 'route'; readonly route: Route }
   | {
@@ -55,6 +57,8 @@ export class TranslateMemo {
   /** The namespace-scoped objects a host build reads, per namespace, as of the last translate. */
   private scoped = new Map<string, readonly object[]>();
   private changed = new Set<string>();
+  private verdictKey: readonly unknown[] = [];
+  private verdictMap = new WeakMap<object, unknown>();
   /** A translate began and has not committed (it threw): nothing it saw may be trusted. */
   private open = false;
   private config:
@@ -64,6 +68,18 @@ export class TranslateMemo {
   /** How many hosts the last translate built, and how many it reused. */
   built = 0;
   reused = 0;
+
+  /**
+   * What translate made of each Ingress object (translate.ts acceptIngresses), kept while `key` (what that
+   * reads besides the Ingress: the global config, options, ConfigMaps, IngressClasses) stays the same.
+   */
+  verdicts<V>(key: readonly unknown[]): WeakMap<object, V> {
+    if (!sameItems(key, this.verdictKey)) {
+      this.verdictKey = key;
+      this.verdictMap = new WeakMap();
+    }
+    return this.verdictMap as WeakMap<object, V>;
+  }
 
   /** The global ConfigMap parsed once per object (its config object's identity is part of every key). */
   globalConfig(configMap: V1ConfigMap | undefined, parse: typeof parseGlobalConfig): GlobalConfigResult {
@@ -98,15 +114,13 @@ export class TranslateMemo {
     this.reused = 0;
   }
 
-  /** The host's record of the last translate, if its build would read the same things. */
-  lookup(host: string, key: readonly unknown[], namespaces: readonly string[]): HostRecord | undefined {
+  /**
+   * The host's record of the last translate, if its build would read the same things: `sameKey` says
+   * whether the record's key is the host's now, and none of its namespaces changed.
+   */
+  lookup(host: string, sameKey: (key: readonly unknown[]) => boolean): HostRecord | undefined {
     const record = this.hosts.get(host);
-    if (
-      record === undefined ||
-      !sameItems(record.key, key) ||
-      !sameItems(record.namespaces, namespaces) ||
-      namespaces.some((ns) => this.changed.has(ns))
-    )
+    if (record === undefined || !sameKey(record.key) || record.namespaces.some((ns) => this.changed.has(ns)))
       return undefined;
     return record;
   }
@@ -128,6 +142,11 @@ export class TranslateMemo {
 
 function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
+/** The options as one comparable item: callers make them anew; plain data and the `excluded` map. */
+export function memoOptions(options: TranslateOptions): string {
+  return JSON.stringify(options, (_, value: unknown) => (value instanceof Map ? [...value] : value));
 }
 
 /** `target` with every method call logged as an effect (then made), so a reused host can make it again. */
@@ -163,12 +182,7 @@ export function memoGlobals(
   globalDefault: unknown,
   defaultCertificate: string,
 ): unknown[] {
-  const items: unknown[] = [
-    config,
-    defaultCertificate,
-    JSON.stringify(globalDefault),
-    JSON.stringify(options, (_, value: unknown) => (value instanceof Map ? [...value] : value)),
-  ];
+  const items: unknown[] = [config, defaultCertificate, JSON.stringify(globalDefault), memoOptions(options)];
   items.push(snapshot.configMaps.length, ...snapshot.configMaps);
   const names = snapshot.externalNames ?? new Map<string, never>();
   items.push(names.size);

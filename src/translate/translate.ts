@@ -60,6 +60,7 @@ import { upstreamTlsFor, type UpstreamTlsFiles } from './upstream-tls.ts';
 import { SecretFiles } from './secret-files.ts';
 import {
   memoGlobals,
+  memoOptions,
   recordedCalls,
   shiftedRoutes,
   type HostEffect,
@@ -213,7 +214,21 @@ export function translate(
   });
   const usable: Snapshot = { ...snapshot, secrets: keep('Secret', snapshot.secrets) };
   const outcomes = new Map<string, { ref: ObjectRef; outcome: IngressOutcome }>();
-  const accepted = acceptIngresses(snapshot.ingresses, snapshot, options, config, report, outcomes);
+  const accepted = acceptIngresses(
+    snapshot.ingresses,
+    snapshot,
+    options,
+    config,
+    report,
+    outcomes,
+    memo?.verdicts<Verdict>([
+      config,
+      memoOptions(options),
+      ...snapshot.configMaps,
+      '|',
+      ...snapshot.ingressClasses,
+    ]),
+  );
 
   // Oldest first: on any conflict, the older Ingress keeps what it claimed.
   accepted.sort(
@@ -274,7 +289,13 @@ export function translate(
     upstreams.set(resolved.upstream.name, resolved.upstream);
     backendUses.push(backendUse);
     use(service);
-    log?.push({ kind: 'upstream', upstream: resolved.upstream, use: backendUse, service });
+    log?.push({
+      kind: 'upstream',
+      upstream: resolved.upstream,
+      use: backendUse,
+      service,
+      key: refKey(service),
+    });
     return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
   };
 
@@ -350,18 +371,20 @@ export function translate(
     extras?: ServerExtras,
   ): Server => {
     if (memo === undefined) return buildServer(host, plan, certificate, fallback, context, extras);
-    const key = hostKey(plan, certificate, fallback, extras, canaries);
-    const namespaces = [
-      ...new Set(
-        [...plan.contributors, ...(fallback === undefined ? [] : [fallback])].map(
-          (c) => c.ingress.ref.namespace,
-        ),
-      ),
-    ];
     const base = routes.length;
-    const cached = memo.lookup(host, key, namespaces);
+    const cached = memo.lookup(host, (key) => {
+      let i = 0;
+      return (
+        hostKey(plan, certificate, fallback, extras, canaries, (item) => Object.is(item, key[i++])) &&
+        i === key.length
+      );
+    });
     if (cached !== undefined) {
       for (const effect of cached.effects) replay(effect);
+      if (base === cached.base) {
+        memo.keep(host, cached, true);
+        return cached.server;
+      }
       const server = shiftedRoutes(cached.server, base - cached.base);
       memo.keep(host, { ...cached, server, base }, true);
       return server;
@@ -374,7 +397,16 @@ export function translate(
     } finally {
       log = undefined;
     }
-    memo.keep(host, { key, namespaces, server, base, effects }, false);
+    const key: unknown[] = [];
+    hostKey(plan, certificate, fallback, extras, canaries, (item) => key.push(item) > 0);
+    // Which namespaces' Services, EndpointSlices and Secrets the build may have read (the key holds its
+    // Ingresses, so the same key means the same namespaces).
+    const namespaces = new Set(
+      [...plan.contributors, ...(fallback === undefined ? [] : [fallback])].map(
+        (c) => c.ingress.ref.namespace,
+      ),
+    );
+    memo.keep(host, { key, namespaces: [...namespaces], server, base, effects }, false);
     return server;
   };
   const replay = (effect: HostEffect): void => {
@@ -384,7 +416,7 @@ export function translate(
       case 'upstream':
         upstreams.set(effect.upstream.name, effect.upstream);
         backendUses.push(effect.use);
-        return use(effect.service);
+        return void used.set(effect.key, effect.service);
       case 'route':
         return void routes.push(effect.route);
       case 'call':
@@ -567,9 +599,49 @@ function streamModel(
   };
 }
 
-/** Keeps the Ingresses of our class that validate; reports the others of our class. */
+/**
+ * Keeps the Ingresses of our class that validate; reports the others of our class. With `verdicts` (the
+ * memo's, valid while what a judgement reads besides the Ingress is the same), an Ingress object judged
+ * before is not judged again: its diagnostics are reported and its Contribution is the same object.
+ */
 function acceptIngresses(
   raw: readonly V1Ingress[],
+  snapshot: Snapshot,
+  options: TranslateOptions,
+  config: Pick<GlobalConfig, 'tenancy' | 'annotations' | 'allowedResponseHeaders'>,
+  report: (d: Diagnostic) => void,
+  outcomes: Map<string, { ref: ObjectRef; outcome: IngressOutcome }>,
+  verdicts: WeakMap<V1Ingress, Verdict> | undefined,
+): Contribution[] {
+  const accepted: Contribution[] = [];
+  const seen = new Set<string>();
+  for (const ing of raw) {
+    let verdict = verdicts?.get(ing);
+    const key = verdict?.key ?? refKey(ingressRef(ing));
+    if (seen.has(key)) continue; // duplicates are the source's to report
+    seen.add(key);
+    if (verdict === undefined) {
+      verdict = judgeIngress(ing, key, snapshot, options, config);
+      verdicts?.set(ing, verdict);
+    }
+    verdict.diagnostics.forEach(report);
+    if (verdict.outcome !== undefined) outcomes.set(key, verdict.outcome);
+    if (verdict.contribution !== undefined) accepted.push(verdict.contribution);
+  }
+  return accepted;
+}
+
+/** What acceptIngresses makes of one Ingress object (outcome undefined: not of our class). */
+interface Verdict {
+  readonly key: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly outcome?: { readonly ref: ObjectRef; readonly outcome: IngressOutcome };
+  readonly contribution?: Contribution;
+}
+
+function judgeIngress(
+  ing: V1Ingress,
+  key: string,
   snapshot: Snapshot,
   options: TranslateOptions,
   {
@@ -577,102 +649,85 @@ function acceptIngresses(
     annotations: policy,
     allowedResponseHeaders,
   }: Pick<GlobalConfig, 'tenancy' | 'annotations' | 'allowedResponseHeaders'>,
-  report: (d: Diagnostic) => void,
-  outcomes: Map<string, { ref: ObjectRef; outcome: IngressOutcome }>,
-): Contribution[] {
-  const accepted: Contribution[] = [];
-  const seen = new Set<string>();
-  for (const ing of raw) {
-    const ref = ingressRef(ing);
-    const key = refKey(ref);
-    if (seen.has(key)) continue; // duplicates are the source's to report
-    seen.add(key);
-    const className = ing.spec?.ingressClassName ?? undefined;
-    const legacyClass = ing.metadata?.annotations?.[LEGACY_CLASS_ANNOTATION];
-    const owner = ownership(
-      { className: typeof className === 'string' ? className : undefined, legacyClass },
-      snapshot.ingressClasses,
-      options,
-    );
-    if (!owner.ours) continue;
-    const excluded = options.excluded.get(key);
-    if (excluded !== undefined) {
-      report({ severity: 'error', object: ref, field: '', reason: excluded });
-      outcomes.set(key, { ref, outcome: 'rejected' });
-      continue;
-    }
-    // Counted before the object is validated, so an oversized object costs no more than counting it.
-    const oversize = oversized(ing, tenancy);
-    if (oversize !== undefined) {
-      report({ severity: 'error', object: ref, field: 'spec', reason: oversize });
-      outcomes.set(key, { ref, outcome: 'rejected' });
-      continue;
-    }
-    const once = parsedOnce(ing, ref, policy);
-    if (!('annotations' in once)) {
-      once.parsed.diagnostics.forEach(report);
-      outcomes.set(key, { ref, outcome: 'rejected' });
-      continue;
-    }
-    const { parsed, annotations } = once;
-    annotations.diagnostics.forEach(report);
-    if (
-      annotations.diagnostics.some((d) => d.severity === 'error') ||
-      !checkCaptures(parsed.ingress, annotations.settings.rewrite, report)
-    ) {
-      outcomes.set(key, { ref, outcome: 'rejected' });
-      continue;
-    }
-    const snippetRefused = serverSnippetRefusal(
-      parsed.ingress.rules.map((r) => r.host),
-      annotations.settings.canary?.enabled === true,
-      annotations.settings.snippet,
-    );
-    if (snippetRefused !== undefined) {
-      report({ severity: 'error', object: ref, field: SERVER_SNIPPET_FIELD, reason: snippetRefused });
-      outcomes.set(key, { ref, outcome: 'rejected' });
-      continue;
-    }
-    if (annotations.settings.passthrough?.enabled === true && options.sslPassthrough !== true) {
-      report({
-        severity: 'error',
-        object: ref,
-        field: 'metadata.annotations[nginx.ingress.kubernetes.io/ssl-passthrough]',
-        reason:
-          'needs the controller flag --enable-ssl-passthrough; the Ingress is not served rather than served with its TLS terminated',
-      });
-      outcomes.set(key, { ref, outcome: 'rejected' });
-      continue;
-    }
-    const headers = annotations.settings.headers;
-    const custom =
-      headers === undefined
-        ? undefined
-        : customHeaders(
-            parsed.ingress,
-            headers.configMap,
-            snapshot.configMaps,
-            allowedResponseHeaders,
-            report,
-          );
-    if (headers !== undefined && custom === undefined) {
-      outcomes.set(key, { ref, outcome: 'rejected' });
-      continue;
-    }
-    const fastcgi = fastcgiFor(parsed.ingress, annotations.settings, snapshot.configMaps, report);
-    if (fastcgi === 'rejected') {
-      outcomes.set(key, { ref, outcome: 'rejected' });
-      continue;
-    }
-    outcomes.set(key, { ref, outcome: 'served' });
-    accepted.push({
+): Verdict {
+  const ref = ingressRef(ing);
+  const diagnostics: Diagnostic[] = [];
+  const report = (d: Diagnostic): void => void diagnostics.push(d);
+  const rejected = (): Verdict => ({ key, diagnostics, outcome: { ref, outcome: 'rejected' } });
+  const className = ing.spec?.ingressClassName ?? undefined;
+  const legacyClass = ing.metadata?.annotations?.[LEGACY_CLASS_ANNOTATION];
+  const owner = ownership(
+    { className: typeof className === 'string' ? className : undefined, legacyClass },
+    snapshot.ingressClasses,
+    options,
+  );
+  if (!owner.ours) return { key, diagnostics };
+  const excluded = options.excluded.get(key);
+  if (excluded !== undefined) {
+    report({ severity: 'error', object: ref, field: '', reason: excluded });
+    return rejected();
+  }
+  // Counted before the object is validated, so an oversized object costs no more than counting it.
+  const oversize = oversized(ing, tenancy);
+  if (oversize !== undefined) {
+    report({ severity: 'error', object: ref, field: 'spec', reason: oversize });
+    return rejected();
+  }
+  const once = parsedOnce(ing, ref, policy);
+  if (!('annotations' in once)) {
+    once.parsed.diagnostics.forEach(report);
+    return rejected();
+  }
+  const { parsed, annotations } = once;
+  annotations.diagnostics.forEach(report);
+  if (
+    annotations.diagnostics.some((d) => d.severity === 'error') ||
+    !checkCaptures(parsed.ingress, annotations.settings.rewrite, report)
+  ) {
+    return rejected();
+  }
+  const snippetRefused = serverSnippetRefusal(
+    parsed.ingress.rules.map((r) => r.host),
+    annotations.settings.canary?.enabled === true,
+    annotations.settings.snippet,
+  );
+  if (snippetRefused !== undefined) {
+    report({ severity: 'error', object: ref, field: SERVER_SNIPPET_FIELD, reason: snippetRefused });
+    return rejected();
+  }
+  if (annotations.settings.passthrough?.enabled === true && options.sslPassthrough !== true) {
+    report({
+      severity: 'error',
+      object: ref,
+      field: 'metadata.annotations[nginx.ingress.kubernetes.io/ssl-passthrough]',
+      reason:
+        'needs the controller flag --enable-ssl-passthrough; the Ingress is not served rather than served with its TLS terminated',
+    });
+    return rejected();
+  }
+  const headers = annotations.settings.headers;
+  const custom =
+    headers === undefined
+      ? undefined
+      : customHeaders(parsed.ingress, headers.configMap, snapshot.configMaps, allowedResponseHeaders, report);
+  if (headers !== undefined && custom === undefined) {
+    return rejected();
+  }
+  const fastcgi = fastcgiFor(parsed.ingress, annotations.settings, snapshot.configMaps, report);
+  if (fastcgi === 'rejected') {
+    return rejected();
+  }
+  return {
+    key,
+    diagnostics,
+    outcome: { ref, outcome: 'served' },
+    contribution: {
       ingress: parsed.ingress,
       settings: annotations.settings,
       ...(custom !== undefined && { customHeaders: custom }),
       ...(fastcgi !== undefined && { fastcgi }),
-    });
-  }
-  return accepted;
+    },
+  };
 }
 
 /**
@@ -1229,9 +1284,10 @@ function buildServer(
 }
 
 /**
- * What a host's build reads of its plan, as items compared by identity (translate-memo.ts): its
- * certificate, fallback and server-scope extras, its Ingresses (parsed once per object: the same object
- * gives the same parse) and each claim with its owner, rule and canary.
+ * What a host's build reads of its plan, as items compared by identity (translate-memo.ts), each given to
+ * `item` in order until it returns false (so a lookup compares without making the list): its certificate,
+ * fallback and server-scope extras, its Ingresses (parsed once per object: the same object gives the same
+ * parse) and each claim with its owner, rule and canary. Returns whether every item was taken.
  */
 function hostKey(
   plan: HostPlan,
@@ -1239,22 +1295,31 @@ function hostKey(
   fallback: Contribution | undefined,
   extras: ServerExtras | undefined,
   canaries: ReadonlyMap<ClaimedPath, CanaryAttachment>,
-): unknown[] {
-  const key: unknown[] = [
-    certificate,
-    fallback?.ingress,
-    plan.snippetOwner?.ingress,
-    JSON.stringify(extras),
-    plan.contributors.length,
-    ...plan.contributors.map((c) => c.ingress),
-    plan.claims.size,
-  ];
+  item: (value: unknown) => boolean,
+): boolean {
+  if (
+    !item(certificate) ||
+    !item(fallback?.ingress) ||
+    !item(plan.snippetOwner?.ingress) ||
+    !item(extras === undefined ? undefined : JSON.stringify(extras)) ||
+    !item(plan.contributors.length) ||
+    !plan.contributors.every((c) => item(c.ingress)) ||
+    !item(plan.claims.size)
+  )
+    return false;
   for (const [claimed, claim] of plan.claims) {
     const canary = canaries.get(claim);
-    key.push(claimed, claim.owner.ingress, claim.rule, canary?.ingress, canary?.path);
+    if (
+      !item(claimed) ||
+      !item(claim.owner.ingress) ||
+      !item(claim.rule) ||
+      !item(canary?.ingress) ||
+      !item(canary?.path)
+    )
+      return false;
   }
-  key.push(...(plan.nested?.keys() ?? []));
-  return key;
+  for (const claimed of plan.nested?.keys() ?? []) if (!item(claimed)) return false;
+  return true;
 }
 
 /** The collectors a host's build adds to (the rest of the context is read only). */
