@@ -9,6 +9,8 @@ export const MAX_EDIT_LENGTH = 20_000;
  * more than a server block's lines that look alike from host to host, so the texts are not aligned wrongly.
  */
 const ALONE = 40;
+/** Lines changed in place that may wait for ALONE equal lines after them before the walk gives up. */
+const UNCONFIRMED = 8;
 
 /**
  * The unified diff of one file, or undefined when more than MAX_EDIT_LENGTH lines changed. Only the parts
@@ -77,40 +79,50 @@ type Change = readonly [a0: number, a1: number, b0: number, b1: number];
  * whatever lies between (diffed as one). Between two regions the texts are equal. At least one region.
  */
 function changedRegions(a: string, b: string): Region[] {
+  // Forward: a[0, i) and b[0, j) are equal but for the changes in `head`; i and j are line starts. A line
+  // changed in place counts once ALONE equal lines follow it (others may come before those, up to
+  // UNCONFIRMED of them): past an insertion, texts compared line by line only meet by chance.
   const head: Change[] = [];
-  const tail: Change[] = [];
-  // Forward: a[0, i) and b[0, j) are equal but for the changes in `head`; i and j are line starts.
   let i = 0;
   let j = 0;
+  let sure = { i, j, changes: 0 };
   for (;;) {
     const d = i + commonPrefix(a, i, b, j, Infinity);
     if (d === a.length && d - i + j === b.length) break;
     const start = lineStart(a, d);
     const aEnd = lineEnd(a, d);
     const bEnd = lineEnd(b, d - i + j);
-    if (!equalLines(a, aEnd, a.length, b, bEnd, b.length, 1)) break;
     head.push([start, aEnd, start - i + j, bEnd]);
     i = aEnd;
     j = bEnd;
+    if (equalLines(a, aEnd, a.length, b, bEnd, b.length, 1)) sure = { i, j, changes: head.length };
+    else if (head.length - sure.changes >= UNCONFIRMED) break;
   }
+  ({ i, j } = sure);
+  head.length = sure.changes;
   // Backward, not past where the forward walk stopped: a[k, end) and b[l, end) are equal but for the
   // changes in `tail`; k and l are line starts.
+  const tail: Change[] = [];
   let k = a.length;
   let l = b.length;
+  let sureEnd = { k, l, changes: 0 };
   for (;;) {
     const same = commonSuffix(a, i, k, b, j, l);
     if (same === Math.min(k - i, l - j)) break;
     // The line the last difference is in, in each text: it ends as far into the equal part in both.
     const aLast = lineEnd(a, k - same - 1);
     const bLast = lineEnd(b, l - same - 1);
-    if (aLast - (k - same) !== bLast - (l - same)) break;
     const aFirst = lineStart(a, k - same - 1);
     const bFirst = lineStart(b, l - same - 1);
-    if (aFirst < i || bFirst < j || !equalLines(a, aFirst, i, b, bFirst, j, -1)) break;
+    if (aLast - (k - same) !== bLast - (l - same) || aFirst <= i || bFirst <= j) break;
     tail.unshift([aFirst, aLast, bFirst, bLast]);
     k = aFirst;
     l = bFirst;
+    if (equalLines(a, aFirst, i, b, bFirst, j, -1)) sureEnd = { k, l, changes: tail.length };
+    else if (tail.length - sureEnd.changes >= UNCONFIRMED) break;
   }
+  ({ k, l } = sureEnd);
+  tail.splice(0, tail.length - sureEnd.changes);
   const changes = [...head];
   const prefix = commonPrefix(a, i, b, j, Math.min(k - i, l - j));
   const suffix = commonSuffix(a, i + prefix, k, b, j + prefix, l);

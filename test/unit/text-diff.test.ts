@@ -52,6 +52,18 @@ describe('unified diff of a changed region', () => {
       ),
     ],
     [
+      'lines changed in place close together near each end, lines inserted in the middle',
+      text(lines(400)),
+      text(
+        [...lines(400).slice(0, 200), 'new a', ...lines(400).slice(200)]
+          .with(1, 'x')
+          .with(20, 'x2')
+          .with(21, 'x3')
+          .with(-30, 'y')
+          .with(-2, 'y2'),
+      ),
+    ],
+    [
       'alike lines shifted by an insertion',
       text(repeated(120)),
       text([...repeated(120).slice(0, 60), 'b 1', ...repeated(120).slice(60)].with(0, 'x')),
