@@ -70,7 +70,7 @@ export const DYNAMIC_STATE_FILE = 'dynamic.json';
 
 export function dynamicState(model: NginxModel): DynamicState {
   // Printed through the same filters as nginx.conf: a name, host or address of another shape throws here.
-  const backends: Record<string, string[]> = {};
+  const backends: Record<string, readonly string[]> = {};
   for (const u of model.upstreams) backends[filters.token(u.name)] = endpointsOf(u);
   const own = model.defaultServer.certificate;
   const certificateOf = (file: string): string => (file === own ? '' : filters.token(file));
@@ -120,9 +120,21 @@ function canaryPolicy(c: CanaryRoute): CanaryPolicy {
   };
 }
 
-function endpointsOf(u: Upstream): string[] {
-  return u.endpoints.map((e) => filters.endpoint(e.host, e.port));
+/**
+ * An upstream's endpoints as the state lists them: made once per Upstream object (translate's memo keeps
+ * an unchanged host's upstreams), so an unchanged backend's list is the same array from state to state,
+ * which stateChange and mergedState compare by identity.
+ */
+function endpointsOf(u: Upstream): readonly string[] {
+  let list = endpointLists.get(u);
+  if (list === undefined) {
+    list = u.endpoints.map((e) => filters.endpoint(e.host, e.port));
+    endpointLists.set(u, list);
+  }
+  return list;
 }
+
+const endpointLists = new WeakMap<Upstream, readonly string[]>();
 
 /**
  * The state of a model whose upstreams are `to`, from `state`, that of a model alike but for the upstreams
@@ -148,8 +160,9 @@ export function withEndpoints(
 
 /** A state holding these tables (sorted), with its id. */
 export function stateOf(tables: DynamicTables): DynamicState {
+  // Tables are mostly made from sorted lists already (upstreams, servers): those stay as they are.
   const sorted = (o: Readonly<Record<string, unknown>>) =>
-    Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    inOrder(o) ? o : Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return identified({
     backends: sorted(tables.backends) as DynamicTables['backends'],
     hosts: sorted(tables.hosts) as DynamicTables['hosts'],
@@ -165,14 +178,14 @@ function identified(tables: DynamicTables): DynamicState {
   const { backends, hosts, certificates, canaries, affinities, balancing } = tables;
   const state = { backends, hosts, certificates, canaries, affinities, balancing };
   // The hash of JSON.stringify([backends, hosts, certificate names, canaries, affinities, balancing]),
-  // certificate names being content-addressed. Fed table by table: a table the endpoint fast path kept
-  // (the same object) is not written out again (hosts alone are 10,000 entries at 10,000 Ingresses);
-  // backends, the one table it changes, are not kept.
+  // certificate names being content-addressed. Fed table by table: a table kept from state to state (the
+  // same object: the endpoint fast path's, a reload's merged state) is not written out again (hosts alone
+  // are 10,000 entries at 10,000 Ingresses).
   const hash = createHash('sha256').update('[');
   const parts: readonly object[] = [backends, hosts, certificates, canaries, affinities, balancing];
   parts.forEach((table, i) => {
     if (i > 0) hash.update(',');
-    hash.update(table === backends ? JSON.stringify(backends) : tableJson(table, table === certificates));
+    hash.update(tableJson(table, table === certificates));
   });
   const id = hash.update(']').digest('hex').slice(0, 32);
   return { id, ...state };
@@ -190,16 +203,38 @@ function tableJson(table: object, keysOnly: boolean): string {
   return json;
 }
 
-/** `next`, plus whatever of `kept` it lacks: the state while a reload is under way (old and new configs). */
+/**
+ * `next`, plus whatever of `kept` it lacks (where both have an entry, `kept`'s): the state while a reload
+ * is under way (old and new configs). A table of `next` that holds every entry of `kept`'s as the very
+ * same value (an edit that removed nothing) is that table itself.
+ */
 export function mergedState(next: DynamicTables, kept: DynamicTables | undefined): DynamicState {
+  const merged = <T>(a: Readonly<Record<string, T>>, b: Readonly<Record<string, T>> | undefined) =>
+    b === undefined || holds(a, b) ? a : { ...a, ...b };
   return stateOf({
-    backends: { ...next.backends, ...kept?.backends },
-    hosts: { ...next.hosts, ...kept?.hosts },
-    certificates: { ...next.certificates, ...kept?.certificates },
-    canaries: { ...next.canaries, ...kept?.canaries },
-    affinities: { ...next.affinities, ...kept?.affinities },
-    balancing: { ...next.balancing, ...kept?.balancing },
+    backends: merged(next.backends, kept?.backends),
+    hosts: merged(next.hosts, kept?.hosts),
+    certificates: merged(next.certificates, kept?.certificates),
+    canaries: merged(next.canaries, kept?.canaries),
+    affinities: merged(next.affinities, kept?.affinities),
+    balancing: merged(next.balancing, kept?.balancing),
   });
+}
+
+/** Whether every entry of `part` is in `whole` as the very same value. */
+function holds(whole: Readonly<Record<string, unknown>>, part: Readonly<Record<string, unknown>>): boolean {
+  for (const key in part) if (whole[key] !== part[key] || !Object.hasOwn(whole, key)) return false;
+  return true;
+}
+
+/** Whether a table's keys come in sorted order already. */
+function inOrder(table: Readonly<Record<string, unknown>>): boolean {
+  let previous: string | undefined;
+  for (const key in table) {
+    if (previous !== undefined && !(previous < key)) return false;
+    previous = key;
+  }
+  return true;
 }
 
 /**
@@ -214,15 +249,17 @@ export function stateChange(from: DynamicState | undefined, to: DynamicState): s
     const before: Readonly<Record<string, unknown>> = from[table];
     const after: Readonly<Record<string, unknown>> = to[table];
     // A table or entry that is the very same object has not changed (see withEndpoints).
-    set[table] =
-      before === after
-        ? {}
-        : Object.fromEntries(
-            Object.entries(after).filter(
-              ([k, v]) => before[k] !== v && JSON.stringify(before[k]) !== JSON.stringify(v),
-            ),
-          );
-    remove[table] = before === after ? [] : Object.keys(before).filter((k) => !(k in after));
+    const changed: Record<string, unknown> = {};
+    const gone: string[] = [];
+    if (before !== after) {
+      for (const k in after) {
+        const v = after[k];
+        if (before[k] !== v && JSON.stringify(before[k]) !== JSON.stringify(v)) changed[k] = v;
+      }
+      for (const k in before) if (!Object.hasOwn(after, k)) gone.push(k);
+    }
+    set[table] = changed;
+    remove[table] = gone;
   }
   return JSON.stringify({ id: to.id, base: from.id, set, delete: remove });
 }

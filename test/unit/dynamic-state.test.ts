@@ -1,0 +1,90 @@
+// The dynamic state's tables (src/render/dynamic-state.ts): what a reload pushes while old and new workers
+// run (mergedState) and the change sent to NGINX (stateChange) are made without copying or writing out a
+// table that did not change, and say the same as the whole tables would.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  dynamicState,
+  mergedState,
+  stateChange,
+  stateOf,
+  type DynamicState,
+  type DynamicTables,
+} from '../../src/render/dynamic-state.ts';
+import { ingress, ingressClass, serviceWithEndpoints } from '../support/fixtures.ts';
+import { translateObjects } from './harness.ts';
+
+const app = (n: number, ips: string[]) => [
+  ingress({
+    name: `app-${n}`,
+    rules: [{ host: `app-${n}.example.com`, paths: [{ path: '/', service: `s${n}`, port: 80 }] }],
+  }),
+  ...serviceWithEndpoints(
+    `s${n}`,
+    ips.map((ip) => ({ ip, port: 8080 })),
+  ),
+];
+
+const TABLES = ['backends', 'hosts', 'certificates', 'canaries', 'affinities', 'balancing'] as const;
+
+/** `from` with a change applied as state.lua applies it. */
+function applied(from: DynamicState, change: string): DynamicTables & { id: string } {
+  const {
+    id,
+    set,
+    delete: remove,
+  } = JSON.parse(change) as {
+    id: string;
+    set: Record<string, Record<string, unknown>>;
+    delete: Record<string, string[]>;
+  };
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const t of TABLES) {
+    const gone = new Set(remove[t]);
+    out[t] = Object.fromEntries(Object.entries({ ...from[t], ...set[t] }).filter(([k]) => !gone.has(k)));
+  }
+  return { id, ...(out as unknown as DynamicTables) };
+}
+
+describe('dynamic state', () => {
+  const one = translateObjects([ingressClass(), ...app(1, ['10.0.0.1']), ...app(2, ['10.0.0.2'])]).model;
+  const two = translateObjects([ingressClass(), ...app(2, ['10.0.0.3']), ...app(3, ['10.0.0.4'])]).model;
+
+  it('lists an upstream’s endpoints once per upstream object', () => {
+    const [upstream] = one.upstreams;
+    const a = dynamicState(one);
+    const b = dynamicState({ ...one, upstreams: [upstream!, ...one.upstreams.slice(1)] });
+    const name = Object.keys(a.backends)[0]!;
+    assert.equal(a.backends[name], b.backends[name]);
+    assert.equal(a.id, b.id);
+  });
+
+  it('merges the old state into the new as whole tables would, reusing tables that hold the old', () => {
+    const before = dynamicState(one);
+    const after = dynamicState(two);
+    const whole = (next: DynamicTables, kept: DynamicTables): DynamicState =>
+      stateOf(
+        Object.fromEntries(TABLES.map((t) => [t, { ...next[t], ...kept[t] }])) as unknown as DynamicTables,
+      );
+    const merged = mergedState(after, before);
+    assert.deepEqual(merged, whole(after, before));
+    assert.notEqual(merged.backends, after.backends, 'app-1 and the old app-2 endpoints are kept');
+    const added = two.upstreams.filter((u) => u.name === 'default_s3_80');
+    const grown = dynamicState({ ...one, upstreams: [...one.upstreams, ...added] });
+    const kept = mergedState(grown, stateOf({ ...before, backends: { ...before.backends } }));
+    assert.equal(kept.backends, grown.backends, 'every old backend is in the new table as it is');
+    assert.equal(kept.id, whole(grown, before).id);
+  });
+
+  it('sends only what differs, and that change gives the new state', () => {
+    const before = dynamicState(one);
+    const after = dynamicState(two);
+    const change = stateChange(before, after);
+    assert.deepEqual(applied(before, change), { ...after });
+    const parsed = JSON.parse(change) as { set: { backends: object }; delete: { backends: string[] } };
+    assert.deepEqual(Object.keys(parsed.set.backends).sort(), ['default_s2_80', 'default_s3_80']);
+    assert.deepEqual(parsed.delete.backends, ['default_s1_80']);
+    const none = JSON.parse(stateChange(after, after)) as { set: { backends: object } };
+    assert.deepEqual(none.set.backends, {});
+  });
+});
