@@ -111,9 +111,10 @@ export interface EventRecorderOptions {
   readonly mayWrite: () => boolean;
 }
 
+/** An Event to post, with what it says of its Ingress (not the Ingress itself: Events may wait minutes). */
 interface Wanted extends EventIntent {
-  readonly ingress: V1Ingress;
   readonly uid: string;
+  readonly resourceVersion: string | undefined;
 }
 
 /**
@@ -141,8 +142,9 @@ export class EventRecorder {
   }
 
   /**
-   * The Events that should hold now. Returns at once; writing happens in the background, in order, within
-   * the rate limits. A later call replaces what an earlier one asked for and is still unwritten.
+   * The Events that should hold now, about `ingresses` (their uid names each Event). Returns at once;
+   * writing happens in the background, in order, within the rate limits. A later call replaces what an
+   * earlier one asked for and is still unwritten.
    */
   update(intents: readonly EventIntent[], ingresses: readonly V1Ingress[]): void {
     const byKey = new Map(
@@ -153,7 +155,11 @@ export class EventRecorder {
       const ingress = byKey.get(`${intent.object.namespace}/${intent.object.name}`);
       const uid = ingress?.metadata?.uid;
       if (ingress === undefined || uid === undefined) continue;
-      wanted.set(eventName(intent.object.name, uid, intent.type, intent.reason), { ...intent, ingress, uid });
+      wanted.set(eventName(intent.object.name, uid, intent.type, intent.reason), {
+        ...intent,
+        uid,
+        resourceVersion: ingress.metadata?.resourceVersion,
+      });
     }
     // A condition that stopped holding is counted again when it comes back.
     for (const [name, state] of this.known) if (!wanted.has(name)) state.holding = false;
@@ -253,9 +259,7 @@ export class EventRecorder {
         name: want.object.name,
         namespace,
         uid: want.uid,
-        ...(want.ingress.metadata?.resourceVersion !== undefined
-          ? { resourceVersion: want.ingress.metadata.resourceVersion }
-          : {}),
+        ...(want.resourceVersion !== undefined ? { resourceVersion: want.resourceVersion } : {}),
       },
       type: want.type,
       reason: want.reason,

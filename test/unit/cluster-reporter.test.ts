@@ -63,4 +63,34 @@ describe('ClusterReporter', () => {
     assert.match(synced[1]!.join('\n'), /no ready endpoints/);
     await reporter.stop();
   });
+
+  it('names in Events the Ingresses as the cluster has them now, not the copies the reconcile read', async () => {
+    // After the leader's first status writes every cached Ingress is a new copy: the reconcile's would be a
+    // second copy of every Ingress kept alive for Events.
+    const given: (readonly unknown[])[] = [];
+    const events = {
+      update: (_: unknown, ingresses: readonly unknown[]) => given.push(ingresses),
+      stop: () => Promise.resolve(),
+    } as unknown as EventRecorder;
+    const now = [
+      ingress({ name: 'web', rules: [{ host: 'a.example.com', paths: [{ service: 'web', port: 80 }] }] }),
+    ];
+    const logger = winston.createLogger({ silent: true });
+    const reporter = new ClusterReporter({
+      core: {} as CoreV1Api,
+      statusWriter: undefined,
+      events,
+      addressOptions: {} as never,
+      currentIngresses: () => now,
+      isLeader: () => true,
+      logger,
+      resyncMs: 3_600_000,
+    });
+    const reconciler = new Reconciler({ translate: OPTIONS, paths: PATHS, nginx, logger, debounceMs: 0 });
+    reporter.onReconciled(await reconciler.reconcile(world('10.0.0.1')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(given.length, 1);
+    assert.equal(given[0], now);
+    await reporter.stop();
+  });
 });
