@@ -8,8 +8,8 @@ export type ListPage = { readonly limit: number } | { readonly limit: number; re
 
 /**
  * Lists in pages (`limit` + `continue`), so that at no time is more than one page of the list held as a
- * response body, its parsed JSON and client-node's typed copy of it: unpaged, the first list of 10,000
- * EndpointSlices is one body of tens of megabytes held three times over, on top of the cache being filled.
+ * response body and its parsed JSON (api-get.ts): unpaged, the first list of 10,000 EndpointSlices is one
+ * body of tens of megabytes held twice over, on top of the cache being filled.
  * `arrived` sees each object as its page arrives and returns what the list keeps of it (the informers'
  * trimmed copy). The pages of one list are one consistent snapshot (the API server pins them to the first
  * page's resourceVersion); the list returned carries the last page's metadata, with that resourceVersion for

@@ -56,7 +56,7 @@ export function trimmed(
       copy[key] = Object.fromEntries(kept);
     } else copy[key] = value;
   }
-  // Typed list items come without kind: every cached object says what it is.
+  // List items come without kind: every cached object says what it is.
   copy['kind'] ??= kind;
   return { object: copy, droppedData };
 }
