@@ -141,7 +141,7 @@ end
 -- rewrite_by_lua (http level, so every location): a path with a canary may send the request to the
 -- canary's backend instead (named in $gatehouse_canary for the logs; a canary without a ready endpoint
 -- takes no traffic); a request for a backend without endpoints gets 503 here, where NGINX can still answer
--- it (a balancer can only fail with 500 or 502). With session affinity, the session's endpoint is chosen
+-- it (a balancer that fails answers 500). With session affinity, the session's endpoint is chosen
 -- here, and a new session gets its cookie.
 function _M.rewrite()
   local name = ngx.var.gatehouse_upstream
@@ -346,8 +346,8 @@ function _M.balance()
   local list = endpoints(name or "")
   local n = #list
   if n == 0 then
-    -- Emptied between rewrite() and now: NGINX can only fail a balancer with 500 or 502.
-    return ngx.exit(502)
+    -- Emptied between rewrite() and now. Whatever status a balancer exits with, Debian's module answers 500.
+    return ngx.exit(500)
   end
   local retry = ngx_balancer.get_last_failure() ~= nil
   if not retry and n > 1 then
