@@ -165,7 +165,6 @@ export function recordedCalls<T extends object>(collector: string, target: T, ef
 
 /** `server` with its route ids moved by `by` (a host before it gained or lost routes). */
 export function shiftedRoutes(server: Server, by: number): Server {
-  if (by === 0) return server;
   return { ...server, locations: server.locations.map((l) => ({ ...l, route: l.route + by })) };
 }
 
