@@ -3,13 +3,16 @@
 // kubeconfig's credentials and CA still apply, pages go on with the server's continue token, and an error
 // answer carries its HTTP status (what the informers' restart and the auth-map refetch read).
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, getJson, listPage } from '../../src/sources/kube/api-get.ts';
 import { certificateFor } from '../support/fixtures.ts';
+import {
+  FAKE_API_TOKEN,
+  fakeApiServer,
+  kubeConfigFor,
+  type FakeApiServer,
+} from '../support/fake-api-server.ts';
 
 const SLICE = {
   metadata: { name: 'web-x1', namespace: 'shop', creationTimestamp: '2026-12-01T19:49:09Z' },
@@ -18,82 +21,42 @@ const SLICE = {
   ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
 };
 
-/** A loopback HTTPS server answering like the API server: a list page, a forbidden Secret. */
-async function fakeApiServer(): Promise<{
-  url: string;
-  ca: string;
-  asked: URL[];
-  auth: string[];
-  close: () => Promise<void>;
-}> {
-  const certificate = await certificateFor('localhost');
-  const asked: URL[] = [];
-  const auth: string[] = [];
-  const server = https.createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    asked.push(url);
-    auth.push(req.headers.authorization ?? '');
-    res.setHeader('content-type', 'application/json');
-    if (url.pathname.startsWith('/api/v1/namespaces/shop/secrets/')) {
-      res.statusCode = 403;
-      res.end(
-        JSON.stringify({
-          kind: 'Status',
-          status: 'Failure',
-          message: 'secrets "users" is forbidden',
-          code: 403,
-        }),
-      );
-      return;
-    }
-    const last = url.searchParams.get('continue') === 'page-2';
+/** Answers like the API server: a list page (two pages, by continue token), a forbidden Secret. */
+function answer(url: URL, res: ServerResponse): void {
+  if (url.pathname.startsWith('/api/v1/namespaces/shop/secrets/')) {
+    res.statusCode = 403;
     res.end(
       JSON.stringify({
-        kind: 'EndpointSliceList',
-        apiVersion: 'discovery.k8s.io/v1',
-        metadata: { resourceVersion: '42', ...(last ? {} : { continue: 'page-2' }) },
-        items: [SLICE],
+        kind: 'Status',
+        status: 'Failure',
+        message: 'secrets "users" is forbidden',
+        code: 403,
       }),
     );
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://localhost:${port}`,
-    ca: certificate.cert,
-    asked,
-    auth,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
-
-function configFor(server: { url: string; ca: string }): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'c', server: server.url, caData: Buffer.from(server.ca).toString('base64') }],
-    users: [{ name: 'u', token: 'secret-token' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return config;
+    return;
+  }
+  const last = url.searchParams.get('continue') === 'page-2';
+  res.end(
+    JSON.stringify({
+      kind: 'EndpointSliceList',
+      apiVersion: 'discovery.k8s.io/v1',
+      metadata: { resourceVersion: '42', ...(last ? {} : { continue: 'page-2' }) },
+      items: [SLICE],
+    }),
+  );
 }
 
 describe('API reads as plain JSON', () => {
-  let server: Awaited<ReturnType<typeof fakeApiServer>>;
+  let server: FakeApiServer;
   before(async () => {
-    server = await fakeApiServer();
+    server = await fakeApiServer(answer);
   });
   after(async () => {
     await server.close();
   });
 
   it('a list page: plain objects as the server sent them, the continue token, the query and credentials', async () => {
-    const config = configFor(server);
+    const config = kubeConfigFor(server);
     const path = '/apis/discovery.k8s.io/v1/endpointslices';
     const first = await listPage(config, path, { limit: 2 }, 'metadata.name=web-x1');
     assert.deepEqual(first.items, [SLICE]);
@@ -103,7 +66,7 @@ describe('API reads as plain JSON', () => {
     assert.deepEqual(first.metadata, { resourceVersion: '42', _continue: 'page-2' });
     const second = await listPage(config, path, { limit: 2, _continue: 'page-2' });
     assert.deepEqual(second.metadata, { resourceVersion: '42' }, 'the last page has no continue token');
-    const [a, b] = server.asked.slice(-2);
+    const [a, b] = server.requests.slice(-2).map((r) => r.url);
     assert.ok(a && b);
     assert.equal(a.pathname, path);
     assert.deepEqual(Object.fromEntries(a.searchParams), {
@@ -111,11 +74,14 @@ describe('API reads as plain JSON', () => {
       fieldSelector: 'metadata.name=web-x1',
     });
     assert.deepEqual(Object.fromEntries(b.searchParams), { limit: '2', continue: 'page-2' });
-    assert.deepEqual(new Set(server.auth), new Set(['Bearer secret-token']));
+    assert.deepEqual(
+      new Set(server.requests.map((r) => r.authorization)),
+      new Set([`Bearer ${FAKE_API_TOKEN}`]),
+    );
   });
 
   it('an error answer rejects with its HTTP status and the server’s message', async () => {
-    const error = await getJson(configFor(server), '/api/v1/namespaces/shop/secrets/users').then(
+    const error = await getJson(kubeConfigFor(server), '/api/v1/namespaces/shop/secrets/users').then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -126,6 +92,6 @@ describe('API reads as plain JSON', () => {
 
   it('checks the server against the kubeconfig’s CA', async () => {
     const other = await certificateFor('localhost');
-    await assert.rejects(getJson(configFor({ url: server.url, ca: other.cert }), '/api/v1/namespaces'));
+    await assert.rejects(getJson(kubeConfigFor({ url: server.url, ca: other.cert }), '/api/v1/namespaces'));
   });
 });

@@ -1,67 +1,33 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { PooledKubeConfig } from '../../src/sources/kube/kube-connections.ts';
 import { certificateFor } from '../support/fixtures.ts';
+import {
+  FAKE_API_TOKEN,
+  fakeApiServer,
+  kubeConfigFor,
+  type FakeApiServer,
+} from '../support/fake-api-server.ts';
 
-/** A loopback HTTPS server answering like the API server would, counting the TLS connections made to it. */
-async function fakeApiServer(): Promise<{
-  url: string;
-  ca: string;
-  connections: () => number;
-  authorizations: string[];
-  close: () => Promise<void>;
-}> {
-  const certificate = await certificateFor('localhost');
-  let connections = 0;
-  const authorizations: string[] = [];
-  const server = https.createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
-    authorizations.push(req.headers.authorization ?? '');
-    res.setHeader('content-type', 'application/json');
-    if (req.url?.includes('watch=true')) {
-      res.write(
-        `${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '2' } } })}\n`,
-      );
-      res.end();
-      return;
-    }
-    res.end(
-      JSON.stringify({
-        kind: 'NamespaceList',
-        apiVersion: 'v1',
-        metadata: { resourceVersion: '1' },
-        items: [],
-      }),
+/** Answers like the API server: a watch sends one event, anything else an empty Namespace list. */
+function answer(url: URL, res: ServerResponse): void {
+  if (url.searchParams.get('watch') === 'true') {
+    res.write(
+      `${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '2' } } })}\n`,
     );
-  });
-  server.on('secureConnection', () => (connections += 1));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://localhost:${port}`,
-    ca: certificate.cert,
-    connections: () => connections,
-    authorizations,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
-
-function configFor(config: KubeConfig, server: { url: string; ca: string }): KubeConfig {
-  config.loadFromOptions({
-    clusters: [{ name: 'c', server: server.url, caData: Buffer.from(server.ca).toString('base64') }],
-    users: [{ name: 'u', token: 'secret-token' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return config;
+    res.end();
+    return;
+  }
+  res.end(
+    JSON.stringify({
+      kind: 'NamespaceList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '1' },
+      items: [],
+    }),
+  );
 }
 
 async function watchOnce(config: KubeConfig): Promise<void> {
@@ -79,9 +45,9 @@ async function watchOnce(config: KubeConfig): Promise<void> {
 }
 
 describe('PooledKubeConfig', () => {
-  let server: Awaited<ReturnType<typeof fakeApiServer>>;
+  let server: FakeApiServer;
   before(async () => {
-    server = await fakeApiServer();
+    server = await fakeApiServer(answer);
   });
   after(async () => {
     await server.close();
@@ -89,25 +55,28 @@ describe('PooledKubeConfig', () => {
 
   it('sends API requests and watches over one kept-alive TLS connection', async () => {
     const start = server.connections();
-    const config = configFor(new PooledKubeConfig(), server);
+    const config = kubeConfigFor(server, new PooledKubeConfig());
     const api = config.makeApiClient(CoreV1Api);
     for (let i = 0; i < 5; i++) await api.listNamespace();
     await watchOnce(config);
     await api.listNamespace();
     assert.equal(server.connections() - start, 1);
-    assert.deepEqual(new Set(server.authorizations), new Set(['Bearer secret-token']));
+    assert.deepEqual(
+      new Set(server.requests.map((r) => r.authorization)),
+      new Set([`Bearer ${FAKE_API_TOKEN}`]),
+    );
   });
 
   it('is what makes the difference: client-node alone opens a connection per request', async () => {
     const start = server.connections();
-    const api = configFor(new KubeConfig(), server).makeApiClient(CoreV1Api);
+    const api = kubeConfigFor(server).makeApiClient(CoreV1Api);
     for (let i = 0; i < 3; i++) await api.listNamespace();
     assert.equal(server.connections() - start, 3);
   });
 
   it('still authenticates and checks the server against the configured CA', async () => {
     const other = await certificateFor('localhost');
-    const config = configFor(new PooledKubeConfig(), { url: server.url, ca: other.cert });
+    const config = kubeConfigFor({ url: server.url, ca: other.cert }, new PooledKubeConfig());
     await assert.rejects(config.makeApiClient(CoreV1Api).listNamespace());
   });
 });
