@@ -13,12 +13,13 @@ const ALONE = 40;
 const UNCONFIRMED = 8;
 
 /**
- * The unified diff of one file, or undefined when more than MAX_EDIT_LENGTH lines changed. Only the parts
- * that differ are diffed: the lines both texts start and end with are cut off (all but the context kept
- * around the change), and so is a line changed alone in place among equal ones (nginx.conf prints its
- * checksum near its top and its end, so an edit in the middle otherwise made the whole file one region);
- * hunk line numbers are moved back by what was cut. The same patch as a diff of the whole texts, but one
- * reload's diff of a 10 MB nginx.conf no longer splits 2 × 250,000 lines into arrays and walks them.
+ * The unified diff of one file, or undefined when a changed region holds more than MAX_EDIT_LENGTH changed
+ * lines. Only the parts that differ are diffed: the lines both texts start and end with are cut off (all
+ * but the context kept around the change), and so are lines changed in place among equal ones, alone or a
+ * few close together (nginx.conf prints its checksum near its top and its end, so an edit in the middle
+ * otherwise made the whole file one region); hunk line numbers are moved back by what was cut. The same
+ * patch as a diff of the whole texts (which gives up on the total, not per region), but one reload's diff
+ * of a 10 MB nginx.conf no longer splits 2 × 250,000 lines into arrays and walks them.
  */
 export function unifiedDiff(
   oldName: string,
