@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import winston from 'winston';
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Ingress } from '@kubernetes/client-node';
 import { ClusterReporter } from '../../src/controller/cluster-reporter.ts';
 import { Reconciler, type ConfigApplier } from '../../src/controller/reconciler.ts';
 import type { EventRecorder } from '../../src/status/events.ts';
@@ -24,6 +24,26 @@ const world = (...ips: string[]) =>
     ),
   ]);
 
+/** A leading ClusterReporter writing to `events` (no status writes), and a reconciler to feed it. */
+function leaderWith(
+  events: EventRecorder,
+  currentIngresses: () => readonly V1Ingress[],
+): { reporter: ClusterReporter; reconciler: Reconciler } {
+  const logger = winston.createLogger({ silent: true });
+  const reporter = new ClusterReporter({
+    core: {} as CoreV1Api,
+    statusWriter: undefined,
+    events,
+    addressOptions: {} as never,
+    currentIngresses,
+    isLeader: () => true,
+    logger,
+    resyncMs: 3_600_000,
+  });
+  const reconciler = new Reconciler({ translate: OPTIONS, paths: PATHS, nginx, logger, debounceMs: 0 });
+  return { reporter, reconciler };
+}
+
 describe('ClusterReporter', () => {
   it('reports again when outcomes or diagnostics change, not after an endpoint-only push', async () => {
     const synced: string[][] = [];
@@ -32,18 +52,7 @@ describe('ClusterReporter', () => {
         synced.push(intents.map((i) => i.message ?? '')),
       stop: () => Promise.resolve(),
     } as unknown as EventRecorder;
-    const logger = winston.createLogger({ silent: true });
-    const reporter = new ClusterReporter({
-      core: {} as CoreV1Api,
-      statusWriter: undefined,
-      events,
-      addressOptions: {} as never,
-      currentIngresses: () => [],
-      isLeader: () => true,
-      logger,
-      resyncMs: 3_600_000,
-    });
-    const reconciler = new Reconciler({ translate: OPTIONS, paths: PATHS, nginx, logger, debounceMs: 0 });
+    const { reporter, reconciler } = leaderWith(events, () => []);
     const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
     reporter.onReconciled(await reconciler.reconcile(world('10.0.0.1')));
@@ -75,18 +84,7 @@ describe('ClusterReporter', () => {
     const now = [
       ingress({ name: 'web', rules: [{ host: 'a.example.com', paths: [{ service: 'web', port: 80 }] }] }),
     ];
-    const logger = winston.createLogger({ silent: true });
-    const reporter = new ClusterReporter({
-      core: {} as CoreV1Api,
-      statusWriter: undefined,
-      events,
-      addressOptions: {} as never,
-      currentIngresses: () => now,
-      isLeader: () => true,
-      logger,
-      resyncMs: 3_600_000,
-    });
-    const reconciler = new Reconciler({ translate: OPTIONS, paths: PATHS, nginx, logger, debounceMs: 0 });
+    const { reporter, reconciler } = leaderWith(events, () => now);
     reporter.onReconciled(await reconciler.reconcile(world('10.0.0.1')));
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(given.length, 1);
