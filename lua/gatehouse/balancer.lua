@@ -32,6 +32,10 @@ local next_index = {}
 -- Whether the state may hold a location's policy: while it holds none, no request reads $gatehouse_policy.
 local any_policy = true
 
+-- The local listeners that answer 503 for a backend without a ready endpoint (HTTP/1.1, h2c for gRPC):
+-- "unix:<path>", or nil (then such a request gets the 500 a failing balancer gives).
+local unavailable_http, unavailable_grpc
+
 -- Drops what this worker parsed when the state changed.
 local function refresh()
   local version = dict:get("v")
@@ -114,6 +118,12 @@ local function to_canary(policy)
   return policy.weight > 0 and math.random(policy.total) <= policy.weight
 end
 
+-- init_by_lua: where the 503 listeners are (nginx.conf's run folder).
+function _M.unavailable(http_socket, grpc_socket)
+  unavailable_http = "unix:" .. http_socket
+  unavailable_grpc = "unix:" .. grpc_socket
+end
+
 function _M.init_worker(mode)
   default_mode = mode == "ewma" and "ewma" or "round_robin"
   math.randomseed(ngx.now() * 1000 + ngx.worker.pid())
@@ -138,11 +148,12 @@ local function canary_chosen(canary, affinity, name)
   return to_canary(canary)
 end
 
--- rewrite_by_lua (http level, so every location): a path with a canary may send the request to the
--- canary's backend instead (named in $gatehouse_canary for the logs; a canary without a ready endpoint
--- takes no traffic); a request for a backend without endpoints gets 503 here, where NGINX can still answer
--- it (a balancer that fails answers 500). With session affinity, the session's endpoint is chosen
--- here, and a new session gets its cookie.
+-- rewrite_by_lua, only in a location that needs it (Action.checkEndpoints: a policy, a TLS or FastCGI
+-- backend, an error page for NGINX's own 503): a path with a canary may send the request to the canary's
+-- backend instead (named in $gatehouse_canary for the logs; a canary without a ready endpoint takes no
+-- traffic); a request for a backend without endpoints gets 503 here, where NGINX can still answer it in
+-- any protocol (elsewhere the balancer sends it to the 503 listener). With session affinity, the
+-- session's endpoint is chosen here, and a new session gets its cookie.
 function _M.rewrite()
   local name = ngx.var.gatehouse_upstream
   if name == "" then
@@ -338,16 +349,32 @@ local function pick_with_policy(name, list)
   return pick
 end
 
+-- A backend without a ready endpoint: the local listener answers 503 in the backend's protocol (a
+-- balancer can fail a request only with 500: Debian's module turns any status it exits with into an error).
+-- $gatehouse_unavailable tells the metrics log that no pod answered.
+local function to_unavailable(grpc)
+  local target = grpc and unavailable_grpc or unavailable_http
+  if target == nil then
+    return ngx.exit(500)
+  end
+  ngx.var.gatehouse_unavailable = "1"
+  local ok, err = ngx_balancer.set_current_peer(target)
+  if not ok then
+    ngx.log(ngx.ERR, "gatehouse: cannot use the 503 listener ", target, ": ", err)
+    return ngx.exit(500)
+  end
+end
+
 -- balancer_by_lua: an endpoint of the location's backend; the next in turn unless a policy says otherwise.
--- A retry (proxy_next_upstream) picks one this request has not tried yet.
-function _M.balance()
+-- A retry (proxy_next_upstream) picks one this request has not tried yet. `grpc`: the location passes to
+-- gRPC (HTTP/2) pods.
+function _M.balance(grpc)
   refresh()
   local name = ngx.var.gatehouse_upstream
   local list = endpoints(name or "")
   local n = #list
   if n == 0 then
-    -- Emptied between rewrite() and now. Whatever status a balancer exits with, Debian's module answers 500.
-    return ngx.exit(500)
+    return to_unavailable(grpc)
   end
   local retry = ngx_balancer.get_last_failure() ~= nil
   if not retry and n > 1 then

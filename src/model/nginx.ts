@@ -108,6 +108,14 @@ export type Action =
       readonly canary?: CanaryRoute;
       readonly affinity?: Affinity;
       readonly balancing?: Balancing;
+      /**
+       * The 503 for a backend without a ready endpoint is answered by Lua in this location's rewrite phase.
+       * Elsewhere the balancer sends such a request to a local listener that answers 503 (no Lua per
+       * request); it cannot stand in for a policy (canary, affinity, balancing), a TLS or FastCGI backend,
+       * or an error page for NGINX's own 503 that does not intercept the pods' answers (see
+       * `needsEndpointCheck` in translate).
+       */
+      readonly checkEndpoints?: true;
     }
   | {
       readonly kind: 'status';

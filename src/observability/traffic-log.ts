@@ -15,7 +15,7 @@ export interface TrafficLine {
   readonly requestSeconds: number;
   readonly requestBytes: number;
   readonly responseBytes: number;
-  /** One entry per pod NGINX tried, in order (empty when no pod was asked). */
+  /** One entry per pod NGINX tried, in order (empty when no pod was asked, e.g. none was ready). */
   readonly upstream: readonly UpstreamAttempt[];
   /** `HTTP/1.1`, `HTTP/2.0`, …; OTHER for anything unexpected. */
   readonly httpVersion: string;
@@ -62,6 +62,7 @@ class Fields {
   sr = '';
   cr = '';
   cn = '';
+  ne = '';
 
   /** Sets the field whose key is `text.slice(from, to)` (an unknown key is ignored), without slicing it. */
   set(text: string, from: number, to: number, value: string): void {
@@ -116,6 +117,9 @@ class Fields {
       case 0x636e: // cn
         this.cn = value;
         break;
+      case 0x6e65: // ne
+        this.ne = value;
+        break;
     }
   }
 }
@@ -148,7 +152,7 @@ export function parseTrafficLine(message: string): TrafficLine | undefined {
     requestSeconds: num(r.rt),
     requestBytes: num(r.rl),
     responseBytes: num(r.bs),
-    upstream: attempts(r.us, r.uc, r.uh, r.ur),
+    upstream: attempts(r.us, r.uc, r.uh, r.ur, r.ne === '1'),
     httpVersion: HTTP_VERSIONS.has(http) ? http : 'OTHER',
     tlsVersion: tls === '' ? '' : TLS_VERSIONS.has(tls) ? tls : 'OTHER',
     tlsResumed: r.sr === 'r',
@@ -216,10 +220,18 @@ function num(v: string): number {
 
 /**
  * NGINX lists one value per upstream server tried, separated by `, ` (and by ` : ` across internal
- * redirects); `-` marks a step that did not happen (no connection, no header).
+ * redirects); `-` marks a step that did not happen (no connection, no header). `unavailable`: the balancer
+ * found no ready endpoint and sent the last try to the local listener that answers 503 (`ne` in the log), so
+ * no pod answered it: it is left out.
  */
-function attempts(status: string, connect: string, header: string, response: string): UpstreamAttempt[] {
-  if (status === '' || status === '-') return [];
+function attempts(
+  status: string,
+  connect: string,
+  header: string,
+  response: string,
+  unavailable: boolean,
+): UpstreamAttempt[] {
+  if (status === '' || status === '-' || (unavailable && status.length === 3)) return [];
   if (status.length === 3 && isDigits(status, 3, 3)) {
     // One try, the usual case: its times are the first (only) values.
     return [
@@ -235,12 +247,13 @@ function attempts(status: string, connect: string, header: string, response: str
   const c = split(connect);
   const h = split(header);
   const t = split(response);
-  return split(status).map((s, i) => ({
+  const tries = split(status).map((s, i) => ({
     status: isDigits(s, 3, 3) ? Number(s) : NaN,
     connectSeconds: num(c[i] ?? ''),
     headerSeconds: num(h[i] ?? ''),
     responseSeconds: num(t[i] ?? ''),
   }));
+  return unavailable ? tries.slice(0, -1) : tries;
 }
 
 /** A list's first value (see attempts). */

@@ -124,6 +124,8 @@ export function render(
     ),
     httpsPort: model.listen.httpsPort,
     http2: model.global.http2 ? http2Syntax(paths.nginxVersion) : 'off',
+    // The local 503 listener for gRPC backends speaks HTTP/2 whatever use-http2 says about clients.
+    http2Syntax: http2Syntax(paths.nginxVersion),
     accessLog: paths.accessLog ?? '/dev/stdout',
     // A file (or stdout) is written in 64 KiB blocks, at least every second: one write per request halved
     // the requests per second (npm run bench). A syslog target sends each line as it comes.
@@ -230,6 +232,9 @@ function runFiles(runDir: string) {
   return {
     pid: path.join(runDir, 'nginx.pid'),
     statusSocket: path.join(runDir, 'status.sock'),
+    // A backend without a ready endpoint: the balancer sends the request to one of these, which answer 503.
+    unavailableSocket: path.join(runDir, 'unavailable.sock'),
+    unavailableGrpcSocket: path.join(runDir, 'unavailable-grpc.sock'),
     temp: path.join(runDir, 'tmp'),
     // SSL passthrough: the stream layer hands HTTPS to the HTTP servers here, passthrough hosts there.
     httpsSocket: path.join(runDir, 'https.sock'),

@@ -1099,6 +1099,21 @@ function withProtocol(action: Action, annotations: IngressAnnotations): Action {
   return action.kind === 'proxy' && protocol !== undefined ? { ...action, protocol } : action;
 }
 
+/**
+ * Marks a proxy location whose 503 for a backend without endpoints must come from its rewrite phase
+ * (`Action.checkEndpoints`): the local 503 listener speaks only plain HTTP/1.1 and h2c, the rewrite step
+ * picks a policy's backend first, and an error page that does not intercept the pods' answers applies only
+ * to NGINX's own 503.
+ */
+function withEndpointCheck(action: Action, settings: LocationSettings): Action {
+  if (action.kind !== 'proxy') return action;
+  const needed =
+    action.policy !== undefined ||
+    (action.protocol !== 'HTTP' && action.protocol !== 'GRPC') ||
+    (settings.errorPages !== undefined && !settings.errorPages.intercept);
+  return needed ? { ...action, checkEndpoints: true } : action;
+}
+
 /** What every server block is built with. */
 interface ServerContext {
   readonly config: GlobalConfig;
@@ -1245,6 +1260,7 @@ function buildServer(
     const settings = withClientCert(l.settings, clientAuth);
     return {
       ...l,
+      action: withEndpointCheck(l.action, settings),
       settings: serverSnippet === undefined ? settings : withServerHeaders(settings, serverSnippet),
     };
   });

@@ -31,6 +31,9 @@ describe('upstream and proxy annotations, through real NGINX', () => {
       [
         site('grpc.example.com', 'grpc', { 'backend-protocol': 'GRPC' }),
         site('grpcs.example.com', 'grpcs', { 'backend-protocol': 'grpcs' }),
+        site('grpc-empty.example.com', 'empty', { 'backend-protocol': 'GRPC' }),
+        site('grpcs-empty.example.com', 'empty', { 'backend-protocol': 'GRPCS' }),
+        site('https-empty.example.com', 'empty', { 'backend-protocol': 'HTTPS' }),
         site('vhost.example.com', 'web', {
           'upstream-vhost': 'internal.example.com',
           'connection-proxy-header': 'close',
@@ -49,6 +52,7 @@ describe('upstream and proxy annotations, through real NGINX', () => {
         }),
         ...serviceWithEndpoints('grpc', [{ ip: plain.host, port: plain.port }]),
         ...serviceWithEndpoints('grpcs', [{ ip: secure.host, port: secure.port }]),
+        ...serviceWithEndpoints('empty', []),
       ],
     );
   });
@@ -72,6 +76,21 @@ describe('upstream and proxy annotations, through real NGINX', () => {
       assert.equal(reply.echo.message, 'hello');
       assert.equal(reply.echo.headers['x-real-ip'], '127.0.0.1');
     });
+
+  // gRPC's comes from a local HTTP/2 listener the balancer picks; the TLS backends' from their rewrite phase.
+  for (const host of ['grpc-empty.example.com', 'grpcs-empty.example.com'])
+    it(`answers a gRPC call 503 when the Service behind ${host} has no ready endpoint`, async () => {
+      assert.ok(folder);
+      const reply = await grpcCall(folder.gatehouse.httpsPort, host, '/echo.Echo/Say', 'hello');
+      assert.equal(reply.status, 503);
+    });
+
+  it('answers 503 for an HTTPS backend without a ready endpoint', async () => {
+    assert.ok(folder);
+    const reply = await request('http', folder.gatehouse.httpPort, 'https-empty.example.com', '/');
+    assert.equal(reply.status, 503);
+    assert.match(reply.body, /503 Service Temporarily Unavailable/);
+  });
 
   it('sends the pods the upstream-vhost Host and the connection-proxy-header Connection', async () => {
     assert.ok(folder);

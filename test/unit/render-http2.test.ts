@@ -35,7 +35,8 @@ describe('render: HTTP/2 follows the NGINX version', () => {
   it('mainline gets `http2 on;` in every server and a plain `listen … ssl`', () => {
     const conf = render(translateObjects(objects).model, { ...paths, nginxVersion: '1.29.3' }).nginxConf;
     assert.match(conf, /listen 443 ssl;/);
-    assert.equal(conf.match(/http2 on;/g)?.length, 2); // the default server and web.example.com
+    // the default server, web.example.com and the local 503 listener for gRPC backends
+    assert.equal(conf.match(/http2 on;/g)?.length, 3);
   });
 
   it('use-http2: "false" in the ConfigMap turns it off in both forms', () => {
@@ -43,7 +44,10 @@ describe('render: HTTP/2 follows the NGINX version', () => {
     const off = { ...model, global: { ...model.global, http2: false } };
     for (const nginxVersion of ['1.22.1', '1.29.3']) {
       const conf = render(off, { ...paths, nginxVersion }).nginxConf;
-      assert.doesNotMatch(conf, /http2/);
+      // Only the local 503 listener for gRPC backends speaks HTTP/2 (to NGINX itself, not to clients).
+      const grpcListener = /\n {4}server \{\n {8}listen unix:\S+unavailable-grpc\.sock[^}]*\}/;
+      assert.match(conf, grpcListener);
+      assert.doesNotMatch(conf.replace(grpcListener, ''), /http2/);
     }
   });
 });

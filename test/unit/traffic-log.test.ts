@@ -51,6 +51,16 @@ describe('metrics log lines', () => {
     assert.equal(parseTrafficLine(message({ cn: 'a"b' }))?.canary, '');
   });
 
+  it('leaves out the try the 503 listener answered for a backend without a ready endpoint', () => {
+    const listener = { us: '503', uc: '0.000', uh: '0.000', ur: '0.000', s: '503' };
+    assert.equal(parseTrafficLine(message(listener))?.upstream.length, 1);
+    assert.deepEqual(parseTrafficLine(message({ ...listener, ne: '1' }))?.upstream, []);
+    const retried = { us: '502, 503', uc: '-, 0.000', uh: '-, 0.000', ur: '0.000, 0.000', s: '503', ne: '1' };
+    assert.deepEqual(parseTrafficLine(message(retried))?.upstream, [
+      { status: 502, connectSeconds: NaN, headerSeconds: NaN, responseSeconds: 0 },
+    ]);
+  });
+
   it('reads one upstream try per pod, and "-" as a step that did not happen', () => {
     const line = parseTrafficLine(
       message({ us: '502, 200', uc: '-, 0.002', uh: '-, 0.004', ur: '0.000, 0.004', s: '200' }),

@@ -22,7 +22,7 @@ familyTable(
       has: ['proxy_pass http://gatehouse_balancer;'],
       lacks: ['proxy_ssl_server_name on;'],
     },
-    { annotation: 'backend-protocol', value: 'GRPC', has: ['grpc_pass grpc://gatehouse_balancer;'] },
+    { annotation: 'backend-protocol', value: 'GRPC', has: ['grpc_pass grpc://gatehouse_balancer_grpc;'] },
     {
       annotation: 'backend-protocol',
       value: 'grpcs',
