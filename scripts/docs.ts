@@ -54,6 +54,7 @@ export function configMapTable(): string {
     'server-names-hash-bucket-size': String(DEFAULT_GLOBAL_CONFIG.global.serverNamesHashBucketSize),
     'use-forwarded-headers': String(DEFAULT_GLOBAL_CONFIG.global.useForwardedHeaders),
     'disable-access-log': String(!DEFAULT_GLOBAL_CONFIG.global.accessLog),
+    'generate-request-id': String(DEFAULT_GLOBAL_CONFIG.global.generateRequestId),
     'ssl-protocols': DEFAULT_GLOBAL_CONFIG.global.sslProtocols.join(' '),
     'ssl-ciphers': DEFAULT_GLOBAL_CONFIG.global.sslCiphers,
     hsts: String(DEFAULT_GLOBAL_CONFIG.global.hsts),

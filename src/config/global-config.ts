@@ -190,6 +190,7 @@ export const DEFAULT_GLOBAL_CONFIG: GlobalConfig = {
     serverNamesHashBucketSize: 128,
     useForwardedHeaders: false,
     accessLog: true,
+    generateRequestId: true,
     sslProtocols: ['TLSv1.2', 'TLSv1.3'],
     sslCiphers: DEFAULT_SSL_CIPHERS,
     hsts: true,
@@ -410,6 +411,10 @@ export const CONFIGMAP_KEYS: Readonly<Record<string, { readonly doc: string; rea
   'disable-access-log': {
     doc: 'Turn the access log off.',
     set: key(bool, (c, v) => (c.global.accessLog = !v)),
+  },
+  'generate-request-id': {
+    doc: 'Give a request that brings no X-Request-ID a new one (sent to the pods as X-Request-ID, logged as `request_id`). `false`: such a request has none, which saves a Lua call per request.',
+    set: key(bool, (c, v) => (c.global.generateRequestId = v)),
   },
   'ssl-protocols': {
     doc: 'Space-separated TLS versions, from TLSv1.2 and TLSv1.3.',

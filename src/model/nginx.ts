@@ -635,6 +635,8 @@ export interface GlobalSettings {
   readonly serverNamesHashMaxSize?: number;
   readonly useForwardedHeaders: boolean;
   readonly accessLog: boolean;
+  /** `generate-request-id`: a request without X-Request-ID gets a new id (else none, and no per-request Lua). */
+  readonly generateRequestId: boolean;
   readonly sslProtocols: readonly string[];
   /** OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are OpenSSL's own). */
   readonly sslCiphers: string;

@@ -1,6 +1,6 @@
 // ConfigMap keys a client notices, against real NGINX: HSTS as ingress-nginx sends it by default, gzip,
-// block-cidrs and block-user-agents on every host, server-tokens, and the access log written in the
-// format log-format-upstream gives (ingress-nginx's own variable names included).
+// block-cidrs and block-user-agents on every host, server-tokens, generate-request-id, and the access log
+// written in the format log-format-upstream gives (ingress-nginx's own variable names included).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { configMap, ingress, writeManifest } from '../support/fixtures.ts';
@@ -65,6 +65,7 @@ describe('ConfigMap keys a client sees', () => {
           'gzip-min-length': '10',
           'block-cidrs': `${BLOCKED}/32`,
           'block-user-agents': 'BadBot/1.0, ~*(curl|wget)/',
+          'generate-request-id': 'false',
         }),
       ],
       ['--configmap', 'ops/gatehouse'],
@@ -82,6 +83,11 @@ describe('ConfigMap keys a client sees', () => {
     const plain = await get({});
     assert.equal(plain.headers['content-encoding'], undefined);
     assert.equal(echoOf(plain).backend, 'web');
+  });
+
+  it("with generate-request-id off, passes a client's X-Request-ID and makes none up", async () => {
+    assert.equal(echoOf(await get({})).headers['x-request-id'], undefined);
+    assert.equal(echoOf(await get({ 'x-request-id': 'trace-7' })).headers['x-request-id'], 'trace-7');
   });
 
   it('refuses a blocked user agent (exact or by regex) and a blocked client address with 403', async () => {

@@ -121,6 +121,15 @@ const valid: { key: string; value: string; has: string[]; lacks: string[] }[] = 
     lacks: ['access_log "/dev/stdout" gatehouse buffer=64k flush=1s;'],
   },
   {
+    key: 'generate-request-id',
+    value: 'false',
+    has: [],
+    lacks: [
+      "'' $gatehouse_new_request_id;",
+      'set_by_lua_block $gatehouse_new_request_id { return require("gatehouse.request_id").next() }',
+    ],
+  },
+  {
     key: 'ssl-protocols',
     value: 'TLSv1.3',
     has: ['ssl_protocols TLSv1.3;'],
@@ -435,6 +444,7 @@ const invalid: { key: string; value: string; reason: string }[] = [
     reason: 'must be a comma-separated list of IP addresses or CIDRs',
   },
   { key: 'disable-access-log', value: '1', reason: 'must be "true" or "false"' },
+  { key: 'generate-request-id', value: 'no', reason: 'must be "true" or "false"' },
   { key: 'ssl-protocols', value: 'TLSv1.1', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'ssl-protocols', value: '', reason: 'must list TLSv1.2 and/or TLSv1.3' },
   { key: 'hsts', value: 'on', reason: 'must be "true" or "false"' },
