@@ -5,7 +5,9 @@ import nunjucks from 'nunjucks';
 import { DEFAULT_CERTIFICATE_FILE, type NginxModel } from '../model/nginx.ts';
 import { DYNAMIC_STATE_FILE, dynamicState, type DynamicState } from './dynamic-state.ts';
 import { filters } from './filters.ts';
+import { InlinedPartialsLoader, PRINT_CALLER } from './inlined-partials.ts';
 import { luaFiles } from './lua-files.ts';
+import { useLeanMemberLookup } from './member-lookup.ts';
 import { modsecurityFiles, modsecurityPaths } from './modsecurity-files.ts';
 import { RenderedBlock, ServerBlockCache } from './server-blocks.ts';
 
@@ -79,7 +81,8 @@ let environment: nunjucks.Environment | undefined;
 
 function env(): nunjucks.Environment {
   if (environment === undefined) {
-    const e = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR), {
+    useLeanMemberLookup();
+    const e = new nunjucks.Environment(new InlinedPartialsLoader(TEMPLATES_DIR), {
       autoescape: false, // HTML escaping is wrong for NGINX; the named filters do the quoting.
       throwOnUndefined: true,
       trimBlocks: true,
@@ -87,6 +90,7 @@ function env(): nunjucks.Environment {
     });
     for (const [name, fn] of Object.entries(filters))
       e.addFilter(name, fn as (...args: unknown[]) => unknown);
+    e.addGlobal(PRINT_CALLER.name, PRINT_CALLER.fn);
     environment = e;
   }
   return environment;
