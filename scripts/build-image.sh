@@ -85,7 +85,7 @@ if [ -z "${GATEHOUSE_NODE_IMAGE:-}" ] && ! podman image exists "$node_image"; th
 
 version=$(node_modules/.bin/node -p 'require("./package.json").version')
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-[ -z "$(git status --porcelain -- src templates docker package.json package-lock.json 2>/dev/null)" ] || revision="$revision-dirty"
+[ -z "$(git status --porcelain -- src scripts/bundle.ts templates docker package.json package-lock.json 2>/dev/null)" ] || revision="$revision-dirty"
 # The CA bundle npm trusts here (this machine reaches the registry through a TLS-inspecting proxy) goes to
 # the build as a secret: it is used by `npm ci` and stored in no layer.
 secret=()

@@ -181,7 +181,7 @@ void describe('the Gatehouse image', { skip: unavailable ?? false }, () => {
       image,
       '-c',
       // Ports above 1023: uid 101 has no capability to bind lower ones (the chart's pod sets a sysctl).
-      'node /app/dist/cli/entry.js render --manifests /manifests --out /tmp/out --http-port 8080 --https-port 8443' +
+      'node /app/dist/bundle/gatehouse.js render --manifests /manifests --out /tmp/out --http-port 8080 --https-port 8443' +
         ' && nginx -t -c /tmp/out/nginx.conf',
     ]);
     assert.equal(r.code, 0, r.stderr);

@@ -216,7 +216,7 @@ describe(
           'sh',
           '-c',
           'seen=0; for p in /proc/[0-9]*; do [ "$p" = "/proc/$$" ] && continue; ' +
-            'case "$(tr "\\0" " " < $p/cmdline 2>/dev/null)" in *"entry.js serve"*) seen=$((seen+1)) ;; esac; ' +
+            'case "$(tr "\\0" " " < $p/cmdline 2>/dev/null)" in *"gatehouse.js serve"*) seen=$((seen+1)) ;; esac; ' +
             'cat $p/root/run/secrets/kubernetes.io/serviceaccount/token 2>/dev/null && exit 0; done; ' +
             'echo "controller processes tried: $seen" >&2; exit 1',
         ]);

@@ -20,6 +20,8 @@ export interface ClusterGatehouseOptions {
   readonly extraArgs?: readonly string[];
   /** Wait until /healthz says a config is live (default true). */
   readonly waitHealthy?: boolean;
+  /** The CLI to run instead of CLI_ENTRY (the bundle, say). */
+  readonly entry?: string;
 }
 
 export interface ClusterGatehouse extends RunningGatehouse {
@@ -76,7 +78,7 @@ export async function startClusterGatehouse(options: ClusterGatehouseOptions): P
   const child = spawn(
     process.execPath,
     [
-      CLI_ENTRY,
+      options.entry ?? CLI_ENTRY,
       'serve',
       '--kubeconfig',
       options.kubeconfig,

@@ -9,7 +9,7 @@ import { freePorts } from './ports.ts';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
  * The CLI the tests run: the sources, or the file `GATEHOUSE_CLI_ENTRY` names (relative to the repository);
- * the scale bench runs the compiled `dist/cli/entry.js`, as the image does.
+ * the scale bench runs the bundle `dist/bundle/gatehouse.js`, as the image does.
  */
 export const CLI_ENTRY = path.resolve(REPO_ROOT, process.env['GATEHOUSE_CLI_ENTRY'] ?? 'src/cli/entry.ts');
 const STOP_TIMEOUT_MS = 20_000;
@@ -54,6 +54,8 @@ export interface LaunchOptions {
   readonly reuse?: Pick<RunningGatehouse, 'confDir' | 'httpPort' | 'httpsPort' | 'healthzPort'>;
   /** Leave the conf dir when stopped: it belongs to a pod that outlives this controller (sidecar mode). */
   readonly keepConfDir?: boolean;
+  /** The CLI to run instead of CLI_ENTRY (the bundle, say). */
+  readonly entry?: string;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function launchGatehouse(
   const child = spawn(
     process.execPath,
     [
-      CLI_ENTRY,
+      options.entry ?? CLI_ENTRY,
       'serve',
       '--manifests',
       manifests,

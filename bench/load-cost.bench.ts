@@ -1,0 +1,215 @@
+// Load-cost benchmark, printing figures (no pass/fail): what `gatehouse serve` costs before it does any real
+// work — Node, the controller's code and its libraries, a small config — and its start-up peak, for each
+// controller build given, in folder mode and in cluster mode (the real test API server, one replica). The
+// builds take turns in each round, so every figure stands beside the others' from the same sitting.
+//   - healthy: `serve` started → /healthz 200;
+//   - RSS settled (VmRSS, 3 s after NGINX serves the newest state) and peak (VmHWM);
+//   - V8 heap in use and external memory then (the controller's own /metrics, no forced GC).
+// The controllers run as the image runs them (the ENV lines of docker/Dockerfile, such as NODE_OPTIONS).
+// Run: npm run bench:load   (LOAD_ENTRIES=dist/cli/entry.js,dist/bundle/gatehouse.js the builds, relative
+// to the repository; LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { startClusterEnv } from '../test/support/cluster-env.ts';
+import {
+  certificateFor,
+  ingress,
+  ingressClass,
+  serviceWithEndpoints,
+  tlsSecret,
+  writeManifest,
+} from '../test/support/fixtures.ts';
+import {
+  REPO_ROOT,
+  launchGatehouse,
+  waitUntilCurrent,
+  waitUntilHealthy,
+  type RunningGatehouse,
+} from '../test/support/gatehouse-process.ts';
+import { imageEnvironment } from './support/image-env.ts';
+
+const ENTRIES = (process.env['LOAD_ENTRIES'] ?? 'dist/cli/entry.js,dist/bundle/gatehouse.js').split(',');
+const SIZES = (process.env['LOAD_SIZES'] ?? '10,1000').split(',').map(Number);
+const ROUNDS = Number(process.env['LOAD_ROUNDS'] ?? '2');
+const MODES = (process.env['LOAD_MODES'] ?? 'folder,cluster').split(',');
+const LONG = 10 * 60_000;
+const SETTLE_MS = 3000;
+
+interface Sample {
+  healthyMs: number;
+  rssKiB: number;
+  peakKiB: number;
+  heapBytes: number;
+  externalBytes: number;
+}
+
+/**
+ * As the scale bench's world: Ingress app-i in namespace team-(i mod 10), 2 paths to Service svc-i with 3
+ * endpoints (5 from 10,000 on; never connected to), TLS on even ones from their namespace's wildcard Secret.
+ */
+function app(i: number, n: number): KubernetesObject[] {
+  const namespace = `team-${i % 10}`;
+  return [
+    ingress({
+      name: `app-${i}`,
+      namespace,
+      rules: [
+        {
+          host: `app-${i}.example.com`,
+          paths: [
+            { path: '/', service: `svc-${i}`, port: 80 },
+            { path: '/api', service: `svc-${i}`, port: 80 },
+          ],
+        },
+      ],
+      ...(i % 2 === 0 ? { tls: [{ hosts: [`app-${i}.example.com`], secretName: 'wildcard-tls' }] } : {}),
+    }),
+    ...serviceWithEndpoints(
+      `svc-${i}`,
+      (n >= 10_000 ? [1, 2, 3, 4, 5] : [1, 2, 3]).map((k) => ({
+        ip: `10.${(i >> 8) & 255}.${i & 255}.${k}`,
+        port: 8080,
+      })),
+      { namespace },
+    ),
+  ];
+}
+
+async function measure(g: RunningGatehouse, t0: number): Promise<Sample> {
+  await waitUntilHealthy(g, LONG);
+  const healthyMs = performance.now() - t0;
+  await waitUntilCurrent(g, LONG);
+  await sleep(SETTLE_MS);
+  const status = await readFile(`/proc/${g.process.pid ?? 0}/status`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
+  const metrics = await (await fetch(`http://127.0.0.1:${g.healthzPort}/metrics`)).text();
+  const metric = (name: string): number =>
+    Number(new RegExp(`^gatehouse_${name} (\\S+)`, 'm').exec(metrics)?.[1]);
+  return {
+    healthyMs,
+    rssKiB: field('VmRSS'),
+    peakKiB: field('VmHWM'),
+    heapBytes: metric('nodejs_heap_size_used_bytes'),
+    externalBytes: metric('nodejs_external_memory_bytes'),
+  };
+}
+
+async function folderSample(entry: string, n: number): Promise<Sample> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-load-'));
+  try {
+    await writeManifest(dir, 'shared.yaml', shared);
+    for (let i = 0; i < n; i++) await writeManifest(dir, `app-${i}.yaml`, app(i, n));
+    const t0 = performance.now();
+    const g = await launchGatehouse(dir, ['--log-level', 'info'], { entry: path.resolve(REPO_ROOT, entry) });
+    try {
+      return await measure(g, t0);
+    } finally {
+      await g.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
+const range = (xs: readonly number[], f: (x: number) => string): string => {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return f(lo) === f(hi) ? f(lo) : `${f(lo)}–${f(hi)}`;
+};
+
+function report(mode: string, n: number, results: Map<string, Sample[]>): void {
+  for (const [entry, samples] of results) {
+    console.log(
+      `${mode} ${n.toLocaleString('en')} Ingresses, ${entry}: healthy ${range(
+        samples.map((s) => s.healthyMs),
+        (x) => x.toFixed(0),
+      )} ms; RSS settled ${range(
+        samples.map((s) => s.rssKiB * 1024),
+        mib,
+      )} MiB, peak ${range(
+        samples.map((s) => s.peakKiB * 1024),
+        mib,
+      )} MiB; heap used ${range(
+        samples.map((s) => s.heapBytes),
+        mib,
+      )} MiB, external ${range(
+        samples.map((s) => s.externalBytes),
+        mib,
+      )} MiB`,
+    );
+  }
+}
+
+async function folderRuns(n: number): Promise<void> {
+  const results = new Map<string, Sample[]>(ENTRIES.map((e) => [e, []]));
+  for (let round = 0; round < ROUNDS; round++)
+    for (const entry of ENTRIES) results.get(entry)?.push(await folderSample(entry, n));
+  report('folder', n, results);
+}
+
+async function clusterRuns(n: number): Promise<void> {
+  const env = await startClusterEnv();
+  try {
+    const api = KubernetesObjectApi.makeApiClient(env.admin);
+    for (let k = 0; k < 10; k++)
+      await env.core.createNamespace({ body: { metadata: { name: `team-${k}` } } });
+    for (const object of shared) await api.create(object);
+    // 16 clients at a time, as the scale bench creates its objects.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < n; i = next++)
+        for (const object of app(i, n))
+          await api.create(
+            object.kind === 'Service'
+              ? { ...object, spec: { ...(object as { spec: object }).spec, clusterIP: 'None' } }
+              : object,
+          );
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const results = new Map<string, Sample[]>(ENTRIES.map((e) => [e, []]));
+    let replica = 0;
+    for (let round = 0; round < ROUNDS; round++)
+      for (const entry of ENTRIES) {
+        // A Lease of its own: each replica leads at once (and writes status), as a lone controller does.
+        const id = `load-${replica++}`;
+        const t0 = performance.now();
+        const g = await env.gatehouse({
+          podName: id,
+          electionId: id,
+          electionTtl: 15,
+          waitHealthy: false,
+          extraArgs: ['--log-level', 'info'],
+          entry: path.resolve(REPO_ROOT, entry),
+        });
+        try {
+          results.get(entry)?.push(await measure(g, t0));
+        } finally {
+          await g.stop();
+        }
+      }
+    report('cluster', n, results);
+  } finally {
+    await env.stop();
+  }
+}
+
+const certificate = await certificateFor('*.example.com', 'example.com');
+const shared = [
+  ingressClass(),
+  ...Array.from({ length: 10 }, (_, k) => tlsSecret('wildcard-tls', certificate, `team-${k}`)),
+];
+const imageEnv = imageEnvironment(REPO_ROOT);
+Object.assign(process.env, imageEnv);
+console.log(
+  `load cost: ${new Date().toISOString()}; ${ROUNDS} rounds; the image's ${Object.entries(imageEnv)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}; settled = ${SETTLE_MS / 1000} s after NGINX serves the newest state`,
+);
+for (const n of SIZES) {
+  if (MODES.includes('folder')) await folderRuns(n);
+  if (MODES.includes('cluster')) await clusterRuns(n);
+}
