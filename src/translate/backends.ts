@@ -35,6 +35,11 @@ export class ServiceIndex {
   private readonly services = new Map<string, V1Service>();
   private readonly slices = new Map<string, V1EndpointSlice[]>();
   private readonly context: ServiceContext;
+  /**
+   * What each backend resolved to: Ingresses name one Service port from several paths (and canaries,
+   * error backends, default backends), and each resolve would check and sort its endpoints again.
+   */
+  private readonly resolved = new Map<string, ResolvedBackend>();
 
   constructor(
     services: readonly V1Service[],
@@ -69,8 +74,24 @@ export class ServiceIndex {
    * proxies to those addresses directly; the Service's cluster IP is never used.
    */
   resolve(namespace: string, ref: ServiceBackendRef, { clusterIp = false } = {}): ResolvedBackend {
-    const svc = this.lookupService(namespace, ref.service);
     const portLabel = 'number' in ref.port ? String(ref.port.number) : ref.port.name;
+    // A port named like a number is another port than that number.
+    const key = `${namespace}/${ref.service}/${'number' in ref.port ? '#' : ''}${portLabel}/${clusterIp}`;
+    let resolved = this.resolved.get(key);
+    if (resolved === undefined) {
+      resolved = this.resolveOnce(namespace, ref, portLabel, clusterIp);
+      this.resolved.set(key, resolved);
+    }
+    return resolved;
+  }
+
+  private resolveOnce(
+    namespace: string,
+    ref: ServiceBackendRef,
+    portLabel: string,
+    clusterIp: boolean,
+  ): ResolvedBackend {
+    const svc = this.lookupService(namespace, ref.service);
     const name = `${namespace}_${ref.service}_${portLabel}`;
     const source = `service ${namespace}/${ref.service} port ${portLabel}`;
     const backend: UpstreamBackend = { namespace, service: ref.service, port: ref.port, clusterIp };

@@ -149,14 +149,21 @@ export function memoOptions(options: TranslateOptions): string {
   return JSON.stringify(options, (_, value: unknown) => (value instanceof Map ? [...value] : value));
 }
 
-/** `target` with every method call logged as an effect (then made), so a reused host can make it again. */
-export function recordedCalls<T extends object>(collector: string, target: T, effects: HostEffect[]): T {
+/**
+ * `target` with every method call given to `record` as an effect (then made), so a reused host can make it
+ * again. One per translate: `record` logs to the host being built.
+ */
+export function recordedCalls<T extends object>(
+  collector: string,
+  target: T,
+  record: (effect: HostEffect) => void,
+): T {
   return new Proxy(target, {
     get(object, method) {
       const value: unknown = Reflect.get(object, method);
       if (typeof value !== 'function' || typeof method !== 'string') return value;
       return (...args: unknown[]): unknown => {
-        effects.push({ kind: 'call', collector, method, args });
+        record({ kind: 'call', collector, method, args });
         return Reflect.apply(value as (...a: unknown[]) => unknown, object, args);
       };
     },

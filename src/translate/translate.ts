@@ -362,6 +362,7 @@ export function translate(
     },
   };
   memo?.begin(memoGlobals(snapshot, options, config, globalDefault, context.defaultCertificate), snapshot);
+  const recorded = memo === undefined ? context : recording(context, (effect) => log?.push(effect));
   /** buildServer, or the memo's Server of the host when its build would read the same (see above). */
   const hostServer = (
     host: string,
@@ -393,7 +394,7 @@ export function translate(
     log = effects;
     let server: Server;
     try {
-      server = buildServer(host, plan, certificate, fallback, recording(context, effects), extras);
+      server = buildServer(host, plan, certificate, fallback, recorded, extras);
     } finally {
       log = undefined;
     }
@@ -959,8 +960,10 @@ function settingsFor(
       ? undefined
       : (digest ? digestAuth : basicAuth).resolve(owner.ingress.ref, annotations.basicAuth);
   const external = externalAuthFor(context, owner, path);
+  // Each collector is asked only when the Ingress has the annotation, as the others are: a host built for
+  // the memo records every call to replay it, and a call that does nothing would be kept all the same.
   const modsecurity =
-    owner === undefined
+    owner === undefined || annotations.modsecurity === undefined
       ? undefined
       : context.modsecurity.forLocation(owner.ingress.ref, annotations.modsecurity);
   const check = external === undefined || 'denied' in external ? undefined : external;
@@ -969,7 +972,9 @@ function settingsFor(
       ? undefined
       : context.mirrors.resolve(owner.ingress.ref, annotations.mirror);
   const limits =
-    owner === undefined ? undefined : rateLimits.forIngress(owner.ingress.ref, annotations.rateLimit);
+    owner === undefined || annotations.rateLimit === undefined
+      ? undefined
+      : rateLimits.forIngress(owner.ingress.ref, annotations.rateLimit);
   const tls =
     owner === undefined || annotations.proxySsl === undefined
       ? undefined
@@ -1252,7 +1257,9 @@ function buildServer(
       });
     }
   }
-  const clientAuth = context.clientCerts.forHost(host, plan.contributors);
+  const clientAuth = plan.contributors.some((c) => c.settings.clientCert !== undefined)
+    ? context.clientCerts.forHost(host, plan.contributors)
+    : undefined;
   const hostTls = serverTls(extras, context.config.global.sslCiphers);
   const serverSnippet = snippetOwner?.settings.snippet?.server;
   const serverRules = serverSnippet === undefined ? undefined : snippetSettings(serverSnippet);
@@ -1351,11 +1358,14 @@ const COLLECTORS = [
   'modsecurity',
 ] as const satisfies readonly (keyof ServerContext)[];
 
-/** The context a host is built with for the memo: its collectors' calls are logged, to replay. */
-function recording(context: ServerContext, effects: HostEffect[]): ServerContext {
+/**
+ * The context hosts are built with for the memo: its collectors' calls are logged, to replay, to the host
+ * being built. Made once per translate.
+ */
+function recording(context: ServerContext, record: (effect: HostEffect) => void): ServerContext {
   return {
     ...context,
-    ...Object.fromEntries(COLLECTORS.map((c) => [c, recordedCalls(c, context[c], effects)])),
+    ...Object.fromEntries(COLLECTORS.map((c) => [c, recordedCalls(c, context[c], record)])),
   };
 }
 
