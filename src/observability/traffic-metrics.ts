@@ -137,7 +137,12 @@ export class TrafficMetrics {
    */
   served(checksum: string): void {
     const routes = this.routes.get(checksum);
-    if (routes === undefined) return;
+    // Nothing counted yet (a first start): nothing to remove, so the routes are not written out.
+    if (
+      routes === undefined ||
+      (this.byLine.size === 0 && this.byLabels.size === 0 && this.errors.size === 0)
+    )
+      return;
     const live = new Set(routes.map((r) => routeText(r)));
     for (const [key, series] of this.byLine) {
       if (!live.has(routeText(series.labels))) this.byLine.delete(key);
@@ -295,10 +300,18 @@ export class TrafficMetrics {
   }
 }
 
-/** `routes`, with each route equal to one of `kept` replaced by that one. */
+/**
+ * `routes`, with each route equal to one of `kept` replaced by that one. Translate's memo gives a host it
+ * did not build again the very route objects of the config before, so only the others are compared, with
+ * the kept routes of their hosts (an edit: a few routes, not every route written out as a key).
+ */
 function sharing(routes: readonly Route[], kept: readonly Route[]): readonly Route[] {
-  const known = new Map(kept.map((r) => [routeKey(r), r]));
-  return routes.map((r) => known.get(routeKey(r)) ?? r);
+  const same = new Set(kept);
+  const fresh = routes.filter((r) => !same.has(r));
+  if (fresh.length === 0) return routes;
+  const hosts = new Set(fresh.map((r) => r.host));
+  const known = new Map(kept.filter((r) => hosts.has(r.host)).map((r) => [routeKey(r), r]));
+  return routes.map((r) => (same.has(r) ? r : (known.get(routeKey(r)) ?? r)));
 }
 
 /** Every field of a route: equal keys, equal routes. */
