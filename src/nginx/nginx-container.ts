@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'winston';
+import { runSockets } from '../render/render.ts';
 import { createFileAtomic, writeFileAtomic } from './atomic-files.ts';
 import { NginxProcess } from './nginx-process.ts';
 import { masterOnRunDir } from './stale-master.ts';
@@ -30,8 +31,8 @@ export async function prepareNginxContainer(options: NginxContainerOptions): Pro
       `an NGINX master (pid ${running}) already runs on ${confDir}: one nginx container per pod`,
     );
   await mkdir(path.join(runDir, 'tmp'), { recursive: true });
-  // A master that was killed left its status socket behind, and NGINX does not bind over one.
-  await rm(nginx.statusSocket, { force: true });
+  // A master that was killed left its sockets behind, and NGINX does not bind over one.
+  for (const socket of runSockets(runDir)) await rm(socket, { force: true });
 
   const conf = nginx.confPath;
   const bootstrap = options.bootstrapConf(runDir);

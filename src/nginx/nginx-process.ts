@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { DYNAMIC_STATE_FILE, mergedState, stateChange, type DynamicState } from '../render/dynamic-state.ts';
-import type { RenderedConfig } from '../render/render.ts';
+import { runSockets, type RenderedConfig } from '../render/render.ts';
 import { fetchStateId, socketRequest } from './dynamic-client.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
 import { fetchLiveChecksum } from './status-client.ts';
@@ -636,7 +636,8 @@ export class NginxProcess {
     // Workers connect to the unix sockets of SSL passthrough there.
     await letWorkersEnter(this.options.confDir, runDir);
     // Stale after a crash of our NGINX; the sidecar pod's NGINX owns its socket.
-    if (this.child === undefined && this.masters.ownsMaster) await rm(this.statusSocket, { force: true });
+    if (this.child === undefined && this.masters.ownsMaster)
+      for (const socket of runSockets(runDir)) await rm(socket, { force: true });
   }
 
   private async removeUnusedCertificates(config: RenderedConfig): Promise<void> {

@@ -232,6 +232,14 @@ export function renderBootstrap(
   });
 }
 
+/**
+ * The unix sockets NGINX's servers listen on in the run folder. A killed master leaves them behind and NGINX
+ * does not bind over one: whoever starts a master on the folder with none running removes them first.
+ */
+export function runSockets(runDir: string): string[] {
+  return Object.values(runFiles(runDir)).filter((file) => file.endsWith('.sock'));
+}
+
 function runFiles(runDir: string) {
   return {
     pid: path.join(runDir, 'nginx.pid'),
