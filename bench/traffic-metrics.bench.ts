@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import type { Route } from '../src/model/routes.ts';
 import { TrafficLogReceiver } from '../src/observability/traffic-log-receiver.ts';
 import { TrafficMetrics } from '../src/observability/traffic-metrics.ts';
+import { metricsLine } from '../test/support/metrics-line.ts';
 import { parseMetrics } from '../test/support/prometheus.ts';
 
 const ROUTES = 2000;
@@ -28,7 +29,7 @@ function messages(count: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const status = i % 20 === 0 ? '503' : i % 10 === 0 ? '404' : '200';
-    const line = {
+    const line = metricsLine({
       c: CHECKSUM,
       r: String((i * 7919) % ROUTES),
       m: i % 5 === 0 ? 'POST' : 'GET',
@@ -41,11 +42,11 @@ function messages(count: number): string[] {
       uh: status === '503' ? '-' : '0.004',
       ur: status === '503' ? '-' : '0.005',
       p: 'HTTP/1.1',
-      t: i % 3 === 0 ? 'TLSv1.3' : '',
+      t: i % 3 === 0 ? 'TLSv1.3' : '-',
       sr: '.',
       cr: i % 10 === 0 ? '1' : '7',
-    };
-    out.push(`<190>Dec  1 03:34:36 nginx: ${JSON.stringify(line)}`);
+    });
+    out.push(line);
   }
   return out;
 }

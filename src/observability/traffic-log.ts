@@ -1,7 +1,10 @@
 /**
- * The metrics log: one JSON object per request, written by NGINX (`log_format gatehouse_metrics
- * escape=json` in templates/nginx.conf.njk) and read here. Keys are short because every request sends
- * one; the config checksum and route say which Ingress path served it.
+ * The metrics log: one line per request, written by NGINX (`log_format gatehouse_metrics` in
+ * templates/nginx.conf.njk) and read here. A line is `gh1`, then the fields of `TRAFFIC_LOG_FIELDS` in that
+ * order, each after a tab; the config checksum and route say which Ingress path served it. NGINX's default
+ * escaping (`\xHH` for control characters, quotes and backslashes) means no value holds a tab, and prints
+ * `-` for an empty or unset value. Compact and in a fixed order because every request writes one and the
+ * controller reads each on the same cores (it was a 16-key JSON object, `escape=json`).
  */
 export interface TrafficLine {
   /** Checksum of the config whose worker logged the request. */
@@ -38,126 +41,67 @@ export interface UpstreamAttempt {
   readonly responseSeconds: number;
 }
 
+/** The marker a metrics line starts with (`1`: this field order). */
+export const TRAFFIC_LOG_MARK = 'gh1';
+
+/** The NGINX values of a metrics line after its mark, in order (the template prints them so). */
+export const TRAFFIC_LOG_FIELDS = [
+  'config checksum',
+  '$gatehouse_route',
+  '$request_method',
+  '$status',
+  '$request_time',
+  '$request_length',
+  '$bytes_sent',
+  '$upstream_status',
+  '$upstream_connect_time',
+  '$upstream_header_time',
+  '$upstream_response_time',
+  '$server_protocol',
+  '$ssl_protocol',
+  '$ssl_session_reused',
+  '$connection_requests',
+  '$gatehouse_canary',
+  '$gatehouse_unavailable',
+] as const;
+
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 const HTTP_VERSIONS = new Set(['HTTP/1.0', 'HTTP/1.1', 'HTTP/2.0', 'HTTP/3.0', 'HTTP/0.9']);
 const TLS_VERSIONS = new Set(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3', 'SSLv3']);
-
-type Raw = Record<string, unknown>;
-
-/** The metrics log's fields, by their short keys; '' when absent. One shape, so reading them stays cheap. */
-class Fields {
-  c = '';
-  r = '';
-  m = '';
-  s = '';
-  rt = '';
-  rl = '';
-  bs = '';
-  us = '';
-  uc = '';
-  uh = '';
-  ur = '';
-  p = '';
-  t = '';
-  sr = '';
-  cr = '';
-  cn = '';
-  ne = '';
-
-  /** Sets the field whose key is `text.slice(from, to)` (an unknown key is ignored), without slicing it. */
-  set(text: string, from: number, to: number, value: string): void {
-    const a = text.charCodeAt(from);
-    const code = to - from === 1 ? a : to - from === 2 ? a * 256 + text.charCodeAt(from + 1) : 0;
-    switch (code) {
-      case 0x63: // c
-        this.c = value;
-        break;
-      case 0x72: // r
-        this.r = value;
-        break;
-      case 0x6d: // m
-        this.m = value;
-        break;
-      case 0x73: // s
-        this.s = value;
-        break;
-      case 0x7274: // rt
-        this.rt = value;
-        break;
-      case 0x726c: // rl
-        this.rl = value;
-        break;
-      case 0x6273: // bs
-        this.bs = value;
-        break;
-      case 0x7573: // us
-        this.us = value;
-        break;
-      case 0x7563: // uc
-        this.uc = value;
-        break;
-      case 0x7568: // uh
-        this.uh = value;
-        break;
-      case 0x7572: // ur
-        this.ur = value;
-        break;
-      case 0x70: // p
-        this.p = value;
-        break;
-      case 0x74: // t
-        this.t = value;
-        break;
-      case 0x7372: // sr
-        this.sr = value;
-        break;
-      case 0x6372: // cr
-        this.cr = value;
-        break;
-      case 0x636e: // cn
-        this.cn = value;
-        break;
-      case 0x6e65: // ne
-        this.ne = value;
-        break;
-    }
-  }
-}
+const MARK = `${TRAFFIC_LOG_MARK}\t`;
 
 /**
- * Reads one metrics log line (or syslog message from NGINX: `<190>Dec  1 10:00:00 nginx: {...}`). Returns
+ * Reads one metrics log line (or syslog message from NGINX: `<190>Dec  1 10:00:00 nginx: gh1\t…`). Returns
  * undefined for anything that is not a metrics line; never throws. Every value becomes a bounded label
  * value or a number, so a client cannot grow the label space with odd methods or protocols. It runs for
- * every request NGINX serves, on the cores NGINX uses: it reads the fields in one pass into one object
- * shape, and the usual single upstream try without splitting.
+ * every request NGINX serves, on the cores NGINX uses: one split, and the usual single upstream try
+ * without splitting.
  */
 export function parseTrafficLine(message: string): TrafficLine | undefined {
-  const start = message.indexOf('{"c":');
-  if (start < 0) return undefined;
-  const r = fields(message, start);
-  if (r === undefined) return undefined;
-  const config = r.c;
-  const status = r.s;
+  const at = message.startsWith(MARK) ? 0 : message.indexOf(MARK);
+  if (at < 0) return undefined;
+  let end = message.length;
+  while (end > at && message.charCodeAt(end - 1) <= 32 && message.charCodeAt(end - 1) !== 9) end--;
+  const f = message.slice(at + MARK.length, end).split('\t');
+  if (f.length !== TRAFFIC_LOG_FIELDS.length) return undefined;
+  const [config = '', route = '', method = '', status = '', rt = '', rl = '', bs = ''] = f;
+  const [us = '', uc = '', uh = '', ur = '', http = '', tls = '', sr = '', cr = '', cn = '', ne = ''] =
+    f.slice(7);
   if (config === '' || !isDigits(status, 3, 3)) return undefined;
-  const route = r.r;
-  const method = r.m;
-  const http = r.p;
-  const tls = r.t;
-  const canary = r.cn;
   return {
     config,
     route: isDigits(route, 1, 9) ? Number(route) : -1,
     method: METHODS.has(method) ? method : 'OTHER',
     status: status >= '100' && status < '600' ? `${status[0] ?? ''}xx` : '',
-    requestSeconds: num(r.rt),
-    requestBytes: num(r.rl),
-    responseBytes: num(r.bs),
-    upstream: attempts(r.us, r.uc, r.uh, r.ur, r.ne === '1'),
+    requestSeconds: num(rt),
+    requestBytes: num(rl),
+    responseBytes: num(bs),
+    upstream: attempts(us, uc, uh, ur, ne === '1'),
     httpVersion: HTTP_VERSIONS.has(http) ? http : 'OTHER',
-    tlsVersion: tls === '' ? '' : TLS_VERSIONS.has(tls) ? tls : 'OTHER',
-    tlsResumed: r.sr === 'r',
-    newConnection: r.cr === '1',
-    canary: canary === '' || !CANARY.test(canary) ? '' : canary,
+    tlsVersion: tls === '' || tls === '-' ? '' : TLS_VERSIONS.has(tls) ? tls : 'OTHER',
+    tlsResumed: sr === 'r',
+    newConnection: cr === '1',
+    canary: cn === '-' || !CANARY.test(cn) ? '' : cn,
   };
 }
 
@@ -171,46 +115,6 @@ function isDigits(s: string, min: number, max: number): boolean {
     if (c < 48 || c > 57) return false;
   }
   return true;
-}
-
-/**
- * The object's fields (from `start`, trailing white space ignored). A line without escapes (nearly all:
- * only the method comes from the client, and NGINX accepts only letters, `_` and `-` there) is read
- * between quotes, since no quote inside an escaped value goes without a backslash; anything else goes
- * through JSON.parse.
- */
-function fields(message: string, start: number): Fields | undefined {
-  let end = message.length;
-  while (end > start && message.charCodeAt(end - 1) <= 32) end--;
-  if (message.indexOf('\\', start) >= 0 || end - start < 4 || !message.startsWith('"}', end - 2))
-    return parseJson(message.slice(start, end));
-  const out = new Fields();
-  // At each step `pos` is the first character of a key, just after its opening quote.
-  let pos = start + 2;
-  for (;;) {
-    const colon = message.indexOf('":"', pos);
-    if (colon < 0 || colon >= end) return parseJson(message.slice(start, end));
-    const close = message.indexOf('"', colon + 3);
-    if (close < 0 || message.indexOf('"', pos) !== colon) return parseJson(message.slice(start, end));
-    out.set(message, pos, colon, message.slice(colon + 3, close));
-    if (close === end - 2) return out;
-    if (message.charCodeAt(close + 1) !== 44 || message.charCodeAt(close + 2) !== 34)
-      return parseJson(message.slice(start, end)); // not `","`
-    pos = close + 3;
-  }
-}
-
-function parseJson(body: string): Fields | undefined {
-  try {
-    const raw: unknown = JSON.parse(body);
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-    const out = new Fields();
-    for (const [key, value] of Object.entries(raw as Raw))
-      if (typeof value === 'string') out.set(key, 0, key.length, value);
-    return out;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A number NGINX printed, NaN for `-` or empty. */

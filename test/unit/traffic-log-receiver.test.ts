@@ -4,10 +4,10 @@ import dgram from 'node:dgram';
 import { Registry } from 'prom-client';
 import { TrafficLogReceiver } from '../../src/observability/traffic-log-receiver.ts';
 import { TrafficMetrics } from '../../src/observability/traffic-metrics.ts';
+import { metricsLine } from '../support/metrics-line.ts';
 import { parseMetrics, valueOf } from '../support/prometheus.ts';
 
-const LINE =
-  '<190>Dec  1 03:34:36 nginx: {"c":"c","r":"0","m":"GET","s":"200","rt":"0.001","rl":"80","bs":"200","us":"-","uc":"-","uh":"-","ur":"-","p":"HTTP/1.1","t":"","sr":".","cr":"1"}';
+const LINE = metricsLine({ c: 'c', r: '0', us: '-', uc: '-', uh: '-', ur: '-' });
 
 // The metrics log never queues without bound: past the queue's limit lines are dropped, and every line
 // sent is either counted or counted as dropped.

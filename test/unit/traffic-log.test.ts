@@ -1,30 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrafficLine } from '../../src/observability/traffic-log.ts';
+import { parseTrafficLine, TRAFFIC_LOG_FIELDS } from '../../src/observability/traffic-log.ts';
 
-// What NGINX sends over syslog for one request (see log_format gatehouse_metrics).
-function message(fields: Record<string, string>): string {
-  const line = {
-    c: 'abc',
-    r: '3',
-    m: 'GET',
-    s: '200',
-    rt: '0.010',
-    rl: '80',
-    bs: '300',
-    us: '200',
-    uc: '0.001',
-    uh: '0.009',
-    ur: '0.009',
-    p: 'HTTP/1.1',
-    t: '',
-    sr: '.',
-    cr: '1',
-    cn: '',
-    ...fields,
-  };
-  return `<190>Dec  1 03:34:36 nginx: ${JSON.stringify(line)}`;
-}
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { metricsLine } from '../support/metrics-line.ts';
+
+const message = metricsLine;
 
 describe('metrics log lines', () => {
   it('reads a request: config, route, method, status class, times and sizes', () => {
@@ -82,21 +64,30 @@ describe('metrics log lines', () => {
     assert.equal(parseTrafficLine(message({ s: '999' }))?.status, '');
   });
 
-  it('reads escaped values the slow way, with the same result', () => {
-    const line = parseTrafficLine(message({ m: 'G"E\\T', t: 'TLSv1.3' }));
+  it('reads what NGINX escaped as an unknown value, and "-" as empty', () => {
+    const line = parseTrafficLine(message({ m: 'G\\x22E\\x5CT', t: 'TLSv1.3', cn: '-', r: '-' }));
     assert.ok(line);
     assert.equal(line.method, 'OTHER');
     assert.equal(line.tlsVersion, 'TLSv1.3');
-    assert.equal(line.route, 3);
+    assert.equal(line.canary, '');
+    assert.equal(line.route, -1);
+    assert.equal(parseTrafficLine(message({ t: '-' }))?.tlsVersion, '');
   });
 
-  it('reads the fields after the config by key, in any order, ignoring keys it does not know', () => {
-    const usual = parseTrafficLine(message({}));
-    const { c, ...rest } = JSON.parse(message({}).slice(message({}).indexOf('{'))) as Record<string, string>;
-    const reversed = Object.fromEntries([['c', c], ['zz', '1'], ...Object.entries(rest).reverse()]);
-    assert.deepEqual(parseTrafficLine(`${JSON.stringify(reversed)}\n`), usual);
-    // The same line read the slow way (an escaped value elsewhere) gives the same result.
-    assert.deepEqual(parseTrafficLine(JSON.stringify({ ...reversed, zz: 'a\\b' })), usual);
+  it('reads a line from the file (no syslog header) as the same line over syslog', () => {
+    assert.deepEqual(parseTrafficLine(message({}, false)), parseTrafficLine(message({})));
+  });
+
+  it('has the fields the template logs, in its order', () => {
+    const golden = readFileSync(
+      path.join(import.meta.dirname, '..', 'golden', 'metrics', 'nginx.conf'),
+      'utf8',
+    );
+    const format = /log_format gatehouse_metrics '([^']*)';/.exec(golden)?.[1];
+    const [mark, checksum, ...variables] = format?.split('\\t') ?? [];
+    assert.equal(mark, 'gh1');
+    assert.match(checksum ?? '', /^[0-9a-f]{32}$/);
+    assert.deepEqual(variables, TRAFFIC_LOG_FIELDS.slice(1));
   });
 
   it('reads a request that ended before any location as route -1', () => {
@@ -107,10 +98,11 @@ describe('metrics log lines', () => {
     for (const text of [
       '',
       'hello',
-      '<190>Dec  1 03:34:36 nginx: {"c":',
-      '<190>Dec  1 03:34:36 nginx: {"c":"abc","s":"2000"}',
-      '<190>Dec  1 03:34:36 nginx: {"c":"","s":"200"}',
-      '<190>Dec  1 03:34:36 nginx: {"c":["x"],"s":"200"}',
+      '<190>Dec  1 03:34:36 nginx: gh1\t',
+      message({ s: '2000' }),
+      message({ c: '' }),
+      message({}).replace('\tGET\t', '\tGET\textra\t'),
+      message({}).replace('\tGET\t', '\t'),
     ]) {
       assert.equal(parseTrafficLine(text), undefined, text);
     }

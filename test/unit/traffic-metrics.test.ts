@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Route } from '../../src/model/routes.ts';
 import { TrafficMetrics } from '../../src/observability/traffic-metrics.ts';
+import { metricsLine } from '../support/metrics-line.ts';
 import { parseMetrics, valueOf } from '../support/prometheus.ts';
 
 const route = (ingress: string, path: string): Route => ({
@@ -16,7 +17,7 @@ const route = (ingress: string, path: string): Route => ({
 });
 
 function line(config: string, routeIndex: number, status = '200'): string {
-  return `<190>Dec  1 03:34:36 nginx: {"c":"${config}","r":"${routeIndex}","m":"GET","s":"${status}","rt":"0.002","rl":"90","bs":"300","us":"-","uc":"-","uh":"-","ur":"-","p":"HTTP/1.1","t":"","sr":".","cr":"1"}`;
+  return metricsLine({ c: config, r: String(routeIndex), s: status, us: '-', uc: '-', uh: '-', ur: '-' });
 }
 
 describe('traffic metrics across configs', () => {
