@@ -13,6 +13,7 @@ import { NginxProcess } from '../src/nginx/nginx-process.ts';
 import { render } from '../src/render/render.ts';
 import { ServerBlockCache } from '../src/render/server-blocks.ts';
 import { buildSnapshot } from '../src/sources/kube-objects.ts';
+import { withContentOf } from '../src/sources/kube/trim.ts';
 import { externalNamesWanted } from '../src/translate/external-names.ts';
 import { translate, type TranslateOptions } from '../src/translate/translate.ts';
 import { TranslateMemo } from '../src/translate/translate-memo.ts';
@@ -117,6 +118,23 @@ function edited(snapshot: Snapshot, i: number, port: number): Snapshot {
   return { ...snapshot, ingresses: snapshot.ingresses.map((o) => (o.metadata?.name === name ? changed : o)) };
 }
 
+/**
+ * The leader's status pass echoing back: every Ingress a new copy with the same content, as KubeSource
+ * caches it (sharing spec, labels and annotations with the copy before).
+ */
+function echoed(snapshot: Snapshot, run: number): Snapshot {
+  return {
+    ...snapshot,
+    ingresses: snapshot.ingresses.map((o) =>
+      withContentOf(o, {
+        ...o,
+        metadata: { ...o.metadata, resourceVersion: String(run + 2) },
+        status: { loadBalancer: { ingress: [{ ip: '198.18.0.1' }] } },
+      } as V1Ingress),
+    ),
+  };
+}
+
 /** team-0's wildcard Secret rotated (a new object with the other certificate). */
 function rotated(snapshot: Snapshot, run: number): Snapshot {
   const secret = tlsSecret(
@@ -135,7 +153,8 @@ function rotated(snapshot: Snapshot, run: number): Snapshot {
 console.log(
   'one change (median of 3): translate + render of the whole snapshot from nothing (full), then of one\n' +
     'Ingress edited and of a wildcard Secret of 1 in 50 hosts rotated, with the server blocks of the\n' +
-    "render before and translate's memo of the translate before (hosts_built: the Servers it built anew);\n" +
+    "render before and translate's memo of the translate before (hosts_built: the Servers it built anew),\n" +
+    'and of one Ingress edited after a status pass (every Ingress a new copy with the same content);\n' +
     'alloc = heap allocated during the build, garbage included; peak = the most heap in use during the\n' +
     'build beyond what was in use before it (the served config included, as in the controller)',
 );
@@ -156,10 +175,10 @@ for (const n of (process.env['EDIT_SIZES'] ?? '1000,5000,10000').split(',').map(
     const renderMs = performance.now() - t1;
     return { translateMs: t1 - t0, renderMs, built: hosts.built, printed: cache.printed, result, rendered };
   };
-  const kinds = ['full', 'edit', 'rotate'] as const;
+  const kinds = ['full', 'edit', 'rotate', 'echo'] as const;
   type Row = { t: number[]; r: number[]; a: number[]; p: number[]; built: number; printed: number };
   const row = (): Row => ({ t: [], r: [], a: [], p: [], built: 0, printed: 0 });
-  const rows: Record<(typeof kinds)[number], Row> = { full: row(), edit: row(), rotate: row() };
+  const rows: Record<(typeof kinds)[number], Row> = { full: row(), edit: row(), rotate: row(), echo: row() };
   // The served config (held while the next is built, as the reconciler holds it), its blocks and memo.
   const held = { served: build(snapshot, blocks, memo) };
   let current = snapshot;
@@ -167,6 +186,7 @@ for (const n of (process.env['EDIT_SIZES'] ?? '1000,5000,10000').split(',').map(
     for (const kind of kinds) {
       if (kind === 'edit') current = edited(current, (run * 7919) % n, 8000 + run);
       if (kind === 'rotate') current = rotated(current, run);
+      if (kind === 'echo') current = edited(echoed(current, run), (run * 7919 + 1) % n, 9000 + run);
       // From nothing: new objects, so nothing translate keeps per object (parses) applies either.
       const input = kind === 'full' ? structuredClone(current) : current;
       globalThis.gc?.();

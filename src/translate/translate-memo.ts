@@ -4,6 +4,7 @@ import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import type { Server, Upstream } from '../model/nginx.ts';
 import type { Route } from '../model/routes.ts';
 import type { Snapshot } from '../model/snapshot.ts';
+import { ByIngressContent } from './ingress-content.ts';
 import type { BackendUse, TranslateOptions } from './translate.ts';
 
 // An edit changes one host, but translate built every host's Server again (its locations, settings,
@@ -58,7 +59,7 @@ export class TranslateMemo {
   private scoped = new Map<string, readonly object[]>();
   private changed = new Set<string>();
   private verdictKey: readonly unknown[] = [];
-  private verdictMap = new WeakMap<object, unknown>();
+  private verdictMap = new ByIngressContent<unknown>();
   /** A translate began and has not committed (it threw): nothing it saw may be trusted. */
   private open = false;
   private config:
@@ -70,15 +71,15 @@ export class TranslateMemo {
   reused = 0;
 
   /**
-   * What translate made of each Ingress object (translate.ts acceptIngresses), kept while `key` (what that
+   * What translate made of each Ingress (translate.ts acceptIngresses), kept while `key` (what that
    * reads besides the Ingress: the global config, options, ConfigMaps, IngressClasses) stays the same.
    */
-  verdicts<V>(key: readonly unknown[]): WeakMap<object, V> {
+  verdicts<V>(key: readonly unknown[]): ByIngressContent<V> {
     if (!sameItems(key, this.verdictKey)) {
       this.verdictKey = key;
-      this.verdictMap = new WeakMap();
+      this.verdictMap = new ByIngressContent();
     }
-    return this.verdictMap as WeakMap<object, V>;
+    return this.verdictMap as ByIngressContent<V>;
   }
 
   /** The global ConfigMap parsed once per object (its config object's identity is part of every key). */

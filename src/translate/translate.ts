@@ -58,6 +58,7 @@ import { serverExtras, serverTls, wwwRedirects, type ServerExtras } from './serv
 import { passthroughRoutes, streamServices } from './stream.ts';
 import { upstreamTlsFor, type UpstreamTlsFiles } from './upstream-tls.ts';
 import { SecretFiles } from './secret-files.ts';
+import { ByIngressContent } from './ingress-content.ts';
 import {
   memoGlobals,
   memoOptions,
@@ -602,8 +603,9 @@ function streamModel(
 
 /**
  * Keeps the Ingresses of our class that validate; reports the others of our class. With `verdicts` (the
- * memo's, valid while what a judgement reads besides the Ingress is the same), an Ingress object judged
- * before is not judged again: its diagnostics are reported and its Contribution is the same object.
+ * memo's, valid while what a judgement reads besides the Ingress is the same), an Ingress judged before
+ * (the same object, or a copy with the same content: ingress-content.ts) is not judged again: its
+ * diagnostics are reported and its Contribution is the same object.
  */
 function acceptIngresses(
   raw: readonly V1Ingress[],
@@ -612,7 +614,7 @@ function acceptIngresses(
   config: Pick<GlobalConfig, 'tenancy' | 'annotations' | 'allowedResponseHeaders'>,
   report: (d: Diagnostic) => void,
   outcomes: Map<string, { ref: ObjectRef; outcome: IngressOutcome }>,
-  verdicts: WeakMap<V1Ingress, Verdict> | undefined,
+  verdicts: ByIngressContent<Verdict> | undefined,
 ): Contribution[] {
   const accepted: Contribution[] = [];
   const seen = new Set<string>();
@@ -732,9 +734,9 @@ function judgeIngress(
 }
 
 /**
- * parseIngress and parseAnnotations of an Ingress, made once per Ingress object and annotation policy: an
- * edit parses (zod) the edited Ingress only. Sources never change an object in place (a changed Ingress
- * is a new object), so the object is the key; both parses read nothing else.
+ * parseIngress and parseAnnotations of an Ingress, made once per Ingress content and annotation policy:
+ * an edit parses (zod) the edited Ingress only. Sources never change an object in place (a changed Ingress
+ * is a new object), and a copy with the same content shares its spec (ingress-content.ts).
  */
 function parsedOnce(ing: V1Ingress, ref: ObjectRef, policy: AnnotationPolicy): ParsedOnce {
   const hit = parsedIngresses.get(ing);
@@ -752,7 +754,7 @@ type ParsedOnce = { readonly policy: AnnotationPolicy } & (
   | { readonly parsed: Extract<ParseResult, { ok: false }> }
 );
 
-const parsedIngresses = new WeakMap<V1Ingress, ParsedOnce>();
+const parsedIngresses = new ByIngressContent<ParsedOnce>();
 
 /** Why an Ingress lists more paths or hosts than one Ingress may, or undefined. */
 function oversized(ing: V1Ingress, tenancy: Tenancy): string | undefined {

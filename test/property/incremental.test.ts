@@ -1,14 +1,15 @@
-// An edit costs what it changes: translate parses an Ingress or a certificate Secret once per object
-// (translate.ts parsedOnce, certificates.ts) and builds a host's Server again only when something its
-// build reads changed (src/translate/translate-memo.ts), and render prints a host's server block again
-// only when the host (or what its block reads) changed (src/render/server-blocks.ts). Those must be pure
-// caches: for random clusters and random sequences of changes — an Ingress edited, added or deleted, a TLS
-// Secret shared by several hosts rotated, the global ConfigMap changed, a Service going away, a pod
-// replaced — the result translated with the memo of every translate before, and the files rendered with
-// the cache of every render before, equal those made from nothing, after every change. The changes include
-// what crosses hosts: the default backend, the same host and path claimed from two namespaces, canaries,
-// basic auth Secrets, allowlists and rate limits (http-level geo blocks and zones),
-// host-namespace-isolation.
+// An edit costs what it changes: translate parses an Ingress once per content (translate.ts parsedOnce,
+// ingress-content.ts) and a certificate Secret once per object (certificates.ts), and builds a host's
+// Server again only when something its build reads changed (src/translate/translate-memo.ts), and render
+// prints a host's server block again only when the host (or what its block reads) changed
+// (src/render/server-blocks.ts). Those must be pure caches: for random clusters and random sequences of
+// changes — an Ingress edited, added or deleted, a TLS Secret shared by several hosts rotated, the global
+// ConfigMap changed, a Service going away, a pod replaced, every Ingress copied by a status echo — the
+// result translated with the memo of every translate before, and the files rendered with the cache of
+// every render before, equal those made from nothing, after every change; a status echo builds no host
+// again. The changes include what crosses hosts: the default backend, the same host and path claimed from
+// two namespaces, canaries, basic auth Secrets, allowlists and rate limits (http-level geo blocks and
+// zones), host-namespace-isolation.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -17,6 +18,7 @@ import type { Snapshot } from '../../src/model/snapshot.ts';
 import { render, type RenderedConfig } from '../../src/render/render.ts';
 import { ServerBlockCache } from '../../src/render/server-blocks.ts';
 import { buildSnapshot } from '../../src/sources/kube-objects.ts';
+import { withContentOf } from '../../src/sources/kube/trim.ts';
 import { translate, type TranslateOptions } from '../../src/translate/translate.ts';
 import { TranslateMemo } from '../../src/translate/translate-memo.ts';
 import {
@@ -102,7 +104,8 @@ type Change =
   | { readonly kind: 'auth'; readonly namespace: string }
   | { readonly kind: 'config'; readonly config: Config }
   | { readonly kind: 'service'; readonly namespace: string; readonly present: boolean }
-  | { readonly kind: 'endpoints'; readonly namespace: string; readonly address: number };
+  | { readonly kind: 'endpoints'; readonly namespace: string; readonly address: number }
+  | { readonly kind: 'status' };
 
 const changeArb: fc.Arbitrary<Change> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), ingress: ingressArb }) },
@@ -133,6 +136,8 @@ const changeArb: fc.Arbitrary<Change> = fc.oneof(
       address: fc.integer({ min: 1, max: 3 }),
     }),
   },
+  // The leader's status writes echoing back: every Ingress a new copy with the same content.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('status' as const) }) },
 );
 
 /** The cluster as a source holds it: an object stays the same object until it changes. */
@@ -230,6 +235,23 @@ class World {
           ...serviceWithEndpoints('s2', [{ ip: '10.0.1.1', port: 8080 }], { namespace: change.namespace }),
         ]);
       }
+      case 'status':
+        // As KubeSource caches an update that changes nothing translate reads: a new object sharing spec,
+        // labels and annotations with the copy before.
+        for (const key of this.ingressKeys()) {
+          const [before] = this.objects.get(key) ?? [];
+          if (before === undefined) continue;
+          const echo = {
+            ...before,
+            metadata: {
+              ...before.metadata,
+              resourceVersion: String(Number(before.metadata?.resourceVersion ?? 0) + 1),
+            },
+            status: { loadBalancer: { ingress: [{ ip: '198.18.0.1' }] } },
+          };
+          this.objects.set(key, [withContentOf(before, echo)]);
+        }
+        return;
     }
   }
 
@@ -267,6 +289,7 @@ describe('incremental translate and render', () => {
           const snapshot = world.snapshot();
           const result = translate(snapshot, OPTS, memo);
           hostsReused += memo.reused;
+          if (change?.kind === 'status') assert.equal(memo.built, 0, 'a status echo builds no host again');
           // The same objects as new objects: nothing translate keeps per object applies to them.
           const fresh = translate(structuredClone(snapshot), OPTS);
           assert.deepEqual(result, fresh);
