@@ -1,7 +1,8 @@
 // Data-plane benchmark, printing figures (no pass/fail): requests per second, latency and NGINX worker CPU
 // per request through Gatehouse's NGINX (the Lua balancer in the path) with its defaults (access log, traffic
-// metrics, Gatehouse's proxy headers) and with each documented choice that changes the per-request cost,
-// against a hand-written minimal proxy config, same NGINX binary, same backend (a static NGINX), same run,
+// metrics, Gatehouse's proxy headers) and with each documented choice that changes the per-request cost (the
+// lean profile: all of them off), against a hand-written minimal proxy config, same NGINX binary, same
+// backend (a static NGINX), same run,
 // loaded with wrk; beside them the mechanism's floors (the minimal config with only a Lua balancer: a fixed
 // peer, then Gatehouse's balancer reading the shared dict), what no Gatehouse config can beat while endpoints
 // are picked in Lua; then how fast an endpoint change is live and that it reloads nothing.
@@ -113,6 +114,9 @@ const app = (config: Record<string, string>, port = backendPort): object[] => [
 await writeManifest(dir, 'app.yaml', app({}));
 const quiet = await manifestsFolder();
 await writeManifest(quiet, 'app.yaml', app({ 'disable-access-log': 'true' }));
+// The lean profile (README "Performance"): what a user who needs the last percent switches off.
+const lean = await manifestsFolder();
+await writeManifest(lean, 'app.yaml', app({ 'disable-access-log': 'true', 'generate-request-id': 'false' }));
 const [syslogPort = 0] = await freePorts(1);
 // The defaults, then each documented choice that changes the per-request cost (README "Performance").
 const variants = [
@@ -133,6 +137,10 @@ const variants = [
   {
     name: 'no traffic metrics, no access log (disable-access-log)',
     gh: await startGatehouse(quiet, ['--configmap', 'default/gatehouse', '--enable-metrics', 'false']),
+  },
+  {
+    name: 'lean profile: no traffic metrics, no access log, generate-request-id false',
+    gh: await startGatehouse(lean, ['--configmap', 'default/gatehouse', '--enable-metrics', 'false']),
   },
 ];
 const gh = variants[0]?.gh;
@@ -185,6 +193,7 @@ measured.forEach((t, j) => {
 for (const f of floors) await f.nginx.stop();
 for (const v of variants.slice(1)) await v.gh.stop();
 await removeFolder(quiet);
+await removeFolder(lean);
 
 console.log('\nendpoint change → first request answered by the new endpoint (no reload), median of 5');
 const [second = 0] = await freePorts(1);
