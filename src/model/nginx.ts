@@ -113,7 +113,7 @@ export type Action =
        * Elsewhere the balancer sends such a request to a local listener that answers 503 (no Lua per
        * request); it cannot stand in for a policy (canary, affinity, balancing), a TLS or FastCGI backend,
        * or an error page for NGINX's own 503 that does not intercept the pods' answers (see
-       * `needsEndpointCheck` in translate).
+       * `withEndpointCheck` in translate.ts).
        */
       readonly checkEndpoints?: true;
     }

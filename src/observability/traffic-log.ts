@@ -80,6 +80,7 @@ const MARK = `${TRAFFIC_LOG_MARK}\t`;
 export function parseTrafficLine(message: string): TrafficLine | undefined {
   const at = message.startsWith(MARK) ? 0 : message.indexOf(MARK);
   if (at < 0) return undefined;
+  // Trailing white space (a newline) goes, but not a tab: an empty last value leaves the line ending in one.
   let end = message.length;
   while (end > at && message.charCodeAt(end - 1) <= 32 && message.charCodeAt(end - 1) !== 9) end--;
   const f = message.slice(at + MARK.length, end).split('\t');
