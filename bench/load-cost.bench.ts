@@ -3,7 +3,8 @@
 // controller build given, in folder mode and in cluster mode (the real test API server, one replica). The
 // builds take turns in each round, so every figure stands beside the others' from the same sitting.
 //   - healthy: `serve` started → /healthz 200;
-//   - RSS settled (VmRSS, 3 s after NGINX serves the newest state) and peak (VmHWM);
+//   - RSS settled (VmRSS, 3 s after NGINX serves the newest state and, in cluster mode, the leader has written
+//     every Ingress's status) and peak (VmHWM);
 //   - V8 heap in use and external memory then (the controller's own /metrics, no forced GC).
 // The controllers run as the image runs them (the ENV lines of docker/Dockerfile, such as NODE_OPTIONS).
 // Run: npm run bench:load   (LOAD_ENTRIES=dist/cli/entry.js,dist/bundle/gatehouse.js the builds, relative
@@ -28,6 +29,7 @@ import {
   waitUntilHealthy,
   type RunningGatehouse,
 } from '../test/support/gatehouse-process.ts';
+import { countMatches } from '../test/support/integration.ts';
 import { imageEnvironment } from './support/image-env.ts';
 
 const ENTRIES = (process.env['LOAD_ENTRIES'] ?? 'dist/cli/entry.js,dist/bundle/gatehouse.js').split(',');
@@ -77,10 +79,12 @@ function app(i: number, n: number): KubernetesObject[] {
   ];
 }
 
-async function measure(g: RunningGatehouse, t0: number): Promise<Sample> {
+/** `statusWrites`: in cluster mode, the leader's status pass (one write per Ingress) is waited for too. */
+async function measure(g: RunningGatehouse, t0: number, statusWrites = 0): Promise<Sample> {
   await waitUntilHealthy(g, LONG);
   const healthyMs = performance.now() - t0;
   await waitUntilCurrent(g, LONG);
+  while (countMatches(g.logs(), 'updated Ingress status') < statusWrites) await sleep(500);
   await sleep(SETTLE_MS);
   const status = await readFile(`/proc/${g.process.pid ?? 0}/status`, 'utf8');
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
@@ -133,7 +137,7 @@ function report(mode: string, n: number, results: Map<string, Sample[]>): void {
       )} MiB, peak ${range(
         samples.map((s) => s.peakKiB * 1024),
         mib,
-      )} MiB; heap used ${range(
+      )} MiB; heap in use ${range(
         samples.map((s) => s.heapBytes),
         mib,
       )} MiB, external ${range(
@@ -174,19 +178,21 @@ async function clusterRuns(n: number): Promise<void> {
     let replica = 0;
     for (let round = 0; round < ROUNDS; round++)
       for (const entry of ENTRIES) {
-        // A Lease of its own: each replica leads at once (and writes status), as a lone controller does.
+        // A Lease of its own: each replica leads at once, as a lone controller does, and an address of its
+        // own, so that each writes every Ingress's status (the leader's status pass) as the first one did.
         const id = `load-${replica++}`;
         const t0 = performance.now();
         const g = await env.gatehouse({
           podName: id,
           electionId: id,
           electionTtl: 15,
+          statusArgs: ['--publish-status-address', `127.0.0.${replica}`],
           waitHealthy: false,
           extraArgs: ['--log-level', 'info'],
           entry: path.resolve(REPO_ROOT, entry),
         });
         try {
-          results.get(entry)?.push(await measure(g, t0));
+          results.get(entry)?.push(await measure(g, t0, n));
         } finally {
           await g.stop();
         }
