@@ -17,12 +17,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE_DIR = path.join(ROOT, 'dist', 'bundle');
 export const BUNDLE_ENTRY = path.join(BUNDLE_DIR, 'gatehouse.js');
 
-export async function bundle(): Promise<Metafile> {
-  await rm(BUNDLE_DIR, { recursive: true, force: true });
+/** Writes the bundle to `outdir` (emptied first): dist/bundle/ unless told otherwise (the bundle tests). */
+export async function bundle(outdir = BUNDLE_DIR): Promise<Metafile> {
+  await rm(outdir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { gatehouse: 'src/cli/entry.ts' },
-    outdir: BUNDLE_DIR,
+    outdir,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -43,7 +44,7 @@ export async function bundle(): Promise<Metafile> {
       js: "import { createRequire as __gatehouseCreateRequire } from 'node:module'; const require = __gatehouseCreateRequire(import.meta.url);",
     },
   });
-  await writeFile(path.join(BUNDLE_DIR, 'THIRD-PARTY-LICENSES.txt'), await licenses(result.metafile));
+  await writeFile(path.join(outdir, 'THIRD-PARTY-LICENSES.txt'), await licenses(result.metafile));
   return result.metafile;
 }
 

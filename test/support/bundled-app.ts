@@ -1,7 +1,7 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BUNDLE_DIR, bundle } from '../../scripts/bundle.ts';
+import { bundle } from '../../scripts/bundle.ts';
 import { REPO_ROOT } from './gatehouse-process.ts';
 
 /** The controller laid out as the image lays it out (docker/Dockerfile), in a folder of its own. */
@@ -12,13 +12,13 @@ export interface BundledApp {
 }
 
 /**
- * Bundles the current sources (scripts/bundle.ts) and copies the bundle, templates/, lua/ and package.json to
- * a temporary folder with no node_modules anywhere above it: what runs there needs nothing else.
+ * Bundles the current sources (scripts/bundle.ts) into a temporary folder with no node_modules anywhere above
+ * it, beside copies of templates/, lua/ and package.json: what runs there needs nothing else. Each call has a
+ * folder of its own, so test files running at once do not share one.
  */
 export async function bundledApp(): Promise<BundledApp> {
-  await bundle();
   const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bundled-'));
-  await cp(BUNDLE_DIR, path.join(dir, 'dist', 'bundle'), { recursive: true });
+  await bundle(path.join(dir, 'dist', 'bundle'));
   for (const item of ['templates', 'lua', 'package.json'])
     await cp(path.join(REPO_ROOT, item), path.join(dir, item), { recursive: true });
   return {
