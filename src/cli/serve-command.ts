@@ -178,6 +178,8 @@ export async function serveCommand(
           !draining &&
           serving !== undefined &&
           nginx.problem === undefined &&
+          // The reconciler has reported what it applied: /debug/* describe the config NGINX serves.
+          history.live()?.checksum === serving &&
           (await fetchLiveChecksum(nginx.statusSocket)) === serving
         );
       },
