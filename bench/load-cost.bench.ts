@@ -12,16 +12,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { startClusterEnv } from '../test/support/cluster-env.ts';
-import {
-  certificateFor,
-  ingress,
-  ingressClass,
-  serviceWithEndpoints,
-  tlsSecret,
-  writeManifest,
-} from '../test/support/fixtures.ts';
+import { certificateFor, ingressClass, tlsSecret, writeManifest } from '../test/support/fixtures.ts';
 import {
   REPO_ROOT,
   launchGatehouse,
@@ -31,6 +24,7 @@ import {
 } from '../test/support/gatehouse-process.ts';
 import { countMatches } from '../test/support/integration.ts';
 import { imageEnvironment } from './support/image-env.ts';
+import { app, ns } from './support/scale-world.ts';
 
 const ENTRIES = (process.env['LOAD_ENTRIES'] ?? 'dist/cli/entry.js,dist/bundle/gatehouse.js').split(',');
 const SIZES = (process.env['LOAD_SIZES'] ?? '10,1000').split(',').map(Number);
@@ -47,37 +41,8 @@ interface Sample {
   externalBytes: number;
 }
 
-/**
- * As the scale bench's world: Ingress app-i in namespace team-(i mod 10), 2 paths to Service svc-i with 3
- * endpoints (5 from 10,000 on; never connected to), TLS on even ones from their namespace's wildcard Secret.
- */
-function app(i: number, n: number): KubernetesObject[] {
-  const namespace = `team-${i % 10}`;
-  return [
-    ingress({
-      name: `app-${i}`,
-      namespace,
-      rules: [
-        {
-          host: `app-${i}.example.com`,
-          paths: [
-            { path: '/', service: `svc-${i}`, port: 80 },
-            { path: '/api', service: `svc-${i}`, port: 80 },
-          ],
-        },
-      ],
-      ...(i % 2 === 0 ? { tls: [{ hosts: [`app-${i}.example.com`], secretName: 'wildcard-tls' }] } : {}),
-    }),
-    ...serviceWithEndpoints(
-      `svc-${i}`,
-      (n >= 10_000 ? [1, 2, 3, 4, 5] : [1, 2, 3]).map((k) => ({
-        ip: `10.${(i >> 8) & 255}.${i & 255}.${k}`,
-        port: 8080,
-      })),
-      { namespace },
-    ),
-  ];
-}
+/** As the scale bench: 3 endpoints per Service, 5 from 10,000 Ingresses on (50,000 endpoints). */
+const endpointsPerService = (n: number): number => (n >= 10_000 ? 5 : 3);
 
 /** `statusWrites`: in cluster mode, the leader's status pass (one write per Ingress) is waited for too. */
 async function measure(g: RunningGatehouse, t0: number, statusWrites = 0): Promise<Sample> {
@@ -104,7 +69,7 @@ async function folderSample(entry: string, n: number): Promise<Sample> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-load-'));
   try {
     await writeManifest(dir, 'shared.yaml', shared);
-    for (let i = 0; i < n; i++) await writeManifest(dir, `app-${i}.yaml`, app(i, n));
+    for (let i = 0; i < n; i++) await writeManifest(dir, `app-${i}.yaml`, app(i, endpointsPerService(n)));
     const t0 = performance.now();
     const g = await launchGatehouse(dir, ['--log-level', 'info'], { entry: path.resolve(REPO_ROOT, entry) });
     try {
@@ -166,7 +131,7 @@ async function clusterRuns(n: number): Promise<void> {
     let next = 0;
     const worker = async (): Promise<void> => {
       for (let i = next++; i < n; i = next++)
-        for (const object of app(i, n))
+        for (const object of app(i, endpointsPerService(n)))
           await api.create(
             object.kind === 'Service'
               ? { ...object, spec: { ...(object as { spec: object }).spec, clusterIP: 'None' } }
@@ -206,7 +171,7 @@ async function clusterRuns(n: number): Promise<void> {
 const certificate = await certificateFor('*.example.com', 'example.com');
 const shared = [
   ingressClass(),
-  ...Array.from({ length: 10 }, (_, k) => tlsSecret('wildcard-tls', certificate, `team-${k}`)),
+  ...Array.from({ length: 10 }, (_, k) => tlsSecret('wildcard-tls', certificate, ns(k))),
 ];
 const imageEnv = imageEnvironment(REPO_ROOT);
 Object.assign(process.env, imageEnv);

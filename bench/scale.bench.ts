@@ -31,7 +31,6 @@ import type { ClusterGatehouse } from '../test/support/cluster-gatehouse.ts';
 import { startEchoBackend, type EchoBackend } from '../test/support/echo-backend.ts';
 import {
   certificateFor,
-  ingress,
   ingressClass,
   serviceWithEndpoints,
   tlsSecret,
@@ -49,6 +48,7 @@ import { request } from '../test/support/http-client.ts';
 import { countMatches } from '../test/support/integration.ts';
 import { freePorts } from '../test/support/ports.ts';
 import { imageEnvironment } from './support/image-env.ts';
+import { address, app, host, NAMESPACES, ns } from './support/scale-world.ts';
 
 const SIZES = (process.env['SCALE_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
 const MODES = (process.env['SCALE_MODES'] ?? 'folder,cluster').split(',');
@@ -57,7 +57,6 @@ const SAMPLES = Number(process.env['SCALE_SAMPLES'] ?? '20');
 const EDITS = Number(process.env['SCALE_EDITS'] ?? '5');
 /** Ingresses of the small config whose edit is timed too (0: not measured). */
 const SMALL = Number(process.env['SCALE_SMALL'] ?? '10');
-const NAMESPACES = 10;
 const DEBOUNCE_MS = 100;
 /** A folder to keep each controller's log in, and to print when each EndpointSlice change was made. */
 const LOGS = process.env['SCALE_LOGS'];
@@ -66,47 +65,7 @@ const LOG_LEVEL = process.env['SCALE_LOG_LEVEL'] ?? 'info';
 const LONG = 30 * 60_000;
 
 // ---------------------------------------------------------------------------------------------------------
-// The cluster: Ingress app-i in namespace team-(i mod 10), host app-i.example.com, paths / and /api to
-// Service svc-i, whose EndpointSlice lists `endpoints` addresses in 10.0.0.0/8 (never connected to). Even
-// Ingresses have TLS from their namespace's one shared wildcard Secret (10 Secrets in all).
-
-const ns = (i: number): string => `team-${i % NAMESPACES}`;
-const host = (i: number): string => `app-${i}.example.com`;
-const address = (i: number, k: number): string => `10.${(i >> 8) & 255}.${i & 255}.${k}`;
-
-function app(
-  i: number,
-  endpoints: number,
-  extra: { editHost?: string; moved?: string } = {},
-): KubernetesObject[] {
-  const ips = Array.from({ length: endpoints }, (_, k) => address(i, k + 1));
-  if (extra.moved !== undefined) ips[ips.length - 1] = extra.moved;
-  return [
-    ingress({
-      name: `app-${i}`,
-      namespace: ns(i),
-      rules: [
-        {
-          host: host(i),
-          paths: [
-            { path: '/', service: `svc-${i}`, port: 80 },
-            { path: '/api', service: `svc-${i}`, port: 80 },
-          ],
-        },
-        // An edit adds a host served by the probe Service: a request to it proves the edit is live.
-        ...(extra.editHost === undefined
-          ? []
-          : [{ host: extra.editHost, paths: [{ path: '/', service: 'probe', port: 80 }] }]),
-      ],
-      ...(i % 2 === 0 ? { tls: [{ hosts: [host(i)], secretName: 'wildcard-tls' }] } : {}),
-    }),
-    ...serviceWithEndpoints(
-      `svc-${i}`,
-      ips.map((ip) => ({ ip, port: 8080 })),
-      { namespace: ns(i) },
-    ),
-  ];
-}
+// The cluster: bench/support/scale-world.ts, plus the IngressClass, the wildcard Secrets and the probe.
 
 /** `rotated`: team-0's wildcard Secret holds this certificate instead (a rotation of one shared Secret). */
 function shared(
