@@ -3,7 +3,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 // What of an object a Snapshot's readers read: all of it but `status`, the type fields and the metadata
 // bookkeeping. Most updates at scale are the leader's own status writes echoing back through the watch, one
 // per Ingress, to every replica: they change nothing here. Used by the kube source (which updates make a
-// Snapshot: content-fingerprint.ts) and by the endpoint fast path (is a new copy of an object the same?).
+// Snapshot: kube-source.ts) and by the endpoint fast path (is a new copy of an object the same?).
 
 /** Fixed by the informer an object comes from; a typed list leaves them out of its items. */
 export const TYPE_FIELDS: ReadonlySet<string> = new Set(['apiVersion', 'kind']);

@@ -6,7 +6,7 @@ import type { V1EndpointSlice, V1Ingress, V1Secret, V1Service } from '@kubernete
 import { trimmed, withContentOf } from '../../src/sources/kube/trim.ts';
 
 describe('informer cache trimming', () => {
-  it('an EndpointSlice keeps its addresses, conditions, ports and labels, not the pods and nodes behind them', () => {
+  it('an EndpointSlice keeps its addresses, conditions, ports and Service label, not the pods and nodes behind them', () => {
     const slice = (): V1EndpointSlice => ({
       addressType: 'IPv4',
       metadata: {
@@ -14,7 +14,14 @@ describe('informer cache trimming', () => {
         namespace: 'web',
         uid: 'e1',
         resourceVersion: '7',
-        labels: { 'kubernetes.io/service-name': 'shop' },
+        generateName: 'shop-',
+        generation: 3,
+        labels: {
+          'kubernetes.io/service-name': 'shop',
+          'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+          'app.kubernetes.io/name': 'shop',
+        },
+        annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': '2026-12-02T01:00:00Z' },
         ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: 'shop', uid: 'u1' }],
         managedFields: [{ manager: 'kube-controller-manager' }],
       },
@@ -51,19 +58,30 @@ describe('informer cache trimming', () => {
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     });
     assert.deepEqual(arrived, slice(), 'the object that arrived is not changed');
+    // Parts many slices have alike are one copy: each endpoint's conditions, the ports.
+    const other = trimmed(slice(), 'EndpointSlice', false).object as V1EndpointSlice;
+    const first = kept.object as V1EndpointSlice;
+    assert.equal(other.endpoints[0]?.conditions, first.endpoints[0]?.conditions);
+    assert.equal(other.ports, first.ports);
+    assert.notEqual(other.endpoints[0]?.addresses, undefined);
   });
 
-  it('an Ingress keeps its spec, status and annotations, without kubectl’s last-applied copy', () => {
+  it('an Ingress keeps its spec, status, annotations, uid and creation time, without kubectl’s last-applied copy or labels', () => {
     const ingress: V1Ingress = {
       kind: 'Ingress',
       metadata: {
         name: 'shop',
         namespace: 'web',
         uid: 'i1',
+        resourceVersion: '12',
+        generation: 2,
+        creationTimestamp: '2026-12-02T01:00:00Z' as unknown as Date,
+        labels: { 'app.kubernetes.io/managed-by': 'Helm' },
         annotations: {
           'kubectl.kubernetes.io/last-applied-configuration': '{"a huge":"copy"}',
           'nginx.ingress.kubernetes.io/rewrite-target': '/',
         },
+        finalizers: ['example.com/keep'],
         managedFields: [{ manager: 'kubectl' }],
       },
       spec: { ingressClassName: 'gatehouse' },
@@ -74,13 +92,19 @@ describe('informer cache trimming', () => {
       name: 'shop',
       namespace: 'web',
       uid: 'i1', // its Events name it
+      resourceVersion: '12',
+      creationTimestamp: '2026-12-02T01:00:00Z', // the older Ingress wins a conflict
       annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' },
     });
     assert.equal(kept.spec, ingress.spec);
-    assert.equal(kept.status, ingress.status);
+    assert.deepEqual(kept.status, ingress.status);
+    // The leader writes the same status on every Ingress: the copies share one.
+    const echo: V1Ingress = { ...ingress, status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } };
+    const next = trimmed(echo, 'Ingress', false);
+    assert.equal((next.object as V1Ingress).status, kept.status);
   });
 
-  it('a Service keeps its type, address, external name and ports, not its status or other settings', () => {
+  it('a Service keeps its type, address, external name and ports, not its status, labels or other settings', () => {
     const service = (): V1Service => ({
       metadata: { name: 'shop', namespace: 'web', uid: 's1', labels: { app: 'shop' } },
       spec: {
@@ -101,10 +125,12 @@ describe('informer cache trimming', () => {
     const kept = trimmed(arrived, 'Service', false).object;
     assert.deepEqual(kept, {
       kind: 'Service',
-      metadata: { name: 'shop', namespace: 'web', labels: { app: 'shop' } },
+      metadata: { name: 'shop', namespace: 'web' },
       spec: { type: 'LoadBalancer', clusterIP: '10.96.0.10', ports: arrived.spec?.ports },
     });
     assert.equal((kept as V1Service).spec?.ports, arrived.spec?.ports, 'the ports are shared, not copied');
+    const again = trimmed(service(), 'Service', false).object as V1Service;
+    assert.equal(again.spec?.ports, arrived.spec?.ports, 'one copy of ports alike');
     assert.deepEqual(arrived, service());
     const external: V1Service = { spec: { type: 'ExternalName', externalName: 'db.example.com' } };
     assert.deepEqual(trimmed(external, 'Service', false).object, { kind: 'Service', spec: external.spec });

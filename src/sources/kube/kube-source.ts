@@ -8,11 +8,11 @@ import {
   type V1Secret,
 } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
+import { sameContent } from '../../model/object-content.ts';
 import type { Snapshot } from '../../model/snapshot.ts';
 import { buildSnapshot, type SourcedObject } from '../kube-objects.ts';
 import { getJson, listPage } from './api-get.ts';
 import { WatchdogWatch, type WatchLike } from './supervised-watch.ts';
-import { contentFingerprint } from './content-fingerprint.ts';
 import { listInPages } from './paged-list.ts';
 import { authMapSecrets, secretKey, trimmed, withContentOf } from './trim.ts';
 
@@ -58,8 +58,6 @@ export class KubeSource {
   private allDataWanted = new Set<string>();
   /** Secrets whose cached copy lost data keys (see trim.ts). */
   private readonly trimmedSecrets = new Set<string>();
-  /** What translate may read of a cached object (content-fingerprint.ts), computed once per object. */
-  private readonly fingerprintMemo = new WeakMap<KubernetesObject, string>();
   /** Copies that arrived with nothing translate reads changed (a status write's echo): no Snapshot. */
   private readonly unchanged = new WeakSet<KubernetesObject>();
   /** Trimmed Secrets being read again whole; no Snapshot is emitted meanwhile. */
@@ -220,8 +218,9 @@ export class KubeSource {
    * nothing translate reads (the leader's status writes echoing back, to every replica; an object listed
    * again after a restart) shares what translate reads with the copy cached before, which the served
    * Snapshot still holds: without that, every Ingress was held twice after a round of status writes. Such
-   * a copy is marked `unchanged`, so that it makes no Snapshot. Compared with the copy cached before, not a
-   * map of fingerprints by name (4.4 MB at 10,000 Ingresses).
+   * a copy is marked `unchanged`, so that it makes no Snapshot. Compared with the copy cached before
+   * (sameContent), not through digests kept per object (a map of them by name was 4.4 MB at 10,000
+   * Ingresses; one per cached object, 1–2 MB and a SHA-1 of every object that arrived).
    */
   private arriving(
     kind: string,
@@ -230,21 +229,10 @@ export class KubeSource {
   ): KubernetesObject {
     const kept = this.trim(kind, object);
     const before = lw.get(kept.metadata?.name ?? '', kept.metadata?.namespace);
-    if (before === undefined || this.fingerprintOf(before) !== this.fingerprintOf(kept)) return kept;
+    if (before === undefined || !sameContent(before, kept)) return kept;
     const shared = withContentOf(before, kept);
-    this.fingerprintMemo.set(shared, this.fingerprintOf(kept));
     this.unchanged.add(shared);
     return shared;
-  }
-
-  /** contentFingerprint, computed once per object. */
-  private fingerprintOf(object: KubernetesObject): string {
-    let fingerprint = this.fingerprintMemo.get(object);
-    if (fingerprint === undefined) {
-      fingerprint = contentFingerprint(object);
-      this.fingerprintMemo.set(object, fingerprint);
-    }
-    return fingerprint;
   }
 
   /** The copy of an arriving object that the cache keeps; notes which Secrets lost data. */

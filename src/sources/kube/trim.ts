@@ -1,4 +1,10 @@
-import type { KubernetesObject, V1Endpoint, V1Ingress, V1ServiceSpec } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1Endpoint,
+  V1Ingress,
+  V1IngressStatus,
+  V1ServiceSpec,
+} from '@kubernetes/client-node';
 
 // What the informer caches keep of each object: only what translate reads. The informers hand each object
 // arriving from a list page or a watch event to trimmed(), and cache what it returns: a new object, built
@@ -12,8 +18,21 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set(['tls.crt', 'tls.key', '
 
 /** kubectl's copy of the whole object as last applied: never read, often as large as the object itself. */
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-/** Metadata never read: the API server's field owners, and the objects this one belongs to. */
-const DROPPED_METADATA = new Set(['managedFields', 'ownerReferences']);
+/**
+ * What is read of an object's metadata besides its name and namespace: its resourceVersion (the informer
+ * compares versions; status writes and the config history name them), and per kind: an Ingress's
+ * annotations, creation time (the older Ingress wins a conflict) and uid (its Events name it), an
+ * IngressClass's annotations (the default class), an EndpointSlice's Service label. Not labels, other
+ * annotations, field owners, owner references, finalizers, generation: a few hundred bytes per object in a
+ * real cluster (Helm and kubectl labels on every object, the EndpointSlice controller's annotations and
+ * copies of the Service's labels).
+ */
+const METADATA_READ: Readonly<Record<string, ReadonlySet<string>>> = {
+  Ingress: new Set(['name', 'namespace', 'resourceVersion', 'uid', 'creationTimestamp', 'annotations']),
+  IngressClass: new Set(['name', 'namespace', 'resourceVersion', 'annotations']),
+  EndpointSlice: new Set(['name', 'namespace', 'resourceVersion', 'labels']),
+};
+const METADATA_READ_OTHERWISE: ReadonlySet<string> = new Set(['name', 'namespace', 'resourceVersion']);
 /**
  * What translate reads of a Service's spec (backends.ts, translate.ts): its type, address, external name and
  * ports. Not its IP families, selector, traffic policies or load balancer settings, nor its status.
@@ -23,17 +42,20 @@ const SERVICE_SPEC_KEYS: ReadonlySet<string> = new Set(['type', 'clusterIP', 'ex
 // Read here (sources may not import the annotation registry) to find the Secrets whose every key counts.
 const AUTH_SECRET = 'nginx.ingress.kubernetes.io/auth-secret';
 const AUTH_SECRET_TYPE = 'nginx.ingress.kubernetes.io/auth-secret-type';
+/** The label naming an EndpointSlice's Service (translate's backends.ts reads it). */
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export const secretKey = (namespace: string | undefined, name: string | undefined): string =>
   `${namespace ?? ''}/${name ?? ''}`;
 
 /**
- * A copy of `object` without what translate never reads: `managedFields`, `ownerReferences`, kubectl's
- * last-applied copy, the uid of anything but an Ingress (only an Ingress's Events name it), a Service's
- * status and its spec outside SERVICE_SPEC_KEYS, the pods and nodes behind an EndpointSlice's endpoints (each
- * keeps its addresses and conditions), and the data of a Secret outside SECRET_KEYS unless `keepAllData` (an
- * auth-map Secret: one key per user). `droppedData`: Secret data was left out. The parts kept are shared with
- * `object`, which is not changed.
+ * A copy of `object` with only what translate reads: of its metadata, METADATA_READ (an EndpointSlice's
+ * labels only its Service's, an Ingress's annotations without kubectl's last-applied copy); of a Service, its
+ * spec's SERVICE_SPEC_KEYS and no status; of an EndpointSlice's endpoints, their addresses and conditions (not
+ * the pods and nodes behind them); of an Ingress's status, its load balancer addresses; and of a Secret, the
+ * data outside SECRET_KEYS only when `keepAllData` (an auth-map Secret: one key per user). Parts that many
+ * objects have alike are shared (SharedParts). `droppedData`: Secret data was left out. The parts kept are
+ * shared with `object`, which is not changed.
  */
 export function trimmed(
   object: KubernetesObject,
@@ -45,10 +67,12 @@ export function trimmed(
   for (const [key, value] of Object.entries(object)) {
     if (value === undefined || (key === 'status' && kind === 'Service')) continue;
     if (key === 'metadata')
-      copy[key] = trimmedMetadata(value as NonNullable<KubernetesObject['metadata']>, kind === 'Ingress');
+      copy[key] = trimmedMetadata(value as NonNullable<KubernetesObject['metadata']>, kind);
     else if (key === 'spec' && kind === 'Service') copy[key] = serviceSpec(value as V1ServiceSpec);
+    else if (key === 'status' && kind === 'Ingress') copy[key] = ingressStatus(value as V1IngressStatus);
     else if (key === 'endpoints' && kind === 'EndpointSlice')
       copy[key] = trimmedEndpoints(value as V1Endpoint[]);
+    else if (key === 'ports' && kind === 'EndpointSlice') copy[key] = SHARED.of(value);
     else if ((key === 'data' || key === 'stringData') && kind === 'Secret' && !keepAllData) {
       const data = value as Record<string, string>;
       const kept = Object.entries(data).filter(([k]) => SECRET_KEYS.has(k));
@@ -63,16 +87,21 @@ export function trimmed(
 
 function trimmedMetadata(
   metadata: NonNullable<KubernetesObject['metadata']>,
-  keepUid: boolean,
+  kind: string,
 ): NonNullable<KubernetesObject['metadata']> {
+  const read = METADATA_READ[kind] ?? METADATA_READ_OTHERWISE;
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metadata)) {
-    if (value === undefined || DROPPED_METADATA.has(key) || (key === 'uid' && !keepUid)) continue;
-    const annotations = value as Record<string, string>;
-    copy[key] =
-      key === 'annotations' && Object.hasOwn(annotations, LAST_APPLIED)
-        ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED))
-        : value;
+    if (value === undefined || !read.has(key)) continue;
+    if (key === 'labels') {
+      // Only an EndpointSlice's labels are read, and of them only the Service's name.
+      const service = (value as Record<string, string>)[SERVICE_NAME_LABEL];
+      if (service !== undefined) copy[key] = { [SERVICE_NAME_LABEL]: service };
+    } else if (key === 'annotations' && Object.hasOwn(value as object, LAST_APPLIED)) {
+      copy[key] = Object.fromEntries(
+        Object.entries(value as Record<string, string>).filter(([k]) => k !== LAST_APPLIED),
+      );
+    } else copy[key] = value;
   }
   return copy;
 }
@@ -80,8 +109,14 @@ function trimmedMetadata(
 function serviceSpec(spec: V1ServiceSpec): V1ServiceSpec {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(spec))
-    if (value !== undefined && SERVICE_SPEC_KEYS.has(key)) copy[key] = value;
+    if (value !== undefined && SERVICE_SPEC_KEYS.has(key))
+      copy[key] = key === 'ports' ? SHARED.of(value) : value;
   return copy;
+}
+
+/** The status writer reads an Ingress's load balancer addresses: the leader writes the same on every one. */
+function ingressStatus(status: V1IngressStatus): V1IngressStatus {
+  return status.loadBalancer === undefined ? {} : SHARED.of({ loadBalancer: status.loadBalancer });
 }
 
 /**
@@ -93,14 +128,40 @@ function trimmedEndpoints(endpoints: readonly V1Endpoint[] | null): V1Endpoint[]
     endpoints?.map((e) =>
       e.conditions === undefined
         ? { addresses: e.addresses }
-        : { addresses: e.addresses, conditions: e.conditions },
+        : { addresses: e.addresses, conditions: SHARED.of(e.conditions) },
     ) ?? null
   );
 }
 
 /**
+ * One copy of each small part that many cached objects have alike: an endpoint's conditions (50,000
+ * `{ready: true, serving: true, terminating: false}` at 10,000 Services), an EndpointSlice's or a Service's
+ * ports, the status the leader writes on every Ingress. Parts are compared as JSON; large ones are not
+ * shared. Cached objects are never changed (sources hand on a new object for a change), so sharing is safe.
+ * Bounded: when full, it starts again (objects cached before keep the copies they have).
+ */
+class SharedParts {
+  private static readonly MAX_PARTS = 1024;
+  private static readonly MAX_JSON = 512;
+  private readonly parts = new Map<string, unknown>();
+
+  of<T>(part: T): T {
+    if (part === null || typeof part !== 'object') return part;
+    const json = JSON.stringify(part);
+    if (json.length > SharedParts.MAX_JSON) return part;
+    const known = this.parts.get(json);
+    if (known !== undefined) return known as T;
+    if (this.parts.size >= SharedParts.MAX_PARTS) this.parts.clear();
+    this.parts.set(json, part);
+    return part;
+  }
+}
+
+const SHARED = new SharedParts();
+
+/**
  * `now` with what translate reads taken from `before`, an earlier copy of the same object with the same
- * content fingerprint (content-fingerprint.ts), so the two share it: `now`'s status and metadata
+ * content (src/model/object-content.ts sameContent), so the two share it: `now`'s status and metadata
  * bookkeeping, `before`'s spec, data, labels and annotations. Neither object is changed.
  */
 export function withContentOf(before: KubernetesObject, now: KubernetesObject): KubernetesObject {
