@@ -181,7 +181,7 @@ export class NginxProcess {
 
   private async applyNow(config: RenderedConfig): Promise<ApplyOutcome> {
     if (this.child !== undefined && this.liveChecksum === config.checksum) {
-      // Only the dynamic state changed (endpoints): pushed and read back, no reload.
+      // Only the dynamic state changed (endpoints): pushed, no reload.
       await this.syncDynamic(config.dynamic);
       return 'updated';
     }
@@ -240,28 +240,34 @@ export class NginxProcess {
   }
 
   /**
-   * Brings NGINX's dynamic state to `state`: only the difference when NGINX holds the state last pushed,
-   * else the whole of it; then reads the id back from the socket. The state file on disk follows, so a
-   * restarted NGINX starts from it.
+   * Brings NGINX's dynamic state to `state`. In the steady state NGINX holds the state pushed last, and one
+   * request carries only the difference; its reply names the state NGINX then holds (state.lua sets it
+   * before answering). An NGINX holding another state (restarted, or not pushed to yet) refuses that with
+   * 409 and is sent the whole state, unless it holds this very one already (it loaded the state file).
+   * The state file on disk follows, so a restarted NGINX starts from it.
    */
   private async syncDynamic(state: DynamicState): Promise<void> {
-    const socket = this.statusSocket;
-    const live = await fetchStateId(socket);
-    if (live !== state.id) {
-      const base = this.pushed !== undefined && live === this.pushed.id ? this.pushed : undefined;
-      let reply = await socketRequest(socket, 'POST', '/gatehouse/state', stateChange(base, state));
-      if (reply.status === 409)
-        reply = await socketRequest(socket, 'POST', '/gatehouse/state', stateChange(undefined, state));
-      if (reply.status !== 200)
-        throw new NginxProcessError(
-          `nginx refused the dynamic state (${reply.status}): ${reply.body.trim()}`,
-        );
-      const confirmed = await fetchStateId(socket);
-      if (confirmed !== state.id)
-        throw new NginxProcessError(`nginx holds dynamic state ${String(confirmed)}, not ${state.id}`);
+    const base = this.pushed;
+    let held =
+      base !== undefined && base.id !== state.id ? await this.postState(stateChange(base, state)) : 409;
+    if (held === 409) {
+      const live = await fetchStateId(this.statusSocket);
+      held = live === state.id ? live : await this.postState(stateChange(undefined, state));
     }
+    if (held !== state.id)
+      throw new NginxProcessError(`nginx holds dynamic state ${String(held)}, not ${state.id}`);
     this.pushed = state;
     this.persistLater(state);
+  }
+
+  /** POSTs a state change; the id of the state NGINX then holds, or 409 when it was made against another. */
+  private async postState(change: string): Promise<string | 409 | undefined> {
+    const reply = await socketRequest(this.statusSocket, 'POST', '/gatehouse/state', change);
+    if (reply.status === 409) return 409;
+    if (reply.status !== 200)
+      throw new NginxProcessError(`nginx refused the dynamic state (${reply.status}): ${reply.body.trim()}`);
+    const id = (JSON.parse(reply.body) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
   }
 
   /** Writes `state` to the state file after the writes before it, unless the file holds it already. */

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fetchBackends } from '../../src/nginx/dynamic-client.ts';
+import { fetchBackends, socketRequest } from '../../src/nginx/dynamic-client.ts';
 import { childPids } from '../../src/nginx/workers.ts';
 import { ingress, serviceWithEndpoints, writeManifest } from '../support/fixtures.ts';
 import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
@@ -206,5 +206,32 @@ describe('endpoints change without a reload', () => {
     }
     const answers = new Set(load.answers.map((a) => a.answer.replace(/^error .*/, 'connection error')));
     assert.ok(!answers.has('503') && !answers.has('502'), `answers: ${[...answers].join(', ')}`);
+  });
+
+  it('an NGINX holding another state than the one pushed last gets the whole state with the next change', async () => {
+    assert.ok(gatehouse);
+    const g = gatehouse;
+    const socket = path.join(g.confDir, 'run', 'status.sock');
+    const reloadsBefore = countMatches(g.logs(), 'nginx reloaded');
+    const { default_scaled_80: scaled, ...others } = (await fetchBackends(socket)).backends;
+    assert.ok(scaled !== undefined);
+    // Whatever the cause (a state lost, another writer), NGINX no longer holds what the controller pushed.
+    const replaced = await socketRequest(socket, 'POST', '/gatehouse/state', '{"id":"foreign","set":{}}');
+    assert.equal(replaced.status, 200, replaced.body);
+    assert.equal(describeReply(await request('http', g.httpPort, HOST, '/')), '503');
+    // The next change is sent as a difference, refused (409), and then sent whole: the backends it did not
+    // touch come back too.
+    await writeService('pod-3');
+    await eventually(
+      () => request('http', g.httpPort, HOST, '/').then(describeReply),
+      (a) => a === '200 pod-3',
+    );
+    const { default_scaled_80: now, ...othersNow } = (await fetchBackends(socket)).backends;
+    assert.deepEqual(
+      now,
+      endpointsOf('pod-3').map((e) => `${e.ip}:${e.port}`),
+    );
+    assert.deepEqual(othersNow, others);
+    assert.equal(countMatches(g.logs(), 'nginx reloaded'), reloadsBefore);
   });
 });
