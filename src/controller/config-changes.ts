@@ -28,6 +28,8 @@ export interface ConfigChange {
  * very same object on both sides (the endpoint fast path keeps them all) is not looked into.
  */
 export function describeChange(before: NginxModel | undefined, after: NginxModel): ConfigChange {
+  const endpointsOnly = before === undefined ? undefined : endpointChanges(before, after);
+  if (endpointsOnly !== undefined) return endpointsOnly;
   const paths = { added: [] as string[], removed: [] as string[], changed: [] as string[] };
   const serversBefore = servers(before);
   const serversAfter = servers(after);
@@ -52,6 +54,39 @@ export function describeChange(before: NginxModel | undefined, after: NginxModel
           : [];
       })
       .sort((a, b) => cmp(a.upstream, b.upstream)),
+  };
+}
+
+/**
+ * The change between two models of the endpoint fast path (the same servers; the same upstreams in the same
+ * order, a changed one a new object): only endpoints, found without a map of every host and upstream (at
+ * 10,000 Ingresses those took longer than the push they describe). Undefined for any other pair.
+ */
+function endpointChanges(before: NginxModel, after: NginxModel): ConfigChange | undefined {
+  if (
+    before.servers !== after.servers ||
+    before.defaultServer !== after.defaultServer ||
+    before.upstreams.length !== after.upstreams.length
+  )
+    return undefined;
+  const endpointsChanged: { upstream: string; before: number; after: number }[] = [];
+  for (const [i, u] of after.upstreams.entries()) {
+    const old = before.upstreams[i];
+    if (old === u) continue;
+    if (old?.name !== u.name) return undefined;
+    if (!sameEndpoints(old, u))
+      endpointsChanged.push({ upstream: u.name, before: old.endpoints.length, after: u.endpoints.length });
+  }
+  const none: readonly string[] = [];
+  return {
+    hostsAdded: none,
+    hostsRemoved: none,
+    pathsAdded: none,
+    pathsRemoved: none,
+    pathsChanged: none,
+    upstreamsAdded: none,
+    upstreamsRemoved: none,
+    endpointsChanged: endpointsChanged.sort((a, b) => cmp(a.upstream, b.upstream)),
   };
 }
 

@@ -64,6 +64,45 @@ describe('what a reload changed', () => {
     assert.equal(formatChange(describeChange(before, after)), 'endpoints default_s_80 1→2');
   });
 
+  it("describes the fast path's models as it describes any two models", () => {
+    const two = (ips: string[]) => [
+      ingressClass(),
+      ingress({
+        name: 'app',
+        rules: [
+          {
+            host: 'a.example.com',
+            paths: [
+              { path: '/a', service: 'a', port: 80 },
+              { path: '/b', service: 'b', port: 80 },
+            ],
+          },
+        ],
+      }),
+      ...serviceWithEndpoints('a', [{ ip: '10.0.0.1', port: 8080 }]),
+      ...serviceWithEndpoints(
+        'b',
+        ips.map((ip) => ({ ip, port: 8080 })),
+      ),
+    ];
+    const before = translateObjects(two(['10.0.1.1', '10.0.1.2'])).model;
+    const changed = translateObjects(two(['10.0.1.3'])).model.upstreams;
+    const same = translateObjects(two(['10.0.1.1', '10.0.1.2'])).model.upstreams;
+    for (const upstreams of [
+      [before.upstreams[0]!, changed[1]!], // one upstream changed, as the fast path makes it
+      [before.upstreams[0]!, same[1]!], // a new object with the same endpoints: no change
+      [changed[1]!, before.upstreams[0]!], // another order: not the fast path's, compared by name
+    ]) {
+      const fast = { ...before, upstreams };
+      const general = { ...fast, servers: [...fast.servers] }; // not the same servers: the whole comparison
+      assert.deepEqual(describeChange(before, fast), describeChange(before, general));
+    }
+    assert.equal(
+      formatChange(describeChange(before, { ...before, upstreams: [before.upstreams[0]!, changed[1]!] })),
+      'endpoints default_b_80 2→1',
+    );
+  });
+
   it('names at most MAX_CHANGE_ITEMS items, then how many more', () => {
     const paths = Array.from({ length: 60 }, (_, i) => `/p${String(i).padStart(2, '0')}`);
     const model = translateObjects([ingressClass(), app(paths), ...svc('10.0.0.1')]).model;
