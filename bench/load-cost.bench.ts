@@ -8,8 +8,10 @@
 //   - V8 heap in use and external memory then (the controller's own /metrics, no forced GC).
 // The controllers run as the image runs them (the ENV lines of docker/Dockerfile, such as NODE_OPTIONS).
 // Run: npm run bench:load   (LOAD_ENTRIES=dist/cli/entry.js,dist/bundle/gatehouse.js the builds, relative
-// to the repository; LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// to the repository; LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster;
+// LOAD_HEAP_SNAPSHOT=<dir>: after each settled sample, a V8 heap snapshot of the controller is written there,
+// for `node scripts/heap-owners.ts <file>`).
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
@@ -32,6 +34,7 @@ const ROUNDS = Number(process.env['LOAD_ROUNDS'] ?? '2');
 const MODES = (process.env['LOAD_MODES'] ?? 'folder,cluster').split(',');
 const LONG = 10 * 60_000;
 const SETTLE_MS = 3000;
+const HEAP_SNAPSHOT_DIR = process.env['LOAD_HEAP_SNAPSHOT'];
 
 interface Sample {
   healthyMs: number;
@@ -56,6 +59,7 @@ async function measure(g: RunningGatehouse, t0: number, statusWrites = 0): Promi
   const metrics = await (await fetch(`http://127.0.0.1:${g.healthzPort}/metrics`)).text();
   const metric = (name: string): number =>
     Number(new RegExp(`^gatehouse_${name} (\\S+)`, 'm').exec(metrics)?.[1]);
+  if (HEAP_SNAPSHOT_DIR !== undefined) await heapSnapshot(g, metrics);
   return {
     healthyMs,
     rssKiB: field('VmRSS'),
@@ -63,6 +67,36 @@ async function measure(g: RunningGatehouse, t0: number, statusWrites = 0): Promi
     heapBytes: metric('nodejs_heap_size_used_bytes'),
     externalBytes: metric('nodejs_external_memory_bytes'),
   };
+}
+
+/** Asks the controller for a heap snapshot (SIGUSR2, see NODE_OPTIONS below) and waits until it is written. */
+async function heapSnapshot(g: RunningGatehouse, metrics: string): Promise<void> {
+  const dir = HEAP_SNAPSHOT_DIR ?? '';
+  const pid = g.process.pid ?? 0;
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const spaces = [
+    ...metrics.matchAll(/^gatehouse_nodejs_heap_space_size_used_bytes\{space="(\w+)"\} (\S+)/gm),
+  ];
+  console.log(
+    `pid ${pid} smaps_rollup:\n${rollup}heap spaces used (MiB): ${spaces
+      .map(([, space = '', bytes = '0']) => `${space} ${mib(Number(bytes))}`)
+      .join(', ')}`,
+  );
+  const before = new Set(await readdir(dir));
+  g.process.kill('SIGUSR2');
+  // V8 writes the whole file on the main thread: once /healthz answers again, it is complete.
+  for (;;) {
+    await sleep(1000);
+    const fresh = (await readdir(dir)).filter((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    const answered = await fetch(`http://127.0.0.1:${g.healthzPort}/healthz`).then(
+      () => true,
+      () => false,
+    );
+    if (fresh.length > 0 && answered) {
+      console.log(`heap snapshot: ${path.join(dir, fresh[0] ?? '')}`);
+      return;
+    }
+  }
 }
 
 async function folderSample(entry: string, n: number): Promise<Sample> {
@@ -174,6 +208,9 @@ const shared = [
   ...Array.from({ length: 10 }, (_, k) => tlsSecret('wildcard-tls', certificate, ns(k))),
 ];
 const imageEnv = imageEnvironment(REPO_ROOT);
+if (HEAP_SNAPSHOT_DIR !== undefined)
+  imageEnv['NODE_OPTIONS'] =
+    `${imageEnv['NODE_OPTIONS'] ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${path.resolve(HEAP_SNAPSHOT_DIR)}`;
 Object.assign(process.env, imageEnv);
 console.log(
   `load cost: ${new Date().toISOString()}; ${ROUNDS} rounds; the image's ${Object.entries(imageEnv)
