@@ -8,6 +8,7 @@
 // reaches first (owners claim in turn, each what the ones before did not) and what it alone keeps alive
 // (freed if only it let go; the rest of the heap, the other owners included, still holds the others).
 // Run: node scripts/heap-owners.ts FILE.heapsnapshot [--min 0.5] [--depth 40] [--owners A.b,C]
+//      [--paths OWNER [--top 40]]
 import { readFileSync } from 'node:fs';
 
 interface Meta {
@@ -275,7 +276,7 @@ function flood(
   return bytes;
 }
 
-function owners(s: Snapshot, specs: string[], pathsOf: string | undefined): void {
+function owners(s: Snapshot, specs: string[], pathsOf: string | undefined, top: number): void {
   const count = s.nodes.length / s.nodeFields;
   const claims = new Int32Array(count);
   /** The edge (index into s.edges) each claimed node was first reached by; -1 for an owner's start. */
@@ -341,7 +342,7 @@ function owners(s: Snapshot, specs: string[], pathsOf: string | undefined): void
     byPath.set(key, (byPath.get(key) ?? 0) + (s.nodes[n * s.nodeFields + 3] ?? 0));
   }
   console.log(`\n${pathsOf}, by field path (MiB):`);
-  for (const [key, bytes] of [...byPath].sort((a, b) => b[1] - a[1]).slice(0, 40))
+  for (const [key, bytes] of [...byPath].sort((a, b) => b[1] - a[1]).slice(0, top))
     console.log(`${(bytes / MIB).toFixed(2).padStart(7)} ${key}`);
 }
 
@@ -418,6 +419,7 @@ function main(): void {
     s,
     at === -1 ? OWNERS : (args[at + 1] ?? '').split(','),
     pathsAt === -1 ? undefined : args[pathsAt + 1],
+    option('--top', 40),
   );
 }
 
