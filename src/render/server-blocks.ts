@@ -103,7 +103,8 @@ function numbered(pieces: readonly string[], base: number): { text: string; rout
       text += String(base + Number(piece));
     }
   });
-  return { text, routes };
+  // A copy of exactly its length (kept as long as the block is; an array grown by push has room for more).
+  return { text, routes: routes.slice() };
 }
 
 /** A cached block for the same server with its routes counted from another first route id. */

@@ -10,6 +10,7 @@ import {
   type ExternalNamePolicy,
 } from './address-policy.ts';
 import { dnsSubdomain, ipAddress, portNumber } from './validators.ts';
+import { interned } from './interned.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
@@ -92,8 +93,8 @@ export class ServiceIndex {
     clusterIp: boolean,
   ): ResolvedBackend {
     const svc = this.lookupService(namespace, ref.service);
-    const name = `${namespace}_${ref.service}_${portLabel}`;
-    const source = `service ${namespace}/${ref.service} port ${portLabel}`;
+    const name = interned(`${namespace}_${ref.service}_${portLabel}`);
+    const source = interned(`service ${namespace}/${ref.service} port ${portLabel}`);
     const backend: UpstreamBackend = { namespace, service: ref.service, port: ref.port, clusterIp };
     if (svc === undefined) {
       const reason =
@@ -125,8 +126,8 @@ export class ServiceIndex {
         return {
           kind: 'upstream',
           upstream: {
-            name: `${name}_cluster`,
-            source: `${source} (cluster IP)`,
+            name: interned(`${name}_cluster`),
+            source: interned(`${source} (cluster IP)`),
             endpoints: [{ host: ip.data, port: servicePort.port }],
             backend,
           },

@@ -4,6 +4,7 @@ import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import { checkRegexPath } from './path-regex.ts';
 import { dnsLabelName, dnsSubdomain, httpPath, ingressHost, portName, portNumber } from './validators.ts';
+import { interned } from './interned.ts';
 
 /** A Service backend, validated: what an Ingress path or default backend points at. */
 export interface ServiceBackendRef {
@@ -200,11 +201,13 @@ export function parseIngress(raw: V1Ingress): ParseResult {
       pathType: p.pathType,
       regexGroups: p.regexGroups,
       backend: toBackend(p.backend),
-      field: `spec.rules[${r}].http.paths[${i}]`,
+      field: interned(`spec.rules[${r}].http.paths[${i}]`),
     })),
   }));
   const tls: ParsedTls[] = (s.tls ?? []).flatMap((t, i) =>
-    t.secretName == null ? [] : [{ hosts: t.hosts ?? [], secretName: t.secretName, field: `spec.tls[${i}]` }],
+    t.secretName == null
+      ? []
+      : [{ hosts: t.hosts ?? [], secretName: t.secretName, field: interned(`spec.tls[${i}]`) }],
   );
   return {
     ok: true,

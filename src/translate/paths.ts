@@ -2,6 +2,7 @@ import { cmp } from '../model/diagnostics.ts';
 import type { Location } from '../model/nginx.ts';
 import type { PathType } from './ingress-parse.ts';
 import { literalRegex } from './path-regex.ts';
+import { interned } from './interned.ts';
 
 /**
  * A path claim as Kubernetes sees it: Prefix paths ignore a trailing slash, so `/foo/` and `/foo` are one.
@@ -48,10 +49,10 @@ export function locationsFor(c: PathClaim, exactPaths: ReadonlySet<string>, rege
     return [{ modifier: c.path.length > 1 && c.path.endsWith('/') ? '~' : '=', path: c.path }];
   if (c.match === 'Regex') return [{ modifier: '~*', path: c.path }];
   if (c.path === '/') return [{ modifier: '', path: '/' }];
-  if (regexHost) return [{ modifier: '~*', path: `${literalRegex(c.path)}(/|$)` }];
+  if (regexHost) return [{ modifier: '~*', path: interned(`${literalRegex(c.path)}(/|$)`) }];
   const out: Match[] = [];
   if (!exactPaths.has(c.path)) out.push({ modifier: '=', path: c.path });
-  out.push({ modifier: '', path: `${c.path}/` });
+  out.push({ modifier: '', path: interned(`${c.path}/`) });
   return out;
 }
 

@@ -26,8 +26,6 @@ export type HostEffect =
       readonly upstream: Upstream;
       readonly use: BackendUse;
       readonly service: ObjectRef;
-      /** The Service's refKey. */
-      readonly key: string;
     }
   | { readonly kind: 'route'; readonly route: Route }
   | {

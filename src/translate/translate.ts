@@ -67,6 +67,7 @@ import {
   type HostEffect,
   type TranslateMemo,
 } from './translate-memo.ts';
+import { SharedValues, interned } from './interned.ts';
 import {
   SERVER_SNIPPET_FIELD,
   fallsUnder,
@@ -283,7 +284,7 @@ export function translate(
     const backendUse: BackendUse = {
       upstream: resolved.upstream.name,
       object: who,
-      field,
+      field: interned(field),
       ...(serviceUpstream && { clusterIp: true as const }),
     };
     const service: ObjectRef = { kind: 'Service', namespace, name: ref.service };
@@ -295,7 +296,6 @@ export function translate(
       upstream: resolved.upstream,
       use: backendUse,
       service,
-      key: refKey(service),
     });
     return { kind: 'proxy', upstream: resolved.upstream.name, protocol: 'HTTP' };
   };
@@ -329,6 +329,7 @@ export function translate(
   });
   const modsecurity = new ModSecurityFiles(config.modsecurity);
   const context: ServerContext = {
+    shared: new SharedValues(),
     externalAuths,
     mirrors,
     modsecurity,
@@ -408,7 +409,13 @@ export function translate(
         (c) => c.ingress.ref.namespace,
       ),
     );
-    memo.keep(host, { key, namespaces: [...namespaces], server, base, effects }, false);
+    // Copies of exactly their length: arrays grown by push keep room for more (17 slots for 4 effects),
+    // and these are kept as long as the host is.
+    memo.keep(
+      host,
+      { key: key.slice(), namespaces: [...namespaces], server, base, effects: effects.slice() },
+      false,
+    );
     return server;
   };
   const replay = (effect: HostEffect): void => {
@@ -418,7 +425,7 @@ export function translate(
       case 'upstream':
         upstreams.set(effect.upstream.name, effect.upstream);
         backendUses.push(effect.use);
-        return void used.set(effect.key, effect.service);
+        return use(effect.service);
       case 'route':
         return void routes.push(effect.route);
       case 'call':
@@ -943,7 +950,7 @@ function routeTo(
     pathType: rule.pathType,
     field: rule.field,
     service: backend.service,
-    servicePort: 'number' in backend.port ? String(backend.port.number) : backend.port.name,
+    servicePort: 'number' in backend.port ? interned(String(backend.port.number)) : backend.port.name,
   };
 }
 
@@ -1145,6 +1152,8 @@ interface ServerContext {
   readonly globalAuthOwner: ObjectRef;
   readonly resolveService: ResolveService;
   readonly report: (d: Diagnostic) => void;
+  /** Equal actions and settings of this translate's locations, as one object each. */
+  readonly shared: SharedValues;
 }
 
 function buildServer(
@@ -1198,7 +1207,7 @@ function buildServer(
     for (const loc of locationsFor(claimed.claim, exactPaths, regexHost)) {
       locations.push({
         ...loc,
-        source: `ingress ${ingress.ref.namespace}/${ingress.ref.name}`,
+        source: interned(`ingress ${ingress.ref.namespace}/${ingress.ref.name}`),
         action,
         settings,
         route,
@@ -1221,7 +1230,7 @@ function buildServer(
     for (const loc of locationsFor(n.claim, exactPaths, regexHost))
       locations.push({
         ...loc,
-        source: `ingress ${ref.namespace}/${ref.name} server-snippet`,
+        source: interned(`ingress ${ref.namespace}/${ref.name} server-snippet`),
         action: { kind: 'status', code: 404, afterAccess: true },
         settings,
         route,
@@ -1235,7 +1244,7 @@ function buildServer(
       locations.push({
         modifier: '',
         path: '/',
-        source: `ingress ${ingress.ref.namespace}/${ingress.ref.name} defaultBackend`,
+        source: interned(`ingress ${ingress.ref.namespace}/${ingress.ref.name} defaultBackend`),
         action: withProtocol(
           resolveAction(ingress.ref.namespace, backend, ingress.ref, 'spec.defaultBackend', {
             serviceUpstream: annotations.balance?.serviceUpstream === true,
@@ -1265,12 +1274,15 @@ function buildServer(
   const hostTls = serverTls(extras, context.config.global.sslCiphers);
   const serverSnippet = snippetOwner?.settings.snippet?.server;
   const serverRules = serverSnippet === undefined ? undefined : snippetSettings(serverSnippet);
+  // Equal actions and settings are one object each (most locations have the defaults): see SharedValues.
   const served = locations.map((l) => {
     const settings = withClientCert(l.settings, clientAuth);
     return {
       ...l,
-      action: withEndpointCheck(l.action, settings),
-      settings: serverSnippet === undefined ? settings : withServerHeaders(settings, serverSnippet),
+      action: context.shared.of(withEndpointCheck(l.action, settings)),
+      settings: context.shared.of(
+        serverSnippet === undefined ? settings : withServerHeaders(settings, serverSnippet),
+      ),
     };
   });
   served.sort(compareLocations);
@@ -1288,7 +1300,9 @@ function buildServer(
     host,
     serverName: serverNameFor(host),
     sources: [
-      ...new Set(plan.contributors.map((c) => `ingress ${c.ingress.ref.namespace}/${c.ingress.ref.name}`)),
+      ...new Set(
+        plan.contributors.map((c) => interned(`ingress ${c.ingress.ref.namespace}/${c.ingress.ref.name}`)),
+      ),
     ].sort(),
     certificate: certificate ?? defaultCertificate,
     hasTls,
