@@ -263,6 +263,8 @@ const reloads = (g: RunningGatehouse): number => countMatches(g.logs(), 'nginx r
  * EndpointSlice change is made at once and timed to live (`afterReload`): the reload's aftermath (its old
  * workers leaving, the controller's status, history and garbage) is when an endpoint change waits longest.
  */
+let afterReloadChanges = 0;
+
 async function measureEdits(
   c: Controller,
   n: number,
@@ -277,7 +279,8 @@ async function measureEdits(
     await until(`${editHost} through gatehouse`, () => answers(c.gatehouse.httpPort, editHost, 200));
     samples.push(performance.now() - t0);
     await waitUntilCurrent(c.gatehouse, LONG);
-    afterReload.push(await endpointChangeLive(c, (j * 4099 + 3) % n, `10.253.${j >> 8}.${(j & 255) + 1}`));
+    const k = afterReloadChanges++; // a new address each time: the same one again would change nothing
+    afterReload.push(await endpointChangeLive(c, (k * 4099 + 3) % n, `10.253.${k >> 8}.${(k & 255) + 1}`));
     await waitUntilCurrent(c.gatehouse, LONG);
   }
   // Back to the original Ingress, and wait until that is served too (a quiet /healthz alone may come before
