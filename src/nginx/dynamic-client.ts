@@ -12,13 +12,20 @@ export interface SocketReply {
   readonly body: string;
 }
 
-/** One request over a unix socket; rejects on connection errors and after `timeoutMs`. */
+/**
+ * One request over a unix socket; rejects on connection errors and after `timeoutMs`. With a keep-alive
+ * `agent`, a connection left open by the request before carries it: its bytes are written at once, before
+ * the event loop runs anything else, where a new connection waits for the loop to see it connected. A
+ * request on such a connection that NGINX closed meanwhile (a reload closes idle ones) is sent again once,
+ * on a new one.
+ */
 export function socketRequest(
   socketPath: string,
   method: 'GET' | 'POST',
   urlPath: string,
   body?: string,
   timeoutMs = 10_000,
+  agent?: http.Agent,
 ): Promise<SocketReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -27,8 +34,9 @@ export function socketRequest(
         method,
         path: urlPath,
         timeout: timeoutMs,
+        ...(agent === undefined ? {} : { agent }),
         headers: {
-          connection: 'close',
+          ...(agent === undefined ? { connection: 'close' } : {}),
           ...(body === undefined
             ? {}
             : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
@@ -43,7 +51,11 @@ export function socketRequest(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer on ${socketPath} within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (error) => {
+      if (req.reusedSocket && agent !== undefined)
+        socketRequest(socketPath, method, urlPath, body, timeoutMs).then(resolve, reject);
+      else reject(error);
+    });
     req.end(body);
   });
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -89,6 +90,11 @@ export class NginxProcess {
    */
   private fileWrites: Promise<void> = Promise.resolve();
   private toPersist: DynamicState | undefined;
+  /**
+   * Keeps the connection of the last push open for the next: a push is then written to NGINX at once, even
+   * when other work (the reload's aftermath: status, Events, garbage) holds the event loop right after.
+   */
+  private readonly stateAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   /** The config last applied: what a restarted `nginx` container (sidecar pod) is brought back to. */
   private lastApplied: RenderedConfig | undefined;
 
@@ -262,7 +268,14 @@ export class NginxProcess {
 
   /** POSTs a state change; the id of the state NGINX then holds, or 409 when it was made against another. */
   private async postState(change: string): Promise<string | 409 | undefined> {
-    const reply = await socketRequest(this.statusSocket, 'POST', '/gatehouse/state', change);
+    const reply = await socketRequest(
+      this.statusSocket,
+      'POST',
+      '/gatehouse/state',
+      change,
+      undefined,
+      this.stateAgent,
+    );
     if (reply.status === 409) return 409;
     if (reply.status !== 200)
       throw new NginxProcessError(`nginx refused the dynamic state (${reply.status}): ${reply.body.trim()}`);
@@ -320,6 +333,7 @@ export class NginxProcess {
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     this.stopLiveness();
+    this.stateAgent.destroy();
     // The sidecar pod's NGINX outlives us: a restart of its container starts from the state file.
     await this.fileWrites;
     const child = this.child;
