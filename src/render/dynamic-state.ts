@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneHash } from 'node:crypto';
 import type { Affinity, Balancing, CanaryRoute, HashKeyPart, NginxModel, Upstream } from '../model/nginx.ts';
 import { filters, UnsafeValueError } from './filters.ts';
 
@@ -220,9 +220,7 @@ const entryHashes = new WeakMap<readonly string[], { readonly name: string; read
 function entryHash(name: string, list: readonly string[]): bigint {
   const known = entryHashes.get(list);
   if (known?.name === name) return known.hash;
-  const digest = createHash('sha256')
-    .update(JSON.stringify([name, list]))
-    .digest('hex');
+  const digest = oneHash('sha256', JSON.stringify([name, list]), 'hex');
   const hash = BigInt(`0x${digest}`);
   entryHashes.set(list, { name, hash });
   return hash;
