@@ -8,7 +8,7 @@
 // reaches first (owners claim in turn, each what the ones before did not) and what it alone keeps alive
 // (freed if only it let go; the rest of the heap, the other owners included, still holds the others).
 // Run: node scripts/heap-owners.ts FILE.heapsnapshot [--min 0.5] [--depth 40] [--owners A.b,C]
-//      [--paths OWNER [--top 40]]
+//      [--paths OWNER [--top 40]] [--retainers NAME]
 import { readFileSync } from 'node:fs';
 
 interface Meta {
@@ -411,6 +411,19 @@ function main(): void {
     const rest = [...small].sort((a, b) => b[1].bytes - a[1].bytes).filter(([, v]) => v.bytes >= min / 4);
     for (const [key, v] of rest) console.log(`${mib(v.bytes)} ${'  '.repeat(depth + 1)}${v.count} × ${key}`);
   };
+  const chainOf = args.indexOf('--retainers');
+  if (chainOf !== -1) {
+    // The retainer chain (each node's first retainer) of the largest node of that name, up to a root.
+    const wanted = args[chainOf + 1] ?? '';
+    let best = -1;
+    for (const n of order)
+      if (name(n) === wanted && (best === -1 || (retained[n] ?? 0) > (retained[best] ?? 0))) best = n;
+    for (let n = best, k = 0; n > 0 && k < 30; n = retainer[n] ?? -1, k++)
+      console.log(
+        `${mib(retained[n] ?? 0)} ${name(n)}${(retainer[n] ?? -1) === -1 ? '' : ` <- .${direct(retainer[n] ?? 0, n) ?? '?'} of`}`,
+      );
+    return;
+  }
   console.log(`${order.length} reachable nodes; retained MiB, dominator tree (children ≥ ${min / MIB} MiB):`);
   print(0, 0, '');
   const at = args.indexOf('--owners');

@@ -1,5 +1,6 @@
 import { createHash, hash as oneHash } from 'node:crypto';
 import type { Affinity, Balancing, CanaryRoute, HashKeyPart, NginxModel, Upstream } from '../model/nginx.ts';
+import { interned } from '../model/interned.ts';
 import { filters, UnsafeValueError } from './filters.ts';
 
 /**
@@ -128,7 +129,8 @@ function canaryPolicy(c: CanaryRoute): CanaryPolicy {
 function endpointsOf(u: Upstream): readonly string[] {
   let list = endpointLists.get(u);
   if (list === undefined) {
-    list = u.endpoints.map((e) => filters.endpoint(e.host, e.port));
+    // Interned: `${host}:${port}` is a tree of concatenations otherwise, and 50,000 of them at 10,000 Ingresses.
+    list = u.endpoints.map((e) => interned(filters.endpoint(e.host, e.port)));
     endpointLists.set(u, list);
   }
   return list;

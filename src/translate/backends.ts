@@ -10,7 +10,7 @@ import {
   type ExternalNamePolicy,
 } from './address-policy.ts';
 import { dnsSubdomain, ipAddress, portNumber } from './validators.ts';
-import { interned } from './interned.ts';
+import { interned } from '../model/interned.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 

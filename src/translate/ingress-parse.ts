@@ -4,7 +4,7 @@ import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import { ANNOTATION_PREFIX } from '../annotations/spec.ts';
 import { checkRegexPath } from './path-regex.ts';
 import { dnsLabelName, dnsSubdomain, httpPath, ingressHost, portName, portNumber } from './validators.ts';
-import { interned } from './interned.ts';
+import { interned } from '../model/interned.ts';
 
 /** A Service backend, validated: what an Ingress path or default backend points at. */
 export interface ServiceBackendRef {

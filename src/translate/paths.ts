@@ -2,7 +2,7 @@ import { cmp } from '../model/diagnostics.ts';
 import type { Location } from '../model/nginx.ts';
 import type { PathType } from './ingress-parse.ts';
 import { literalRegex } from './path-regex.ts';
-import { interned } from './interned.ts';
+import { interned } from '../model/interned.ts';
 
 /**
  * A path claim as Kubernetes sees it: Prefix paths ignore a trailing slash, so `/foo/` and `/foo` are one.

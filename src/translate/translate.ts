@@ -67,7 +67,7 @@ import {
   type HostEffect,
   type TranslateMemo,
 } from './translate-memo.ts';
-import { SharedValues, interned } from './interned.ts';
+import { SharedValues, interned } from '../model/interned.ts';
 import {
   SERVER_SNIPPET_FIELD,
   fallsUnder,
