@@ -258,13 +258,14 @@ interface Controller {
 
 const reloads = (g: RunningGatehouse): number => countMatches(g.logs(), 'nginx reloaded');
 
+/** EndpointSlice changes made right after a reload so far (each moves an endpoint to an address of its own). */
+let afterReloadChanges = 0;
+
 /**
  * EDITS Ingress edits → served (median), and the reloads they caused. After each one is served, an
  * EndpointSlice change is made at once and timed to live (`afterReload`): the reload's aftermath (its old
  * workers leaving, the controller's status, history and garbage) is when an endpoint change waits longest.
  */
-let afterReloadChanges = 0;
-
 async function measureEdits(
   c: Controller,
   n: number,
