@@ -43,22 +43,31 @@ export class WatchdogWatch implements WatchLike {
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
     const state: { controller?: AbortController } = {};
-    const arm = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (finished) return;
-        finished = true;
-        state.controller?.abort();
-        done(new Error(`watch on ${path} stalled: no event for ${this.options.idleTimeoutMs} ms`));
-      }, this.options.idleTimeoutMs);
+    // One timer per watch, not one per event (the leader's status pass brings 10,000 events in a minute):
+    // each event notes its time, and the timer, when it fires, waits again for what is left of the idle time.
+    const idleMs = this.options.idleTimeoutMs;
+    let lastEvent = performance.now();
+    const wait = (ms: number): void => {
+      timer = setTimeout(check, ms);
       timer.unref();
     };
-    arm();
+    const check = (): void => {
+      if (finished) return;
+      const idle = performance.now() - lastEvent;
+      if (idle < idleMs) {
+        wait(idleMs - idle);
+        return;
+      }
+      finished = true;
+      state.controller?.abort();
+      done(new Error(`watch on ${path} stalled: no event for ${idleMs} ms`));
+    };
+    wait(idleMs);
     const controller = await this.inner.watch(
       path,
       { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: this.options.serverTimeoutSeconds },
       (phase, obj, watchObj) => {
-        arm();
+        lastEvent = performance.now();
         callback(phase, obj, watchObj);
       },
       (err) => {
