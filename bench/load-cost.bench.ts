@@ -5,17 +5,20 @@
 //   - healthy: `serve` started → /healthz 200;
 //   - RSS settled (VmRSS, 3 s after NGINX serves the newest state and, in cluster mode, the leader has written
 //     every Ingress's status) and peak (VmHWM);
-//   - V8 heap in use and external memory then (the controller's own /metrics, no forced GC).
+//   - V8 heap in use and external memory then (the controller's own /metrics, no forced GC);
+//   - with LOAD_EDITS=N (cluster mode), N Ingress edits after that, one at a time, each waited for until NGINX
+//     reloaded: their translate+render (`buildMs` of the controller's log line) and NGINX's part (`ms`), and
+//     the peak RSS (VmHWM) after them, the figure the scale bench's "controller peak RSS" reads.
 // The controllers run as the image runs them (the ENV lines of docker/Dockerfile, such as NODE_OPTIONS).
 // Run: npm run bench:load   (LOAD_ENTRIES=dist/cli/entry.js,dist/bundle/gatehouse.js the builds, relative
-// to the repository; LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster;
+// to the repository; LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster; LOAD_EDITS=0;
 // LOAD_HEAP_SNAPSHOT=<dir>: after each settled sample, a V8 heap snapshot of the controller is written there,
 // for `node scripts/heap-owners.ts <file>`).
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
-import { startClusterEnv } from '../test/support/cluster-env.ts';
+import { startClusterEnv, type ClusterEnv } from '../test/support/cluster-env.ts';
 import { certificateFor, ingressClass, tlsSecret, writeManifest } from '../test/support/fixtures.ts';
 import {
   REPO_ROOT,
@@ -32,6 +35,7 @@ const ENTRIES = (process.env['LOAD_ENTRIES'] ?? 'dist/cli/entry.js,dist/bundle/g
 const SIZES = (process.env['LOAD_SIZES'] ?? '10,1000').split(',').map(Number);
 const ROUNDS = Number(process.env['LOAD_ROUNDS'] ?? '2');
 const MODES = (process.env['LOAD_MODES'] ?? 'folder,cluster').split(',');
+const EDITS = Number(process.env['LOAD_EDITS'] ?? '0');
 const LONG = 10 * 60_000;
 const SETTLE_MS = 3000;
 const HEAP_SNAPSHOT_DIR = process.env['LOAD_HEAP_SNAPSHOT'];
@@ -42,6 +46,8 @@ interface Sample {
   peakKiB: number;
   heapBytes: number;
   externalBytes: number;
+  /** After LOAD_EDITS edits: each one's translate+render and NGINX ms, and the peak RSS then. */
+  edits?: { buildMs: number[]; nginxMs: number[]; peakKiB: number };
 }
 
 /** As the scale bench: 3 endpoints per Service, 5 from 10,000 Ingresses on (50,000 endpoints). */
@@ -116,6 +122,36 @@ async function folderSample(entry: string, n: number): Promise<Sample> {
   }
 }
 
+/**
+ * LOAD_EDITS edits of Ingress app-0, one at a time (each adds a host of its own), each waited for until the
+ * controller's log says NGINX reloaded: that line's `buildMs` (translate + render) and `ms` (NGINX's part).
+ */
+async function edit(
+  env: ClusterEnv,
+  g: RunningGatehouse,
+  n: number,
+  replica: number,
+): Promise<NonNullable<Sample['edits']>> {
+  const buildMs: number[] = [];
+  const nginxMs: number[] = [];
+  for (let k = 1; k <= EDITS; k++) {
+    const reloads = countMatches(g.logs(), 'nginx reloaded');
+    const [ingress] = app(0, endpointsPerService(n), { editHost: `edit-${replica}-${k}.example.com` });
+    await env.apply(ingress!);
+    while (countMatches(g.logs(), 'nginx reloaded') === reloads) await sleep(200);
+    const line =
+      g
+        .logs()
+        .split('\n')
+        .findLast((l) => l.includes('nginx reloaded')) ?? '';
+    buildMs.push(Number(/"buildMs":(\d+)/.exec(line)?.[1]));
+    nginxMs.push(Number(/"ms":(\d+)/.exec(line)?.[1]));
+  }
+  await sleep(SETTLE_MS);
+  const status = await readFile(`/proc/${g.process.pid ?? 0}/status`, 'utf8');
+  return { buildMs, nginxMs, peakKiB: Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1]) };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
 const range = (xs: readonly number[], f: (x: number) => string): string => {
@@ -123,6 +159,23 @@ const range = (xs: readonly number[], f: (x: number) => string): string => {
   const hi = Math.max(...xs);
   return f(lo) === f(hi) ? f(lo) : `${f(lo)}–${f(hi)}`;
 };
+
+/** The LOAD_EDITS figures of some samples: each edit's build and NGINX ms, and the peak after them. */
+function editReport(samples: readonly Sample[]): string {
+  const edits = samples.flatMap((s) => (s.edits === undefined ? [] : [s.edits]));
+  if (edits.length === 0) return '';
+  const ms = (x: number): string => x.toFixed(0);
+  return `; ${EDITS} edits: build ${range(
+    edits.flatMap((e) => e.buildMs),
+    ms,
+  )} ms, NGINX ${range(
+    edits.flatMap((e) => e.nginxMs),
+    ms,
+  )} ms, peak after them ${range(
+    edits.map((e) => e.peakKiB * 1024),
+    mib,
+  )} MiB`;
+}
 
 function report(mode: string, n: number, results: Map<string, Sample[]>): void {
   for (const [entry, samples] of results) {
@@ -142,7 +195,7 @@ function report(mode: string, n: number, results: Map<string, Sample[]>): void {
       )} MiB, external ${range(
         samples.map((s) => s.externalBytes),
         mib,
-      )} MiB`,
+      )} MiB${editReport(samples)}`,
     );
   }
 }
@@ -191,7 +244,9 @@ async function clusterRuns(n: number): Promise<void> {
           entry: path.resolve(REPO_ROOT, entry),
         });
         try {
-          results.get(entry)?.push(await measure(g, t0, n));
+          const sample = await measure(g, t0, n);
+          if (EDITS > 0) sample.edits = await edit(env, g, n, replica);
+          results.get(entry)?.push(sample);
         } finally {
           await g.stop();
         }
