@@ -14,7 +14,7 @@ function fakeEventsApi(): { api: CoreV1Api; created: CoreV1Event[] } {
   const created: CoreV1Event[] = [];
   const api = {
     readNamespacedEvent: ({ name }: { name: string }) => {
-      const found = created.find((e) => e.metadata?.name === name);
+      const found = created.find((e) => e.metadata.name === name);
       return found === undefined
         ? Promise.reject(Object.assign(new Error('not found'), { code: 404 }))
         : Promise.resolve(found);
