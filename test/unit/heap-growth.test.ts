@@ -56,7 +56,10 @@ describe('heap growth setting', () => {
     );
     assert.ok(failed, 'the CLI refused to start');
     assert.equal(failed.code, 2);
-    assert.match(failed.stderr, /GATEHOUSE_HEAP_GROWING_PERCENT must be a whole number from 1 to 1000, not "fast"/);
+    assert.match(
+      failed.stderr,
+      /GATEHOUSE_HEAP_GROWING_PERCENT must be a whole number from 1 to 1000, not "fast"/,
+    );
     assert.equal(failed.stdout, '');
     const ok = await run(process.execPath, [ENTRY, '--version'], {
       env: { ...process.env, GATEHOUSE_HEAP_GROWING_PERCENT: '20' },
