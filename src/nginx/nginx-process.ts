@@ -4,14 +4,20 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
-import { DYNAMIC_STATE_FILE, mergedState, stateChange, type DynamicState } from '../render/dynamic-state.ts';
+import {
+  DYNAMIC_STATE_FILE,
+  mergedState,
+  stateChange,
+  type DynamicState,
+  type DynamicTables,
+} from '../render/dynamic-state.ts';
 import { runSockets, type RenderedConfig } from '../render/render.ts';
 import { fetchStateId, socketRequest } from './dynamic-client.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
 import { fetchLiveChecksum } from './status-client.ts';
 import { keepCopy, restoreCopy, writeFileAtomic } from './atomic-files.ts';
 import { childMaster, signalGroup, type MasterHandle, type MasterStrategy } from './nginx-master.ts';
-import { childPids, processStat, reloadEnded, stoppedAccepting } from './workers.ts';
+import { allExited, childPids, processStat, reloadEnded, stoppedAccepting } from './workers.ts';
 import { letWorkersEnter, letWorkersRead } from './worker-access.ts';
 
 export interface NginxOptions {
@@ -44,6 +50,8 @@ export type ApplyOutcome = 'started' | 'reloaded' | 'adopted' | 'updated';
 
 const DEFAULT_TEST_TIMEOUT_MS = 120_000;
 const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/** How often the workers of an older config are looked for once a reload has left some shutting down. */
+const DRAIN_CHECK_MS = 1_000;
 const DEFAULT_LIVENESS_TIMEOUT_MS = 5_000;
 /** How long after a start or reload verify() polls every 5 ms instead of every 20. */
 const VERIFY_FAST_POLL_FOR_MS = 300;
@@ -83,6 +91,15 @@ export class NginxProcess {
   /** The dynamic state NGINX was last confirmed to hold, and the id of the one in the state file. */
   private pushed: DynamicState | undefined;
   private onDisk: string | undefined;
+  /** The dynamic state last asked for; NGINX holds it, plus what `draining` keeps. */
+  private wanted: DynamicState | undefined;
+  /**
+   * The state each older generation of workers read, kept in NGINX until those workers have exited: a
+   * request they still hold after a reload (one waiting on its auth subrequest, a retry) picks its endpoint
+   * from the backends of the config it started on, not a 503 because the new config dropped them.
+   */
+  private draining: { readonly workers: readonly number[]; readonly state: DynamicState }[] = [];
+  private drainCheck: NodeJS.Timeout | undefined;
   /**
    * The state file's writes, one at a time. Only a fresh NGINX reads the file (one that runs keeps its
    * shared state across reloads), so after a push it is written in the background, the latest state only,
@@ -252,7 +269,11 @@ export class NginxProcess {
    * 409 and is sent the whole state, unless it holds this very one already (it loaded the state file).
    * The state file on disk follows, so a restarted NGINX starts from it.
    */
-  private async syncDynamic(state: DynamicState): Promise<void> {
+  private async syncDynamic(wanted: DynamicState): Promise<void> {
+    this.wanted = wanted;
+    let state = wanted;
+    for (const older of this.draining)
+      if (!keysCovered(state, older.state)) state = mergedState(older.state, state);
     const base = this.pushed;
     let held =
       base !== undefined && base.id !== state.id ? await this.postState(stateChange(base, state)) : 409;
@@ -334,6 +355,7 @@ export class NginxProcess {
     this.stopping = true;
     this.stopLiveness();
     this.stateAgent.destroy();
+    this.stopDrainCheck();
     // The sidecar pod's NGINX outlives us: a restart of its container starts from the state file.
     await this.fileWrites;
     const child = this.child;
@@ -397,11 +419,42 @@ export class NginxProcess {
   private async reloadWithDynamic(checksum: string, dynamic: DynamicState | undefined): Promise<void> {
     if (dynamic !== undefined && (await fetchStateId(this.statusSocket)) !== undefined)
       await this.syncDynamic(mergedState(dynamic, this.pushed));
-    await this.reloadAndVerify(checksum, dynamic);
+    const before = this.pushed;
+    const oldWorkers = await this.reloadAndVerify(checksum, dynamic);
+    if (before !== undefined && oldWorkers.length > 0) this.keepUntilExited(oldWorkers, before);
     if (dynamic !== undefined) await this.syncDynamic(dynamic);
   }
 
-  private async reloadAndVerify(checksum: string, dynamic: DynamicState | undefined): Promise<void> {
+  /** Keeps `state` in NGINX beside what is wanted until `workers` have exited, checked once a second. */
+  private keepUntilExited(workers: readonly number[], state: DynamicState): void {
+    this.draining.push({ workers, state });
+    this.drainCheck ??= setInterval(() => {
+      if (this.busy) return;
+      void this.exclusive(() => this.dropExited()).catch((error: unknown) =>
+        this.options.logger.warn('could not drop the endpoints of exited workers', {
+          error: (error as Error).message,
+        }),
+      );
+    }, DRAIN_CHECK_MS).unref();
+  }
+
+  private async dropExited(): Promise<void> {
+    const still = [];
+    for (const older of this.draining) if (!(await allExited(older.workers))) still.push(older);
+    if (still.length === this.draining.length) return;
+    this.draining = still;
+    if (still.length === 0) this.stopDrainCheck();
+    if (this.child !== undefined && !this.stopping && this.wanted !== undefined)
+      await this.syncDynamic(this.wanted);
+  }
+
+  private stopDrainCheck(): void {
+    clearInterval(this.drainCheck);
+    this.drainCheck = undefined;
+  }
+
+  /** Reloads onto `checksum`; the workers that served before it, or none when NGINX had to start afresh. */
+  private async reloadAndVerify(checksum: string, dynamic: DynamicState | undefined): Promise<number[]> {
     const child = this.child;
     if (child === undefined) throw new NginxProcessError('nginx is not running');
     const oldWorkers = await childPids(child.pid);
@@ -409,6 +462,7 @@ export class NginxProcess {
     child.signal('SIGHUP');
     try {
       await this.verify(child, checksum, oldWorkers, emergenciesBefore);
+      return oldWorkers;
     } catch (error) {
       if (!(error instanceof NginxStalledError) || this.stopping) throw error;
       // Escalate: the master is stopped or hung and will not load anything. Kill it (and its workers)
@@ -417,11 +471,15 @@ export class NginxProcess {
       await this.killAndWait(child);
       if (dynamic !== undefined) await this.writeDynamicFile(dynamic);
       await this.startAndVerify(checksum, dynamic);
+      return [];
     }
   }
 
   private async spawnMaster(): Promise<MasterHandle> {
     await this.prepareRunDir();
+    // A new master has no workers of an older config.
+    this.draining = [];
+    this.stopDrainCheck();
     const { logger } = this.options;
     const child = await this.masters.start(this.masterCommand(), () => this.stopping);
     this.child = child;
@@ -729,5 +787,18 @@ function runNginx(
       clearTimeout(timer);
       resolve({ code: code ?? -1, stderr, timedOut });
     });
+  });
+}
+
+/**
+ * Whether `state` has an entry for every one `older` has: then NGINX needs nothing of `older` beside it
+ * (an endpoint push while old workers drain, after a reload that dropped no backend, costs no merge).
+ */
+function keysCovered(state: DynamicTables, older: DynamicTables): boolean {
+  const tables = ['backends', 'hosts', 'certificates', 'canaries', 'affinities', 'balancing'] as const;
+  return tables.every((table) => {
+    const have = state[table];
+    for (const key in older[table]) if (!Object.hasOwn(have, key)) return false;
+    return true;
   });
 }

@@ -63,6 +63,15 @@ export async function stoppedAccepting(pids: readonly number[]): Promise<boolean
   return true;
 }
 
+/** True once every one of `pids` has exited: none is still a worker shutting down (a reused pid is not). */
+export async function allExited(pids: readonly number[]): Promise<boolean> {
+  for (const pid of pids) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+    if (cmdline !== undefined && cmdline.includes('shutting down')) return false;
+  }
+  return true;
+}
+
 export interface ProcessStat {
   /** `R` running, `S` sleeping, `D` disk wait, `T`/`t` stopped (SIGSTOP, tracer), `Z` zombie, … */
   readonly state: string;

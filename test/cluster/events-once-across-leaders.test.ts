@@ -209,7 +209,14 @@ describe('status and Events against a throttling API server', () => {
     assert.match(log, /write failed, retrying.*"status":429/, 'the API server did throttle');
     assert.doesNotMatch(log, /could not (post Event|update Ingress status)/);
     const events = (await env.core.listNamespacedEvent({ namespace: 'default' })).items;
-    assert.equal(events.length, COUNT, 'one Served Event per Ingress');
+    const described = events.map(
+      (e) => `${e.type ?? ''} ${e.reason ?? ''} ${e.involvedObject.name ?? ''}: ${e.message ?? ''}`,
+    );
+    assert.equal(
+      events.length,
+      COUNT,
+      `one Served Event per Ingress, nothing else:\n${described.join('\n')}`,
+    );
     console.log(`# ${COUNT} statuses and Events written through throttling in ${Date.now() - started} ms`);
   });
 });

@@ -4,6 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fetchBackends } from '../../src/nginx/dynamic-client.ts';
 import { ingress, writeManifest } from '../support/fixtures.ts';
 import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-process.ts';
 import { eventually } from '../support/http-client.ts';
@@ -47,11 +48,12 @@ describe('live changes to the manifests folder', () => {
 
   before(async () => {
     manifests = await manifestsFolder();
-    backends = await Backends.start(['v1', 'v2', 'extra', 'blue', 'green', 'noise']);
+    backends = await Backends.start(['v1', 'v2', 'extra', 'blue', 'green', 'noise', 'before', 'after']);
     await writeManifest(manifests, 'services.yaml', backends.services());
     await writeManifest(manifests, 'app.yaml', [app('app.example.com', 'v1')]);
     await writeManifest(manifests, 'steady.yaml', [app('steady.example.com', 'blue', 'steady')]);
-    gatehouse = await startGatehouse(manifests);
+    // The auth service of one test listens on loopback, which an auth-url may lead to only when allowed.
+    gatehouse = await startGatehouse(manifests, ['--external-name-allowed-cidrs', '127.0.0.1/32']);
   });
 
   after(async () => {
@@ -116,6 +118,43 @@ describe('live changes to the manifests folder', () => {
     } finally {
       await removeFolder(outside);
     }
+  });
+
+  it('a request an old worker still holds after a reload reaches the backend its config named', async () => {
+    assert.ok(gatehouse && backends);
+    const g = gatehouse;
+    const authPort = backends.get('v1').port;
+    // An auth service that takes its time: NGINX picks the app's endpoint only once auth has answered, so
+    // a request that arrived before the reload is still the old worker's, and picks one after it.
+    const held = (service: string) =>
+      ingress({
+        name: 'held',
+        annotations: {
+          'nginx.ingress.kubernetes.io/auth-url': `http://127.0.0.1:${authPort}/auth?delay=1500`,
+        },
+        rules: [{ host: 'held.example.com', paths: [{ service, port: 80 }] }],
+      });
+    await follows(
+      () => writeManifest(manifests, 'held.yaml', [held('before')]),
+      'held.example.com',
+      '200 before',
+    );
+    const reloadsBefore = countMatches(g.logs(), 'nginx reloaded');
+    const inFlight = get('held.example.com', '/in-flight');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await writeManifest(manifests, 'held.yaml', [held('after')]);
+    await eventually(
+      () => Promise.resolve(countMatches(g.logs(), 'nginx reloaded') - reloadsBefore),
+      (n) => n >= 1,
+      FOLLOW_MS,
+    );
+    assert.equal(await inFlight, '200 before', 'the request in flight is served as its worker’s config says');
+    assert.equal(await get('held.example.com'), '200 after', 'a new request sees the new backend');
+    // Once the old worker has exited, NGINX no longer keeps the backend only its config used.
+    const socket = path.join(g.confDir, 'run', 'status.sock');
+    const kept = () =>
+      fetchBackends(socket, 'default_before_80').then((state) => Object.keys(state.backends));
+    assert.deepEqual(await eventually(kept, (names) => names.length === 0, FOLLOW_MS), []);
   });
 
   it('no request fails while a series of edits reloads NGINX', async () => {

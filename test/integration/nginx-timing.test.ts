@@ -83,7 +83,8 @@ describe('NGINX timing', () => {
     await new Promise((r) => setTimeout(r, 1500));
     await writeManifest(dir, 'app.yaml', [app('second')]); // arrives while NGINX is still starting
     await waitUntilHealthy(gatehouse, 40_000);
-    assert.equal(await eventuallyServed(gatehouse, HOST, '/', '200 second'), '200 second');
+    // Applied at all is the point here (how fast is bench/'s): a loaded machine may take a while.
+    assert.equal(await eventuallyServed(gatehouse, HOST, '/', '200 second', 30_000), '200 second');
     const logs = gatehouse.logs();
     const story = logs
       .split('\n')
