@@ -1,4 +1,4 @@
-import { createHash, hash as oneHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Affinity, Balancing, CanaryRoute, HashKeyPart, NginxModel, Upstream } from '../model/nginx.ts';
 import { interned } from '../model/interned.ts';
 import { filters, UnsafeValueError } from './filters.ts';
@@ -202,6 +202,10 @@ function identified(tables: DynamicTables): DynamicState {
  * endpoints). A state made from another by changing a few backends (the endpoint fast path) gets it from
  * the changed entries alone: writing out the whole table instead (50,000 endpoints at 10,000 Ingresses, a
  * 1.6 MB string per push) was most of a push's own time, and its allocation set off major GCs inside it.
+ * Each entry's hash is keyed with a secret of this process: a tenant chooses its own entries (its
+ * EndpointSlices), and with unkeyed hashes a sum is open to the generalized birthday attack (a change whose
+ * hashes add up to zero, found offline, would keep the id and be skipped as pushed already). Ids are only
+ * ever compared within one controller; a restarted one sends NGINX its whole state once.
  */
 function backendsSum(backends: Readonly<Record<string, readonly string[]>>): bigint {
   let sum = backendSums.get(backends);
@@ -215,6 +219,7 @@ function backendsSum(backends: Readonly<Record<string, readonly string[]>>): big
 }
 
 const SUM_MODULUS = 1n << 256n;
+const ENTRY_KEY = randomBytes(32);
 const backendSums = new WeakMap<object, bigint>();
 /** Each endpoint list's hash, kept while the list lives (an unchanged backend's list is the same array). */
 const entryHashes = new WeakMap<readonly string[], { readonly name: string; readonly hash: bigint }>();
@@ -222,7 +227,9 @@ const entryHashes = new WeakMap<readonly string[], { readonly name: string; read
 function entryHash(name: string, list: readonly string[]): bigint {
   const known = entryHashes.get(list);
   if (known?.name === name) return known.hash;
-  const digest = oneHash('sha256', JSON.stringify([name, list]), 'hex');
+  const digest = createHmac('sha256', ENTRY_KEY)
+    .update(JSON.stringify([name, list]))
+    .digest('hex');
   const hash = BigInt(`0x${digest}`);
   entryHashes.set(list, { name, hash });
   return hash;
