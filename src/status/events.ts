@@ -141,7 +141,7 @@ export class EventRecorder {
   private readonly limiter: TokenBucket;
   private readonly perObject = new Map<string, TokenBucket>();
   /** What this replica knows is on the API server, per Event name: message and whether it holds now. */
-  private readonly known = new Map<string, { message: string; holding: boolean }>();
+  private readonly known = new Map<string, { message: string; holding: boolean; uid: string }>();
   private wanted = new Map<string, Wanted>();
   /**
    * The intents `wanted` was made from, and how many of them named no Ingress with a uid then. The leader's
@@ -169,6 +169,7 @@ export class EventRecorder {
       ingresses.map((i) => [`${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`, i]),
     );
     if (!this.sameAsWanted(intents, byKey)) this.want(intents, byKey);
+    this.forgetDeleted(ingresses);
     // A condition that stopped holding is counted again when it comes back.
     for (const [name, state] of this.known) if (!this.wanted.has(name)) state.holding = false;
     for (const [name, want] of this.wanted) {
@@ -176,6 +177,22 @@ export class EventRecorder {
       if (state?.holding !== true || state.message !== want.message) this.pending.add(name);
     }
     this.drain();
+  }
+
+  /**
+   * Drops what is remembered of Ingresses that are gone (a uid never comes back): their posted Events and
+   * spam-filter buckets, which a cluster that makes and deletes Ingresses all day would otherwise pile up.
+   */
+  private forgetDeleted(ingresses: readonly V1Ingress[]): void {
+    const live = new Set<string>();
+    for (const ingress of ingresses) if (ingress.metadata?.uid !== undefined) live.add(ingress.metadata.uid);
+    for (const [name, state] of this.known) if (!live.has(state.uid)) this.known.delete(name);
+    for (const uid of this.perObject.keys()) if (!live.has(uid)) this.perObject.delete(uid);
+  }
+
+  /** How many posted Events and objects' spam-filter buckets this recorder remembers. */
+  get remembered(): { readonly events: number; readonly objects: number } {
+    return { events: this.known.size, objects: this.perObject.size };
   }
 
   /** Whether `wanted` already says what `intents` ask for: the same intents, about Ingresses with the same uids. */
@@ -249,7 +266,7 @@ export class EventRecorder {
       const existing = await this.retrying(() => this.read(namespace, name), log);
       if (existing !== undefined && state === undefined && existing.message === want.message) {
         // Posted by an earlier leader (or an earlier run of this one), and it still holds: adopt it.
-        this.known.set(name, { message: want.message, holding: true });
+        this.known.set(name, { message: want.message, holding: true, uid: want.uid });
         return;
       }
       if (!bucket.tryTake()) {
@@ -258,7 +275,7 @@ export class EventRecorder {
       }
       if (existing === undefined) await this.retrying(() => this.create(name, want), log);
       else await this.retrying(() => this.bump(name, want, existing), log);
-      this.known.set(name, { message: want.message, holding: true });
+      this.known.set(name, { message: want.message, holding: true, uid: want.uid });
     } catch (error) {
       this.options.logger.warn('could not post Event', { ...log, error: (error as Error).message });
     }

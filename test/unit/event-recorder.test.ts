@@ -63,6 +63,7 @@ describe('EventRecorder', () => {
     recorder.update(intents, [ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog-2')]);
     await recorder.idle();
     assert.deepEqual(created.map((e) => e.involvedObject.uid).sort(), ['u-blog', 'u-blog-2', 'u-shop']);
+    assert.deepEqual(recorder.remembered, { events: 2, objects: 2 }, 'nothing kept of the deleted blog');
 
     // An Ingress the cache did not have yet when the intents came: named once it is there.
     const later = eventIntents([], [...refs, { kind: 'Ingress', namespace: 'web', name: 'docs' }]);
