@@ -4,13 +4,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
-import {
-  DYNAMIC_STATE_FILE,
-  mergedState,
-  stateChange,
-  type DynamicState,
-  type DynamicTables,
-} from '../render/dynamic-state.ts';
+import { DYNAMIC_STATE_FILE, mergedState, stateChange, type DynamicState } from '../render/dynamic-state.ts';
 import { runSockets, type RenderedConfig } from '../render/render.ts';
 import { fetchStateId, socketRequest } from './dynamic-client.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
@@ -272,8 +266,7 @@ export class NginxProcess {
   private async syncDynamic(wanted: DynamicState): Promise<void> {
     this.wanted = wanted;
     let state = wanted;
-    for (const older of this.draining)
-      if (!keysCovered(state, older.state)) state = mergedState(older.state, state);
+    for (const older of this.draining) state = mergedState(older.state, state);
     const base = this.pushed;
     let held =
       base !== undefined && base.id !== state.id ? await this.postState(stateChange(base, state)) : 409;
@@ -787,18 +780,5 @@ function runNginx(
       clearTimeout(timer);
       resolve({ code: code ?? -1, stderr, timedOut });
     });
-  });
-}
-
-/**
- * Whether `state` has an entry for every one `older` has: then NGINX needs nothing of `older` beside it
- * (an endpoint push while old workers drain, after a reload that dropped no backend, costs no merge).
- */
-function keysCovered(state: DynamicTables, older: DynamicTables): boolean {
-  const tables = ['backends', 'hosts', 'certificates', 'canaries', 'affinities', 'balancing'] as const;
-  return tables.every((table) => {
-    const have = state[table];
-    for (const key in older[table]) if (!Object.hasOwn(have, key)) return false;
-    return true;
   });
 }

@@ -254,7 +254,7 @@ function tableJson(table: object, keysOnly: boolean): string {
  */
 export function mergedState(next: DynamicTables, kept: DynamicTables | undefined): DynamicState {
   const merged = <T>(a: Readonly<Record<string, T>>, b: Readonly<Record<string, T>> | undefined) =>
-    b === undefined || holds(a, b) ? a : { ...a, ...b };
+    b === undefined || holds(a, b) ? a : keysWithin(a, b) ? b : { ...a, ...b };
   return stateOf({
     backends: merged(next.backends, kept?.backends),
     hosts: merged(next.hosts, kept?.hosts),
@@ -268,6 +268,15 @@ export function mergedState(next: DynamicTables, kept: DynamicTables | undefined
 /** Whether every entry of `part` is in `whole` as the very same value. */
 function holds(whole: Readonly<Record<string, unknown>>, part: Readonly<Record<string, unknown>>): boolean {
   for (const key in part) if (whole[key] !== part[key] || !Object.hasOwn(whole, key)) return false;
+  return true;
+}
+
+/** Whether every key of `part` is a key of `whole` too (then `{ ...part, ...whole }` is `whole`). */
+function keysWithin(
+  part: Readonly<Record<string, unknown>>,
+  whole: Readonly<Record<string, unknown>>,
+): boolean {
+  for (const key in part) if (!Object.hasOwn(whole, key)) return false;
   return true;
 }
 
