@@ -16,13 +16,15 @@
 // Run: npm run bench:scale   (SCALE_SIZES=1000,5000 SCALE_MODES=folder to narrow it; the 10,000 runs take
 // several minutes each; SCALE_LOGS=<folder> keeps the controllers' logs and prints when each change was
 // made; SCALE_LOG_LEVEL=debug makes those logs say each apply's steps; SCALE_NODE_OPTIONS adds Node options
-// to the controllers', e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). A small config (SCALE_SMALL
+// to the controllers', e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; SCALE_MEMORY=1 prints, for each cluster
+// controller, its highest RSS and heap in each phase of the run, from bench/support/memory-sampler.ts, and
+// with SCALE_LOGS writes `<name>-memory.log`, its RSS and heap every 100 ms between its log lines). A small config (SCALE_SMALL
 // Ingresses, default 10) is timed first: edit → served against NGINX's
 // own reload.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
@@ -65,6 +67,11 @@ const LOGS = process.env['SCALE_LOGS'];
 const LOG_LEVEL = process.env['SCALE_LOG_LEVEL'] ?? 'info';
 /** More Node options for the controllers (a profiler, say), after the image's own. */
 const NODE_OPTIONS = process.env['SCALE_NODE_OPTIONS'];
+/** SCALE_MEMORY=1: a timeline of each cluster controller's RSS and heap, by phase of the run. */
+const MEMORY_DIR =
+  process.env['SCALE_MEMORY'] === '1'
+    ? await mkdtemp(path.join(tmpdir(), 'gatehouse-bench-memory-'))
+    : undefined;
 const LONG = 30 * 60_000;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -111,6 +118,106 @@ function memoryOf(pid: number): { peak: number; now: number } {
   const field = (name: string): number =>
     Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { peak: field('VmHWM'), now: field('VmRSS') };
+}
+
+/** The phases of the current cluster run (SCALE_MEMORY=1): each starts when it is marked. */
+let phases: { label: string; at: number }[] | undefined;
+const mark = (label: string): void => void phases?.push({ label, at: Date.now() });
+
+interface MemorySample {
+  t: number;
+  kind: string;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+}
+
+async function memorySamples(pid: number): Promise<MemorySample[]> {
+  if (MEMORY_DIR === undefined) return [];
+  await sleep(1200); // the sampler writes once a second
+  const text = await readFile(path.join(MEMORY_DIR, `${pid}.tsv`), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .slice(1)
+    .filter((l) => l !== '' && !l.startsWith('t\t'))
+    .map((l) => {
+      const [t = '', kind = '', rss = '', heapUsed = '', heapTotal = ''] = l.split('\t');
+      return {
+        t: Number(t),
+        kind,
+        rss: Number(rss),
+        heapUsed: Number(heapUsed),
+        heapTotal: Number(heapTotal),
+      };
+    });
+}
+
+/**
+ * Per phase of the run: the highest RSS (and when, from the start), the heap in use and committed then, the
+ * highest heap in use, and what the phase's last full collection left in use. With SCALE_LOGS, also
+ * `<name>-memory.log`: the samples where RSS moved by 2 MiB or more, and each full collection, between the
+ * controller's log lines (repeats of a line counted, not printed).
+ */
+async function memoryTimeline(name: string, g: RunningGatehouse): Promise<void> {
+  const samples = await memorySamples(g.process.pid ?? 0);
+  if (samples.length === 0 || phases === undefined) return;
+  const MB = (b: number): string => (b / 2 ** 20).toFixed(0).padStart(4);
+  const t0 = samples[0]?.t ?? 0;
+  const s = (t: number): string => `${((t - t0) / 1000).toFixed(1)} s`.padStart(8);
+  console.log(
+    `  memory (${name}), MiB: phase, from; peak RSS (at); heap in use / committed then; most heap in use; after the last full GC`,
+  );
+  const marks = [...phases, { label: 'end', at: Infinity }];
+  for (let i = 0; i + 1 < marks.length; i++) {
+    const { label, at } = marks[i] ?? { label: '', at: 0 };
+    const next = marks[i + 1]?.at ?? Infinity;
+    const inPhase = samples.filter((x) => x.t >= at && x.t < next);
+    if (inPhase.length === 0) continue;
+    const top = inPhase.reduce((a, b) => (b.rss > a.rss ? b : a));
+    const heapTop = Math.max(...inPhase.map((x) => x.heapUsed));
+    const gcs = inPhase.filter((x) => x.kind.startsWith('gc'));
+    const live = gcs.at(-1);
+    console.log(
+      `    ${label.padEnd(34)} ${s(at)}  RSS ${MB(top.rss)} (${s(top.t).trim()})  heap ${MB(top.heapUsed)} / ${MB(top.heapTotal)}  most ${MB(heapTop)}  after GC ${live === undefined ? '   -' : MB(live.heapUsed)} (${gcs.length} full GCs)`,
+    );
+  }
+  if (LOGS === undefined) return;
+  const logLines = g
+    .logs()
+    .split('\n')
+    .map((l) => /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (\w+) (.*)$/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => ({ t: Date.parse(m[1] ?? ''), text: `${m[2] ?? ''} ${(m[3] ?? '').slice(0, 200)}` }));
+  const out: string[] = [];
+  let lastRss = 0;
+  let repeated = 0;
+  let lastText = '';
+  let j = 0;
+  const flushRepeats = (): void => {
+    if (repeated > 0) out.push(`           (… ${repeated} more like it)`);
+    repeated = 0;
+  };
+  for (const x of samples) {
+    for (; j < logLines.length && (logLines[j]?.t ?? 0) <= x.t; j++) {
+      const line = logLines[j] ?? { t: 0, text: '' };
+      const head = line.text.slice(0, 40);
+      if (head === lastText) repeated++;
+      else {
+        flushRepeats();
+        out.push(`${s(line.t)}  ${line.text}`);
+        lastText = head;
+      }
+    }
+    if (x.kind === 's' && Math.abs(x.rss - lastRss) < 2 * 2 ** 20) continue;
+    flushRepeats();
+    lastText = '';
+    lastRss = x.rss;
+    out.push(
+      `${s(x.t)}  ${x.kind === 's' ? '  ' : `${x.kind} ms `}RSS ${MB(x.rss)}  heap ${MB(x.heapUsed)} / ${MB(x.heapTotal)}`,
+    );
+  }
+  for (const m of phases) out.push(`${s(m.at)}  == phase: ${m.label}`);
+  await writeFile(path.join(LOGS, `${name}-memory.log`), out.join('\n') + '\n');
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = LONG): Promise<T> {
@@ -269,12 +376,14 @@ let afterReloadChanges = 0;
 async function measureEdits(
   c: Controller,
   n: number,
+  phase = 'edit',
 ): Promise<{ median: number; reloads: number; afterReload: number[] }> {
   const samples: number[] = [];
   const afterReload: number[] = [];
   const before = reloads(c.gatehouse);
   for (let j = 0; j < EDITS; j++) {
     const editHost = `edit-${j}.example.com`;
+    mark(`${phase} ${j}`);
     const t0 = performance.now();
     await c.change(0, { editHost });
     await until(`${editHost} through gatehouse`, () => answers(c.gatehouse.httpPort, editHost, 200));
@@ -286,6 +395,7 @@ async function measureEdits(
   }
   // Back to the original Ingress, and wait until that is served too (a quiet /healthz alone may come before
   // the change was even noticed).
+  mark(`${phase}: undo`);
   await c.change(0, {});
   await until('the edit undone', () => answers(c.gatehouse.httpPort, `edit-${EDITS - 1}.example.com`, 404));
   await waitUntilCurrent(c.gatehouse, LONG);
@@ -535,11 +645,15 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
     );
     // The product's default lease (15 s; the test helper's 3 s is lost to a busy first translate at 1,000).
     const args = { extraArgs: ['--log-level', LOG_LEVEL], waitHealthy: false, electionTtl: 15 } as const;
+    phases = MEMORY_DIR === undefined ? undefined : [];
+    mark('start: lists, build, NGINX');
     const t1 = performance.now();
     const leader: ClusterGatehouse = await env.gatehouse({ podName: 'leader', ...args });
     await waitUntilHealthy(leader, LONG);
     const healthyMs = performance.now() - t1;
+    mark('healthy → current');
     await waitUntilCurrent(leader, LONG);
+    mark('status pass');
     const c: Controller = {
       gatehouse: leader,
       // Only what the change touches: the Ingress for an edit, the EndpointSlice for a moved endpoint.
@@ -558,19 +672,25 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
       await sleep(500);
       return countMatches(leader.logs(), 'updated Ingress status') >= n ? true : undefined;
     });
-    const editAlone = await measureEdits(c, n);
+    const editAlone = await measureEdits(c, n, 'edit alone');
+    mark('follower starts');
     const follower = await env.gatehouse({ podName: 'follower', ...args });
     await waitUntilHealthy(follower, LONG);
     await waitUntilCurrent(leader, LONG);
     const holder = await env.leaseHolder('gatehouse-leader');
     if (holder !== 'leader' && holder !== 'follower') throw new Error('bench: no replica holds the lease');
-    const edit = await measureEdits(c, n);
+    const edit = await measureEdits(c, n, 'edit with follower');
+    mark('20 EndpointSlice changes');
     const changes = await measureEndpointChanges(c, n);
+    mark('Secret rotation');
     const rotation = await measureRotation(c);
     await waitUntilCurrent(follower, LONG);
+    mark('done');
     await keepLog(`cluster-${n}-leader`, leader);
     await keepLog(`cluster-${n}-follower`, follower);
     const confBytes = (await stat(path.join(leader.confDir, 'nginx.conf'))).size;
+    const leaderName = holder === 'leader' ? 'leader' : 'follower';
+    const followerName = holder === 'leader' ? 'follower' : 'leader';
     report('cluster', n, base, {
       healthyMs,
       confBytes,
@@ -580,10 +700,12 @@ async function clusterRun(n: number, base: Baseline, certificate: TestCertificat
       rotation,
       // Named by who holds the lease at the end (the first one started normally does).
       memory: [
-        [holder === 'leader' ? 'leader' : 'follower', memoryOf(leader.process.pid ?? 0)],
-        [holder === 'leader' ? 'follower' : 'leader', memoryOf(follower.process.pid ?? 0)],
+        [leaderName, memoryOf(leader.process.pid ?? 0)],
+        [followerName, memoryOf(follower.process.pid ?? 0)],
       ],
     });
+    await memoryTimeline(`cluster-${n}-${leaderName}`, leader);
+    await memoryTimeline(`cluster-${n}-${followerName}`, follower);
   } finally {
     await env.stop();
   }
@@ -610,6 +732,11 @@ async function idleRun(): Promise<void> {
 const imageEnv = imageEnvironment(path.resolve(import.meta.dirname, '..'));
 if (NODE_OPTIONS !== undefined)
   imageEnv['NODE_OPTIONS'] = [imageEnv['NODE_OPTIONS'], NODE_OPTIONS].filter(Boolean).join(' ');
+if (MEMORY_DIR !== undefined) {
+  const sampler = path.join(import.meta.dirname, 'support', 'memory-sampler.ts');
+  imageEnv['NODE_OPTIONS'] = [imageEnv['NODE_OPTIONS'], `--import=${sampler}`].filter(Boolean).join(' ');
+  imageEnv['GATEHOUSE_BENCH_MEMORY_DIR'] = MEMORY_DIR;
+}
 Object.assign(process.env, imageEnv);
 const imageEnvText = Object.entries(imageEnv)
   .map(([k, v]) => `${k}=${v}`)
