@@ -1,4 +1,4 @@
-import { applyHeapGrowth } from './heap-growth.ts';
+import { HEAP_GROWING_PERCENT_ENV, heapGrowingPercent } from './heap-growth.ts';
 import { main } from './main.ts';
 
 // A closed stdout or stderr (the reader went away: a pipe to a crashed log shipper, a closed terminal) must
@@ -9,7 +9,8 @@ process.exitCode = await startWithHeapSettings();
 
 async function startWithHeapSettings(): Promise<number> {
   try {
-    applyHeapGrowth(process.env);
+    // Checked now, applied by `serve` once its first config is served (heap-growth.ts).
+    heapGrowingPercent(process.env[HEAP_GROWING_PERCENT_ENV]);
   } catch (error) {
     process.stderr.write(`gatehouse: ${(error as Error).message}\n`);
     return 2;

@@ -24,6 +24,7 @@ import { ManifestFolderSource } from '../sources/files/watch-folder.ts';
 import { Registry } from 'prom-client';
 import type { NamespacedName } from '../translate/translate.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
+import { applyHeapGrowth } from './heap-growth.ts';
 import { canListenOnIpv6 } from './ipv6.ts';
 import { localAddresses } from './local-addresses.ts';
 import { translateOptionsFrom, type ClassAndConfigFlags } from './options.ts';
@@ -154,9 +155,15 @@ export async function serveCommand(
   });
   const metrics = new ControllerMetrics(() => reconciler.stale?.since);
   reportHandlers.push((r) => metrics.observe(r, Date.now() / 1000));
+  let heapGrowthApplied = false;
   reportHandlers.push((r) => {
-    if (r.outcome === 'started' || r.outcome === 'reloaded' || r.outcome === 'adopted')
-      traffic?.served(r.checksum);
+    if (r.outcome !== 'started' && r.outcome !== 'reloaded' && r.outcome !== 'adopted') return;
+    traffic?.served(r.checksum);
+    // The start's whole build with V8's own heap growth (faster), what follows with the configured one.
+    if (heapGrowthApplied) return;
+    heapGrowthApplied = true;
+    const percent = applyHeapGrowth(process.env);
+    if (percent !== undefined) logger.info('the heap may now grow this far past what is live', { percent });
   });
   // How long NGINX may take to stop: its workers' own limit (ConfigMap worker-shutdown-timeout), then more.
   let workerShutdownSeconds = DEFAULT_GLOBAL_CONFIG.global.workerShutdownTimeoutSeconds;
