@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Ingress } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { ClusterReporter } from '../controller/cluster-reporter.ts';
 import type { ReconcileReport } from '../controller/reconciler.ts';
@@ -8,7 +8,7 @@ import type { Snapshot } from '../model/snapshot.ts';
 import { PooledKubeConfig } from '../sources/kube/kube-connections.ts';
 import { KubeSource } from '../sources/kube/kube-source.ts';
 import { EventRecorder } from '../status/events.ts';
-import { IngressStatusWriter } from '../status/ingress-status.ts';
+import { IngressStatusWriter, type IngressLookup } from '../status/ingress-status.ts';
 import { LeaderElector } from '../status/leader-election.ts';
 import type { TranslateOptions } from '../translate/translate.ts';
 import { reviewIngress } from '../webhook/review.ts';
@@ -54,7 +54,7 @@ export async function startClusterSource(
     wiring.reportHandlers,
     wiring.latest,
     wiring.translateOptions,
-    () => kube.ingresses(),
+    (namespace, name) => kube.ingress(namespace, name),
   );
   logger.info('waiting for every informer to sync before the first render', {
     server: kubeConfig.getCurrentCluster()?.server,
@@ -72,7 +72,7 @@ async function startClusterParts(
   reportHandlers: ((r: ReconcileReport) => void)[],
   snapshot: () => Snapshot | undefined,
   translateOptions: Omit<TranslateOptions, 'excluded'>,
-  currentIngresses: () => readonly V1Ingress[],
+  currentIngress: IngressLookup,
 ): Promise<Stoppable[]> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
@@ -106,7 +106,7 @@ async function startClusterParts(
       reportNodeInternalIp: flags.reportNodeInternalIpAddress,
     },
     isLeader: () => elector.isLeader,
-    currentIngresses,
+    currentIngress,
     logger,
     resyncMs: flags.statusResync,
   });

@@ -1,11 +1,5 @@
 import { hash } from 'node:crypto';
-import {
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type CoreV1Event,
-  type V1Ingress,
-} from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.ts';
 import {
@@ -16,6 +10,7 @@ import {
   withRetry,
   type RetryPolicy,
 } from './api-writes.ts';
+import type { IngressLookup } from './ingress-status.ts';
 
 export interface EventIntent {
   readonly object: ObjectRef;
@@ -139,9 +134,19 @@ interface Wanted extends EventIntent {
 export class EventRecorder {
   private readonly options: EventRecorderOptions;
   private readonly limiter: TokenBucket;
-  private readonly perObject = new Map<string, TokenBucket>();
-  /** What this replica knows is on the API server, per Event name: message and whether it holds now. */
-  private readonly known = new Map<string, { message: string; holding: boolean; uid: string }>();
+  /** The spam filter's bucket per object (uid), with the object it was made for. */
+  private readonly perObject = new Map<
+    string,
+    { readonly bucket: TokenBucket; readonly object: ObjectRef }
+  >();
+  /**
+   * What this replica knows is on the API server, per Event name: message, whether it holds now, and the
+   * object (uid, namespace and name) it is about.
+   */
+  private readonly known = new Map<
+    string,
+    { message: string; holding: boolean; readonly uid: string; readonly object: ObjectRef }
+  >();
   private wanted = new Map<string, Wanted>();
   /**
    * The intents `wanted` was made from, and how many of them named no Ingress with a uid then. The leader's
@@ -164,11 +169,8 @@ export class EventRecorder {
    * writing happens in the background, in order, within the rate limits. A later call replaces what an
    * earlier one asked for and is still unwritten.
    */
-  update(intents: readonly EventIntent[], ingresses: readonly V1Ingress[]): void {
-    const byKey = new Map(
-      ingresses.map((i) => [`${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`, i]),
-    );
-    if (!this.sameAsWanted(intents, byKey)) this.want(intents, byKey);
+  update(intents: readonly EventIntent[], ingresses: IngressLookup): void {
+    if (!this.sameAsWanted(intents, ingresses)) this.want(intents, ingresses);
     this.forgetDeleted(ingresses);
     // A condition that stopped holding is counted again when it comes back.
     for (const [name, state] of this.known) if (!this.wanted.has(name)) state.holding = false;
@@ -183,11 +185,11 @@ export class EventRecorder {
    * Drops what is remembered of Ingresses that are gone (a uid never comes back): their posted Events and
    * spam-filter buckets, which a cluster that makes and deletes Ingresses all day would otherwise pile up.
    */
-  private forgetDeleted(ingresses: readonly V1Ingress[]): void {
-    const live = new Set<string>();
-    for (const ingress of ingresses) if (ingress.metadata?.uid !== undefined) live.add(ingress.metadata.uid);
-    for (const [name, state] of this.known) if (!live.has(state.uid)) this.known.delete(name);
-    for (const uid of this.perObject.keys()) if (!live.has(uid)) this.perObject.delete(uid);
+  private forgetDeleted(ingresses: IngressLookup): void {
+    const gone = (uid: string, { namespace, name }: ObjectRef): boolean =>
+      ingresses(namespace, name)?.metadata?.uid !== uid;
+    for (const [name, state] of this.known) if (gone(state.uid, state.object)) this.known.delete(name);
+    for (const [uid, { object }] of this.perObject) if (gone(uid, object)) this.perObject.delete(uid);
   }
 
   /** How many posted Events and objects' spam-filter buckets this recorder remembers. */
@@ -196,18 +198,18 @@ export class EventRecorder {
   }
 
   /** Whether `wanted` already says what `intents` ask for: the same intents, about Ingresses with the same uids. */
-  private sameAsWanted(intents: readonly EventIntent[], byKey: ReadonlyMap<string, V1Ingress>): boolean {
+  private sameAsWanted(intents: readonly EventIntent[], ingresses: IngressLookup): boolean {
     if (this.wantedFrom?.intents !== intents || this.wantedFrom.unnamed > 0) return false;
     for (const want of this.wanted.values())
-      if (byKey.get(`${want.object.namespace}/${want.object.name}`)?.metadata?.uid !== want.uid) return false;
+      if (ingresses(want.object.namespace, want.object.name)?.metadata?.uid !== want.uid) return false;
     return true;
   }
 
-  private want(intents: readonly EventIntent[], byKey: ReadonlyMap<string, V1Ingress>): void {
+  private want(intents: readonly EventIntent[], ingresses: IngressLookup): void {
     const wanted = new Map<string, Wanted>();
     let unnamed = 0;
     for (const intent of aggregateIntents(intents)) {
-      const ingress = byKey.get(`${intent.object.namespace}/${intent.object.name}`);
+      const ingress = ingresses(intent.object.namespace, intent.object.name);
       const uid = ingress?.metadata?.uid;
       if (ingress === undefined || uid === undefined) {
         unnamed += 1;
@@ -254,10 +256,10 @@ export class EventRecorder {
     if (state?.holding === true && state.message === want.message) return;
     // The spam filter: an object whose Events keep changing waits; its latest state is written later (the
     // next update() marks it pending again).
-    let bucket = this.perObject.get(want.uid);
+    let bucket = this.perObject.get(want.uid)?.bucket;
     if (bucket === undefined) {
       bucket = new TokenBucket(1 / (this.options.objectRefillSeconds ?? 300), this.options.objectBurst ?? 25);
-      this.perObject.set(want.uid, bucket);
+      this.perObject.set(want.uid, { bucket, object: want.object });
     }
     if (!(await this.limiter.take(this.abort.signal))) return;
     const namespace = want.object.namespace;
@@ -266,7 +268,7 @@ export class EventRecorder {
       const existing = await this.retrying(() => this.read(namespace, name), log);
       if (existing !== undefined && state === undefined && existing.message === want.message) {
         // Posted by an earlier leader (or an earlier run of this one), and it still holds: adopt it.
-        this.known.set(name, { message: want.message, holding: true, uid: want.uid });
+        this.known.set(name, { message: want.message, holding: true, uid: want.uid, object: want.object });
         return;
       }
       if (!bucket.tryTake()) {
@@ -275,7 +277,7 @@ export class EventRecorder {
       }
       if (existing === undefined) await this.retrying(() => this.create(name, want), log);
       else await this.retrying(() => this.bump(name, want, existing), log);
-      this.known.set(name, { message: want.message, holding: true, uid: want.uid });
+      this.known.set(name, { message: want.message, holding: true, uid: want.uid, object: want.object });
     } catch (error) {
       this.options.logger.warn('could not post Event', { ...log, error: (error as Error).message });
     }

@@ -9,6 +9,13 @@ import type { Logger } from 'winston';
 import type { ObjectRef } from '../model/diagnostics.ts';
 import { DEFAULT_RETRY, forEachLimited, statusOf, withRetry, type RetryPolicy } from './api-writes.ts';
 
+/**
+ * The Ingress the cluster has now under a namespace and name (the informer's cache, status included), or
+ * undefined. A lookup, not a list: the leader's status and Event passes at 10,000 Ingresses ran on its event
+ * loop beside endpoint pushes, and copying the cache into a list and a map for each took most of their time.
+ */
+export type IngressLookup = (namespace: string, name: string) => V1Ingress | undefined;
+
 export interface IngressStatusWriterOptions {
   /** Status writes in flight at once. */
   readonly concurrency?: number;
@@ -30,7 +37,10 @@ export class IngressStatusWriter {
    * addresses written. Until the echo comes, the informer's copy still shows the old status, and a sync
    * then (a status resync, a slow watch under load) would write the same status again.
    */
-  private readonly written = new Map<string, { readonly over: string; readonly target: string }>();
+  private readonly written = new Map<
+    string,
+    { readonly ref: ObjectRef; readonly over: string; readonly target: string }
+  >();
 
   constructor(api: NetworkingV1Api, logger: Logger, options: IngressStatusWriterOptions = {}) {
     this.api = api;
@@ -49,38 +59,41 @@ export class IngressStatusWriter {
    * current status differs are written. Returns how many were updated.
    */
   async sync(
-    current: readonly V1Ingress[],
+    current: IngressLookup,
     served: readonly ObjectRef[],
     cleared: readonly ObjectRef[],
     addresses: readonly V1IngressLoadBalancerIngress[],
   ): Promise<number> {
-    const byKey = new Map(
-      current.map((i) => [`${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`, i]),
-    );
-    for (const key of this.written.keys()) if (!byKey.has(key)) this.written.delete(key);
+    for (const [key, { ref }] of this.written)
+      if (current(ref.namespace, ref.name) === undefined) this.written.delete(key);
     const writes: [ObjectRef, readonly V1IngressLoadBalancerIngress[], string | undefined][] = [];
-    const want = (ref: ObjectRef, target: readonly V1IngressLoadBalancerIngress[]): void => {
-      const key = `${ref.namespace}/${ref.name}`;
-      const ing = byKey.get(key);
+    const want = (
+      ref: ObjectRef,
+      target: readonly V1IngressLoadBalancerIngress[],
+      targetKey: string,
+    ): void => {
+      const ing = current(ref.namespace, ref.name);
       if (ing === undefined) return;
+      const key = `${ref.namespace}/${ref.name}`;
       const written = this.written.get(key);
       if (written !== undefined) {
         // Our write of this very target has not come back through the watch yet: the copy is the one we
         // wrote over. Any other change of the object (a new resourceVersion) is compared afresh.
-        if (written.over === ing.metadata?.resourceVersion && written.target === addressKey(target)) return;
+        if (written.over === ing.metadata?.resourceVersion && written.target === targetKey) return;
         this.written.delete(key);
       }
-      if (sameAddresses(ing.status?.loadBalancer?.ingress ?? [], target)) return;
+      if (addressKey(ing.status?.loadBalancer?.ingress ?? []) === targetKey) return;
       writes.push([ref, target, ing.metadata?.resourceVersion]);
     };
-    served.forEach((r) => want(r, addresses));
-    cleared.forEach((r) => want(r, []));
+    const addressesKey = addressKey(addresses);
+    for (const ref of served) want(ref, addresses, addressesKey);
+    for (const ref of cleared) want(ref, [], '');
     let updated = 0;
     await forEachLimited(writes, this.concurrency, async ([ref, target, over]) => {
       if (!(await this.write(ref, target))) return;
       updated += 1;
       if (over !== undefined)
-        this.written.set(`${ref.namespace}/${ref.name}`, { over, target: addressKey(target) });
+        this.written.set(`${ref.namespace}/${ref.name}`, { ref, over, target: addressKey(target) });
     });
     return updated;
   }
@@ -127,11 +140,4 @@ function addressKey(l: readonly V1IngressLoadBalancerIngress[]): string {
     .map((x) => `${x.ip ?? ''}|${x.hostname ?? ''}`)
     .sort()
     .join(',');
-}
-
-function sameAddresses(
-  a: readonly V1IngressLoadBalancerIngress[],
-  b: readonly V1IngressLoadBalancerIngress[],
-): boolean {
-  return addressKey(a) === addressKey(b);
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import winston from 'winston';
 import type { CoreV1Api, CoreV1Event, V1Ingress } from '@kubernetes/client-node';
 import { EventRecorder, eventIntents } from '../../src/status/events.ts';
+import type { IngressLookup } from '../../src/status/ingress-status.ts';
 
 /** Stands in for the Events API: remembers what was created; reads find only that. */
 function fakeEventsApi(): { api: CoreV1Api; created: CoreV1Event[] } {
@@ -32,6 +33,12 @@ const ingressWithUid = (name: string, uid: string): V1Ingress => ({
   metadata: { name, namespace: 'web', uid, resourceVersion: '1' },
 });
 
+/** The cache holding just `ingresses`, as the recorder looks them up. */
+const cacheOf =
+  (...ingresses: V1Ingress[]): IngressLookup =>
+  (namespace, name) =>
+    ingresses.find((i) => i.metadata?.namespace === namespace && i.metadata.name === name);
+
 describe('EventRecorder', () => {
   it('posts what the same intents ask for once it may write, and again for an Ingress made anew', async () => {
     const { api, created } = fakeEventsApi();
@@ -44,7 +51,7 @@ describe('EventRecorder', () => {
     });
     const refs = ['shop', 'blog'].map((name) => ({ kind: 'Ingress', namespace: 'web', name }));
     const intents = eventIntents([], refs);
-    const ingresses = [ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog')];
+    const ingresses = cacheOf(ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog'));
 
     recorder.update(intents, ingresses);
     await recorder.idle();
@@ -55,25 +62,28 @@ describe('EventRecorder', () => {
     await recorder.idle();
     assert.deepEqual(created.map((e) => e.involvedObject.uid).sort(), ['u-blog', 'u-shop']);
 
-    recorder.update(intents, [ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog')]);
+    recorder.update(intents, cacheOf(ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog')));
     await recorder.idle();
     assert.equal(created.length, 2, 'an Event that holds is not posted again');
 
     // blog deleted and made again: a new uid, a new Event (the same intents).
-    recorder.update(intents, [ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog-2')]);
+    recorder.update(intents, cacheOf(ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog-2')));
     await recorder.idle();
     assert.deepEqual(created.map((e) => e.involvedObject.uid).sort(), ['u-blog', 'u-blog-2', 'u-shop']);
     assert.deepEqual(recorder.remembered, { events: 2, objects: 2 }, 'nothing kept of the deleted blog');
 
     // An Ingress the cache did not have yet when the intents came: named once it is there.
     const later = eventIntents([], [...refs, { kind: 'Ingress', namespace: 'web', name: 'docs' }]);
-    recorder.update(later, [ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog-2')]);
+    recorder.update(later, cacheOf(ingressWithUid('shop', 'u-shop'), ingressWithUid('blog', 'u-blog-2')));
     await recorder.idle();
-    recorder.update(later, [
-      ingressWithUid('shop', 'u-shop'),
-      ingressWithUid('blog', 'u-blog-2'),
-      ingressWithUid('docs', 'u-docs'),
-    ]);
+    recorder.update(
+      later,
+      cacheOf(
+        ingressWithUid('shop', 'u-shop'),
+        ingressWithUid('blog', 'u-blog-2'),
+        ingressWithUid('docs', 'u-docs'),
+      ),
+    );
     await recorder.idle();
     assert.ok(created.some((e) => e.involvedObject.uid === 'u-docs'));
     await recorder.stop();

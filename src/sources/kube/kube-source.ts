@@ -175,6 +175,11 @@ export class KubeSource {
     return this.informers.find((i) => i.spec.kind === 'Ingress')?.lw.list() ?? [];
   }
 
+  /** The Ingress the informer holds now under a namespace and name, status included. */
+  ingress(namespace: string, name: string): V1Ingress | undefined {
+    return this.informers.find((i) => i.spec.kind === 'Ingress')?.lw.get(name, namespace);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
