@@ -4,7 +4,13 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
-import { DYNAMIC_STATE_FILE, mergedState, stateChange, type DynamicState } from '../render/dynamic-state.ts';
+import {
+  DYNAMIC_STATE_FILE,
+  mergedState,
+  stateChange,
+  withBackends,
+  type DynamicState,
+} from '../render/dynamic-state.ts';
 import { runSockets, type RenderedConfig } from '../render/render.ts';
 import { fetchStateId, socketRequest } from './dynamic-client.ts';
 import { NginxConfigError, NginxProcessError, nginxMessage } from './errors.ts';
@@ -76,6 +82,15 @@ export class NginxProcess {
   /** Serialises apply and restart: NGINX is only ever signalled by the one operation holding it. */
   private lock: Promise<unknown> = Promise.resolve();
   private busy = false;
+  /** Whether an apply holds the lock (not a restart or a drain check). */
+  private applying = false;
+  /** Serialises the pushes of dynamic state: an apply's and those made beside it (pushEndpointsBeside). */
+  private stateLock: Promise<unknown> = Promise.resolve();
+  /**
+   * Endpoint lists pushed beside the apply under way, by backend: every push of that apply carries them
+   * over the ones its config was built with, so the reload's own pushes do not take them back.
+   */
+  private beside: Readonly<Record<string, readonly string[]>> | undefined;
   /** `[emerg]` lines NGINX printed so far, and the last one: a reload that failed says so there. */
   private emergencies = 0;
   private lastEmergency = '';
@@ -170,9 +185,38 @@ export class NginxProcess {
   /** Stages, tests, swaps in and loads a rendered config. Leaves the live config untouched on failure. */
   apply(config: RenderedConfig): Promise<ApplyOutcome> {
     return this.exclusive(async () => {
-      const outcome = await this.applyNow(config);
-      this.lastApplied = config;
-      return outcome;
+      this.applying = true;
+      try {
+        const outcome = await this.applyNow(config);
+        this.lastApplied = config;
+        return outcome;
+      } finally {
+        this.applying = false;
+        this.beside = undefined;
+      }
+    });
+  }
+
+  /**
+   * Pushes endpoint lists (by backend) while an apply is under way, without waiting for it: `nginx -t` and
+   * a reload of 10,000 Ingresses take 15–30 s, which an EndpointSlice change would otherwise wait out. The
+   * workers of every generation see them at once (backends the live state does not have yet get them when
+   * the apply adds them), and the apply's own pushes keep them. `entries` replace those of an earlier call
+   * during the same apply. Resolves false when no apply is under way (then the next apply carries them).
+   */
+  async pushEndpointsBeside(entries: Readonly<Record<string, readonly string[]>>): Promise<boolean> {
+    if (!this.applying || this.child === undefined || this.stopping) return false;
+    this.beside = entries;
+    return this.stateExclusive(async () => {
+      const base = this.pushed;
+      if (base === undefined || this.beside !== entries) return false;
+      const state = withBeside(base, entries);
+      if (state.id === base.id) return true;
+      const held = await this.postState(stateChange(base, state));
+      if (held !== state.id) return false; // NGINX holds another state: the apply's next push sets it whole
+      this.pushed = state;
+      this.persistLater(state);
+      return true;
     });
   }
 
@@ -263,10 +307,16 @@ export class NginxProcess {
    * 409 and is sent the whole state, unless it holds this very one already (it loaded the state file).
    * The state file on disk follows, so a restarted NGINX starts from it.
    */
-  private async syncDynamic(wanted: DynamicState): Promise<void> {
+  private syncDynamic(wanted: DynamicState): Promise<void> {
     this.wanted = wanted;
-    let state = wanted;
+    return this.stateExclusive(() => this.pushWanted());
+  }
+
+  private async pushWanted(): Promise<void> {
+    if (this.wanted === undefined) return;
+    let state = this.wanted;
     for (const older of this.draining) state = mergedState(older.state, state);
+    if (this.beside !== undefined) state = withBeside(state, this.beside);
     const base = this.pushed;
     let held =
       base !== undefined && base.id !== state.id ? await this.postState(stateChange(base, state)) : 409;
@@ -359,6 +409,12 @@ export class NginxProcess {
     const timer = setTimeout(() => child.signalAll('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
+  }
+
+  private stateExclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.stateLock.then(operation);
+    this.stateLock = run.catch(() => undefined);
+    return run;
   }
 
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
@@ -781,4 +837,12 @@ function runNginx(
       resolve({ code: code ?? -1, stderr, timedOut });
     });
   });
+}
+
+/** `state` with those of `entries`' endpoint lists whose backend it has. */
+function withBeside(state: DynamicState, entries: Readonly<Record<string, readonly string[]>>): DynamicState {
+  const present: Record<string, readonly string[]> = {};
+  for (const [name, list] of Object.entries(entries))
+    if (Object.hasOwn(state.backends, name)) present[name] = list;
+  return withBackends(state, present);
 }

@@ -149,15 +149,26 @@ export function withEndpoints(
   from: readonly Upstream[],
   to: readonly Upstream[],
 ): DynamicState {
+  const entries: Record<string, readonly string[]> = {};
+  for (const [i, u] of to.entries()) if (u !== from[i]) entries[filters.token(u.name)] = endpointsOf(u);
+  return withBackends(state, entries);
+}
+
+/**
+ * `state` with these backends' endpoint lists in place of its own: every other table and list stays
+ * `state`'s, and the id moves by the replaced entries alone. Each backend must be in `state` already.
+ */
+export function withBackends(
+  state: DynamicState,
+  entries: Readonly<Record<string, readonly string[]>>,
+): DynamicState {
   const backends: Record<string, readonly string[]> = { ...state.backends };
   // The table's sum for the id, from the changed entries alone (see backendsSum).
   let sum = backendsSum(state.backends);
-  for (const [i, u] of to.entries()) {
-    if (u === from[i]) continue;
-    const name = filters.token(u.name);
+  for (const [name, list] of Object.entries(entries)) {
     const old = backends[name];
-    if (old === undefined) throw new Error(`withEndpoints: backend ${name} is not in the state`);
-    const list = endpointsOf(u);
+    if (old === undefined) throw new Error(`withBackends: backend ${name} is not in the state`);
+    if (old === list) continue;
     sum += entryHash(name, list) - entryHash(name, old);
     backends[name] = list;
   }

@@ -1,12 +1,15 @@
 // No timing of NGINX may break it (issue 9): a first parse slower than any check is waited for, a change
 // that arrives meanwhile is applied only once NGINX is ready (never a signal into a master that is still
 // starting), a stopped (SIGSTOP) master is noticed and replaced, and an `nginx -t` that hangs is stopped
-// while the last good config keeps serving.
+// while the last good config keeps serving. An EndpointSlice change during a slow `nginx -t` goes live at
+// once, beside the reload, which keeps it.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { childPids } from '../../src/nginx/workers.ts';
 import { annotatedIngress, configMap, ingress } from '../support/fixtures.ts';
 import {
   launchGatehouse,
@@ -28,6 +31,7 @@ import { writeManifest } from '../support/fixtures.ts';
 import { wrappedNginx } from '../support/wrapped-nginx.ts';
 
 const HOST = 'timing.example.com';
+const OTHER = 'other.timing.example.com';
 const app = (service: string): ReturnType<typeof ingress> =>
   ingress({ name: 'timing', rules: [{ host: HOST, paths: [{ service, port: 80 }] }] });
 
@@ -73,7 +77,7 @@ describe('NGINX timing', () => {
     const nginx = await wrappedNginx({ slowStartSeconds });
     const gatehouse = await launchGatehouse(dir, ['--nginx-binary', nginx.binary, ...extraArgs]);
     cleanup.push(() => gatehouse.stop());
-    return { dir, gatehouse, nginx };
+    return { dir, gatehouse, nginx, backends };
   }
 
   it('a first start slower than any check is waited for; a change meanwhile is applied once NGINX is ready', async () => {
@@ -187,5 +191,59 @@ describe('NGINX timing', () => {
     await rm(nginx.hangMarker);
     await writeManifest(dir, 'app.yaml', [app('second'), app('second')]);
     assert.equal(await eventuallyServed(gatehouse, HOST, '/', '200 second'), '200 second');
+  });
+
+  it('an EndpointSlice change during a slow nginx -t is live at once, and the reload keeps it', async () => {
+    const { dir, gatehouse, nginx, backends } = await setUp(0);
+    await waitUntilHealthy(gatehouse);
+    assert.equal(await served('http', gatehouse.httpPort, HOST, '/'), '200 first');
+    const master = await masterPid(gatehouse);
+    const generation = async (): Promise<string> => (await childPids(master)).join(',');
+    const workers = await generation();
+    // A new host: a reload, whose nginx -t is held (as a config of 10,000 Ingresses takes 10 s and more).
+    await writeFile(nginx.holdMarker, '');
+    const testsBefore = (await nginx.calls()).filter(isTest).length;
+    await writeManifest(dir, 'other.yaml', [
+      ingress({ name: 'other', rules: [{ host: OTHER, paths: [{ service: 'second', port: 80 }] }] }),
+    ]);
+    await eventually(
+      async () => (await nginx.calls()).filter(isTest).length,
+      (n) => n > testsBefore,
+      10_000,
+    );
+    // Meanwhile the Service `first` moves to the `second` backend's address.
+    await writeManifest(dir, 'services.yaml', [
+      ...backends.service('first', 'second'),
+      ...backends.service('second'),
+    ]);
+    const moved = await eventually(
+      () => served('http', gatehouse.httpPort, HOST, '/'),
+      (v) => v === '200 second',
+      5_000,
+    );
+    assert.equal(moved, '200 second', 'the endpoint change waited for the reload');
+    assert.ok(existsSync(nginx.holdMarker));
+    assert.equal(await generation(), workers, 'NGINX reloaded for the endpoint change');
+    await waitForLog(gatehouse, /nginx endpoints updated beside a reload/);
+
+    // The reload lands, and its own pushes keep the endpoints that came beside it: no request goes to the
+    // old address again, not even between the reload's last push and the reconcile of the change after it.
+    let landed = false;
+    const answers: string[] = [];
+    const sampling = Promise.all(
+      [1, 2].map(async () => {
+        while (!landed) answers.push(await served('http', gatehouse.httpPort, HOST, '/').catch(String));
+      }),
+    );
+    await rm(nginx.holdMarker);
+    const other = await eventuallyServed(gatehouse, OTHER, '/', '200 second');
+    landed = true;
+    await sampling;
+    assert.equal(other, '200 second');
+    assert.notEqual(await generation(), workers);
+    assert.deepEqual([...new Set(answers)], ['200 second'], `answers while the reload landed`);
+    // And later changes are pushed as usual (nothing of the earlier push sticks).
+    await writeManifest(dir, 'services.yaml', backends.services());
+    assert.equal(await eventuallyServed(gatehouse, HOST, '/', '200 first'), '200 first');
   });
 });

@@ -10,6 +10,8 @@ export interface WrappedNginx {
   readonly binary: string;
   /** While this file exists, `nginx -t` hangs. */
   readonly hangMarker: string;
+  /** While this file exists, `nginx -t` waits; it runs once the file is gone (a slow test of a big config). */
+  readonly holdMarker: string;
   /** Each invocation's arguments, one line per call. */
   calls(): Promise<string[]>;
 }
@@ -18,6 +20,7 @@ export async function wrappedNginx(options: { slowStartSeconds?: number }): Prom
   const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-nginx-wrapper-'));
   const binary = path.join(dir, 'nginx');
   const hangMarker = path.join(dir, 'hang-nginx-t');
+  const holdMarker = path.join(dir, 'hold-nginx-t');
   const callLog = path.join(dir, 'calls');
   const slow = options.slowStartSeconds ?? 0;
   await writeFile(
@@ -25,7 +28,9 @@ export async function wrappedNginx(options: { slowStartSeconds?: number }): Prom
     `#!/bin/sh
 echo "$*" >> '${callLog}'
 case " $* " in
-  *" -t "*) [ -e '${hangMarker}' ] && exec sleep 1000 ;;
+  *" -t "*)
+    [ -e '${hangMarker}' ] && exec sleep 1000
+    while [ -e '${holdMarker}' ]; do sleep 0.1; done ;;
   *"daemon off;"*)
     # Busy, as a master parsing a very large config is: the parse is slow, not stuck.
     end=$(( $(date +%s) + ${slow} ))
@@ -37,5 +42,5 @@ exec nginx "$@"
   await chmod(binary, 0o755);
   const calls = async (): Promise<string[]> =>
     (await readFile(callLog, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
-  return { binary, hangMarker, calls };
+  return { binary, hangMarker, holdMarker, calls };
 }
