@@ -158,11 +158,7 @@ export class Reconciler {
         ? this.options.debounceMs
         : Math.min(this.options.debounceMs, ENDPOINTS_DEBOUNCE_MS);
     this.neverStarted = false;
-    if (this.inFlight !== undefined)
-      this.besideTimer ??= setTimeout(() => {
-        this.besideTimer = undefined;
-        this.pushBeside();
-      }, ENDPOINTS_DEBOUNCE_MS);
+    if (this.inFlight !== undefined) this.pushBesideSoon();
     // Each change restarts the quiet period, but only for up to ten of them: a steady stream of changes
     // (the leader's status writes echo back as Ingress updates, one per Ingress) must not hold back a
     // reconcile for as long as it lasts.
@@ -281,7 +277,10 @@ export class Reconciler {
       try {
         const started = Date.now();
         // A new config (not only endpoints): endpoint changes that come meanwhile are pushed beside it.
-        if (rendered.checksum !== served?.rendered.checksum) this.inFlight = { snapshot, result, rendered };
+        if (rendered.checksum !== served?.rendered.checksum) {
+          this.inFlight = { snapshot, result, rendered };
+          if (this.pending !== undefined) this.pushBesideSoon(); // came while this config was built
+        }
         const outcome = await this.options.nginx.apply(rendered).finally(() => (this.inFlight = undefined));
         this.remember(snapshot, excluded);
         this.serve({ snapshot, result, rendered });
@@ -349,6 +348,13 @@ export class Reconciler {
     } catch {
       return undefined; // a value the filters refuse: the full path reports it
     }
+  }
+
+  private pushBesideSoon(): void {
+    this.besideTimer ??= setTimeout(() => {
+      this.besideTimer = undefined;
+      this.pushBeside();
+    }, ENDPOINTS_DEBOUNCE_MS);
   }
 
   /**
