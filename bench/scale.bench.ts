@@ -368,30 +368,36 @@ const reloads = (g: RunningGatehouse): number => countMatches(g.logs(), 'nginx r
 
 /** EndpointSlice changes made right after a reload so far (each moves an endpoint to an address of its own). */
 let afterReloadChanges = 0;
+/** How long after an edit is made the EndpointSlice change timed "during a reload" is made. */
+const DURING_EDIT_MS = 500;
 
 /**
- * EDITS Ingress edits → served (median), and the reloads they caused. After each one is served, an
- * EndpointSlice change is made at once and timed to live (`afterReload`): the reload's aftermath (its old
- * workers leaving, the controller's status, history and garbage) is when an endpoint change waits longest.
+ * EDITS Ingress edits → served (median), and the reloads they caused. DURING_EDIT_MS after each edit is
+ * made, while the controller builds and NGINX tests and reloads its config, an EndpointSlice change is made
+ * and timed to live (`duringReload`); after the edit is served, another is made at once and timed
+ * (`afterReload`): the reload's aftermath (its old workers leaving, the controller's status, history and
+ * garbage) is when an endpoint change waits longest.
  */
-async function measureEdits(
-  c: Controller,
-  n: number,
-  phase = 'edit',
-): Promise<{ median: number; reloads: number; afterReload: number[] }> {
+async function measureEdits(c: Controller, n: number, phase = 'edit'): Promise<EditFigures> {
   const samples: number[] = [];
   const afterReload: number[] = [];
+  const duringReload: number[] = [];
   const before = reloads(c.gatehouse);
+  const nextAddress = (): [number, string] => {
+    const k = afterReloadChanges++; // a new address each time: the same one again would change nothing
+    return [(k * 4099 + 3) % n, `10.253.${k >> 8}.${(k & 255) + 1}`];
+  };
   for (let j = 0; j < EDITS; j++) {
     const editHost = `edit-${j}.example.com`;
     mark(`${phase} ${j}`);
     const t0 = performance.now();
     await c.change(0, { editHost });
+    const during = sleep(DURING_EDIT_MS).then(() => endpointChangeLive(c, ...nextAddress()));
     await until(`${editHost} through gatehouse`, () => answers(c.gatehouse.httpPort, editHost, 200));
     samples.push(performance.now() - t0);
+    duringReload.push(await during);
     await waitUntilCurrent(c.gatehouse, LONG);
-    const k = afterReloadChanges++; // a new address each time: the same one again would change nothing
-    afterReload.push(await endpointChangeLive(c, (k * 4099 + 3) % n, `10.253.${k >> 8}.${(k & 255) + 1}`));
+    afterReload.push(await endpointChangeLive(c, ...nextAddress()));
     await waitUntilCurrent(c.gatehouse, LONG);
   }
   // Back to the original Ingress, and wait until that is served too (a quiet /healthz alone may come before
@@ -400,7 +406,14 @@ async function measureEdits(
   await c.change(0, {});
   await until('the edit undone', () => answers(c.gatehouse.httpPort, `edit-${EDITS - 1}.example.com`, 404));
   await waitUntilCurrent(c.gatehouse, LONG);
-  return { median: median(samples), reloads: reloads(c.gatehouse) - before, afterReload };
+  return { median: median(samples), reloads: reloads(c.gatehouse) - before, afterReload, duringReload };
+}
+
+interface EditFigures {
+  readonly median: number;
+  readonly reloads: number;
+  readonly afterReload: readonly number[];
+  readonly duringReload: readonly number[];
 }
 
 /** Moves one endpoint of app-i's Service to `moved`; the time until NGINX's shared state holds it. */
@@ -470,8 +483,8 @@ function report(
     healthyMs: number;
     confBytes: number;
     /** Cluster mode: the edit timed before the follower started. */
-    editAlone?: { median: number; reloads: number; afterReload: number[] };
-    edit: { median: number; reloads: number; afterReload: number[] };
+    editAlone?: EditFigures;
+    edit: EditFigures;
     endpoints: { p50: number; p99: number; max: number; reloads: number };
     rotation: { ms: number; reloads: number };
     memory: [string, { peak: number; now: number }][];
@@ -497,6 +510,10 @@ function report(
   );
   console.log(
     `  EndpointSlice → live       p50 ${ms(figures.endpoints.p50)}, p99 ${ms(figures.endpoints.p99)}, max ${ms(figures.endpoints.max)}  vs goal 1 s  ${ratio(figures.endpoints.p99, 1000)}  (${SAMPLES} changes, ${figures.endpoints.reloads} reloads)`,
+  );
+  const duringReload = [...(figures.editAlone?.duringReload ?? []), ...figures.edit.duringReload];
+  console.log(
+    `  … during an edit's reload  p50 ${ms(percentile(duringReload, 50))}, max ${ms(Math.max(...duringReload))}  vs goal 1 s  ${ratio(Math.max(...duringReload), 1000)}  (${duringReload.length} changes, each made ${DURING_EDIT_MS} ms after an edit)`,
   );
   const afterReload = [...(figures.editAlone?.afterReload ?? []), ...figures.edit.afterReload];
   console.log(
