@@ -75,6 +75,8 @@ describe('NGINX timing', () => {
     await writeManifest(dir, 'services.yaml', backends.services());
     await writeManifest(dir, 'app.yaml', [app('first'), ...more]);
     const nginx = await wrappedNginx({ slowStartSeconds });
+    // A held nginx -t of a failed test would otherwise wait for ever.
+    cleanup.push(() => rm(nginx.holdMarker, { force: true }));
     const gatehouse = await launchGatehouse(dir, ['--nginx-binary', nginx.binary, ...extraArgs]);
     cleanup.push(() => gatehouse.stop());
     return { dir, gatehouse, nginx, backends };
