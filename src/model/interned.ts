@@ -1,6 +1,5 @@
 // Strings kept for as long as a config is served (translate's memo: its Servers and their upstreams, routes
-// and backend uses; render's dynamic state: `addr:port` endpoint lists) are mostly made by template
-// literals, which V8 keeps as trees of concatenations: the
+// and backend uses) are mostly made by template literals, which V8 keeps as trees of concatenations: the
 // location comment `ingress team-0/app-1` is a node over `ingress team-0/` (itself a node) and `app-1`, about
 // 60 bytes of nodes beside the characters. Most are also equal to many others: every Ingress's first path is
 // `spec.rules[0].http.paths[0]`. At 10,000 Ingresses that was ~8 MiB of the settled leader's heap

@@ -59,6 +59,21 @@ describe('dynamic state', () => {
     assert.equal(a.id, b.id);
   });
 
+  it('keeps the lists and id of a build from nothing with the same endpoints, and lists changed ones anew', () => {
+    const objects = (ip: string) => [ingressClass(), ...app(1, ['10.0.0.1']), ...app(2, [ip, '10.0.0.9'])];
+    const first = dynamicState(translateObjects(objects('10.0.0.2')).model);
+    const again = dynamicState(translateObjects(objects('10.0.0.2')).model);
+    assert.equal(again.backends['default_s2_80'], first.backends['default_s2_80']);
+    assert.equal(again.id, first.id);
+    const moved = dynamicState(translateObjects(objects('10.0.0.3')).model);
+    assert.deepEqual(moved.backends['default_s2_80'], ['10.0.0.3:8080', '10.0.0.9:8080']);
+    assert.equal(moved.backends['default_s1_80'], first.backends['default_s1_80']);
+    assert.notEqual(moved.id, first.id);
+    const back = dynamicState(translateObjects(objects('10.0.0.2')).model);
+    assert.deepEqual(back.backends['default_s2_80'], ['10.0.0.2:8080', '10.0.0.9:8080']);
+    assert.equal(back.id, first.id);
+  });
+
   it('merges the old state into the new as whole tables would, reusing tables that hold the old', () => {
     const before = dynamicState(one);
     const after = dynamicState(two);
