@@ -70,24 +70,28 @@ export const DYNAMIC_STATE_FILE = 'dynamic.json';
 
 export function dynamicState(model: NginxModel): DynamicState {
   // Printed through the same filters as nginx.conf: a name, host or address of another shape throws here.
-  const backends: Record<string, readonly string[]> = {};
+  const backends = new Entries<readonly string[]>();
   for (const u of model.upstreams) {
     const name = filters.token(u.name);
-    backends[name] = endpointsOf(name, u);
+    backends.put(name, endpointsOf(name, u));
   }
-  forgetOthers(backends, model.upstreams.length);
   const own = model.defaultServer.certificate;
   const certificateOf = (file: string): string => (file === own ? '' : filters.token(file));
-  const hosts: Record<string, string> = { '': '' };
+  const hosts = new Entries<string>();
+  hosts.put('', '');
   for (const s of model.servers) {
-    hosts[filters.server_host(s.host)] = certificateOf(s.certificate);
+    hosts.put(filters.server_host(s.host), certificateOf(s.certificate));
     for (const alias of s.aliases ?? [])
-      hosts[filters.server_host(aliasHost(alias))] = certificateOf(s.certificate);
+      hosts.put(filters.server_host(aliasHost(alias)), certificateOf(s.certificate));
   }
   for (const r of model.redirectServers ?? [])
-    hosts[filters.server_host(r.host)] = certificateOf(r.certificate);
-  const certificates: Record<string, string> = {};
-  for (const c of model.certificates) if (c.fileName !== own) certificates[filters.token(c.fileName)] = c.pem;
+    hosts.put(filters.server_host(r.host), certificateOf(r.certificate));
+  const certificates = new Entries<string>();
+  for (const c of model.certificates)
+    if (c.fileName !== own) certificates.put(filters.token(c.fileName), c.pem);
+  const kept = last;
+  const backendTable = backends.table(kept?.backends);
+  forgetOthers(backendTable, model.upstreams.length);
   const canaries: Record<string, CanaryPolicy> = {};
   const affinities: Record<string, AffinityPolicy> = {};
   const balancing: Record<string, BalancingPolicy> = {};
@@ -99,8 +103,77 @@ export function dynamicState(model: NginxModel): DynamicState {
       if (action.affinity !== undefined) affinities[policy] = affinityPolicy(action.affinity);
       if (action.balancing !== undefined) balancing[policy] = balancingPolicy(action.balancing);
     }
-  return stateOf({ backends, hosts, certificates, canaries, affinities, balancing });
+  const state = stateOf({
+    backends: backendTable,
+    hosts: hosts.table(kept?.hosts),
+    certificates: certificates.table(kept?.certificates),
+    canaries,
+    affinities,
+    balancing,
+  });
+  last = state;
+  return state;
 }
+
+/**
+ * The last dynamicState's state: a table of the next that holds the same entries is that table itself (an
+ * edit changes a host or two of 10,000), so it is not made, sorted, written out for the id nor compared
+ * entry by entry by stateChange again.
+ */
+let last: DynamicTables | undefined;
+
+/** A table's entries in the order they come, a later one for a key replacing the earlier. */
+class Entries<T> {
+  private readonly keys: string[] = [];
+  private readonly values: T[] = [];
+
+  put(key: string, value: T): void {
+    this.keys.push(key);
+    this.values.push(value);
+  }
+
+  /** The table of these entries: `kept` when it has exactly these (values compared with ===). */
+  table(kept: Readonly<Record<string, T>> | undefined): Readonly<Record<string, T>> {
+    const { keys, values } = this;
+    if (kept !== undefined && keys.length === countOf(kept) && this.distinct()) {
+      let same = true;
+      for (let i = 0; same && i < keys.length; i++) {
+        const k = keys[i] as string;
+        same = kept[k] === values[i] && Object.hasOwn(kept, k);
+      }
+      // As many distinct keys as `kept` has, each with its value there: the same entries.
+      if (same) return kept;
+    }
+    const table: Record<string, T> = {};
+    for (let i = 0; i < keys.length; i++) table[keys[i] as string] = values[i] as T;
+    if (this.sorted()) inOrderTables.add(table);
+    return table;
+  }
+
+  /** Whether no key comes twice: they mostly come sorted (upstreams, servers), else they are counted. */
+  private distinct(): boolean {
+    return this.sorted() || new Set(this.keys).size === this.keys.length;
+  }
+
+  /** Whether the keys came in strictly increasing order. */
+  private sorted(): boolean {
+    const { keys } = this;
+    for (let i = 1; i < keys.length; i++) if (!((keys[i - 1] as string) < (keys[i] as string))) return false;
+    return true;
+  }
+}
+
+/** How many keys a table has, counted once per table object. */
+function countOf(table: object): number {
+  let count = counts.get(table);
+  if (count === undefined) {
+    count = Object.keys(table).length;
+    counts.set(table, count);
+  }
+  return count;
+}
+
+const counts = new WeakMap<object, number>();
 
 /** A canary's policy, each value re-checked as a filter would (state.lua checks them once more). */
 function canaryPolicy(c: CanaryRoute): CanaryPolicy {
@@ -204,8 +277,15 @@ export function withBackends(
 /** A state holding these tables (sorted), with its id. */
 export function stateOf(tables: DynamicTables): DynamicState {
   // Tables are mostly made from sorted lists already (upstreams, servers): those stay as they are.
-  const sorted = (o: Readonly<Record<string, unknown>>) =>
-    inOrder(o) ? o : Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // A table known to be in order is not walked again (a for-in over 10,000 keys allocates their list).
+  const sorted = (o: Readonly<Record<string, unknown>>) => {
+    const table =
+      inOrderTables.has(o) || inOrder(o)
+        ? o
+        : Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    inOrderTables.add(table);
+    return table;
+  };
   return identified({
     backends: sorted(tables.backends) as DynamicTables['backends'],
     hosts: sorted(tables.hosts) as DynamicTables['hosts'],
@@ -353,6 +433,9 @@ function keysWithin(
   for (const key in part) if (!Object.hasOwn(whole, key)) return false;
   return true;
 }
+
+/** Tables whose keys are known to be in sorted order (tables are never changed once made). */
+const inOrderTables = new WeakSet<object>();
 
 /** Whether a table's keys come in sorted order already. */
 function inOrder(table: Readonly<Record<string, unknown>>): boolean {

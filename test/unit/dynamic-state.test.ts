@@ -74,6 +74,21 @@ describe('dynamic state', () => {
     assert.equal(back.id, first.id);
   });
 
+  it('keeps a table of the state before when it holds the same entries, and only then', () => {
+    const objects = [ingressClass(), ...app(1, ['10.0.0.1']), ...app(2, ['10.0.0.2'])];
+    const first = dynamicState(translateObjects(objects).model);
+    const again = dynamicState(translateObjects(objects).model);
+    assert.equal(again.hosts, first.hosts);
+    assert.equal(again.backends, first.backends);
+    const other = dynamicState(two);
+    assert.deepEqual(other.hosts, { '': '', 'app-2.example.com': '', 'app-3.example.com': '' });
+    dynamicState(one);
+    // As many entries as the state before, one host twice: not that state's table.
+    const [server] = one.servers;
+    const twice = dynamicState({ ...one, servers: [server!, { ...server! }] });
+    assert.deepEqual(twice.hosts, { '': '', 'app-1.example.com': '' });
+  });
+
   it('merges the old state into the new as whole tables would, reusing tables that hold the old', () => {
     const before = dynamicState(one);
     const after = dynamicState(two);
