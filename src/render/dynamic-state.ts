@@ -1,5 +1,13 @@
 import { createHash, createHmac, createSecretKey, randomBytes } from 'node:crypto';
-import type { Affinity, Balancing, CanaryRoute, HashKeyPart, NginxModel, Upstream } from '../model/nginx.ts';
+import type {
+  Affinity,
+  Balancing,
+  CanaryRoute,
+  HashKeyPart,
+  NginxModel,
+  Server,
+  Upstream,
+} from '../model/nginx.ts';
 import { filters, UnsafeValueError } from './filters.ts';
 
 /**
@@ -95,14 +103,17 @@ export function dynamicState(model: NginxModel): DynamicState {
   const canaries: Record<string, CanaryPolicy> = {};
   const affinities: Record<string, AffinityPolicy> = {};
   const balancing: Record<string, BalancingPolicy> = {};
-  for (const server of [model.defaultServer, ...model.servers])
-    for (const { action } of server.locations) {
+  for (let i = -1; i < model.servers.length; i++) {
+    const { locations } = i < 0 ? model.defaultServer : (model.servers[i] as Server);
+    for (let j = 0; j < locations.length; j++) {
+      const { action } = locations[j] as (typeof locations)[number];
       if (action.kind !== 'proxy' || action.policy === undefined) continue;
       const policy = filters.token(action.policy);
       if (action.canary !== undefined) canaries[policy] = canaryPolicy(action.canary);
       if (action.affinity !== undefined) affinities[policy] = affinityPolicy(action.affinity);
       if (action.balancing !== undefined) balancing[policy] = balancingPolicy(action.balancing);
     }
+  }
   const state = stateOf({
     backends: backendTable,
     hosts: hosts.table(kept?.hosts),
@@ -367,11 +378,11 @@ function retire(entry: Entry): void {
 /** Retires the entries of backends `backends` (of `count` entries) does not have. */
 function forgetOthers(backends: Readonly<Record<string, unknown>>, count: number): void {
   if (entries.size === count) return;
-  for (const [name, entry] of entries)
-    if (!Object.hasOwn(backends, name)) {
-      retire(entry);
-      entries.delete(name);
-    }
+  entries.forEach((entry, name) => {
+    if (Object.hasOwn(backends, name)) return;
+    retire(entry);
+    entries.delete(name);
+  });
 }
 
 function entryHash(name: string, list: readonly string[]): bigint {

@@ -30,7 +30,6 @@ export function serverExtras(
   hosts: readonly (readonly [string, readonly HostContributor[]])[],
   report: (d: Diagnostic) => void,
 ): Map<string, ServerExtras> {
-  const taken = new Set(hosts.map(([host]) => host));
   const extras = new Map<string, ServerExtras>();
   // Aliases are handed out by Ingress age, whatever host asks, so the oldest request for a name wins.
   const requests = hosts
@@ -38,6 +37,7 @@ export function serverExtras(
       contributors.flatMap((c) => (c.settings.server?.aliases ?? []).map((name) => ({ host, name, c }))),
     )
     .sort((a, b) => order(a.c.ingress, b.c.ingress));
+  const taken = new Set(requests.length === 0 ? [] : hosts.map(([host]) => host));
   const aliases = new Map<string, Set<string>>();
   for (const { host, name, c } of requests) {
     if (host === '') continue; // host-less rules live in the default server, which answers every name
@@ -61,6 +61,11 @@ export function serverExtras(
       tlsWithoutHost(contributors, report);
       continue;
     }
+    // Most hosts set none of these: one shared empty value, not three walks and an object per host.
+    if (!aliases.has(host) && contributors.every(setsNoExtras)) {
+      extras.set(host, NO_EXTRAS);
+      continue;
+    }
     const appRoot = decide(contributors, (s) => s.redirect?.appRoot, 'app-root', host, report);
     const sslCiphers = decide(contributors, (s) => s.server?.sslCiphers, 'ssl-ciphers', host, report);
     const preferServerCiphers = decide(
@@ -79,6 +84,17 @@ export function serverExtras(
     });
   }
   return extras;
+}
+
+const NO_EXTRAS: ServerExtras = Object.freeze({});
+
+function setsNoExtras(c: HostContributor): boolean {
+  const { redirect, server } = c.settings;
+  return (
+    redirect?.appRoot === undefined &&
+    server?.sslCiphers === undefined &&
+    server?.preferServerCiphers === undefined
+  );
 }
 
 /**
