@@ -1,9 +1,14 @@
 // Benchmark, printing figures (no pass/fail): how many metrics log lines per second one core of the
-// controller absorbs. First the counting alone (parse + aggregate), then end to end through the loopback
-// syslog socket, with a separate sender process offering lines at fixed rates: what is counted, what is
-// dropped (and counted as dropped), and the controller's CPU per line.
+// controller absorbs. First the counting alone (parse + aggregate, from the bytes as the receiver hands
+// them over), then end to end through the metrics log file (serve's default: NGINX appends 64 KiB blocks,
+// the controller reads them as the file grows), then through the loopback syslog socket, with a separate
+// sender process offering lines at fixed rates: what is counted, what is dropped (and counted as dropped),
+// and the controller's CPU per line.
 // Run: npm run bench
 import { fork } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Registry } from 'prom-client';
 import type { Route } from '../src/model/routes.ts';
 import { TrafficLogReceiver } from '../src/observability/traffic-log-receiver.ts';
@@ -25,27 +30,30 @@ const routes: Route[] = Array.from({ length: ROUTES }, (_, i) => ({
 }));
 
 /** A realistic mix: mostly GET 2xx, some POST, 4xx and 5xx, one try per request, a few TLS. */
-function messages(count: number): string[] {
+function messages(count: number, syslog = true): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const status = i % 20 === 0 ? '503' : i % 10 === 0 ? '404' : '200';
-    const line = metricsLine({
-      c: CHECKSUM,
-      r: String((i * 7919) % ROUTES),
-      m: i % 5 === 0 ? 'POST' : 'GET',
-      s: status,
-      rt: ((i % 97) / 1000).toFixed(3),
-      rl: String(200 + (i % 300)),
-      bs: String(400 + (i % 3000)),
-      us: status === '503' ? '-' : status,
-      uc: status === '503' ? '-' : '0.001',
-      uh: status === '503' ? '-' : '0.004',
-      ur: status === '503' ? '-' : '0.005',
-      p: 'HTTP/1.1',
-      t: i % 3 === 0 ? 'TLSv1.3' : '-',
-      sr: '.',
-      cr: i % 10 === 0 ? '1' : '7',
-    });
+    const line = metricsLine(
+      {
+        c: CHECKSUM,
+        r: String((i * 7919) % ROUTES),
+        m: i % 5 === 0 ? 'POST' : 'GET',
+        s: status,
+        rt: ((i % 97) / 1000).toFixed(3),
+        rl: String(200 + (i % 300)),
+        bs: String(400 + (i % 3000)),
+        us: status === '503' ? '-' : status,
+        uc: status === '503' ? '-' : '0.001',
+        uh: status === '503' ? '-' : '0.004',
+        ur: status === '503' ? '-' : '0.005',
+        p: 'HTTP/1.1',
+        t: i % 3 === 0 ? 'TLSv1.3' : '-',
+        sr: '.',
+        cr: i % 10 === 0 ? '1' : '7',
+      },
+      syslog,
+    );
     out.push(line);
   }
   return out;
@@ -58,23 +66,48 @@ function fresh(): { registry: Registry; metrics: TrafficMetrics } {
   return { registry, metrics };
 }
 
-// 1. Counting alone, in this process.
+// 1. Counting alone, in this process, from the bytes as the receiver hands them over.
 {
-  const lines = messages(200_000);
-  const { metrics } = fresh();
-  for (const l of lines.slice(0, 20_000)) metrics.recordMessage(l); // warm up
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  for (const l of lines) metrics.recordMessage(l);
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  const cpuSeconds = (used.user + used.system) / 1e6;
-  console.log(
-    `counting alone: ${lines.length} lines over ${ROUTES} routes in ${seconds.toFixed(2)} s → ${Math.round(lines.length / cpuSeconds).toLocaleString('en')} lines/s per core (${((cpuSeconds / lines.length) * 1e6).toFixed(2)} µs CPU a line)`,
-  );
+  const lines = messages(200_000, false).map((l) => Buffer.from(l));
+  for (let round = 1; round <= 3; round++) {
+    const { metrics } = fresh();
+    for (const l of lines.slice(0, 20_000)) metrics.recordLine(l); // warm up
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    for (const l of lines) metrics.recordLine(l);
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    console.log(
+      `counting alone, round ${round}: ${lines.length} lines over ${ROUTES} routes in ${seconds.toFixed(2)} s → ${Math.round(lines.length / cpuSeconds).toLocaleString('en')} lines/s per core (${((cpuSeconds / lines.length) * 1e6).toFixed(2)} µs CPU a line)`,
+    );
+  }
 }
 
-// 2. End to end through the socket, from a sender process at fixed offered rates.
+// 2. End to end through the metrics log file: 64 KiB blocks appended, then read, queued and counted.
+{
+  const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-metrics-bench-'));
+  const file = path.join(dir, 'metrics.log');
+  const text = Buffer.from(`${messages(200_000, false).join('\n')}\n`);
+  for (let round = 1; round <= 3; round++) {
+    const { registry, metrics } = fresh();
+    const receiver = await TrafficLogReceiver.start(metrics, registry, { file });
+    for (let at = 0; at < text.length; at += 65536) appendFileSync(file, text.subarray(at, at + 65536));
+    const cpu = process.cpuUsage();
+    await receiver.drained();
+    const used = process.cpuUsage(cpu);
+    const counted = parseMetrics(metrics.exposition()).find(
+      (s) => s.name === 'gatehouse_traffic_log_lines_total' && s.labels['outcome'] === 'counted',
+    )?.value;
+    console.log(
+      `through the file, round ${round}: ${counted} lines counted, controller CPU ${((used.user + used.system) / 200_000).toFixed(2)} µs a line`,
+    );
+    await receiver.close();
+  }
+  rmSync(dir, { recursive: true });
+}
+
+// 3. End to end through the socket, from a sender process at fixed offered rates.
 const SENDER = `
 const dgram = require('node:dgram');
 const [port, rate, seconds] = process.argv.slice(1).map(Number);

@@ -132,7 +132,7 @@ export class TrafficLogReceiver {
       const message = this.queue[this.head];
       this.queue[this.head] = EMPTY;
       this.head += 1;
-      if (message !== undefined) this.metrics.recordMessage(message.toString('utf8'));
+      if (message !== undefined) this.metrics.recordLine(message);
       // Checking the clock costs more than a line: look every 64 lines.
       if ((++n & 63) === 0 && performance.now() > deadline) break;
     }

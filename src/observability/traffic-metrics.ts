@@ -1,5 +1,11 @@
 import { NO_ROUTE, type Route } from '../model/routes.ts';
-import { parseTrafficLine, type TrafficLine } from './traffic-log.ts';
+import {
+  HTTP_VERSION_NAMES,
+  METHOD_NAMES,
+  STATUS_CLASSES,
+  TLS_VERSION_NAMES,
+  TrafficLineReader,
+} from './traffic-log.ts';
 
 /** ingress-nginx's request labels (with `--metrics-per-host`), so its dashboards and alerts carry over. */
 const REQUEST_LABELS = [
@@ -78,6 +84,31 @@ interface Series {
   readonly histograms: Float64Array[];
 }
 
+/**
+ * A config whose routes are known, and the series its lines found: by route (index + 1; 0 for a line whose
+ * route the config does not have), then by method and status class. A canary's series are in `canaries`.
+ */
+interface ConfigSeries {
+  readonly checksum: string;
+  /** The checksum as NGINX writes it, compared with a line's bytes. */
+  readonly bytes: Buffer;
+  readonly routes: readonly Route[];
+  readonly byRoute: ((Series | undefined)[] | undefined)[];
+  /** By `route|method|status|canary` (indexes). */
+  readonly canaries: Map<string, Series>;
+}
+
+const SLOTS = METHOD_NAMES.length * STATUS_CLASSES.length;
+
+/** Label texts of the connection counters, by HTTP version and TLS version index (see traffic-log.ts). */
+const CONNECTION_KEYS = HTTP_VERSION_NAMES.flatMap((http) =>
+  TLS_VERSION_NAMES.map((tls) => `http_version="${http}",tls_version="${tls}"`),
+);
+/** … of the handshake counters, by TLS version index, then resumed (0, 1). */
+const HANDSHAKE_KEYS = TLS_VERSION_NAMES.flatMap((tls) =>
+  [false, true].map((resumed) => `tls_version="${tls}",resumed="${String(resumed)}"`),
+);
+
 /** The upstream errors of one route. */
 interface RouteErrors {
   readonly text: string;
@@ -94,20 +125,23 @@ export type LineOutcome = 'counted' | 'malformed' | 'unknown_config';
  *
  * Counting is hand-rolled rather than done with prom-client: a request updates one counter and six
  * histograms, and prom-client hashes the eight labels on each of those seven updates, which made it the
- * cost of a line (bench/traffic-metrics.bench.ts). Here a request costs one map lookup.
+ * cost of a line (bench/traffic-metrics.bench.ts). Here a line is read from its bytes into fields that
+ * the next line reuses (TrafficLineReader), and finds its series by indexes: the config of the line before
+ * (its checksum compared as bytes), then route, method and status class.
  */
 export class TrafficMetrics {
-  private readonly routes = new Map<string, readonly Route[]>();
+  private readonly configs = new Map<string, ConfigSeries>();
+  /** The config of the line before: nearly every line has the same. */
+  private last: ConfigSeries | undefined;
   /** The routes kept for a routes array addRoutes was given. */
   private readonly keptAs = new WeakMap<readonly Route[], readonly Route[]>();
-  /** Series by `config|route|method|status`: what a line finds without building labels. */
-  private readonly byLine = new Map<string, Series>();
   /** Series by their label text: two configs with the same route share one. */
   private readonly byLabels = new Map<string, Series>();
   private readonly errors = new Map<string, RouteErrors>();
   private readonly handshakes = new Map<string, number>();
   private readonly connections = new Map<string, number>();
   private readonly lines: Record<LineOutcome, number> = { counted: 0, malformed: 0, unknown_config: 0 };
+  private readonly reader = new TrafficLineReader();
 
   /**
    * Makes a config's routes known; called before NGINX loads it, so its first requests are counted. A
@@ -116,18 +150,26 @@ export class TrafficMetrics {
    * 3 MB a config), long after the rest of its translate result is gone.
    */
   addRoutes(checksum: string, routes: readonly Route[]): void {
-    const newest = [...this.routes.values()].at(-1);
+    const newest = [...this.configs.values()].at(-1)?.routes;
     // The same routes again (an endpoint change pushed without a reload keeps translate's result) are not
     // compared again.
     const kept = this.keptAs.get(routes) ?? (newest === undefined ? routes : sharing(routes, newest));
     this.keptAs.set(routes, kept);
-    this.routes.delete(checksum);
-    this.routes.set(checksum, kept);
-    while (this.routes.size > RETAINED_CONFIGS) {
-      const oldest = this.routes.keys().next().value;
+    const before = this.configs.get(checksum);
+    this.configs.delete(checksum);
+    this.configs.set(checksum, {
+      checksum,
+      bytes: Buffer.from(checksum, 'utf8'),
+      routes: kept,
+      // The same config again: the series its lines found stay.
+      byRoute: before?.byRoute ?? [],
+      canaries: before?.canaries ?? new Map<string, Series>(),
+    });
+    this.last = undefined;
+    while (this.configs.size > RETAINED_CONFIGS) {
+      const oldest = this.configs.keys().next().value;
       if (oldest === undefined) break;
-      this.routes.delete(oldest);
-      for (const key of this.byLine.keys()) if (key.startsWith(`${oldest}|`)) this.byLine.delete(key);
+      this.configs.delete(oldest);
     }
   }
 
@@ -136,27 +178,31 @@ export class TrafficMetrics {
    * removed. A late line from an old worker may bring one back; it goes again at the next reload.
    */
   served(checksum: string): void {
-    const routes = this.routes.get(checksum);
+    const config = this.configs.get(checksum);
     // Nothing counted yet (a first start): nothing to remove, so the routes are not written out.
-    if (
-      routes === undefined ||
-      (this.byLine.size === 0 && this.byLabels.size === 0 && this.errors.size === 0)
-    )
-      return;
-    const live = new Set(routes.map((r) => routeText(r)));
-    for (const [key, series] of this.byLine) {
-      if (!live.has(routeText(series.labels))) this.byLine.delete(key);
+    if (config === undefined || (this.byLabels.size === 0 && this.errors.size === 0)) return;
+    const live = new Set(config.routes.map((r) => routeText(r)));
+    const gone = (series: Series | undefined): boolean =>
+      series !== undefined && !live.has(routeText(series.labels));
+    for (const c of this.configs.values()) {
+      for (const slots of c.byRoute) {
+        if (slots === undefined) continue;
+        for (let i = 0; i < slots.length; i++) if (gone(slots[i])) slots[i] = undefined;
+      }
+      for (const [key, series] of c.canaries) if (gone(series)) c.canaries.delete(key);
     }
-    for (const [text, series] of this.byLabels) {
-      if (!live.has(routeText(series.labels))) this.byLabels.delete(text);
-    }
+    for (const [text, series] of this.byLabels) if (gone(series)) this.byLabels.delete(text);
     for (const text of this.errors.keys()) if (!live.has(text)) this.errors.delete(text);
   }
 
-  /** One syslog message from NGINX. */
+  /** One syslog message from NGINX, or one line of the metrics log. */
   recordMessage(message: string): LineOutcome {
-    const line = parseTrafficLine(message);
-    const outcome = line === undefined ? 'malformed' : this.record(line);
+    return this.recordLine(Buffer.from(message, 'utf8'));
+  }
+
+  /** One line of the metrics log (or syslog message) as NGINX wrote it: read without a string per field. */
+  recordLine(line: Buffer): LineOutcome {
+    const outcome = this.reader.read(line) ? this.record(this.reader) : 'malformed';
     this.lines[outcome] += 1;
     return outcome;
   }
@@ -226,48 +272,60 @@ export class TrafficMetrics {
     return `${out.join('\n')}\n`;
   }
 
-  private record(line: TrafficLine): LineOutcome {
-    const key = `${line.config}|${line.route}|${line.method}|${line.status}|${line.canary}`;
-    let series = this.byLine.get(key);
-    if (series === undefined) {
-      const routes = this.routes.get(line.config);
-      if (routes === undefined) return 'unknown_config';
-      series = this.seriesFor(line, routes[line.route] ?? NO_ROUTE);
-      this.byLine.set(key, series);
+  private record(line: TrafficLineReader): LineOutcome {
+    const config = this.configOf(line);
+    if (config === undefined) return 'unknown_config';
+    const route = line.route >= 0 && line.route < config.routes.length ? line.route + 1 : 0;
+    let series: Series | undefined;
+    if (line.canary === '') {
+      const slots = (config.byRoute[route] ??= new Array<Series | undefined>(SLOTS));
+      const slot = line.method * STATUS_CLASSES.length + line.status;
+      series = slots[slot] ??= this.seriesFor(line, config.routes[route - 1] ?? NO_ROUTE);
+    } else {
+      const key = `${route}|${line.method}|${line.status}|${line.canary}`;
+      series = config.canaries.get(key);
+      if (series === undefined) {
+        series = this.seriesFor(line, config.routes[route - 1] ?? NO_ROUTE);
+        config.canaries.set(key, series);
+      }
     }
     series.requests += 1;
     const h = series.histograms;
     observe(h[REQUEST_TIME], TIME_BUCKETS, line.requestSeconds);
     observe(h[REQUEST_SIZE], LENGTH_BUCKETS, line.requestBytes);
     observe(h[RESPONSE_SIZE], SIZE_BUCKETS, line.responseBytes);
-    const last = line.upstream[line.upstream.length - 1];
-    if (last !== undefined) {
-      observe(h[CONNECT_TIME], TIME_BUCKETS, last.connectSeconds);
-      observe(h[HEADER_TIME], TIME_BUCKETS, last.headerSeconds);
-      observe(h[RESPONSE_TIME], TIME_BUCKETS, last.responseSeconds);
-    }
-    for (const attempt of line.upstream) {
-      const kind: UpstreamErrorKind | undefined = Number.isNaN(attempt.connectSeconds)
-        ? 'connect'
-        : Number.isNaN(attempt.headerSeconds)
-          ? 'no_response'
-          : attempt.status >= 500
-            ? '5xx'
-            : undefined;
-      if (kind !== undefined) this.errorsOf(series.labels).counts[kind] += 1;
+    if (line.tries > 0) {
+      observe(h[CONNECT_TIME], TIME_BUCKETS, line.connectSeconds);
+      observe(h[HEADER_TIME], TIME_BUCKETS, line.headerSeconds);
+      observe(h[RESPONSE_TIME], TIME_BUCKETS, line.responseSeconds);
+      if (line.connectErrors + line.noResponseErrors + line.serverErrors > 0) {
+        const counts = this.errorsOf(series.labels).counts;
+        counts.connect += line.connectErrors;
+        counts.no_response += line.noResponseErrors;
+        counts['5xx'] += line.serverErrors;
+      }
     }
     if (line.newConnection) {
-      bump(this.connections, `http_version="${line.httpVersion}",tls_version="${line.tlsVersion}"`);
-      if (line.tlsVersion !== '')
-        bump(this.handshakes, `tls_version="${line.tlsVersion}",resumed="${String(line.tlsResumed)}"`);
+      bump(this.connections, CONNECTION_KEYS[line.httpVersion * TLS_VERSION_NAMES.length + line.tlsVersion]);
+      if (line.tlsVersion !== 0)
+        bump(this.handshakes, HANDSHAKE_KEYS[line.tlsVersion * 2 + (line.tlsResumed ? 1 : 0)]);
     }
     return 'counted';
   }
 
-  private seriesFor(line: TrafficLine, route: Route): Series {
+  /** The known config that logged the line: the one before when its checksum is the same bytes. */
+  private configOf(line: TrafficLineReader): ConfigSeries | undefined {
+    const last = this.last;
+    if (last !== undefined && sameBytes(line.line, line.configStart, line.configEnd, last.bytes)) return last;
+    const config = this.configs.get(line.line.toString('utf8', line.configStart, line.configEnd));
+    if (config !== undefined) this.last = config;
+    return config;
+  }
+
+  private seriesFor(line: TrafficLineReader, route: Route): Series {
     const labels: RequestLabels = {
-      status: line.status,
-      method: line.method,
+      status: STATUS_CLASSES[line.status] ?? '',
+      method: METHOD_NAMES[line.method] ?? 'OTHER',
       path: route.path,
       namespace: route.namespace,
       ingress: route.ingress,
@@ -332,7 +390,15 @@ function header(out: string[], name: string, type: string, help: string): void {
   out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 }
 
-function bump(map: Map<string, number>, key: string): void {
+/** Whether `line` holds exactly `bytes` from `from` to `to`. */
+function sameBytes(line: Buffer, from: number, to: number, bytes: Buffer): boolean {
+  if (to - from !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (line[from + i] !== bytes[i]) return false;
+  return true;
+}
+
+function bump(map: Map<string, number>, key: string | undefined): void {
+  if (key === undefined) return;
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 

@@ -90,6 +90,23 @@ describe('metrics log lines', () => {
     assert.deepEqual(variables, TRAFFIC_LOG_FIELDS.slice(1));
   });
 
+  it('reads the times and sizes NGINX prints as the very numbers their text is', () => {
+    // Read from the bytes without Number(): each must still be the double nearest its decimal text, or a
+    // time on a bucket's edge would land in the next bucket and sums would drift.
+    for (let ms = 0; ms < 100_000; ms += 1) {
+      const text = (ms / 1000).toFixed(3);
+      const line = parseTrafficLine(message({ rt: text, uc: text, rl: String(ms), bs: String(ms * 997) }));
+      assert.equal(line?.requestSeconds, Number(text), text);
+      assert.equal(line.upstream[0]?.connectSeconds, Number(text), text);
+      assert.equal(line.requestBytes, ms);
+      assert.equal(line.responseBytes, ms * 997);
+    }
+    for (const odd of ['1e3', '.5', '5.', '0x10', '12345678901234567890', '0.0000000001', 'x', '1.2.3']) {
+      const read = parseTrafficLine(message({ rt: odd }))?.requestSeconds;
+      assert.ok(Object.is(read, Number(odd)), odd);
+    }
+  });
+
   it('reads a request that ended before any location as route -1', () => {
     assert.equal(parseTrafficLine(message({ r: '', s: '400' }))?.route, -1);
   });

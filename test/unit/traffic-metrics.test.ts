@@ -83,4 +83,72 @@ describe('traffic metrics across configs', () => {
     assert.equal(requests('shop-v2'), 2);
     assert.equal(requests('blog'), 2);
   });
+
+  it('tells configs apart whose checksums share a beginning, whatever the order of their lines', () => {
+    const m = new TrafficMetrics();
+    m.addRoutes('c1', [route('shop', '/')]);
+    m.addRoutes('c10', [route('blog', '/')]);
+    for (const config of ['c1', 'c10', 'c10', 'c1', 'c10']) m.recordMessage(line(config, 0));
+    const samples = parseMetrics(m.exposition());
+    assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'shop' }), 2);
+    assert.equal(valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'blog' }), 3);
+  });
+
+  it('forgets a config once eight newer ones are known, even the one its last line came from', () => {
+    const m = new TrafficMetrics();
+    m.addRoutes('first', [route('shop', '/')]);
+    assert.equal(m.recordMessage(line('first', 0)), 'counted');
+    for (let i = 0; i < 8; i++) m.addRoutes(`later-${i}`, [route('shop', '/')]);
+    assert.equal(m.recordMessage(line('first', 0)), 'unknown_config');
+    assert.equal(m.recordMessage(line('later-0', 0)), 'counted');
+  });
+
+  it('counts a canary backend under its own series, beside the main one of the same route', () => {
+    const m = new TrafficMetrics();
+    m.addRoutes('c', [route('shop', '/')]);
+    const canary = metricsLine({ c: 'c', r: '0', cn: 'web_shop-preview_80' });
+    m.recordMessage(canary);
+    m.recordMessage(canary);
+    m.recordMessage(line('c', 0));
+    const samples = parseMetrics(m.exposition());
+    const requests = (canaryLabel: string) =>
+      valueOf(samples, 'nginx_ingress_controller_requests', { ingress: 'shop', canary: canaryLabel });
+    assert.equal(requests('web_shop-preview_80'), 2);
+    assert.equal(requests(''), 1);
+  });
+
+  it('counts from the bytes of the file as from the text over syslog', () => {
+    const lines = [
+      metricsLine({ c: 'c', r: '0', m: 'POST', s: '502', us: '502, 504', uc: '-, 0.001', uh: '-, -' }),
+      metricsLine({ c: 'c', r: '0', t: 'TLSv1.3', sr: 'r' }, false),
+      metricsLine({ c: 'c', r: '0', rt: '0.250', bs: '1000' }, false),
+    ];
+    const [text, bytes] = [new TrafficMetrics(), new TrafficMetrics()];
+    for (const m of [text, bytes]) m.addRoutes('c', [route('shop', '/')]);
+    for (const l of lines) {
+      text.recordMessage(l);
+      bytes.recordLine(Buffer.from(`${l}\n`));
+    }
+    assert.equal(bytes.exposition(), text.exposition());
+    const samples = parseMetrics(bytes.exposition());
+    assert.equal(
+      valueOf(samples, 'gatehouse_upstream_errors_total', { ingress: 'shop', kind: 'connect' }),
+      1,
+    );
+    assert.equal(
+      valueOf(samples, 'gatehouse_upstream_errors_total', { ingress: 'shop', kind: 'no_response' }),
+      1,
+    );
+    assert.equal(
+      valueOf(samples, 'gatehouse_tls_handshakes_total', { tls_version: 'TLSv1.3', resumed: 'true' }),
+      1,
+    );
+    assert.equal(
+      valueOf(samples, 'nginx_ingress_controller_request_duration_seconds_bucket', {
+        method: 'GET',
+        le: '0.25',
+      }),
+      2,
+    );
+  });
 });
