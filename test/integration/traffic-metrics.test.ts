@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { ingress, serviceWithEndpoints } from '../support/fixtures.ts';
 import { eventually, request } from '../support/http-client.ts';
 import { serveFolder, type ServedFolder } from '../support/integration.ts';
@@ -178,6 +179,73 @@ describe('traffic metrics from real requests', () => {
         status: '2xx',
       }),
       2,
+    );
+  });
+});
+
+/** Sends `head` as it is over one connection and resolves to the status line NGINX answers with. */
+function rawRequest(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.from(head, 'latin1')));
+    let reply = '';
+    socket.on('data', (chunk: Buffer) => (reply += chunk.toString('latin1')));
+    socket.on('end', () => resolve(reply.split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
+  });
+}
+
+// The metrics log is written unescaped (escape=none): whatever bytes a client sends, every line must still
+// have its fields in their places, or it would be refused whole (counted as malformed).
+describe('traffic metrics from odd requests', () => {
+  let served: ServedFolder;
+  let samples: Sample[];
+
+  before(async () => {
+    served = await serveFolder(['api'], [shop(['api'])]);
+    const { httpPort, healthzPort } = served.gatehouse;
+    const odd = [
+      // A method outside HTTP's registered ones, proxied: counted as OTHER.
+      [`PROPFIND /api HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`, '200'],
+      // Bytes NGINX's parser refuses in a method or protocol: answered 400 before any location.
+      [`G\tT /api HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`, '400'],
+      [`GE\x01T /api HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`, '400'],
+      [`GET /api HTTP/1.\t\r\nHost: ${HOST}\r\n\r\n`, '400'],
+      [`GET /api HTTP/\xff.1\r\nHost: ${HOST}\r\n\r\n`, '400'],
+      // Tabs and control bytes where NGINX lets them through (headers, the query): not in the line.
+      [`GET /api?a=%01 HTTP/1.1\r\nHost: ${HOST}\r\nUser-Agent: a\tb\r\nConnection: close\r\n\r\n`, '200'],
+    ] as const;
+    for (const [head, status] of odd) {
+      assert.match(
+        await rawRequest(httpPort, head),
+        new RegExp(`^HTTP/1\\.1 ${status} `),
+        JSON.stringify(head),
+      );
+    }
+    samples = await eventually(
+      () => scrape(healthzPort),
+      (s) => valueOf(s, 'gatehouse_traffic_log_lines_total', { outcome: 'counted' }) === odd.length,
+    );
+  });
+
+  after(async () => {
+    await served.stop();
+  });
+
+  it('counts every one, none as malformed', () => {
+    assert.equal(valueOf(samples, 'gatehouse_traffic_log_lines_total', { outcome: 'counted' }), 6);
+    assert.equal(valueOf(samples, 'gatehouse_traffic_log_lines_total', { outcome: 'malformed' }), 0);
+  });
+
+  it('counts them under the method and route they had', () => {
+    const requests = (labels: Record<string, string>) =>
+      valueOf(samples, 'nginx_ingress_controller_requests', labels);
+    assert.equal(requests({ ...route('/api', 'api'), method: 'OTHER', status: '2xx' }), 1);
+    assert.equal(requests({ ...route('/api', 'api'), method: 'GET', status: '2xx' }), 1);
+    assert.equal(
+      samplesOf(samples, 'nginx_ingress_controller_requests')
+        .filter((s) => s.labels['status'] === '4xx' && s.labels['path'] === '')
+        .reduce((sum, s) => sum + s.value, 0),
+      4,
     );
   });
 });
