@@ -21,6 +21,7 @@ export interface LogFileTailOptions {
 }
 
 const CHUNK = 1024 * 1024;
+const MIN_READ = 64 * 1024;
 const PAGE = 4096;
 
 /**
@@ -55,11 +56,16 @@ export async function tailLogFile(
       reclaimedTo = 0;
       partial = Buffer.alloc(0);
     }
+    // Nothing new (an idle proxy, or between NGINX's flushes): no buffer, no read.
+    if (size === offset) return 0;
     let caughtUp = false;
     for (let full = false; !full;) {
-      // A fresh buffer each time: the lines handed out point into it.
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, offset);
+      // A fresh buffer each time: the lines handed out point into it. Sized to what the file holds beyond
+      // what was read (at least 64 KiB: it may have grown since), not always a chunk: each is memory
+      // outside the heap, and allocating a chunk 4 times a second set off the idle controller's major GCs.
+      const length = Math.min(CHUNK, Math.max(size - offset, MIN_READ));
+      const chunk = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, offset);
       if (bytesRead === 0) {
         caughtUp = true;
         break;
@@ -82,7 +88,7 @@ export async function tailLogFile(
       if (full) partial = Buffer.alloc(0);
       // A line longer than a chunk is not one of NGINX's: dropped rather than kept growing.
       else partial = data.length - start > CHUNK ? Buffer.alloc(0) : Buffer.from(data.subarray(start));
-      if (bytesRead < CHUNK) {
+      if (bytesRead < length) {
         caughtUp = !full;
         break;
       }
