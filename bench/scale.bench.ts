@@ -385,7 +385,8 @@ async function measureEdits(c: Controller, n: number, phase = 'edit'): Promise<E
   const before = reloads(c.gatehouse);
   const nextAddress = (): [number, string] => {
     const k = afterReloadChanges++; // a new address each time: the same one again would change nothing
-    return [(k * 4099 + 3) % n, `10.253.${k >> 8}.${(k & 255) + 1}`];
+    // Never app-0, the Ingress being edited: in folder mode its file holds the edit too.
+    return [1 + ((k * 4099 + 3) % (n - 1)), `10.253.${k >> 8}.${(k & 255) + 1}`];
   };
   for (let j = 0; j < EDITS; j++) {
     const editHost = `edit-${j}.example.com`;

@@ -212,6 +212,14 @@ export class Reconciler {
     while (this.pending !== undefined) {
       const snapshot = this.pending;
       this.pending = undefined;
+      // The newest snapshot is taken now (one that came during the reconcile before waits no longer): its
+      // quiet period has nothing left to start, and left running it made the reconcile look stale after
+      // that snapshot was served.
+      if (this.timer !== undefined) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.waitingSince = undefined;
+      }
       const report = await this.reconcile(snapshot);
       if (report.outcome === 'failed') {
         if (this.staleFrom !== undefined && report.error !== undefined) this.staleFrom.error = report.error;

@@ -96,4 +96,21 @@ describe('Reconciler: debounce', () => {
     await r.idle();
     assert.ok(nginx.applied.includes('fresh.example.com'));
   });
+
+  it('is not stale once a change that came during a reconcile is served, before its quiet period ends', async () => {
+    // NGINX takes 200 ms for the first config; a change comes 50 ms into that, so the reconcile after it
+    // starts (and ends) while the change's own quiet period (300 ms) still runs.
+    let applies = 0;
+    const nginx: ConfigApplier = {
+      check: () => Promise.resolve(),
+      apply: () => new Promise((resolve) => setTimeout(() => resolve('reloaded'), applies++ === 0 ? 200 : 0)),
+    };
+    const r = new Reconciler({ translate: OPTIONS, paths: PATHS, nginx, logger: silent, debounceMs: 300 });
+    r.update(world(['first.example.com']));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    r.update(world(['first.example.com', 'second.example.com']));
+    await r.idle();
+    assert.equal(applies, 2);
+    assert.equal(r.stale, undefined, 'the newest snapshot is served, yet the reconciler says it is stale');
+  });
 });
