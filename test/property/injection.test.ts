@@ -433,6 +433,20 @@ describe('hostile fastcgi-params-configmap ConfigMaps', () => {
   });
 });
 
+/** What NGINX makes of the text between double quotes (ngx_conf_read_token): \\, \", \', \n, \r, \t. */
+const unescapeQuoted = (text: string): string =>
+  text.replace(/\\([\s\S])/g, (escape, c: string) =>
+    c === '"' || c === "'" || c === '\\'
+      ? c
+      : c === 'n'
+        ? '\n'
+        : c === 'r'
+          ? '\r'
+          : c === 't'
+            ? '\t'
+            : escape,
+  );
+
 describe('hostile configuration-snippets (allowed by the admin)', () => {
   const allowed = { configMap: CONFIG };
   const admin = {
@@ -459,9 +473,10 @@ describe('hostile configuration-snippets (allowed by the admin)', () => {
           const web = result.ingresses.find((i) => i.ref.name === 'web');
           if (web?.outcome !== 'served') return;
           if (what !== 'a whole snippet') {
-            // A fixed answer may hold new lines, printed as \n.
-            assert.match(what === 'a fixed answer' ? raw.replaceAll('\n', '') : raw, PLAIN);
-            assert.ok(conf.includes(`"${raw.replaceAll('\n', '\\n')}"`));
+            // NGINX reads the quoted string with its escapes; a fixed answer may hold new lines, printed as \n.
+            const value = unescapeQuoted(raw);
+            assert.match(what === 'a fixed answer' ? value.replaceAll('\n', '') : value, PLAIN);
+            assert.ok(conf.includes(`"${value.replaceAll('\n', '\\n')}"`));
           }
           // Whatever was served, nothing but Gatehouse's own directives came of it.
           assert.ok(!/^\s*include\b/m.test(conf));
