@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import {
   DYNAMIC_STATE_FILE,
   mergedState,
+  replacedLists,
   stateChange,
   withBackends,
   type DynamicState,
@@ -108,6 +109,18 @@ export class NginxProcess {
    * from the backends of the config it started on, not a 503 because the new config dropped them.
    */
   private draining: { readonly workers: readonly number[]; readonly state: DynamicState }[] = [];
+  /**
+   * The last state pushed while workers drained, what it was merged from (`wanted`, the `draining` list and
+   * `beside`): the next endpoint push, whose `wanted` withBackends made of that one, changes only its lists.
+   */
+  private lastMerge:
+    | {
+        readonly wanted: DynamicState;
+        readonly draining: readonly unknown[];
+        readonly beside: NginxProcess['beside'];
+        readonly state: DynamicState;
+      }
+    | undefined;
   private drainCheck: NodeJS.Timeout | undefined;
   /**
    * The state file's writes, one at a time. Only a fresh NGINX reads the file (one that runs keeps its
@@ -314,9 +327,7 @@ export class NginxProcess {
 
   private async pushWanted(): Promise<void> {
     if (this.wanted === undefined) return;
-    let state = this.wanted;
-    for (const older of this.draining) state = mergedState(older.state, state);
-    if (this.beside !== undefined) state = withBeside(state, this.beside);
+    const state = this.withKept(this.wanted);
     const base = this.pushed;
     let held =
       base !== undefined && base.id !== state.id ? await this.postState(stateChange(base, state)) : 409;
@@ -328,6 +339,36 @@ export class NginxProcess {
       throw new NginxProcessError(`nginx holds dynamic state ${String(held)}, not ${state.id}`);
     this.pushed = state;
     this.persistLater(state);
+  }
+
+  /**
+   * `wanted` with what NGINX must keep beside it: the states of workers still draining and the lists pushed
+   * beside the apply under way. Made from the last such state by the lists alone when `wanted` is that
+   * one's `wanted` with some backends' lists replaced (an endpoint push, the common case).
+   */
+  private withKept(wanted: DynamicState): DynamicState {
+    if (this.draining.length === 0 && this.beside === undefined) return wanted;
+    const last = this.lastMerge;
+    const lists =
+      last !== undefined && last.draining === this.draining && last.beside === this.beside
+        ? replacedLists(last.wanted, wanted)
+        : undefined;
+    let state: DynamicState;
+    if (last !== undefined && lists !== undefined) {
+      // Lists pushed beside win over the apply's own (withBeside): those stay.
+      const beside = this.beside;
+      const own =
+        beside === undefined
+          ? lists
+          : Object.fromEntries(Object.entries(lists).filter(([n]) => !Object.hasOwn(beside, n)));
+      state = withBackends(last.state, own);
+    } else {
+      state = wanted;
+      for (const older of this.draining) state = mergedState(older.state, state);
+      if (this.beside !== undefined) state = withBeside(state, this.beside);
+    }
+    this.lastMerge = { wanted, draining: this.draining, beside: this.beside, state };
+    return state;
   }
 
   /** POSTs a state change; the id of the state NGINX then holds, or 409 when it was made against another. */
@@ -476,7 +517,7 @@ export class NginxProcess {
 
   /** Keeps `state` in NGINX beside what is wanted until `workers` have exited, checked once a second. */
   private keepUntilExited(workers: readonly number[], state: DynamicState): void {
-    this.draining.push({ workers, state });
+    this.draining = [...this.draining, { workers, state }]; // a new list: withKept compares it by identity
     this.drainCheck ??= setInterval(() => {
       if (this.busy) return;
       void this.exclusive(() => this.dropExited()).catch((error: unknown) =>

@@ -8,6 +8,7 @@ import {
   mergedState,
   stateChange,
   stateOf,
+  withBackends,
   type DynamicState,
   type DynamicTables,
 } from '../../src/render/dynamic-state.ts';
@@ -116,5 +117,23 @@ describe('dynamic state', () => {
     assert.deepEqual(parsed.delete.backends, ['default_s1_80']);
     const none = JSON.parse(stateChange(after, after)) as { set: { backends: object } };
     assert.deepEqual(none.set.backends, {});
+  });
+
+  it('sends an endpoint push as the whole tables would, and merges it into a drain as a whole merge would', () => {
+    const older = dynamicState(one);
+    const before = dynamicState(two);
+    const next = withBackends(before, {
+      default_s2_80: ['10.0.0.7:8080'],
+      default_s3_80: before.backends['default_s3_80']!,
+    });
+    // The change from the lists alone is the one a walk of both whole tables gives.
+    const walked = stateOf({ ...next, backends: { ...next.backends } });
+    assert.equal(walked.id, next.id);
+    assert.equal(stateChange(before, next), stateChange(before, walked));
+    assert.deepEqual(applied(before, stateChange(before, next)), { ...next });
+    // What NginxProcess does while old workers drain: the merge of the pushed state, made from the last
+    // merge by the same lists, is the merge made afresh.
+    const drained = mergedState(older, before);
+    assert.deepEqual(withBackends(drained, { default_s2_80: ['10.0.0.7:8080'] }), mergedState(older, next));
   });
 });
