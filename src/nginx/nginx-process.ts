@@ -347,7 +347,10 @@ export class NginxProcess {
    * one's `wanted` with some backends' lists replaced (an endpoint push, the common case).
    */
   private withKept(wanted: DynamicState): DynamicState {
-    if (this.draining.length === 0 && this.beside === undefined) return wanted;
+    if (this.draining.length === 0 && this.beside === undefined) {
+      this.lastMerge = undefined; // nothing kept: no older state held for it either
+      return wanted;
+    }
     const last = this.lastMerge;
     const lists =
       last !== undefined && last.draining === this.draining && last.beside === this.beside
