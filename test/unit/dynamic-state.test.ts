@@ -136,4 +136,32 @@ describe('dynamic state', () => {
     const drained = mergedState(older, before);
     assert.deepEqual(withBackends(drained, { default_s2_80: ['10.0.0.7:8080'] }), mergedState(older, next));
   });
+
+  it('keeps a table key named __proto__ an entry through merges and endpoint pushes', () => {
+    const base = stateOf({
+      backends: JSON.parse(
+        '{"__proto__": ["10.0.0.1:80"], "a_b_80": ["10.0.0.2:80"]}',
+      ) as DynamicTables['backends'],
+      hosts: {},
+      certificates: {},
+      canaries: {},
+      affinities: {},
+      balancing: {},
+    });
+    assert.ok(Object.hasOwn(base.backends, '__proto__'), 'the fixture is an own key');
+    const pushed = withBackends(
+      base,
+      JSON.parse('{"__proto__": ["10.0.0.9:80"]}') as Record<string, string[]>,
+    );
+    assert.equal(Object.getPrototypeOf(pushed.backends), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(pushed.backends, '__proto__')?.value, ['10.0.0.9:80']);
+    const older = stateOf({
+      ...base,
+      backends: JSON.parse('{"__proto__": ["10.0.0.1:80"], "z_y_80": []}') as DynamicTables['backends'],
+    });
+    const merged = mergedState(older, pushed);
+    assert.equal(Object.getPrototypeOf(merged.backends), Object.prototype);
+    assert.deepEqual(Object.keys(merged.backends), ['__proto__', 'a_b_80', 'z_y_80']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(merged.backends, '__proto__')?.value, ['10.0.0.9:80']);
+  });
 });
