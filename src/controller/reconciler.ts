@@ -3,7 +3,7 @@ import { formatDiagnostic, refKey, type Diagnostic, type ObjectRef } from '../mo
 import type { Snapshot } from '../model/snapshot.ts';
 import { NginxConfigError, nginxMessage } from '../nginx/errors.ts';
 import type { ApplyOutcome } from '../nginx/nginx-process.ts';
-import { withEndpoints } from '../render/dynamic-state.ts';
+import { replacedLists, withEndpoints } from '../render/dynamic-state.ts';
 import { render, type RenderPaths, type RenderedConfig } from '../render/render.ts';
 import { ServerBlockCache } from '../render/server-blocks.ts';
 import { TranslateMemo } from '../translate/translate-memo.ts';
@@ -381,9 +381,10 @@ export class Reconciler {
     const before = flight.rendered.dynamic;
     let entries: Record<string, readonly string[]>;
     try {
-      const { backends } = withEndpoints(before, flight.result.model.upstreams, result.model.upstreams);
+      const next = withEndpoints(before, flight.result.model.upstreams, result.model.upstreams);
+      // The lists it replaced, not a walk of every backend (10,000 at 10,000 Ingresses).
       entries = {};
-      for (const [name, list] of Object.entries(backends))
+      for (const [name, list] of Object.entries(replacedLists(before, next) ?? {}))
         if (list !== before.backends[name]) entries[name] = list;
     } catch {
       return; // a value the filters refuse: the reconcile after the reload reports it
