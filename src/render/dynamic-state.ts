@@ -156,7 +156,7 @@ class Entries<T> {
       if (same) return kept;
     }
     const table: Record<string, T> = {};
-    for (let i = 0; i < keys.length; i++) table[keys[i] as string] = values[i] as T;
+    for (let i = 0; i < keys.length; i++) put(table, keys[i] as string, values[i] as T);
     if (this.sorted()) inOrderTables.add(table);
     return table;
   }
