@@ -11,7 +11,8 @@
 //     the peak RSS (VmHWM) after them, the figure the scale bench's "controller peak RSS" reads.
 // The controllers run as the image runs them (the ENV lines of docker/Dockerfile, such as NODE_OPTIONS).
 // Run: npm run bench:load   (LOAD_ENTRIES=dist/cli/entry.js,dist/bundle/gatehouse.js the builds, relative
-// to the repository; LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster; LOAD_EDITS=0;
+// to the repository, each optionally after environment of its own, as in a shell:
+// `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 dist/bundle/gatehouse.js`; LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster; LOAD_EDITS=0;
 // LOAD_HEAP_SNAPSHOT=<dir>: after each settled sample, a V8 heap snapshot of the controller is written there,
 // for `node scripts/heap-owners.ts <file>`).
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -32,6 +33,19 @@ import { imageEnvironment } from './support/image-env.ts';
 import { app, ns } from './support/scale-world.ts';
 
 const ENTRIES = (process.env['LOAD_ENTRIES'] ?? 'dist/cli/entry.js,dist/bundle/gatehouse.js').split(',');
+/** One LOAD_ENTRIES item: `NAME=value … path`, the build and the environment it runs with. */
+function launchOf(item: string): { entry: string; env: Record<string, string> } {
+  const words = item.trim().split(/\s+/);
+  const file = words.pop() ?? '';
+  const env = Object.fromEntries(
+    words.map((w) => {
+      const eq = w.indexOf('=');
+      if (eq <= 0) throw new Error(`LOAD_ENTRIES: "${w}" is not NAME=value`);
+      return [w.slice(0, eq), w.slice(eq + 1)];
+    }),
+  );
+  return { entry: path.resolve(REPO_ROOT, file), env };
+}
 const SIZES = (process.env['LOAD_SIZES'] ?? '10,1000').split(',').map(Number);
 const ROUNDS = Number(process.env['LOAD_ROUNDS'] ?? '2');
 const MODES = (process.env['LOAD_MODES'] ?? 'folder,cluster').split(',');
@@ -111,7 +125,7 @@ async function folderSample(entry: string, n: number): Promise<Sample> {
     await writeManifest(dir, 'shared.yaml', shared);
     for (let i = 0; i < n; i++) await writeManifest(dir, `app-${i}.yaml`, app(i, endpointsPerService(n)));
     const t0 = performance.now();
-    const g = await launchGatehouse(dir, ['--log-level', 'info'], { entry: path.resolve(REPO_ROOT, entry) });
+    const g = await launchGatehouse(dir, ['--log-level', 'info'], launchOf(entry));
     try {
       return await measure(g, t0);
     } finally {
@@ -241,7 +255,7 @@ async function clusterRuns(n: number): Promise<void> {
           statusArgs: ['--publish-status-address', `127.0.0.${replica}`],
           waitHealthy: false,
           extraArgs: ['--log-level', 'info'],
-          entry: path.resolve(REPO_ROOT, entry),
+          ...launchOf(entry),
         });
         try {
           const sample = await measure(g, t0, n);

@@ -22,6 +22,8 @@ export interface ClusterGatehouseOptions {
   readonly waitHealthy?: boolean;
   /** The CLI to run instead of CLI_ENTRY (the bundle, say). */
   readonly entry?: string;
+  /** More environment for the controller only (a preloaded allocator, say), over this process's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ClusterGatehouse extends RunningGatehouse {
@@ -104,7 +106,7 @@ export async function startClusterGatehouse(options: ClusterGatehouseOptions): P
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
-      env: { ...env, POD_NAME: options.podName, POD_NAMESPACE: options.podNamespace },
+      env: { ...env, ...options.env, POD_NAME: options.podName, POD_NAMESPACE: options.podNamespace },
     },
   );
   const pid = child.pid;

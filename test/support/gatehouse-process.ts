@@ -56,6 +56,8 @@ export interface LaunchOptions {
   readonly keepConfDir?: boolean;
   /** The CLI to run instead of CLI_ENTRY (the bundle, say). */
   readonly entry?: string;
+  /** More environment for the controller only (a preloaded allocator, say), over this process's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -97,7 +99,7 @@ export async function launchGatehouse(
       'debug',
       ...extraArgs,
     ],
-    { stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'] },
+    { stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let output = '';
   child.stdout?.setEncoding('utf8');
