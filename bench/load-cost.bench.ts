@@ -11,8 +11,9 @@
 //     the peak RSS (VmHWM) after them, the figure the scale bench's "controller peak RSS" reads.
 // The controllers run as the image runs them (the ENV lines of docker/Dockerfile, such as NODE_OPTIONS).
 // Run: npm run bench:load   (LOAD_ENTRIES=dist/cli/entry.js,dist/bundle/gatehouse.js the builds, relative
-// to the repository, each optionally after environment of its own, as in a shell:
-// `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 dist/bundle/gatehouse.js`; LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster; LOAD_EDITS=0;
+// to the repository, each optionally after environment of its own for the controller and the NGINX it
+// starts, as in a shell: `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 dist/bundle/gatehouse.js`;
+// LOAD_SIZES=10,1000 Ingresses; LOAD_ROUNDS=2; LOAD_MODES=folder,cluster; LOAD_EDITS=0;
 // LOAD_HEAP_SNAPSHOT=<dir>: after each settled sample, a V8 heap snapshot of the controller is written there,
 // for `node scripts/heap-owners.ts <file>`).
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';

@@ -22,7 +22,7 @@ export interface ClusterGatehouseOptions {
   readonly waitHealthy?: boolean;
   /** The CLI to run instead of CLI_ENTRY (the bundle, say). */
   readonly entry?: string;
-  /** More environment for the controller only (a preloaded allocator, say), over this process's. */
+  /** More environment for the controller and the NGINX it starts (a preloaded allocator, say). */
   readonly env?: Readonly<Record<string, string>>;
 }
 
