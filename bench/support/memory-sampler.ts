@@ -1,6 +1,8 @@
 // Loaded into a controller by the scale bench (`--import`, SCALE_MEMORY=1): every 100 ms it notes the
 // process's RSS and V8's heap (in use, committed), and after each full collection what it left in use (the
-// live heap, near enough), into `<GATEHOUSE_BENCH_MEMORY_DIR>/<pid>.tsv`, so the bench can say when the peak
+// live heap, near enough; V8 tells of a collection made during a long synchronous block, such as a whole
+// build, only when the block ends, so that figure is then the heap at the block's end, not what the
+// collection left), into `<GATEHOUSE_BENCH_MEMORY_DIR>/<pid>.tsv`, so the bench can say when the peak
 // RSS happened and what the heap held then. It reads counters only (no forced GC, no snapshot) and writes
 // once a second, so it moves neither the heap nor the event loop measurably.
 import { appendFileSync } from 'node:fs';
