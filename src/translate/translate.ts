@@ -487,12 +487,11 @@ export function translate(
   const modsecurityModel = modsecurity.model();
   const https = shareHttpsRedirects(servers, memo?.redirects);
   memo?.commit();
-  let objects: readonly ObjectRef[] | undefined;
   const serverNames = [
     ...servers.flatMap((s) => [s.serverName, ...(s.aliases ?? [])]),
     ...redirectServers.map((r) => r.host),
   ];
-  return {
+  return withUsedObjects(used, {
     model: {
       listen: options.listen,
       global: {
@@ -528,16 +527,27 @@ export function translate(
     ingresses: [...outcomes.values()].sort(
       (a, b) => cmp(a.ref.namespace, b.ref.namespace) || cmp(a.ref.name, b.ref.name),
     ),
-    get objects() {
-      return (objects ??= usedObjects(used.splice(0)));
-    },
     limits: { maxConfigBytes: config.tenancy.maxConfigBytes },
     routes,
     backendUses: backendUses.sort(
       (a, b) =>
         cmp(a.upstream, b.upstream) || cmp(refKey(a.object), refKey(b.object)) || cmp(a.field, b.field),
     ),
-  };
+  });
+}
+
+/**
+ * `result` with `objects`, made from `uses` when first read. Made here, not in translate's body: a getter
+ * written there closes over translate's whole scope (V8 keeps one context per scope), so the served result
+ * kept that translate's Service index, host plans and shared values alive until the next config was
+ * served: 11.6 MiB at 10,000 Ingresses, held through the next build as well.
+ */
+function withUsedObjects(uses: ObjectRef[], result: Omit<TranslateResult, 'objects'>): TranslateResult {
+  let objects: readonly ObjectRef[] | undefined;
+  return Object.defineProperty(result, 'objects', {
+    get: () => (objects ??= usedObjects(uses.splice(0))),
+    enumerable: true,
+  }) as TranslateResult;
 }
 
 /** The objects of these uses, once each, sorted by refKey. */
