@@ -280,14 +280,14 @@ describe(
         30_000,
       );
       assert.equal(restarted, 1);
-      assert.equal(
-        await eventually(
-          () => pod.ready(),
-          (r) => r,
-          60_000,
-        ),
-        true,
+      const ready = await eventually(
+        () => pod.ready(),
+        (r) => r,
+        60_000,
       );
+      // Its log says why, if it is not.
+      if (!ready)
+        assert.fail(`not ready 60 s after the controller's restart:\n${await pod.logs('controller')}`);
       const report = await traffic.stop();
       assert.deepEqual(report.failures, [], `${report.total} requests`);
       assert.match(await pod.logs('controller'), /nginx adopted/);
