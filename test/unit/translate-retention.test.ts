@@ -1,7 +1,7 @@
 // What a TranslateResult keeps alive while it is served (until the next config is): its model and lists,
 // not the working state of the translate that made it. A closure made in translate's body keeps that whole
 // scope (V8 keeps one context per scope): the Service index over every Service and EndpointSlice, the
-// host plans, the shared values; 11.6 MiB at 10,000 Ingresses.
+// host plans, the shared values: 11.6 MiB in the 10,000-Ingress leader at rest, 42 MiB after a whole build.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { queryObjects } from 'node:v8';
